@@ -1,0 +1,201 @@
+// Command artisanbridge is the whole service in one binary: serve (API,
+// worker and scheduler), api, worker, migrate, users and sim.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/jkhhc/artisanbridge/config"
+	"github.com/jkhhc/artisanbridge/internal/app"
+	"github.com/jkhhc/artisanbridge/internal/auth"
+	"github.com/jkhhc/artisanbridge/internal/reqctx"
+	"github.com/jkhhc/artisanbridge/internal/store"
+	"github.com/jkhhc/artisanbridge/migrations"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "artisanbridge:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: artisanbridge <command> [flags]
+
+commands:
+  serve                 API, workers and scheduler in one process (embedded default without DATABASE_URL/REDIS_URL)
+  api                   the admin API only (production; needs DATABASE_URL and REDIS_URL)
+  worker                the background workers only (production)
+  migrate [up|down|status]
+  users add --name NAME --role ROLE   prints the new API token as the last line
+  help                  this text, and every configuration key
+
+Run "artisanbridge <command> -h" for the flags of a command.`
+
+// run is main without globals, so tests can drive the binary in-process.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, usage)
+		return fmt.Errorf("no command given")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return serve(ctx, rest, getenv, stderr, app.Mode{API: true, Worker: true})
+	case "api":
+		return serve(ctx, rest, getenv, stderr, app.Mode{API: true})
+	case "worker":
+		return serve(ctx, rest, getenv, stderr, app.Mode{Worker: true})
+	case "migrate":
+		return migrate(ctx, rest, getenv, stdout, stderr)
+	case "users":
+		return users(ctx, rest, getenv, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, usage)
+		fmt.Fprintln(stdout, "\nconfiguration (flag > environment > config file > default):")
+		for _, k := range config.Keys {
+			fmt.Fprintf(stdout, "  %-34s default %-16q %s\n", k.Env, k.Default, k.Help)
+		}
+		return nil
+	}
+	fmt.Fprintln(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func load(name string, args []string, getenv func(string) string, stderr io.Writer) (config.Config, []string, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg, rest, err := config.Load(fs, args, getenv)
+	if err != nil {
+		return config.Config{}, nil, fmt.Errorf("configuration: %w", err)
+	}
+	return cfg, rest, nil
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer, mode app.Mode) error {
+	name := "serve"
+	if !mode.Worker {
+		name = "api"
+	} else if !mode.API {
+		name = "worker"
+	}
+	cfg, _, err := load(name, args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	if name != "serve" && cfg.Embedded() {
+		return fmt.Errorf("%s needs DATABASE_URL and REDIS_URL: the halves share them; use serve for the embedded default", name)
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+	log.Info("starting", "command", name, "config", cfg.String())
+	a, err := app.Open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if cfg.Embedded() {
+		fmt.Fprintf(stderr, "\n*** artisanbridge is running on its EMBEDDED DEFAULT: database %s, in-process Redis. ***\n"+
+			"*** Create a user with: artisanbridge users add --name you --role admin                  ***\n\n", cfg.SQLitePath())
+	}
+	err = a.Run(ctx, mode)
+	log.Info("stopped")
+	return err
+}
+
+func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, rest, err := load("migrate", args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	action := "up"
+	if len(rest) > 0 {
+		action = rest[0]
+	}
+	db, err := store.Open(ctx, store.Options{PostgresURL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath()})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	p, err := migrations.NewProvider(db.SQL(), db.Dialect(), nil)
+	if err != nil {
+		return err
+	}
+	switch action {
+	case "up":
+		res, err := p.Up(ctx)
+		for _, r := range res {
+			fmt.Fprintf(stdout, "applied %s\n", r.Source.Path)
+		}
+		return err
+	case "down":
+		r, err := p.Down(ctx)
+		if r != nil {
+			fmt.Fprintf(stdout, "rolled back version %d\n", r.Source.Version)
+		}
+		return err
+	case "status":
+		st, err := p.Status(ctx)
+		if err != nil {
+			return err
+		}
+		for _, s := range st {
+			fmt.Fprintf(stdout, "%-8s %5d %s\n", s.State, s.Source.Version, s.Source.Path)
+		}
+		return nil
+	}
+	return fmt.Errorf("migrate: unknown action %q (up, down or status)", action)
+}
+
+func users(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "add" {
+		return fmt.Errorf("usage: artisanbridge users add --name NAME --role %s", roleList())
+	}
+	fs := flag.NewFlagSet("users add", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	name := fs.String("name", "", "the user's name")
+	role := fs.String("role", "", "one of "+roleList())
+	cfg, _, err := config.Load(fs, args[1:], getenv)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+	db, err := store.Open(ctx, store.Options{PostgresURL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath()})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx, log); err != nil {
+		return err
+	}
+	ctx = reqctx.WithActor(ctx, reqctx.Actor{ID: "cli", Name: "command line", Role: "admin"})
+	u, token, err := auth.NewService(db.Users(), nil).CreateUser(ctx, auth.NewUser{Name: *name, Role: auth.Role(*role)})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "created user %s (%s, role %s); the token below is shown only once:\n%s\n", u.Name, u.ID, u.Role, token)
+	return nil
+}
+
+func roleList() string {
+	names := make([]string, len(auth.Roles))
+	for i, r := range auth.Roles {
+		names[i] = string(r)
+	}
+	return strings.Join(names, "|")
+}

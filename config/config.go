@@ -1,0 +1,293 @@
+// Package config loads artisanbridge's configuration: flags, then the
+// environment, then an optional JSON file, then defaults. Invalid
+// configuration stops start-up with a message naming every problem.
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting of the service. MasterKey is never printed.
+type Config struct {
+	Addr              string        `json:"addr"`
+	DataDir           string        `json:"data_dir"`
+	DatabaseURL       string        `json:"database_url"`
+	RedisURL          string        `json:"redis_url"`
+	MasterKey         string        `json:"master_key"`
+	LogLevel          string        `json:"log_level"`
+	ExtraCrafts       []string      `json:"extra_crafts"`
+	WorkerConcurrency int           `json:"worker_concurrency"`
+	RelayInterval     time.Duration `json:"relay_interval"`
+	ShutdownTimeout   time.Duration `json:"shutdown_timeout"`
+	MaxBodyBytes      int64         `json:"max_body_bytes"`
+	DBMaxConns        int           `json:"db_max_conns"`
+}
+
+// Keys documents every setting: its environment variable, flag, default and meaning.
+var Keys = []struct{ Env, Flag, Default, Help string }{
+	{"ARTISANBRIDGE_ADDR", "addr", "127.0.0.1:8080", "address the HTTP API listens on"},
+	{"ARTISANBRIDGE_DATA_DIR", "data-dir", "./data", "embedded database file and generated master key live here"},
+	{"DATABASE_URL", "database-url", "", "PostgreSQL URL (postgres://...); empty means the embedded SQLite database"},
+	{"REDIS_URL", "redis-url", "", "Redis URL (redis://...); empty means in-process Redis (embedded default only)"},
+	{"ARTISANBRIDGE_MASTER_KEY", "", "", "key(s) sealing bank accounts and credentials: base64 32 bytes, or id:base64,... (first is primary); required with DATABASE_URL; generated into DATA_DIR/master.key otherwise"},
+	{"ARTISANBRIDGE_LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
+	{"ARTISANBRIDGE_EXTRA_CRAFTS", "extra-crafts", "", "comma-separated crafts added to the built-in list"},
+	{"ARTISANBRIDGE_WORKER_CONCURRENCY", "worker-concurrency", "10", "jobs a worker process runs at once"},
+	{"ARTISANBRIDGE_RELAY_INTERVAL", "relay-interval", "1s", "how often the outbox relay looks for unsent events"},
+	{"ARTISANBRIDGE_SHUTDOWN_TIMEOUT", "shutdown-timeout", "15s", "how long a graceful shutdown waits for requests in flight"},
+	{"ARTISANBRIDGE_MAX_BODY_BYTES", "max-body-bytes", "1048576", "largest JSON request body accepted"},
+	{"ARTISANBRIDGE_DB_MAX_CONNS", "db-max-conns", "10", "database connections per process"},
+	{"ARTISANBRIDGE_CONFIG", "config", "", "optional JSON file with the same settings (snake_case keys)"},
+}
+
+// Embedded reports whether the service runs on the embedded default
+// (SQLite and in-process Redis).
+func (c Config) Embedded() bool { return c.DatabaseURL == "" && c.RedisURL == "" }
+
+// SQLitePath is where the embedded database lives.
+func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "artisanbridge.db") }
+
+// MasterKeyPath is where the embedded default keeps its generated key.
+func (c Config) MasterKeyPath() string { return filepath.Join(c.DataDir, "master.key") }
+
+// String keeps secrets out of logs: URLs lose their passwords and the
+// master key is never shown.
+func (c Config) String() string {
+	return fmt.Sprintf("addr=%s data_dir=%s database=%s redis=%s master_key_set=%t",
+		c.Addr, c.DataDir, redact(c.DatabaseURL), redact(c.RedisURL), c.MasterKey != "")
+}
+
+func redact(raw string) string {
+	if raw == "" {
+		return "(embedded)"
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable)"
+	}
+	return u.Redacted()
+}
+
+func defaults() Config {
+	return Config{
+		Addr: "127.0.0.1:8080", DataDir: "./data", LogLevel: "info", WorkerConcurrency: 10,
+		RelayInterval: time.Second, ShutdownTimeout: 15 * time.Second, MaxBodyBytes: 1 << 20, DBMaxConns: 10,
+	}
+}
+
+// Load builds the configuration for a subcommand from its arguments and the
+// environment. It returns the remaining positional arguments.
+func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, []string, error) {
+	cfg := defaults()
+	var (
+		configFile string
+		set        = map[string]*string{}
+	)
+	fs.StringVar(&configFile, "config", "", "JSON configuration file")
+	for _, k := range Keys {
+		if k.Flag == "" || k.Flag == "config" {
+			continue
+		}
+		set[k.Flag] = fs.String(k.Flag, "", k.Help+" (env "+k.Env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return Config{}, nil, err
+	}
+	if configFile == "" {
+		configFile = getenv("ARTISANBRIDGE_CONFIG")
+	}
+	if configFile != "" {
+		b, err := os.ReadFile(configFile)
+		if err != nil {
+			return Config{}, nil, fmt.Errorf("config: %w", err)
+		}
+		var fileCfg fileConfig
+		dec := json.NewDecoder(strings.NewReader(string(b)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&fileCfg); err != nil {
+			return Config{}, nil, fmt.Errorf("config: %s: %w", configFile, err)
+		}
+		if err := fileCfg.apply(&cfg); err != nil {
+			return Config{}, nil, fmt.Errorf("config: %s: %w", configFile, err)
+		}
+	}
+	var errs []error
+	for _, k := range Keys {
+		if k.Flag == "config" {
+			continue
+		}
+		v := getenv(k.Env)
+		if p := set[k.Flag]; p != nil && *p != "" {
+			v = *p
+		}
+		if v == "" {
+			continue
+		}
+		if err := assign(&cfg, k.Env, v); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return Config{}, nil, err
+	}
+	return cfg, fs.Args(), cfg.Validate()
+}
+
+func assign(cfg *Config, env, v string) error {
+	var err error
+	switch env {
+	case "ARTISANBRIDGE_ADDR":
+		cfg.Addr = v
+	case "ARTISANBRIDGE_DATA_DIR":
+		cfg.DataDir = v
+	case "DATABASE_URL":
+		cfg.DatabaseURL = v
+	case "REDIS_URL":
+		cfg.RedisURL = v
+	case "ARTISANBRIDGE_MASTER_KEY":
+		cfg.MasterKey = v
+	case "ARTISANBRIDGE_LOG_LEVEL":
+		cfg.LogLevel = v
+	case "ARTISANBRIDGE_EXTRA_CRAFTS":
+		cfg.ExtraCrafts = strings.Split(v, ",")
+	case "ARTISANBRIDGE_WORKER_CONCURRENCY":
+		cfg.WorkerConcurrency, err = strconv.Atoi(v)
+	case "ARTISANBRIDGE_RELAY_INTERVAL":
+		cfg.RelayInterval, err = time.ParseDuration(v)
+	case "ARTISANBRIDGE_SHUTDOWN_TIMEOUT":
+		cfg.ShutdownTimeout, err = time.ParseDuration(v)
+	case "ARTISANBRIDGE_MAX_BODY_BYTES":
+		cfg.MaxBodyBytes, err = strconv.ParseInt(v, 10, 64)
+	case "ARTISANBRIDGE_DB_MAX_CONNS":
+		cfg.DBMaxConns, err = strconv.Atoi(v)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %q is not a valid value", env, v)
+	}
+	return nil
+}
+
+// fileConfig is the JSON file's shape; durations are strings ("2s").
+type fileConfig struct {
+	Addr              string   `json:"addr"`
+	DataDir           string   `json:"data_dir"`
+	DatabaseURL       string   `json:"database_url"`
+	RedisURL          string   `json:"redis_url"`
+	MasterKey         string   `json:"master_key"`
+	LogLevel          string   `json:"log_level"`
+	ExtraCrafts       []string `json:"extra_crafts"`
+	WorkerConcurrency int      `json:"worker_concurrency"`
+	RelayInterval     string   `json:"relay_interval"`
+	ShutdownTimeout   string   `json:"shutdown_timeout"`
+	MaxBodyBytes      int64    `json:"max_body_bytes"`
+	DBMaxConns        int      `json:"db_max_conns"`
+}
+
+func (f fileConfig) apply(c *Config) error {
+	str := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	str(&c.Addr, f.Addr)
+	str(&c.DataDir, f.DataDir)
+	str(&c.DatabaseURL, f.DatabaseURL)
+	str(&c.RedisURL, f.RedisURL)
+	str(&c.MasterKey, f.MasterKey)
+	str(&c.LogLevel, f.LogLevel)
+	if f.ExtraCrafts != nil {
+		c.ExtraCrafts = f.ExtraCrafts
+	}
+	if f.WorkerConcurrency != 0 {
+		c.WorkerConcurrency = f.WorkerConcurrency
+	}
+	if f.MaxBodyBytes != 0 {
+		c.MaxBodyBytes = f.MaxBodyBytes
+	}
+	if f.DBMaxConns != 0 {
+		c.DBMaxConns = f.DBMaxConns
+	}
+	for _, d := range []struct {
+		dst  *time.Duration
+		v    string
+		name string
+	}{{&c.RelayInterval, f.RelayInterval, "relay_interval"}, {&c.ShutdownTimeout, f.ShutdownTimeout, "shutdown_timeout"}} {
+		if d.v == "" {
+			continue
+		}
+		v, err := time.ParseDuration(d.v)
+		if err != nil {
+			return fmt.Errorf("%s: %q is not a duration", d.name, d.v)
+		}
+		*d.dst = v
+	}
+	return nil
+}
+
+// Validate reports every problem at once.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		bad("ARTISANBRIDGE_ADDR %q must be host:port", c.Addr)
+	}
+	if c.DataDir == "" {
+		bad("ARTISANBRIDGE_DATA_DIR must not be empty")
+	}
+	if (c.DatabaseURL == "") != (c.RedisURL == "") {
+		bad("set both DATABASE_URL and REDIS_URL (production) or neither (embedded default)")
+	}
+	if c.DatabaseURL != "" && !hasScheme(c.DatabaseURL, "postgres", "postgresql") {
+		bad("DATABASE_URL must be a postgres:// URL")
+	}
+	if c.RedisURL != "" && !hasScheme(c.RedisURL, "redis", "rediss") {
+		bad("REDIS_URL must be a redis:// or rediss:// URL")
+	}
+	if !c.Embedded() && c.MasterKey == "" {
+		bad("ARTISANBRIDGE_MASTER_KEY is required with DATABASE_URL: a generated key on one host would make other replicas unable to read bank accounts")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("ARTISANBRIDGE_LOG_LEVEL must be debug, info, warn or error")
+	}
+	if c.WorkerConcurrency < 1 || c.WorkerConcurrency > 1000 {
+		bad("ARTISANBRIDGE_WORKER_CONCURRENCY must be between 1 and 1000")
+	}
+	if c.RelayInterval < 10*time.Millisecond || c.RelayInterval > time.Hour {
+		bad("ARTISANBRIDGE_RELAY_INTERVAL must be between 10ms and 1h")
+	}
+	if c.ShutdownTimeout < time.Second || c.ShutdownTimeout > 10*time.Minute {
+		bad("ARTISANBRIDGE_SHUTDOWN_TIMEOUT must be between 1s and 10m")
+	}
+	if c.MaxBodyBytes < 1024 || c.MaxBodyBytes > 64<<20 {
+		bad("ARTISANBRIDGE_MAX_BODY_BYTES must be between 1024 and 67108864")
+	}
+	if c.DBMaxConns < 1 || c.DBMaxConns > 500 {
+		bad("ARTISANBRIDGE_DB_MAX_CONNS must be between 1 and 500")
+	}
+	return errors.Join(errs...)
+}
+
+func hasScheme(raw string, schemes ...string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	for _, s := range schemes {
+		if u.Scheme == s {
+			return true
+		}
+	}
+	return false
+}

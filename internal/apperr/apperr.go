@@ -1,0 +1,110 @@
+// Package apperr is the one error type of artisanbridge. Every layer returns
+// *Error for failures a caller can act on; the HTTP layer maps Code to a status
+// in exactly one place, and anything that is not an *Error is reported as
+// internal without leaking its text.
+package apperr
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Code is a machine-readable error class, stable across releases (API.md).
+type Code string
+
+const (
+	Invalid            Code = "invalid_argument"
+	Unauthenticated    Code = "unauthenticated"
+	PermissionDenied   Code = "permission_denied"
+	NotFound           Code = "not_found"
+	Conflict           Code = "conflict"
+	PreconditionFailed Code = "precondition_failed"
+	RateLimited        Code = "rate_limited"
+	Internal           Code = "internal"
+)
+
+// Error carries a code, a message safe to show a user, and optional
+// per-field messages for validation failures.
+type Error struct {
+	Code    Code
+	Message string
+	Fields  map[string]string
+	// Status overrides the HTTP status the code maps to (e.g. 422 for an
+	// idempotency key reused with another body). Zero means the default.
+	Status int
+	cause  error
+}
+
+func (e *Error) Error() string {
+	if e.cause != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.cause)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+// Unwrap exposes the cause for errors.Is/As; it is never shown to users.
+func (e *Error) Unwrap() error { return e.cause }
+
+// New returns an *Error with a formatted message.
+func New(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Wrap keeps cause for logs while showing only message to users.
+func Wrap(cause error, code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), cause: cause}
+}
+
+// WithStatus returns e with an explicit HTTP status.
+func (e *Error) WithStatus(status int) *Error { e.Status = status; return e }
+
+// CodeOf returns the code of err, Internal for foreign errors and "" for nil.
+func CodeOf(err error) Code {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return Internal
+}
+
+// Is reports whether err carries code.
+func Is(err error, code Code) bool { return CodeOf(err) == code }
+
+// FieldErrors collects validation failures so that a caller sees every
+// problem with its input at once, not one per round trip.
+type FieldErrors map[string]string
+
+// Add records msg for field unless the field already has a message.
+func (f FieldErrors) Add(field, format string, args ...any) {
+	if _, ok := f[field]; !ok {
+		f[field] = fmt.Sprintf(format, args...)
+	}
+}
+
+// Err returns nil when there are no field errors, else an Invalid *Error
+// (HTTP 422: the request was well-formed but its values are not acceptable)
+// whose message names every failing field in a stable order.
+func (f FieldErrors) Err() error {
+	if len(f) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(f))
+	for k := range f {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	parts := make([]string, 0, len(names))
+	for _, n := range names {
+		parts = append(parts, n+" "+f[n])
+	}
+	fields := make(map[string]string, len(f))
+	for k, v := range f {
+		fields[k] = v
+	}
+	return &Error{Code: Invalid, Message: strings.Join(parts, "; "), Fields: fields, Status: 422}
+}

@@ -1,0 +1,60 @@
+package auth
+
+// Permission names one thing a caller may do.
+type Permission string
+
+const (
+	ClustersRead   Permission = "clusters:read"
+	ClustersWrite  Permission = "clusters:write"
+	ArtisansRead   Permission = "artisans:read"
+	ArtisansWrite  Permission = "artisans:write"
+	ProductsRead   Permission = "products:read"
+	ProductsWrite  Permission = "products:write"
+	LocationsRead  Permission = "locations:read"
+	LocationsWrite Permission = "locations:write"
+	StockRead      Permission = "stock:read"
+	StockWrite     Permission = "stock:write"
+	UsersRead      Permission = "users:read"
+	UsersWrite     Permission = "users:write"
+	AuditRead      Permission = "audit:read"
+	JobsRead       Permission = "jobs:read"
+)
+
+// showroomReads is what the showroom reads, which operations reads too
+// (API.md, "Roles").
+var showroomReads = []Permission{ClustersRead, ArtisansRead, ProductsRead, LocationsRead, StockRead}
+
+// grants is the one permission table (API.md, "Roles"). Admin is granted
+// everything in Allowed; every other role has exactly what is listed here.
+var grants = map[Role][]Permission{
+	RoleShowroom: append([]Permission{
+		ClustersWrite, ArtisansWrite, ProductsWrite, StockWrite,
+	}, showroomReads...),
+	RoleOperations: append([]Permission{JobsRead}, showroomReads...),
+	// Finance reads artisans (payees) and the products their earnings come
+	// from; it does not see stock or change the catalogue.
+	RoleFinance: {ArtisansRead, ProductsRead, ClustersRead},
+}
+
+var table = func() map[Role]map[Permission]bool {
+	t := make(map[Role]map[Permission]bool, len(grants))
+	for role, perms := range grants {
+		t[role] = make(map[Permission]bool, len(perms))
+		for _, p := range perms {
+			t[role][p] = true
+		}
+	}
+	return t
+}()
+
+// Allowed reports whether role may use permission p. The empty permission
+// (an operation nobody gave a rule) is refused to every role, admin included.
+func Allowed(role Role, p Permission) bool {
+	if p == "" || !role.Valid() {
+		return false
+	}
+	if role == RoleAdmin {
+		return true
+	}
+	return table[role][p]
+}

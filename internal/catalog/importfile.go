@@ -1,0 +1,335 @@
+package catalog
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/jkhhc/artisanbridge/internal/apperr"
+)
+
+// Limits of one import file; a showroom's catalogue sheet is far smaller.
+const (
+	MaxImportRows  = 5000
+	MaxImportBytes = 10 << 20
+)
+
+// ImportRow is one data row of an import file, by header name; Line is the
+// row number a person sees in the sheet (the header is line 1).
+type ImportRow struct {
+	Line   int
+	Fields map[string]string
+}
+
+// importColumns are the headers an import file may carry; the order in the
+// file does not matter, since rows are read by header name.
+var importColumns = []string{
+	"sku", "title", "description", "craft", "hsn_code", "gst_rate_bp", "mrp_paise", "price_paise",
+	"artisan_id", "artisan_code", "artisan_price_paise", "artisan_share_bp", "gi_tag",
+	"gi_certificate_no", "one_of_a_kind", "weight_g", "length_mm", "width_mm", "height_mm",
+	"images", "status",
+}
+
+var requiredColumns = []string{"sku", "title", "craft", "hsn_code", "gst_rate_bp", "mrp_paise", "price_paise"}
+
+// ParseImportFile reads a CSV or XLSX file (told apart by its content: XLSX is
+// a zip archive) into rows. It rejects the file as a whole for unknown or
+// missing headers, too many rows, or bytes that are not a spreadsheet.
+func ParseImportFile(data []byte) ([]ImportRow, error) {
+	if len(data) == 0 {
+		return nil, apperr.New(apperr.Invalid, "the file is empty")
+	}
+	if len(data) > MaxImportBytes {
+		return nil, apperr.New(apperr.Invalid, "the file is larger than %d MiB", MaxImportBytes>>20)
+	}
+	var records [][]string
+	var err error
+	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
+		records, err = readXLSX(data)
+	} else {
+		records, err = readCSV(data)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return rowsFromRecords(records)
+}
+
+func readCSV(data []byte) ([][]string, error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // Excel writes a BOM
+	if !utf8.Valid(data) {
+		return nil, apperr.New(apperr.Invalid, "the CSV file is not UTF-8 text")
+	}
+	r := csv.NewReader(bytes.NewReader(data))
+	r.FieldsPerRecord = -1
+	r.TrimLeadingSpace = true
+	var records [][]string
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, apperr.New(apperr.Invalid, "the CSV file is malformed: %v", err)
+		}
+		records = append(records, rec)
+		if len(records) > MaxImportRows+1 {
+			return nil, apperr.New(apperr.Invalid, "the file has more than %d rows", MaxImportRows)
+		}
+	}
+	return records, nil
+}
+
+func readXLSX(data []byte) (records [][]string, err error) {
+	defer func() {
+		// excelize is a large parser of untrusted zip/XML; a panic in it must
+		// become a rejected file, not a crashed server.
+		if r := recover(); r != nil {
+			records, err = nil, apperr.New(apperr.Invalid, "the XLSX file could not be read")
+		}
+	}()
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: 64 << 20, UnzipXMLSizeLimit: 32 << 20})
+	if err != nil {
+		return nil, apperr.New(apperr.Invalid, "the XLSX file could not be read")
+	}
+	defer f.Close()
+	sheets := f.GetSheetList()
+	if len(sheets) == 0 {
+		return nil, apperr.New(apperr.Invalid, "the XLSX file has no sheet")
+	}
+	rows, err := f.Rows(sheets[0])
+	if err != nil {
+		return nil, apperr.New(apperr.Invalid, "the first sheet could not be read")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		rec, err := rows.Columns()
+		if err != nil {
+			return nil, apperr.New(apperr.Invalid, "the first sheet could not be read")
+		}
+		records = append(records, rec)
+		if len(records) > MaxImportRows+1 {
+			return nil, apperr.New(apperr.Invalid, "the file has more than %d rows", MaxImportRows)
+		}
+	}
+	return records, nil
+}
+
+func rowsFromRecords(records [][]string) ([]ImportRow, error) {
+	if len(records) == 0 {
+		return nil, apperr.New(apperr.Invalid, "the file has no header row")
+	}
+	header := make([]string, len(records[0]))
+	seen := map[string]bool{}
+	fe := apperr.FieldErrors{}
+	for i, h := range records[0] {
+		name := strings.ToLower(strings.Join(strings.Fields(h), "_"))
+		header[i] = name
+		switch {
+		case name == "":
+			continue
+		case !slices.Contains(importColumns, name):
+			fe.Add("header."+name, "unknown column; known columns: %s", strings.Join(importColumns, ", "))
+		case seen[name]:
+			fe.Add("header."+name, "appears twice")
+		}
+		seen[name] = true
+	}
+	for _, req := range requiredColumns {
+		if !seen[req] {
+			fe.Add("header."+req, "required column is missing")
+		}
+	}
+	if !seen["artisan_id"] && !seen["artisan_code"] {
+		fe.Add("header.artisan_code", "artisan_code or artisan_id column is required")
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	var rows []ImportRow
+	for i, rec := range records[1:] {
+		if blank(rec) {
+			continue
+		}
+		row := ImportRow{Line: i + 2, Fields: map[string]string{}}
+		for j, v := range rec {
+			if j < len(header) && header[j] != "" {
+				row.Fields[header[j]] = strings.TrimSpace(v)
+			} else if strings.TrimSpace(v) != "" {
+				return nil, apperr.New(apperr.Invalid, "row %d has a value in column %d, which has no header", i+2, j+1)
+			}
+		}
+		rows = append(rows, row)
+	}
+	if len(rows) == 0 {
+		return nil, apperr.New(apperr.Invalid, "the file has no data rows")
+	}
+	return rows, nil
+}
+
+func blank(rec []string) bool {
+	for _, v := range rec {
+		if strings.TrimSpace(v) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// Input converts a row to a ProductInput, recording unparsable cells in fe.
+func (r ImportRow) Input(fe apperr.FieldErrors) ProductInput {
+	var in ProductInput
+	str := func(name string) *string {
+		if v, ok := r.Fields[name]; ok && v != "" {
+			return &v
+		}
+		return nil
+	}
+	num := func(name string) *int64 {
+		v, ok := r.Fields[name]
+		if !ok || v == "" {
+			return nil
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			fe.Add(name, "must be a whole number (paise and basis points have no decimals)")
+			return nil
+		}
+		return &n
+	}
+	boolean := func(name string) *bool {
+		v, ok := r.Fields[name]
+		if !ok || v == "" {
+			return nil
+		}
+		switch strings.ToLower(v) {
+		case "true", "yes", "y", "1":
+			b := true
+			return &b
+		case "false", "no", "n", "0":
+			b := false
+			return &b
+		}
+		fe.Add(name, "must be yes or no")
+		return nil
+	}
+	in.SKU, in.Title, in.Description, in.Craft = str("sku"), str("title"), str("description"), str("craft")
+	in.HSNCode, in.ArtisanID, in.ArtisanCode = str("hsn_code"), str("artisan_id"), str("artisan_code")
+	in.GICertificateNo, in.Status = str("gi_certificate_no"), str("status")
+	in.GSTRateBP, in.MRPPaise, in.PricePaise = num("gst_rate_bp"), num("mrp_paise"), num("price_paise")
+	in.ArtisanPricePaise, in.ArtisanShareBP = num("artisan_price_paise"), num("artisan_share_bp")
+	in.WeightG, in.LengthMM, in.WidthMM, in.HeightMM = num("weight_g"), num("length_mm"), num("width_mm"), num("height_mm")
+	in.GITag, in.OneOfAKind = boolean("gi_tag"), boolean("one_of_a_kind")
+	if v := str("images"); v != nil {
+		var imgs []string
+		for _, u := range strings.Split(*v, "|") {
+			if u = strings.TrimSpace(u); u != "" {
+				imgs = append(imgs, u)
+			}
+		}
+		in.Images = &imgs
+	}
+	return in
+}
+
+// RowError is what is wrong with one row of an import.
+type RowError struct {
+	Line   int               `json:"line"`
+	SKU    string            `json:"sku"`
+	Fields map[string]string `json:"fields"`
+}
+
+// ImportResult says what an import did.
+type ImportResult struct {
+	Rows     int        `json:"rows"`
+	Imported int        `json:"imported"`
+	Skipped  int        `json:"skipped"`
+	Errors   []RowError `json:"errors"`
+	Products []Product  `json:"products"`
+}
+
+// ImportProducts validates every row, then creates the products in one
+// transaction. If any row is invalid nothing is imported, unless validOnly
+// asks for the valid rows alone; the result lists every invalid row.
+func (s *Service) ImportProducts(ctx context.Context, rows []ImportRow, validOnly bool) (ImportResult, error) {
+	res := ImportResult{Rows: len(rows), Errors: []RowError{}, Products: []Product{}}
+	byCode := map[string]string{}
+	skuLine := map[string]int{}
+	var valid []Product
+	var skus []string
+	for _, row := range rows {
+		fe := apperr.FieldErrors{}
+		in := row.Input(fe)
+		p, err := s.newProduct(ctx, in, byCode)
+		if err != nil {
+			var ae *apperr.Error
+			if !errors.As(err, &ae) || ae.Code != apperr.Invalid {
+				return ImportResult{}, err
+			}
+			for k, v := range ae.Fields {
+				fe.Add(k, "%s", v)
+			}
+		}
+		if first, dup := skuLine[p.SKU]; dup && p.SKU != "" {
+			fe.Add("sku", "repeats the SKU of line %d", first)
+		} else if p.SKU != "" {
+			skuLine[p.SKU] = row.Line
+		}
+		if len(fe) > 0 {
+			res.Errors = append(res.Errors, RowError{Line: row.Line, SKU: row.Fields["sku"], Fields: fe})
+			continue
+		}
+		valid = append(valid, p)
+		skus = append(skus, p.SKU)
+	}
+	existing, err := s.store.ExistingSKUs(ctx, skus)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	kept := valid[:0]
+	for _, p := range valid {
+		if existing[p.SKU] {
+			res.Errors = append(res.Errors, RowError{Line: skuLine[p.SKU], SKU: p.SKU,
+				Fields: map[string]string{"sku": "already in the catalogue"}})
+			continue
+		}
+		kept = append(kept, p)
+	}
+	sort.Slice(res.Errors, func(i, j int) bool { return res.Errors[i].Line < res.Errors[j].Line })
+	if len(res.Errors) > 0 && !validOnly {
+		return res, importError(res)
+	}
+	res.Skipped = len(res.Errors)
+	if len(kept) > 0 {
+		if err := s.store.CreateProducts(ctx, kept, s.createdEffects(ctx, kept...)); err != nil {
+			return ImportResult{}, err
+		}
+	}
+	res.Imported = len(kept)
+	res.Products = append(res.Products, kept...)
+	return res, nil
+}
+
+// importError reports every invalid row in the API's error shape:
+// fields are keyed "line N.field".
+func importError(res ImportResult) error {
+	e := apperr.New(apperr.Invalid, "%d of %d rows are invalid; nothing was imported (fix them, or import with valid_only=true)", len(res.Errors), res.Rows)
+	e.Fields = map[string]string{}
+	for _, re := range res.Errors {
+		for f, msg := range re.Fields {
+			e.Fields[fmt.Sprintf("line %d.%s", re.Line, f)] = msg
+		}
+	}
+	e.Status = 422
+	return e
+}

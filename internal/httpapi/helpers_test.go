@@ -1,0 +1,156 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/jkhhc/artisanbridge/internal/auth"
+	"github.com/jkhhc/artisanbridge/internal/catalog"
+	"github.com/jkhhc/artisanbridge/internal/httpapi"
+	"github.com/jkhhc/artisanbridge/internal/inventory"
+	"github.com/jkhhc/artisanbridge/internal/reqctx"
+	"github.com/jkhhc/artisanbridge/internal/secrets"
+	"github.com/jkhhc/artisanbridge/internal/store"
+	"github.com/jkhhc/artisanbridge/internal/testenv"
+)
+
+// syncBuffer collects log output from concurrent handlers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+type testServer struct {
+	t      *testing.T
+	srv    *httpapi.Server
+	db     *store.DB
+	tokens map[auth.Role]string
+	logs   *syncBuffer
+}
+
+func newTestServer(t *testing.T, b testenv.Backend) *testServer {
+	t.Helper()
+	db, _ := b.Open(t)
+	key, err := secrets.LoadOrCreateKeyFile(filepath.Join(t.TempDir(), "master.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring, err := secrets.ParseMasterKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crafts, _ := catalog.NewCrafts()
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	authSvc := auth.NewService(db.Users(), nil)
+	srv := httpapi.New(httpapi.Deps{
+		Log: log, Auth: authSvc, Catalog: catalog.NewService(db.Catalog(), ring, crafts, nil),
+		Inventory: inventory.NewService(db.Inventory(), nil), Audit: db.Audit(), Idempotency: db.Idempotency(),
+		Queues:       func(context.Context) ([]httpapi.QueueInfo, error) { return []httpapi.QueueInfo{{Queue: "events"}}, nil },
+		OutboxQueued: db.Outbox().PendingCount,
+		Ready:        map[string]func(context.Context) error{"database": db.Ping},
+		Metrics:      http.NotFoundHandler(),
+	})
+	ts := &testServer{t: t, srv: srv, db: db, tokens: map[auth.Role]string{}, logs: logs}
+	ctx := reqctx.WithActor(context.Background(), reqctx.Actor{ID: "test", Name: "test", Role: "admin"})
+	for _, r := range auth.Roles {
+		_, tok, err := authSvc.CreateUser(ctx, auth.NewUser{Name: "user-" + string(r), Role: r})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts.tokens[r] = tok
+	}
+	return ts
+}
+
+type response struct {
+	Status int
+	Body   []byte
+	Header http.Header
+}
+
+func (r response) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		t.Fatalf("response is not JSON: %v: %s", err, r.Body)
+	}
+	return m
+}
+
+// do sends a request as role ("" for no token); body may be nil, []byte or any JSON value.
+func (ts *testServer) do(role auth.Role, method, path string, body any, header ...string) response {
+	ts.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		rd = bytes.NewReader(b)
+	case string:
+		rd = bytes.NewReader([]byte(b))
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			ts.t.Fatal(err)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req := httptest.NewRequest(method, path, rd)
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if role != "" {
+		req.Header.Set("Authorization", "Bearer "+ts.tokens[role])
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	w := httptest.NewRecorder()
+	ts.srv.ServeHTTP(w, req)
+	return response{Status: w.Code, Body: w.Body.Bytes(), Header: w.Header()}
+}
+
+// mustCreate posts as admin and returns the created object's id.
+func (ts *testServer) mustCreate(path string, body any) map[string]any {
+	ts.t.Helper()
+	r := ts.do(auth.RoleAdmin, "POST", path, body)
+	if r.Status != http.StatusCreated {
+		ts.t.Fatalf("POST %s: %d %s", path, r.Status, r.Body)
+	}
+	return r.json(ts.t)
+}
+
+// rowCounts counts every table, to prove a refused request wrote nothing.
+func (ts *testServer) rowCounts() map[string]int64 {
+	ts.t.Helper()
+	out := map[string]int64{}
+	for _, tb := range []string{"users", "api_tokens", "clusters", "artisans", "products", "locations",
+		"stock_levels", "stock_movements", "audit_log", "outbox", "idempotency_keys"} {
+		var n int64
+		if err := ts.db.Gorm().Table(tb).Count(&n).Error; err != nil {
+			ts.t.Fatal(err)
+		}
+		out[tb] = n
+	}
+	return out
+}

@@ -1,0 +1,196 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/jkhhc/artisanbridge/internal/apperr"
+	"github.com/jkhhc/artisanbridge/internal/auth"
+	"github.com/jkhhc/artisanbridge/internal/idempotency"
+	"github.com/jkhhc/artisanbridge/internal/reqctx"
+)
+
+var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`)
+
+// requestID keeps a well-formed X-Request-ID from a proxy or makes one, and
+// puts it in the context so every log line and audit entry can name it.
+func requestID() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id := c.GetHeader("X-Request-ID")
+		if !requestIDPattern.MatchString(id) {
+			b := make([]byte, 12)
+			_, _ = rand.Read(b)
+			id = hex.EncodeToString(b)
+		}
+		c.Header("X-Request-ID", id)
+		c.Request = c.Request.WithContext(reqctx.WithRequestID(c.Request.Context(), id))
+		c.Next()
+	}
+}
+
+var (
+	httpRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "artisanbridge_http_requests_total", Help: "HTTP requests by route, method and status.",
+	}, []string{"route", "method", "status"})
+	httpDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "artisanbridge_http_request_duration_seconds", Help: "HTTP request latency by route.",
+		Buckets: prometheus.DefBuckets,
+	}, []string{"route", "method"})
+)
+
+// Collectors returns this package's metrics for registration.
+func Collectors() []prometheus.Collector { return []prometheus.Collector{httpRequests, httpDuration} }
+
+// accessLog writes one structured line per request: never a header, a
+// query string or a body, so no token or bank number can reach the log.
+func accessLog(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		route := c.FullPath()
+		if route == "" {
+			route = "unmatched"
+		}
+		status := c.Writer.Status()
+		elapsed := time.Since(start)
+		httpRequests.WithLabelValues(route, c.Request.Method, strconv.Itoa(status)).Inc()
+		httpDuration.WithLabelValues(route, c.Request.Method).Observe(elapsed.Seconds())
+		actor := reqctx.ActorFrom(c.Request.Context())
+		log.LogAttrs(c.Request.Context(), slog.LevelInfo, "http request",
+			slog.String("request_id", reqctx.RequestID(c.Request.Context())),
+			slog.String("method", c.Request.Method), slog.String("route", route),
+			slog.Int("status", status), slog.Int64("duration_ms", elapsed.Milliseconds()),
+			slog.String("actor_id", actor.ID))
+	}
+}
+
+// recovery turns a panic into a logged 500 in the API's error shape.
+func recovery(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		defer func() {
+			if r := recover(); r != nil {
+				log.ErrorContext(c.Request.Context(), "panic in handler", "panic", r,
+					"request_id", reqctx.RequestID(c.Request.Context()), "route", c.FullPath())
+				writeError(c, log, apperr.New(apperr.Internal, "internal error"))
+			}
+		}()
+		c.Next()
+	}
+}
+
+// authenticate resolves the bearer token to a user. It does not decide
+// access: authorize does, from the route's rule.
+func (s *Server) authenticate(c *gin.Context) {
+	h := c.GetHeader("Authorization")
+	token, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || token == "" {
+		writeError(c, s.log, apperr.New(apperr.Unauthenticated, "missing bearer token"))
+		return
+	}
+	u, err := s.auth.Authenticate(c.Request.Context(), strings.TrimSpace(token))
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	ctx := reqctx.WithActor(c.Request.Context(), reqctx.Actor{ID: u.ID, Name: u.Name, Role: string(u.Role)})
+	c.Request = c.Request.WithContext(ctx)
+	c.Next()
+}
+
+// authorize checks the permission of the matched route against the one
+// table in package auth; a route with no rule is refused.
+func (s *Server) authorize(perm auth.Permission) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		role := auth.Role(reqctx.ActorFrom(c.Request.Context()).Role)
+		if !auth.Allowed(role, perm) {
+			writeError(c, s.log, apperr.New(apperr.PermissionDenied, "role %s may not do this", role))
+			return
+		}
+		c.Next()
+	}
+}
+
+// limitBody caps what a handler may read; reading past it fails with
+// *http.MaxBytesError, which decodeJSON reports as a 400.
+func limitBody(n int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
+		c.Next()
+	}
+}
+
+// captureWriter keeps a copy of the response for the idempotency store.
+type captureWriter struct {
+	gin.ResponseWriter
+	buf bytes.Buffer
+}
+
+func (w *captureWriter) Write(b []byte) (int, error) {
+	w.buf.Write(b)
+	return w.ResponseWriter.Write(b)
+}
+
+// idempotent honours Idempotency-Key on POST (API.md): the first request
+// runs; a repeat gets the stored response; another body gets 422; a
+// repeat while the first runs gets 409. Only a success is stored: a failed
+// request changed nothing, so it may be corrected and retried with the key.
+func (s *Server) idempotent(c *gin.Context) {
+	key := c.GetHeader("Idempotency-Key")
+	if key == "" {
+		c.Next()
+		return
+	}
+	if !idempotency.ValidKey(key) {
+		writeError(c, s.log, apperr.New(apperr.Invalid, "Idempotency-Key must be 8-255 characters of letters, digits and _.:-"))
+		return
+	}
+	body, err := readAll(c)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	ctx := c.Request.Context()
+	actor := reqctx.ActorFrom(ctx)
+	rec := idempotency.Record{PrincipalID: actor.ID, Key: key, Method: c.Request.Method, Path: c.Request.URL.Path,
+		RequestHash: idempotency.Hash(c.Request.Method, c.Request.URL.RequestURI(), body), CreatedAt: s.now()}
+	stored, claimed, err := s.idem.Claim(ctx, rec)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	if !claimed {
+		if err := idempotency.Decide(stored, rec.RequestHash); err != nil {
+			writeError(c, s.log, err)
+			return
+		}
+		c.Header("Idempotency-Replayed", "true")
+		c.Data(stored.ResponseStatus, "application/json; charset=utf-8", stored.ResponseBody)
+		c.Abort()
+		return
+	}
+	w := &captureWriter{ResponseWriter: c.Writer}
+	c.Writer = w
+	c.Next()
+	// The request's own context may be cancelled by now; the bookkeeping
+	// must still happen.
+	bg := context.WithoutCancel(ctx)
+	if status := w.Status(); status >= 200 && status < 300 {
+		err = s.idem.Complete(bg, actor.ID, key, status, w.buf.Bytes())
+	} else {
+		err = s.idem.Release(bg, actor.ID, key)
+	}
+	if err != nil {
+		s.log.ErrorContext(ctx, "idempotency bookkeeping failed", "err", err, "request_id", reqctx.RequestID(ctx))
+	}
+}

@@ -1,0 +1,126 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/jkhhc/artisanbridge/internal/auth"
+	"github.com/jkhhc/artisanbridge/internal/ids"
+	"github.com/jkhhc/artisanbridge/internal/testenv"
+)
+
+// policy is the permission table of API.md ("Roles"), written out route by
+// route and independently of package auth. A route gin serves that is not
+// listed here fails the test: every route must have a rule.
+var policy = map[string][]auth.Role{
+	"GET /healthz":                 nil, // public
+	"GET /readyz":                  nil,
+	"GET /metrics":                 nil,
+	"GET /api/v1/openapi.json":     nil,
+	"GET /api/v1/crafts":           {"admin", "showroom", "operations", "finance"},
+	"POST /api/v1/users":           {"admin"},
+	"GET /api/v1/users":            {"admin"},
+	"POST /api/v1/clusters":        {"admin", "showroom"},
+	"GET /api/v1/clusters":         {"admin", "showroom", "operations", "finance"},
+	"POST /api/v1/artisans":        {"admin", "showroom"},
+	"GET /api/v1/artisans":         {"admin", "showroom", "operations", "finance"},
+	"GET /api/v1/artisans/:id":     {"admin", "showroom", "operations", "finance"},
+	"PATCH /api/v1/artisans/:id":   {"admin", "showroom"},
+	"POST /api/v1/products":        {"admin", "showroom"},
+	"GET /api/v1/products":         {"admin", "showroom", "operations", "finance"},
+	"GET /api/v1/products/:id":     {"admin", "showroom", "operations", "finance"},
+	"PATCH /api/v1/products/:id":   {"admin", "showroom"},
+	"POST /api/v1/products/import": {"admin", "showroom"},
+	"POST /api/v1/locations":       {"admin"},
+	"GET /api/v1/locations":        {"admin", "showroom", "operations"},
+	"GET /api/v1/stock":            {"admin", "showroom", "operations"},
+	"POST /api/v1/stock/movements": {"admin", "showroom"},
+	"GET /api/v1/stock/movements":  {"admin", "showroom", "operations"},
+	"GET /api/v1/audit":            {"admin"},
+	"GET /api/v1/jobs/queues":      {"admin", "operations"},
+}
+
+var public = map[string]bool{"GET /healthz": true, "GET /readyz": true, "GET /metrics": true, "GET /api/v1/openapi.json": true}
+
+// TestPermissionMatrix walks every route gin serves with every role and
+// with no token: 401 without a token, 403 for a role the policy does not
+// name, and neither for one it does.
+func TestPermissionMatrix(t *testing.T) {
+	ts := newTestServer(t, testenv.Backends()[0])
+	routes := ts.srv.GinRoutes()
+	if len(routes) != len(policy) {
+		t.Errorf("gin serves %d routes, the policy lists %d", len(routes), len(policy))
+	}
+	for _, r := range routes {
+		key := r.Method + " " + r.Path
+		allowed, ok := policy[key]
+		if !ok && !public[key] {
+			t.Errorf("%s has no rule in the policy table", key)
+			continue
+		}
+		path := strings.ReplaceAll(r.Path, ":id", ids.New())
+		t.Run(key, func(t *testing.T) {
+			noToken := ts.do("", r.Method, path, "{}")
+			if public[key] {
+				if noToken.Status == http.StatusUnauthorized || noToken.Status == http.StatusForbidden {
+					t.Fatalf("public route answered %d", noToken.Status)
+				}
+				return
+			}
+			if noToken.Status != http.StatusUnauthorized {
+				t.Errorf("no token: %d, want 401", noToken.Status)
+			}
+			bad := ts.do("", r.Method, path, "{}", "Authorization", "Bearer abt_not-a-real-token")
+			if bad.Status != http.StatusUnauthorized {
+				t.Errorf("bad token: %d, want 401", bad.Status)
+			}
+			for _, role := range auth.Roles {
+				got := ts.do(role, r.Method, path, "{}")
+				want := contains(allowed, role)
+				switch {
+				case want && (got.Status == http.StatusUnauthorized || got.Status == http.StatusForbidden):
+					t.Errorf("%s: %d, want allowed", role, got.Status)
+				case !want && got.Status != http.StatusForbidden:
+					t.Errorf("%s: %d, want 403", role, got.Status)
+				}
+				if got.Status == http.StatusForbidden {
+					if code := got.json(t)["error"].(map[string]any)["code"]; code != "permission_denied" {
+						t.Errorf("%s: 403 with code %v", role, code)
+					}
+				}
+			}
+		})
+	}
+	// The policy must not list routes that do not exist either.
+	served := map[string]bool{}
+	for _, r := range routes {
+		served[r.Method+" "+r.Path] = true
+	}
+	for key := range policy {
+		if !served[key] {
+			t.Errorf("policy lists %s, which gin does not serve", key)
+		}
+	}
+}
+
+// TestUnruledPermissionIsDenied: deny by default, admin included.
+func TestUnruledPermissionIsDenied(t *testing.T) {
+	for _, r := range auth.Roles {
+		if auth.Allowed(r, "") || auth.Allowed(r, "nothing:granted") && r != auth.RoleAdmin {
+			t.Errorf("%s allowed an unruled permission", r)
+		}
+	}
+	if auth.Allowed("intruder", auth.ProductsRead) {
+		t.Error("an unknown role was allowed")
+	}
+}
+
+func contains(roles []auth.Role, r auth.Role) bool {
+	for _, x := range roles {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,214 @@
+// Package httpapi is the admin API: a gin router, its middleware and thin
+// handlers that decode a request, call a domain service and encode the
+// answer. Every route is listed once in routes(), with its permission.
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/jkhhc/artisanbridge/internal/apperr"
+	"github.com/jkhhc/artisanbridge/internal/audit"
+	"github.com/jkhhc/artisanbridge/internal/auth"
+	"github.com/jkhhc/artisanbridge/internal/catalog"
+	"github.com/jkhhc/artisanbridge/internal/idempotency"
+	"github.com/jkhhc/artisanbridge/internal/inventory"
+	"github.com/jkhhc/artisanbridge/internal/paging"
+)
+
+// QueueInfo describes one job queue for GET /jobs/queues.
+type QueueInfo struct {
+	Queue     string `json:"queue"`
+	Size      int    `json:"size"`
+	Pending   int    `json:"pending"`
+	Active    int    `json:"active"`
+	Scheduled int    `json:"scheduled"`
+	Retry     int    `json:"retry"`
+	Archived  int    `json:"archived"`
+	Completed int    `json:"completed"`
+	Failed    int    `json:"failed_today"`
+	Paused    bool   `json:"paused"`
+}
+
+// Deps are what the API needs; cmd wires them.
+type Deps struct {
+	Log          *slog.Logger
+	Auth         *auth.Service
+	Catalog      *catalog.Service
+	Inventory    *inventory.Service
+	Audit        audit.Reader
+	Idempotency  idempotency.Store
+	Queues       func(ctx context.Context) ([]QueueInfo, error)
+	OutboxQueued func(ctx context.Context) (int64, error)
+	// Ready checks every dependency /readyz reports on, by name.
+	Ready        map[string]func(ctx context.Context) error
+	Metrics      http.Handler
+	MaxBodyBytes int64
+	Now          func() time.Time
+	// HealthOnly serves only the public routes (a worker process).
+	HealthOnly bool
+}
+
+// Server is the admin API.
+type Server struct {
+	Deps
+	log    *slog.Logger
+	auth   *auth.Service
+	idem   idempotency.Store
+	now    func() time.Time
+	engine *gin.Engine
+}
+
+// Route is one entry of the route table. Public routes need no token;
+// every other route names the permission it needs.
+type Route struct {
+	Method     string
+	Path       string
+	Permission auth.Permission
+	Public     bool
+	Summary    string
+	handler    gin.HandlerFunc
+	bodyLimit  int64
+}
+
+// APIPrefix is the base path of the admin API.
+const APIPrefix = "/api/v1"
+
+// New builds the router.
+func New(d Deps) *Server {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.MaxBodyBytes == 0 {
+		d.MaxBodyBytes = 1 << 20
+	}
+	s := &Server{Deps: d, log: d.Log, auth: d.Auth, idem: d.Idempotency, now: d.Now}
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.Use(requestID(), accessLog(s.log), recovery(s.log))
+	e.NoRoute(func(c *gin.Context) { writeError(c, s.log, apperr.New(apperr.NotFound, "no such route")) })
+	e.NoMethod(func(c *gin.Context) {
+		writeError(c, s.log, apperr.New(apperr.Invalid, "method not allowed on this route").WithStatus(http.StatusMethodNotAllowed))
+	})
+	for _, r := range s.routes() {
+		if d.HealthOnly && !r.Public {
+			continue
+		}
+		chain := []gin.HandlerFunc{}
+		limit := r.bodyLimit
+		if limit == 0 {
+			limit = d.MaxBodyBytes
+		}
+		chain = append(chain, limitBody(limit))
+		if !r.Public {
+			chain = append(chain, s.authenticate, s.authorize(r.Permission))
+			if r.Method == http.MethodPost {
+				chain = append(chain, s.idempotent)
+			}
+		}
+		chain = append(chain, r.handler)
+		e.Handle(r.Method, r.Path, chain...)
+	}
+	s.engine = e
+	return s
+}
+
+// ServeHTTP makes Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+// Routes returns the route table (for the permission test and OpenAPI).
+func (s *Server) Routes() []Route { return s.routes() }
+
+// GinRoutes returns what gin actually registered.
+func (s *Server) GinRoutes() gin.RoutesInfo { return s.engine.Routes() }
+
+// decodeJSON reads one JSON object, refusing unknown fields and trailing
+// data, and reports malformed or oversized bodies as 400.
+func decodeJSON(c *gin.Context, dst any) error {
+	body, err := readAll(c)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) && typeErr.Field != "" {
+			return &apperr.Error{Code: apperr.Invalid, Message: "request body field " + typeErr.Field + " has the wrong type",
+				Fields: map[string]string{typeErr.Field: "must be a " + typeErr.Type.String()}}
+		}
+		return apperr.New(apperr.Invalid, "request body is not valid JSON for this route: %s", jsonProblem(err))
+	}
+	if dec.More() {
+		return apperr.New(apperr.Invalid, "request body has data after the JSON object")
+	}
+	return nil
+}
+
+func jsonProblem(err error) string {
+	var syn *json.SyntaxError
+	switch {
+	case errors.As(err, &syn):
+		return "syntax error at byte " + strconv.FormatInt(syn.Offset, 10)
+	case errors.Is(err, io.EOF):
+		return "the body is empty"
+	}
+	return err.Error()
+}
+
+// readAll reads the (size-limited) body once and puts it back for the
+// next reader, so idempotency hashing and decoding see the same bytes.
+func readAll(c *gin.Context) ([]byte, error) {
+	if b, ok := c.Get(bodyKey); ok {
+		return b.([]byte), nil
+	}
+	b, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, apperr.New(apperr.Invalid, "request body is larger than %d bytes", tooBig.Limit)
+		}
+		return nil, apperr.New(apperr.Invalid, "request body could not be read")
+	}
+	c.Set(bodyKey, b)
+	c.Request.Body = io.NopCloser(bytes.NewReader(b))
+	return b, nil
+}
+
+const bodyKey = "artisanbridge.body"
+
+// pageRequest reads ?limit and ?cursor.
+func pageRequest(c *gin.Context) (paging.Request, error) {
+	limit := 0
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return paging.Request{}, &apperr.Error{Code: apperr.Invalid, Message: "limit must be a number",
+				Fields: map[string]string{"limit": "must be a whole number"}}
+		}
+		if n <= 0 {
+			n = -1
+		}
+		limit = n
+	}
+	return paging.Parse(limit, c.Query("cursor"))
+}
+
+// respond writes v as JSON with status, or the error.
+func (s *Server) respond(c *gin.Context, status int, v any, err error) {
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.JSON(status, v)
+}

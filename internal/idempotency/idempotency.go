@@ -1,0 +1,75 @@
+// Package idempotency makes a retried POST safe (API.md, "Conventions";
+// RELIABILITY.md 1.1): the first request with a key runs, a repeat with the
+// same body gets the stored answer, a repeat with another body gets 422,
+// and a repeat while the first still runs gets 409.
+package idempotency
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"regexp"
+	"time"
+
+	"github.com/jkhhc/artisanbridge/internal/apperr"
+)
+
+// Retention is how long a key is honoured (Stripe keeps keys 24 hours).
+const Retention = 24 * time.Hour
+
+var keyPattern = regexp.MustCompile(`^[A-Za-z0-9_.:-]{8,255}$`)
+
+// Record is one key's state.
+type Record struct {
+	PrincipalID    string
+	Key            string
+	Method         string
+	Path           string
+	RequestHash    string
+	Done           bool
+	ResponseStatus int
+	ResponseBody   []byte
+	CreatedAt      time.Time
+}
+
+// Store keeps records; keys are scoped per principal so that one caller's
+// keys can neither collide with nor reveal another's.
+type Store interface {
+	// Claim inserts r as in progress. If the key exists it returns the stored
+	// record and claimed false.
+	Claim(ctx context.Context, r Record) (stored Record, claimed bool, err error)
+	// Complete stores the response of a claimed key.
+	Complete(ctx context.Context, principalID, key string, status int, body []byte) error
+	// Release forgets a claimed key whose request changed nothing, so that
+	// the caller may correct the request and retry with the same key.
+	Release(ctx context.Context, principalID, key string) error
+	// Prune forgets keys created before t.
+	Prune(ctx context.Context, before time.Time) (int64, error)
+}
+
+// ValidKey reports whether key has the accepted form (8-255 characters of a
+// safe alphabet: a UUID fits).
+func ValidKey(key string) bool { return keyPattern.MatchString(key) }
+
+// Hash identifies a request by method, path and body.
+func Hash(method, path string, body []byte) string {
+	h := sha256.New()
+	h.Write([]byte(method))
+	h.Write([]byte{0})
+	h.Write([]byte(path))
+	h.Write([]byte{0})
+	h.Write(body)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Decide says what to do with a request whose key was already stored:
+// replay it (nil error) or refuse it.
+func Decide(stored Record, requestHash string) error {
+	switch {
+	case stored.RequestHash != requestHash:
+		return apperr.New(apperr.Invalid, "Idempotency-Key was already used with a different request").WithStatus(422)
+	case !stored.Done:
+		return apperr.New(apperr.Conflict, "a request with this Idempotency-Key is still in progress (or was interrupted): check the result before retrying with a new key")
+	}
+	return nil
+}

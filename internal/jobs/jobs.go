@@ -1,0 +1,171 @@
+// Package jobs adapts outbox events to Asynq: the relay's Enqueuer, the
+// worker server and its thin handlers. Delivery is at least once; every
+// consumer's effect is guarded by a processed marker in the database.
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/jkhhc/artisanbridge/internal/outbox"
+)
+
+// Queues and their weights: events first, housekeeping after.
+const (
+	QueueEvents  = "events"
+	QueueDefault = "default"
+)
+
+// Queues is the weighted queue set the worker serves.
+var Queues = map[string]int{QueueEvents: 6, QueueDefault: 2}
+
+// Retention keeps a completed task's id in Redis so that a relay repeating
+// an enqueue after a crash hits ErrTaskIDConflict instead of running the
+// event again (STACK.md: TaskID alone blocks duplicates only while queued).
+const Retention = 24 * time.Hour
+
+// MaxRetry is generous: a lease-expiry recovery counts as a retry.
+const MaxRetry = 25
+
+// EventTaskType is the Asynq task type carrying one outbox topic.
+func EventTaskType(topic string) string { return "event:" + topic }
+
+// Enqueuer hands outbox messages to Asynq with TaskID = outbox id.
+type Enqueuer struct {
+	client    *asynq.Client
+	inspector *asynq.Inspector
+}
+
+// NewEnqueuer wraps an Asynq client and inspector on the same Redis.
+func NewEnqueuer(c *asynq.Client, i *asynq.Inspector) *Enqueuer {
+	return &Enqueuer{client: c, inspector: i}
+}
+
+var _ outbox.Enqueuer = (*Enqueuer)(nil)
+
+// Lost reports whether Redis no longer holds the task of message id.
+func (e *Enqueuer) Lost(ctx context.Context, id string) (bool, error) {
+	_, err := e.inspector.GetTaskInfo(QueueEvents, id)
+	switch {
+	case errors.Is(err, asynq.ErrTaskNotFound), errors.Is(err, asynq.ErrQueueNotFound):
+		return true, nil
+	case err != nil:
+		return false, err
+	}
+	return false, nil
+}
+
+// Enqueue treats "already queued or completed under this id" as success.
+func (e *Enqueuer) Enqueue(ctx context.Context, m outbox.Message) error {
+	payload, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	task := asynq.NewTask(EventTaskType(m.Topic), payload)
+	_, err = e.client.EnqueueContext(ctx, task,
+		asynq.TaskID(m.ID), asynq.Queue(QueueEvents), asynq.MaxRetry(MaxRetry),
+		asynq.Retention(Retention), asynq.Timeout(2*time.Minute))
+	if errors.Is(err, asynq.ErrTaskIDConflict) {
+		return nil
+	}
+	return err
+}
+
+// Consumer reacts to outbox events of some topics. Consume may run more
+// than once for one event only if it fails; ProcessOnce guards success.
+type Consumer interface {
+	Name() string
+	Topics() []string
+	Consume(ctx context.Context, m outbox.Message) error
+}
+
+// Marker runs fn at most once per (consumer, event id) and records when an
+// event has reached every consumer, so the relay can tell a delivered event
+// from one a lost Redis took with it.
+type Marker interface {
+	ProcessOnce(ctx context.Context, consumer, eventID string, fn func(ctx context.Context) error) (bool, error)
+	MarkDelivered(ctx context.Context, eventID string) error
+}
+
+var consumed = prometheus.NewCounterVec(prometheus.CounterOpts{
+	Name: "artisanbridge_events_consumed_total",
+	Help: "Outbox events processed by consumers, by topic and outcome (done, duplicate, failed).",
+}, []string{"consumer", "topic", "outcome"})
+
+// Collectors returns this package's metrics for registration.
+func Collectors() []prometheus.Collector { return []prometheus.Collector{consumed} }
+
+// NewMux registers one thin handler per topic; each decodes the event and
+// fans it out to the topic's consumers.
+func NewMux(marker Marker, log *slog.Logger, consumers ...Consumer) *asynq.ServeMux {
+	byTopic := map[string][]Consumer{}
+	for _, c := range consumers {
+		for _, t := range c.Topics() {
+			byTopic[t] = append(byTopic[t], c)
+		}
+	}
+	mux := asynq.NewServeMux()
+	for topic, cs := range byTopic {
+		mux.HandleFunc(EventTaskType(topic), eventHandler(marker, log, cs))
+	}
+	return mux
+}
+
+func eventHandler(marker Marker, log *slog.Logger, cs []Consumer) asynq.HandlerFunc {
+	return func(ctx context.Context, t *asynq.Task) error {
+		var m outbox.Message
+		if err := json.Unmarshal(t.Payload(), &m); err != nil || m.ID == "" {
+			// A payload we cannot read will never become readable: do not retry it.
+			return fmt.Errorf("jobs: undecodable event payload: %v: %w", err, asynq.SkipRetry)
+		}
+		var errs []error
+		for _, c := range cs {
+			ran, err := marker.ProcessOnce(ctx, c.Name(), m.ID, func(ctx context.Context) error { return c.Consume(ctx, m) })
+			switch {
+			case err != nil:
+				consumed.WithLabelValues(c.Name(), m.Topic, "failed").Inc()
+				log.Warn("event consumer failed", "consumer", c.Name(), "topic", m.Topic, "event_id", m.ID, "err", err)
+				errs = append(errs, err)
+			case ran:
+				consumed.WithLabelValues(c.Name(), m.Topic, "done").Inc()
+			default:
+				consumed.WithLabelValues(c.Name(), m.Topic, "duplicate").Inc()
+			}
+		}
+		if err := errors.Join(errs...); err != nil {
+			return err
+		}
+		return marker.MarkDelivered(ctx, m.ID)
+	}
+}
+
+// ServerConfig returns the worker's Asynq configuration.
+func ServerConfig(concurrency int, log *slog.Logger) asynq.Config {
+	return asynq.Config{
+		Concurrency:     concurrency,
+		Queues:          Queues,
+		ShutdownTimeout: 8 * time.Second,
+		Logger:          asynqLogger{log},
+		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
+			id, _ := asynq.GetTaskID(ctx)
+			retried, _ := asynq.GetRetryCount(ctx)
+			log.Warn("task failed", "type", t.Type(), "task_id", id, "retried", retried, "err", err)
+		}),
+	}
+}
+
+// asynqLogger routes Asynq's own logs through slog.
+type asynqLogger struct{ l *slog.Logger }
+
+func (a asynqLogger) Debug(args ...any) { a.l.Debug(fmt.Sprint(args...), "component", "asynq") }
+func (a asynqLogger) Info(args ...any)  { a.l.Info(fmt.Sprint(args...), "component", "asynq") }
+func (a asynqLogger) Warn(args ...any)  { a.l.Warn(fmt.Sprint(args...), "component", "asynq") }
+func (a asynqLogger) Error(args ...any) { a.l.Error(fmt.Sprint(args...), "component", "asynq") }
+func (a asynqLogger) Fatal(args ...any) { a.l.Error(fmt.Sprint(args...), "component", "asynq") }

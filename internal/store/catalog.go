@@ -1,0 +1,193 @@
+package store
+
+import (
+	"context"
+
+	"gorm.io/gorm"
+
+	"github.com/jkhhc/artisanbridge/internal/apperr"
+	"github.com/jkhhc/artisanbridge/internal/catalog"
+	"github.com/jkhhc/artisanbridge/internal/effects"
+	"github.com/jkhhc/artisanbridge/internal/paging"
+)
+
+// Catalog implements catalog.Store.
+type Catalog struct{ db *DB }
+
+// Catalog returns the catalogue repository.
+func (db *DB) Catalog() *Catalog { return &Catalog{db: db} }
+
+var _ catalog.Store = (*Catalog)(nil)
+
+func (c *Catalog) CreateCluster(ctx context.Context, cl catalog.Cluster, fx effects.Set) error {
+	row := clusterRow{ID: cl.ID, Name: cl.Name, Craft: cl.Craft, District: cl.District, Lat: cl.Lat, Lon: cl.Lon, CreatedAt: cl.CreatedAt.UTC()}
+	return c.db.inTx(ctx, fx, func(tx *gorm.DB) error { return tx.Create(&row).Error })
+}
+
+func (c *Catalog) ListClusters(ctx context.Context, p paging.Request) (paging.Page[catalog.Cluster], error) {
+	var rows []clusterRow
+	if err := keyset(c.db.gorm.WithContext(ctx), p).Find(&rows).Error; err != nil {
+		return paging.Page[catalog.Cluster]{}, err
+	}
+	return paging.Build(mapRows(rows, clusterRow.domain), p.Limit, func(x catalog.Cluster) string { return x.ID }), nil
+}
+
+func (c *Catalog) ClusterExists(ctx context.Context, id string) (bool, error) {
+	var n int64
+	err := c.db.gorm.WithContext(ctx).Model(&clusterRow{}).Where("id = ?", id).Count(&n).Error
+	return n > 0, err
+}
+
+func (c *Catalog) CreateArtisan(ctx context.Context, a catalog.Artisan, acct catalog.SealedAccount, fx effects.Set) error {
+	row := artisanRowFrom(a, acct)
+	return c.db.inTx(ctx, fx, func(tx *gorm.DB) error { return tx.Create(&row).Error })
+}
+
+func (c *Catalog) UpdateArtisan(ctx context.Context, a catalog.Artisan, acct *catalog.SealedAccount, fx effects.Set) error {
+	return c.db.inTx(ctx, fx, func(tx *gorm.DB) error {
+		cols := map[string]any{
+			"name": a.Name, "craft": a.Craft, "cluster_id": a.ClusterID, "district": a.District, "phone": a.Phone,
+			"language": a.Language, "pehchan_card_no": a.PehchanCardNo, "gi_authorised_user_no": a.GIAuthorisedUserNo,
+			"bank_ifsc": a.BankIFSC, "status": a.Status, "version": a.Version, "updated_at": a.UpdatedAt.UTC(),
+		}
+		if acct != nil {
+			cols["bank_account_sealed"] = acct.Sealed
+			cols["bank_account_last4"] = acct.Last4
+		}
+		res := tx.Model(&artisanRow{}).Where("id = ? AND version = ?", a.ID, a.Version-1).Updates(cols)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return apperr.New(apperr.Conflict, "artisan %s was changed by someone else: reload and retry", a.ID)
+		}
+		return nil
+	})
+}
+
+func (c *Catalog) GetArtisan(ctx context.Context, id string) (catalog.Artisan, error) {
+	var row artisanRow
+	if err := c.db.gorm.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
+		return catalog.Artisan{}, notFound(err, "artisan %s not found", id)
+	}
+	return row.domain(), nil
+}
+
+func (c *Catalog) ArtisanIDByCode(ctx context.Context, code string) (string, error) {
+	var row artisanRow
+	if err := c.db.gorm.WithContext(ctx).Select("id").Where("code = ?", code).Take(&row).Error; err != nil {
+		return "", notFound(err, "no artisan has code %s", code)
+	}
+	return row.ID, nil
+}
+
+func (c *Catalog) ListArtisans(ctx context.Context, f catalog.ArtisanFilter, p paging.Request) (paging.Page[catalog.Artisan], error) {
+	q := keyset(c.db.gorm.WithContext(ctx), p)
+	q = whereIf(q, "cluster_id = ?", f.ClusterID)
+	q = whereIf(q, "craft = ?", f.Craft)
+	q = whereIf(q, "status = ?", f.Status)
+	var rows []artisanRow
+	if err := q.Find(&rows).Error; err != nil {
+		return paging.Page[catalog.Artisan]{}, err
+	}
+	return paging.Build(mapRows(rows, artisanRow.domain), p.Limit, func(x catalog.Artisan) string { return x.ID }), nil
+}
+
+// BankAccountSealed returns the stored ciphertext of an artisan's account;
+// only the payout bank file ever opens it.
+func (c *Catalog) BankAccountSealed(ctx context.Context, id string) (string, error) {
+	var row artisanRow
+	if err := c.db.gorm.WithContext(ctx).Select("bank_account_sealed").Where("id = ?", id).Take(&row).Error; err != nil {
+		return "", notFound(err, "artisan %s not found", id)
+	}
+	return row.BankAccountSealed, nil
+}
+
+func (c *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, fx effects.Set) error {
+	rows := make([]productRow, len(ps))
+	for i, p := range ps {
+		rows[i] = productRowFrom(p)
+	}
+	return c.db.inTx(ctx, fx, func(tx *gorm.DB) error { return tx.CreateInBatches(&rows, 200).Error })
+}
+
+func (c *Catalog) UpdateProduct(ctx context.Context, p catalog.Product, fx effects.Set) error {
+	row := productRowFrom(p)
+	return c.db.inTx(ctx, fx, func(tx *gorm.DB) error {
+		res := tx.Model(&productRow{}).Where("id = ? AND version = ?", p.ID, p.Version-1).Select("*").Omit("id", "sku", "created_at").Updates(&row)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return apperr.New(apperr.Conflict, "product %s was changed by someone else: reload and retry", p.ID)
+		}
+		return nil
+	})
+}
+
+func (c *Catalog) GetProduct(ctx context.Context, id string) (catalog.Product, error) {
+	var row productRow
+	if err := c.db.gorm.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
+		return catalog.Product{}, notFound(err, "product %s not found", id)
+	}
+	return row.domain(), nil
+}
+
+func (c *Catalog) ListProducts(ctx context.Context, f catalog.ProductFilter, p paging.Request) (paging.Page[catalog.Product], error) {
+	q := keyset(c.db.gorm.WithContext(ctx), p)
+	q = whereIf(q, "artisan_id = ?", f.ArtisanID)
+	q = whereIf(q, "craft = ?", f.Craft)
+	q = whereIf(q, "status = ?", f.Status)
+	q = whereIf(q, "sku = ?", f.SKU)
+	var rows []productRow
+	if err := q.Find(&rows).Error; err != nil {
+		return paging.Page[catalog.Product]{}, err
+	}
+	return paging.Build(mapRows(rows, productRow.domain), p.Limit, func(x catalog.Product) string { return x.ID }), nil
+}
+
+func (c *Catalog) ExistingSKUs(ctx context.Context, skus []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	for start := 0; start < len(skus); start += 500 {
+		end := min(start+500, len(skus))
+		var found []string
+		if err := c.db.gorm.WithContext(ctx).Model(&productRow{}).Where("sku IN ?", skus[start:end]).Pluck("sku", &found).Error; err != nil {
+			return nil, err
+		}
+		for _, s := range found {
+			out[s] = true
+		}
+	}
+	return out, nil
+}
+
+// keyset orders by id and fetches one row more than the page, which only
+// tells whether a next page exists.
+func keyset(q *gorm.DB, p paging.Request) *gorm.DB {
+	if p.After != "" {
+		q = q.Where("id > ?", p.After)
+	}
+	return q.Order("id").Limit(p.Limit + 1)
+}
+
+func whereIf(q *gorm.DB, cond, v string) *gorm.DB {
+	if v == "" {
+		return q
+	}
+	return q.Where(cond, v)
+}
+
+func mapRows[R, T any](rows []R, f func(R) T) []T {
+	out := make([]T, len(rows))
+	for i, r := range rows {
+		out[i] = f(r)
+	}
+	return out
+}
+
+func notFound(err error, format string, args ...any) error {
+	if err == gorm.ErrRecordNotFound {
+		return apperr.New(apperr.NotFound, format, args...)
+	}
+	return err
+}

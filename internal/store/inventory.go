@@ -1,0 +1,158 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/jkhhc/artisanbridge/internal/apperr"
+	"github.com/jkhhc/artisanbridge/internal/effects"
+	"github.com/jkhhc/artisanbridge/internal/inventory"
+	"github.com/jkhhc/artisanbridge/internal/paging"
+)
+
+// Inventory implements inventory.Store.
+type Inventory struct{ db *DB }
+
+// Inventory returns the stock repository.
+func (db *DB) Inventory() *Inventory { return &Inventory{db: db} }
+
+var _ inventory.Store = (*Inventory)(nil)
+
+func (s *Inventory) CreateLocation(ctx context.Context, l inventory.Location, fx effects.Set) error {
+	row := locationRow{ID: l.ID, Code: l.Code, Name: l.Name, Kind: l.Kind, District: l.District,
+		Address: l.Address, ArtisanID: l.ArtisanID, CreatedAt: l.CreatedAt.UTC()}
+	return s.db.inTx(ctx, fx, func(tx *gorm.DB) error { return tx.Create(&row).Error })
+}
+
+func (s *Inventory) ListLocations(ctx context.Context, p paging.Request) (paging.Page[inventory.Location], error) {
+	var rows []locationRow
+	if err := keyset(s.db.gorm.WithContext(ctx), p).Find(&rows).Error; err != nil {
+		return paging.Page[inventory.Location]{}, err
+	}
+	return paging.Build(mapRows(rows, locationRow.domain), p.Limit, func(x inventory.Location) string { return x.ID }), nil
+}
+
+// ApplyMovement never reads a level to decide: each delta is one conditional
+// UPDATE whose WHERE clause is the rule, re-checked by PostgreSQL after a
+// concurrent update and serialised by SQLite's immediate transactions.
+func (s *Inventory) ApplyMovement(ctx context.Context, m inventory.Movement, fx effects.Set) error {
+	return s.db.inTx(ctx, fx, func(tx *gorm.DB) error {
+		if err := s.mustExist(tx, m); err != nil {
+			return err
+		}
+		row := movementRow{ID: m.ID, ProductID: m.ProductID, LocationID: m.LocationID, ToLocationID: m.ToLocationID,
+			Kind: m.Kind, Quantity: m.Quantity, Reason: m.Reason, ActorID: m.ActorID, CreatedAt: m.CreatedAt.UTC()}
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		for _, d := range m.Deltas() {
+			if err := applyDelta(tx, m.ProductID, d, m.CreatedAt); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Inventory) mustExist(tx *gorm.DB, m inventory.Movement) error {
+	var n int64
+	if err := tx.Model(&productRow{}).Where("id = ?", m.ProductID).Count(&n).Error; err != nil {
+		return err
+	}
+	if n == 0 {
+		return apperr.New(apperr.NotFound, "product %s not found", m.ProductID)
+	}
+	locs := []string{m.LocationID}
+	if m.ToLocationID != nil {
+		locs = append(locs, *m.ToLocationID)
+	}
+	if err := tx.Model(&locationRow{}).Where("id IN ?", locs).Count(&n).Error; err != nil {
+		return err
+	}
+	if int(n) != len(locs) {
+		return apperr.New(apperr.NotFound, "location %s not found", strings.Join(locs, " or "))
+	}
+	return nil
+}
+
+func applyDelta(tx *gorm.DB, productID string, d inventory.Delta, at time.Time) error {
+	if d.OnHand > 0 {
+		// Make sure the row exists; a concurrent insert of the same row is
+		// absorbed by ON CONFLICT on both databases.
+		if err := tx.Exec(`INSERT INTO stock_levels (product_id, location_id, on_hand, reserved, updated_at)
+VALUES (?, ?, 0, 0, ?) ON CONFLICT (product_id, location_id) DO NOTHING`, productID, d.LocationID, at.UTC()).Error; err != nil {
+			return err
+		}
+	}
+	res := tx.Exec(`UPDATE stock_levels SET on_hand = on_hand + ?, updated_at = ?
+WHERE product_id = ? AND location_id = ? AND on_hand + ? >= reserved`, d.OnHand, at.UTC(), productID, d.LocationID, d.OnHand)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return insufficient(tx, productID, d)
+	}
+	return nil
+}
+
+// insufficient explains a refused decrease with the numbers behind it.
+func insufficient(tx *gorm.DB, productID string, d inventory.Delta) error {
+	var lvl stockLevelRow
+	err := tx.Where("product_id = ? AND location_id = ?", productID, d.LocationID).Take(&lvl).Error
+	if err != nil && err != gorm.ErrRecordNotFound {
+		return err
+	}
+	return apperr.New(apperr.Conflict,
+		"not enough stock at location %s: on hand %d, reserved %d, so at most %d can leave; asked for %d",
+		d.LocationID, lvl.OnHand, lvl.Reserved, lvl.OnHand-lvl.Reserved, -d.OnHand)
+}
+
+func (s *Inventory) ListLevels(ctx context.Context, f inventory.LevelFilter, p paging.Request) (paging.Page[inventory.Level], error) {
+	q := s.db.gorm.WithContext(ctx).Model(&stockLevelRow{})
+	q = whereIf(q, "product_id = ?", f.ProductID)
+	q = whereIf(q, "location_id = ?", f.LocationID)
+	if p.After != "" {
+		parts := strings.SplitN(p.After, ",", 2)
+		if len(parts) != 2 {
+			return paging.Page[inventory.Level]{}, apperr.New(apperr.Invalid, "cursor is not a stock cursor")
+		}
+		q = q.Where("product_id > ? OR (product_id = ? AND location_id > ?)", parts[0], parts[0], parts[1])
+	}
+	var rows []stockLevelRow
+	if err := q.Order("product_id, location_id").Limit(p.Limit + 1).Find(&rows).Error; err != nil {
+		return paging.Page[inventory.Level]{}, err
+	}
+	return paging.Build(mapRows(rows, stockLevelRow.domain), p.Limit, func(l inventory.Level) string {
+		return l.ProductID + "," + l.LocationID
+	}), nil
+}
+
+func (s *Inventory) ListMovements(ctx context.Context, f inventory.MovementFilter, p paging.Request) (paging.Page[inventory.Movement], error) {
+	q := keyset(s.db.gorm.WithContext(ctx), p)
+	q = whereIf(q, "product_id = ?", f.ProductID)
+	if f.LocationID != "" {
+		q = q.Where("location_id = ? OR to_location_id = ?", f.LocationID, f.LocationID)
+	}
+	q = whereIf(q, "kind = ?", f.Kind)
+	var rows []movementRow
+	if err := q.Find(&rows).Error; err != nil {
+		return paging.Page[inventory.Movement]{}, err
+	}
+	return paging.Build(mapRows(rows, movementRow.domain), p.Limit, func(x inventory.Movement) string { return x.ID }), nil
+}
+
+// Level returns one stock level (zero if the product never had stock there).
+func (s *Inventory) Level(ctx context.Context, productID, locationID string) (inventory.Level, error) {
+	var row stockLevelRow
+	err := s.db.gorm.WithContext(ctx).Where("product_id = ? AND location_id = ?", productID, locationID).Take(&row).Error
+	if err == gorm.ErrRecordNotFound {
+		return inventory.Level{ProductID: productID, LocationID: locationID}, nil
+	}
+	if err != nil {
+		return inventory.Level{}, err
+	}
+	return row.domain(), nil
+}

@@ -1,0 +1,272 @@
+package store
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/jkhhc/artisanbridge/internal/auth"
+	"github.com/jkhhc/artisanbridge/internal/catalog"
+	"github.com/jkhhc/artisanbridge/internal/inventory"
+	"github.com/jkhhc/artisanbridge/internal/outbox"
+	"github.com/jkhhc/artisanbridge/internal/secrets"
+)
+
+// Rows mirror the tables of migrations/; conversion to domain types lives
+// next to each row so that no gorm tag leaks into the domain.
+
+type userRow struct {
+	ID        string `gorm:"primaryKey"`
+	Name      string
+	Role      string
+	Status    string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+func (userRow) TableName() string { return "users" }
+
+func (r userRow) domain() auth.User {
+	return auth.User{ID: r.ID, Name: r.Name, Role: auth.Role(r.Role), Status: r.Status,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+}
+
+type tokenRow struct {
+	ID        string `gorm:"primaryKey"`
+	UserID    string
+	TokenHash string
+	CreatedAt time.Time
+	RevokedAt *time.Time
+}
+
+func (tokenRow) TableName() string { return "api_tokens" }
+
+type clusterRow struct {
+	ID        string `gorm:"primaryKey"`
+	Name      string
+	Craft     string
+	District  string
+	Lat       *float64
+	Lon       *float64
+	CreatedAt time.Time
+}
+
+func (clusterRow) TableName() string { return "clusters" }
+
+func (r clusterRow) domain() catalog.Cluster {
+	return catalog.Cluster{ID: r.ID, Name: r.Name, Craft: r.Craft, District: r.District, Lat: r.Lat, Lon: r.Lon, CreatedAt: r.CreatedAt.UTC()}
+}
+
+type artisanRow struct {
+	ID                 string `gorm:"primaryKey"`
+	Code               string
+	Name               string
+	Craft              string
+	ClusterID          *string
+	District           string
+	Phone              string
+	Language           string
+	PehchanCardNo      string
+	GIAuthorisedUserNo string `gorm:"column:gi_authorised_user_no"`
+	BankAccountSealed  string
+	BankAccountLast4   string `gorm:"column:bank_account_last4"`
+	BankIFSC           string `gorm:"column:bank_ifsc"`
+	Status             string
+	Version            int64
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+}
+
+func (artisanRow) TableName() string { return "artisans" }
+
+func (r artisanRow) domain() catalog.Artisan {
+	a := catalog.Artisan{ID: r.ID, Code: r.Code, Name: r.Name, Craft: r.Craft, ClusterID: r.ClusterID,
+		District: r.District, Phone: r.Phone, Language: r.Language, PehchanCardNo: r.PehchanCardNo,
+		GIAuthorisedUserNo: r.GIAuthorisedUserNo, BankIFSC: r.BankIFSC, Status: r.Status,
+		Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+	if r.BankAccountLast4 != "" {
+		a.BankAccountMasked = secrets.MaskedLast4(r.BankAccountLast4)
+	}
+	return a
+}
+
+func artisanRowFrom(a catalog.Artisan, acct catalog.SealedAccount) artisanRow {
+	return artisanRow{ID: a.ID, Code: a.Code, Name: a.Name, Craft: a.Craft, ClusterID: a.ClusterID,
+		District: a.District, Phone: a.Phone, Language: a.Language, PehchanCardNo: a.PehchanCardNo,
+		GIAuthorisedUserNo: a.GIAuthorisedUserNo, BankAccountSealed: acct.Sealed, BankAccountLast4: acct.Last4,
+		BankIFSC: a.BankIFSC, Status: a.Status, Version: a.Version, CreatedAt: a.CreatedAt.UTC(), UpdatedAt: a.UpdatedAt.UTC()}
+}
+
+type productRow struct {
+	ID                string `gorm:"primaryKey"`
+	SKU               string `gorm:"column:sku"`
+	Title             string
+	Description       string
+	Craft             string
+	HSNCode           string `gorm:"column:hsn_code"`
+	GSTRateBP         int64  `gorm:"column:gst_rate_bp"`
+	MRPPaise          int64  `gorm:"column:mrp_paise"`
+	PricePaise        int64
+	ArtisanID         string
+	ArtisanPricePaise *int64
+	ArtisanShareBP    *int64 `gorm:"column:artisan_share_bp"`
+	GITag             bool   `gorm:"column:gi_tag"`
+	GICertificateNo   string `gorm:"column:gi_certificate_no"`
+	OneOfAKind        bool
+	WeightG           int64 `gorm:"column:weight_g"`
+	LengthMM          int64 `gorm:"column:length_mm"`
+	WidthMM           int64 `gorm:"column:width_mm"`
+	HeightMM          int64 `gorm:"column:height_mm"`
+	Images            string
+	Attributes        string
+	Status            string
+	Version           int64
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+func (productRow) TableName() string { return "products" }
+
+func (r productRow) domain() catalog.Product {
+	p := catalog.Product{ID: r.ID, SKU: r.SKU, Title: r.Title, Description: r.Description, Craft: r.Craft,
+		HSNCode: r.HSNCode, GSTRateBP: r.GSTRateBP, MRPPaise: r.MRPPaise, PricePaise: r.PricePaise,
+		ArtisanID: r.ArtisanID, ArtisanPricePaise: r.ArtisanPricePaise, ArtisanShareBP: r.ArtisanShareBP,
+		GITag: r.GITag, GICertificateNo: r.GICertificateNo, OneOfAKind: r.OneOfAKind, WeightG: r.WeightG,
+		LengthMM: r.LengthMM, WidthMM: r.WidthMM, HeightMM: r.HeightMM, Status: r.Status, Version: r.Version,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Images: []string{}, Attributes: map[string]string{}}
+	// Both columns are written only by productRowFrom from typed values.
+	_ = json.Unmarshal([]byte(r.Images), &p.Images)
+	_ = json.Unmarshal([]byte(r.Attributes), &p.Attributes)
+	return p
+}
+
+func productRowFrom(p catalog.Product) productRow {
+	images, _ := json.Marshal(nonNil(p.Images))
+	attrs, _ := json.Marshal(nonNilMap(p.Attributes))
+	return productRow{ID: p.ID, SKU: p.SKU, Title: p.Title, Description: p.Description, Craft: p.Craft,
+		HSNCode: p.HSNCode, GSTRateBP: p.GSTRateBP, MRPPaise: p.MRPPaise, PricePaise: p.PricePaise,
+		ArtisanID: p.ArtisanID, ArtisanPricePaise: p.ArtisanPricePaise, ArtisanShareBP: p.ArtisanShareBP,
+		GITag: p.GITag, GICertificateNo: p.GICertificateNo, OneOfAKind: p.OneOfAKind, WeightG: p.WeightG,
+		LengthMM: p.LengthMM, WidthMM: p.WidthMM, HeightMM: p.HeightMM, Images: string(images),
+		Attributes: string(attrs), Status: p.Status, Version: p.Version,
+		CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func nonNilMap(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}
+
+type locationRow struct {
+	ID        string `gorm:"primaryKey"`
+	Code      string
+	Name      string
+	Kind      string
+	District  string
+	Address   string
+	ArtisanID *string
+	CreatedAt time.Time
+}
+
+func (locationRow) TableName() string { return "locations" }
+
+func (r locationRow) domain() inventory.Location {
+	return inventory.Location{ID: r.ID, Code: r.Code, Name: r.Name, Kind: r.Kind, District: r.District,
+		Address: r.Address, ArtisanID: r.ArtisanID, CreatedAt: r.CreatedAt.UTC()}
+}
+
+type stockLevelRow struct {
+	ProductID  string `gorm:"primaryKey"`
+	LocationID string `gorm:"primaryKey"`
+	OnHand     int64
+	Reserved   int64
+	UpdatedAt  time.Time
+}
+
+func (stockLevelRow) TableName() string { return "stock_levels" }
+
+func (r stockLevelRow) domain() inventory.Level {
+	return inventory.Level{ProductID: r.ProductID, LocationID: r.LocationID, OnHand: r.OnHand,
+		Reserved: r.Reserved, Available: r.OnHand - r.Reserved, UpdatedAt: r.UpdatedAt.UTC()}
+}
+
+type movementRow struct {
+	ID           string `gorm:"primaryKey"`
+	ProductID    string
+	LocationID   string
+	ToLocationID *string
+	Kind         string
+	Quantity     int64
+	Reason       string
+	ActorID      string
+	CreatedAt    time.Time
+}
+
+func (movementRow) TableName() string { return "stock_movements" }
+
+func (r movementRow) domain() inventory.Movement {
+	return inventory.Movement{ID: r.ID, ProductID: r.ProductID, LocationID: r.LocationID, ToLocationID: r.ToLocationID,
+		Kind: r.Kind, Quantity: r.Quantity, Reason: r.Reason, ActorID: r.ActorID, CreatedAt: r.CreatedAt.UTC()}
+}
+
+type auditRow struct {
+	ID         string `gorm:"primaryKey"`
+	ActorID    string
+	ActorName  string
+	Action     string
+	Resource   string
+	ResourceID string
+	BeforeJSON *string `gorm:"column:before_json"`
+	AfterJSON  *string `gorm:"column:after_json"`
+	RequestID  string
+	CreatedAt  time.Time
+}
+
+func (auditRow) TableName() string { return "audit_log" }
+
+type outboxRow struct {
+	ID        string `gorm:"primaryKey"`
+	Topic     string
+	EventKey  string
+	Payload   string
+	CreatedAt time.Time
+	SentAt    *time.Time
+	Attempts  int64
+	LastError string
+}
+
+func (outboxRow) TableName() string { return "outbox" }
+
+func (r outboxRow) domain() outbox.Message {
+	return outbox.Message{ID: r.ID, Topic: r.Topic, Key: r.EventKey, Payload: json.RawMessage(r.Payload), CreatedAt: r.CreatedAt.UTC()}
+}
+
+type idempotencyRow struct {
+	PrincipalID    string `gorm:"primaryKey"`
+	IdemKey        string `gorm:"primaryKey"`
+	Method         string
+	Path           string
+	RequestHash    string
+	State          string
+	ResponseStatus int64
+	ResponseBody   string
+	CreatedAt      time.Time
+}
+
+func (idempotencyRow) TableName() string { return "idempotency_keys" }
+
+type processedEventRow struct {
+	Consumer    string `gorm:"primaryKey"`
+	EventID     string `gorm:"primaryKey"`
+	ProcessedAt time.Time
+}
+
+func (processedEventRow) TableName() string { return "processed_events" }

@@ -1,0 +1,232 @@
+// Package store implements every domain repository with gorm, on SQLite (the
+// embedded default) and on PostgreSQL, from one code path. Public methods
+// are transaction boundaries; a change, its audit entries and its outbox
+// events always commit together.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5/pgconn"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/jkhhc/artisanbridge/internal/apperr"
+	"github.com/jkhhc/artisanbridge/internal/effects"
+	"github.com/jkhhc/artisanbridge/migrations"
+)
+
+// DB is the database of artisanbridge.
+type DB struct {
+	gorm    *gorm.DB
+	dialect migrations.Dialect
+	// afterEvents is called after a commit that wrote outbox rows, so the
+	// relay can hand them over at once instead of on its next tick.
+	afterEvents func()
+}
+
+// Options choose and tune the database.
+type Options struct {
+	// PostgresURL selects PostgreSQL; empty selects SQLite at SQLitePath.
+	PostgresURL string
+	SQLitePath  string
+	MaxConns    int
+}
+
+// Open connects and pings; it does not migrate.
+func Open(ctx context.Context, o Options) (*DB, error) {
+	cfg := &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	}
+	var (
+		g       *gorm.DB
+		err     error
+		dialect migrations.Dialect
+	)
+	if o.PostgresURL != "" {
+		dialect = migrations.Postgres
+		g, err = gorm.Open(postgres.Open(o.PostgresURL), cfg)
+	} else {
+		dialect = migrations.SQLite
+		if o.SQLitePath == "" {
+			return nil, errors.New("store: no PostgreSQL URL and no SQLite path")
+		}
+		if err := os.MkdirAll(filepath.Dir(o.SQLitePath), 0o700); err != nil {
+			return nil, fmt.Errorf("store: data directory: %w", err)
+		}
+		g, err = gorm.Open(sqlite.Open(SQLiteDSN(o.SQLitePath)), cfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", dialect, err)
+	}
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, err
+	}
+	maxConns := o.MaxConns
+	if maxConns <= 0 {
+		maxConns = 10
+	}
+	sqlDB.SetMaxOpenConns(maxConns)
+	sqlDB.SetMaxIdleConns(maxConns)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(pingCtx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("store: %s unreachable: %w", dialect, err)
+	}
+	return &DB{gorm: g, dialect: dialect}, nil
+}
+
+// SQLiteDSN is the embedded database's connection string: WAL for
+// concurrent readers, a busy timeout, foreign keys on, and immediate
+// transactions so read-then-write transactions queue instead of failing
+// with "database is locked" (STACK.md).
+func SQLiteDSN(path string) string {
+	return "file:" + path + "?_pragma=busy_timeout(15000)&_pragma=journal_mode(WAL)" +
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+}
+
+// Dialect says which database this is.
+func (db *DB) Dialect() migrations.Dialect { return db.dialect }
+
+// SQL returns the underlying pool (for migrations and health checks).
+func (db *DB) SQL() *sql.DB {
+	s, _ := db.gorm.DB()
+	return s
+}
+
+// Migrate applies every pending migration.
+func (db *DB) Migrate(ctx context.Context, log *slog.Logger) error {
+	return migrations.Up(ctx, db.SQL(), db.dialect, log)
+}
+
+// Ping reports whether the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.SQL().PingContext(ctx) }
+
+// Close closes the pool.
+func (db *DB) Close() error { return db.SQL().Close() }
+
+// OnEvents registers fn to run after each commit that wrote outbox rows.
+func (db *DB) OnEvents(fn func()) { db.afterEvents = fn }
+
+// Gorm exposes the gorm handle to tests of this package's users.
+func (db *DB) Gorm() *gorm.DB { return db.gorm }
+
+// inTx runs fn in a transaction and writes fx in it; fn's error rolls all back.
+func (db *DB) inTx(ctx context.Context, fx effects.Set, fn func(tx *gorm.DB) error) error {
+	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return writeEffects(tx, fx)
+	})
+	if err != nil {
+		return translate(err)
+	}
+	if len(fx.Events) > 0 && db.afterEvents != nil {
+		db.afterEvents()
+	}
+	return nil
+}
+
+func writeEffects(tx *gorm.DB, fx effects.Set) error {
+	for _, a := range fx.Audit {
+		row := auditRow{ID: a.ID, ActorID: a.ActorID, ActorName: a.ActorName, Action: a.Action,
+			Resource: a.Resource, ResourceID: a.ResourceID, RequestID: a.RequestID, CreatedAt: a.CreatedAt.UTC()}
+		if a.Before != nil {
+			s := string(a.Before)
+			row.BeforeJSON = &s
+		}
+		if a.After != nil {
+			s := string(a.After)
+			row.AfterJSON = &s
+		}
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+	}
+	for _, m := range fx.Events {
+		row := outboxRow{ID: m.ID, Topic: m.Topic, EventKey: m.Key, Payload: string(m.Payload), CreatedAt: m.CreatedAt.UTC()}
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// translate maps database errors to apperr codes. Constraint violations are
+// conflicts with the stored state; anything unknown stays internal.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		return err
+	}
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return apperr.Wrap(err, apperr.NotFound, "not found")
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		switch pg.Code {
+		case "23505":
+			return apperr.Wrap(err, apperr.Conflict, "%s", uniqueMessage(pg.ConstraintName))
+		case "23514":
+			return apperr.Wrap(err, apperr.Conflict, "the change would break a rule of the stored data (%s)", pg.ConstraintName)
+		case "23503":
+			return apperr.Wrap(err, apperr.NotFound, "a referenced record does not exist")
+		}
+		return err
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "UNIQUE constraint failed"):
+		return apperr.Wrap(err, apperr.Conflict, "%s", uniqueMessage(msg))
+	case strings.Contains(msg, "CHECK constraint failed"):
+		return apperr.Wrap(err, apperr.Conflict, "the change would break a rule of the stored data")
+	case strings.Contains(msg, "FOREIGN KEY constraint failed"):
+		return apperr.Wrap(err, apperr.NotFound, "a referenced record does not exist")
+	}
+	return err
+}
+
+// uniqueMessage names the field a unique violation is about, from the
+// constraint (PostgreSQL) or the column list (SQLite).
+func uniqueMessage(s string) string {
+	for _, c := range []struct{ needle, msg string }{
+		{"sku", "a product with this sku already exists"},
+		{"artisans", "an artisan with this code already exists"},
+		{"clusters", "a cluster with this name already exists"},
+		{"locations", "a location with this code already exists"},
+		{"users", "a user with this name already exists"},
+	} {
+		if strings.Contains(s, c.needle) {
+			return c.msg
+		}
+	}
+	return "this record already exists"
+}
+
+// isUnique reports whether err is a unique violation.
+func isUnique(err error) bool {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return pg.Code == "23505"
+	}
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
