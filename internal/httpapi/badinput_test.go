@@ -119,7 +119,8 @@ func testBadInput(t *testing.T, b testenv.Backend) {
 		{"user bad role", "POST", "/api/v1/users", map[string]any{"name": "x", "role": "superuser"}, 422, "role"},
 		{"list bad limit", "GET", "/api/v1/products?limit=abc", nil, 400, "limit"},
 		{"list limit too big", "GET", "/api/v1/products?limit=100000", nil, 422, "limit"},
-		{"list bad cursor", "GET", "/api/v1/products?cursor=%%%", nil, 422, "cursor"},
+		{"list bad cursor", "GET", "/api/v1/products?cursor=bm90LWEtY3Vyc29y", nil, 422, "cursor"},
+		{"list cursor not base64", "GET", "/api/v1/products?cursor=!!!", nil, 422, "cursor"},
 		{"import without file", "POST", "/api/v1/products/import", `{}`, 400, ""},
 	}
 	if len(cases) < 30 {
