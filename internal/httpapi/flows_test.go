@@ -1,0 +1,220 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/jkhhc/artisanbridge/internal/auth"
+	"github.com/jkhhc/artisanbridge/internal/idempotency"
+	"github.com/jkhhc/artisanbridge/internal/testenv"
+)
+
+func (ts *testServer) upload(path, filename string, data []byte) response {
+	ts.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, err := mw.CreateFormFile("file", filename)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	fw.Write(data)
+	mw.Close()
+	req := httptest.NewRequest("POST", path, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+ts.tokens[auth.RoleShowroom])
+	w := httptest.NewRecorder()
+	ts.srv.ServeHTTP(w, req)
+	return response{Status: w.Code, Body: w.Body.Bytes(), Header: w.Header()}
+}
+
+const importHeader = "sku,title,craft,hsn_code,gst_rate_bp,mrp_paise,price_paise,artisan_code,artisan_price_paise\n"
+
+func TestProductImport(t *testing.T) {
+	for _, b := range testenv.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			ts := newTestServer(t, b)
+			ts.mustCreate("/api/v1/artisans", map[string]any{"code": "PM-9", "name": "Shabir", "craft": "papier_mache"})
+			csv := importHeader +
+				"PM-BOX-1,Papier-mache box,papier_mache,4823,500,120000,99000,PM-9,60000\n" +
+				"PM-BOX-2,Papier-mache vase,papier_mache,4823,700,120000,99000,PM-9,60000\n" + // illegal GST rate
+				"PM-BOX-3,Papier-mache bowl,papier_mache,4823,500,120000,130000,NOBODY,60000\n" + // price > MRP, unknown artisan
+				"PM-BOX-1,Papier-mache box again,papier_mache,4823,500,120000,99000,PM-9,60000\n" // repeated SKU
+			before := ts.rowCounts()
+			r := ts.upload("/api/v1/products/import", "catalogue.csv", []byte(csv))
+			if r.Status != 422 {
+				t.Fatalf("invalid file: %d %s", r.Status, r.Body)
+			}
+			fields := r.json(t)["error"].(map[string]any)["fields"].(map[string]any)
+			for _, f := range []string{"line 3.gst_rate_bp", "line 4.price_paise", "line 4.artisan_code", "line 5.sku"} {
+				if _, ok := fields[f]; !ok {
+					t.Errorf("error does not name %s: %v", f, fields)
+				}
+			}
+			after := ts.rowCounts()
+			for tb, n := range before {
+				if after[tb] != n {
+					t.Fatalf("%s changed by a refused import", tb)
+				}
+			}
+			r = ts.upload("/api/v1/products/import?valid_only=true", "catalogue.csv", []byte(csv))
+			res := r.json(t)
+			if r.Status != 200 || res["imported"].(float64) != 1 || res["skipped"].(float64) != 3 || len(res["errors"].([]any)) != 3 {
+				t.Fatalf("valid_only import: %d %s", r.Status, r.Body)
+			}
+			// XLSX, read by header names in another order.
+			f := excelize.NewFile()
+			rows := [][]any{
+				{"title", "sku", "artisan_code", "craft", "hsn_code", "gst_rate_bp", "mrp_paise", "price_paise", "artisan_share_bp"},
+				{"Papier-mache tray", "PM-TRAY-1", "PM-9", "papier_mache", "4823", 500, 80000, 70000, 6000},
+			}
+			for i, row := range rows {
+				cell, _ := excelize.CoordinatesToCellName(1, i+1)
+				f.SetSheetRow("Sheet1", cell, &row)
+			}
+			var buf bytes.Buffer
+			f.Write(&buf)
+			r = ts.upload("/api/v1/products/import", "catalogue.xlsx", buf.Bytes())
+			if r.Status != 200 || r.json(t)["imported"].(float64) != 1 {
+				t.Fatalf("xlsx import: %d %s", r.Status, r.Body)
+			}
+			list := ts.do(auth.RoleShowroom, "GET", "/api/v1/products?sku=PM-TRAY-1", nil)
+			if items := list.json(t)["items"].([]any); len(items) != 1 || items[0].(map[string]any)["artisan_share_bp"].(float64) != 6000 {
+				t.Fatalf("imported product: %s", list.Body)
+			}
+		})
+	}
+}
+
+func TestIdempotencyKey(t *testing.T) {
+	ts := newTestServer(t, testenv.Backends()[0])
+	body := map[string]any{"name": "Khrew", "craft": "walnut_wood_carving", "district": "Pulwama"}
+	first := ts.do(auth.RoleShowroom, "POST", "/api/v1/clusters", body, "Idempotency-Key", "key-cluster-0001")
+	if first.Status != 201 {
+		t.Fatalf("first: %d %s", first.Status, first.Body)
+	}
+	for i := 0; i < 5; i++ {
+		again := ts.do(auth.RoleShowroom, "POST", "/api/v1/clusters", body, "Idempotency-Key", "key-cluster-0001")
+		if again.Status != 201 || !bytes.Equal(again.Body, first.Body) || again.Header.Get("Idempotency-Replayed") != "true" {
+			t.Fatalf("replay %d: %d %s", i, again.Status, again.Body)
+		}
+	}
+	if n := ts.rowCounts()["clusters"]; n != 1 {
+		t.Fatalf("%d clusters after replays", n)
+	}
+	other := ts.do(auth.RoleShowroom, "POST", "/api/v1/clusters", map[string]any{"name": "Other", "craft": "namda", "district": "x"},
+		"Idempotency-Key", "key-cluster-0001")
+	if other.Status != 422 {
+		t.Fatalf("same key, other body: %d %s", other.Status, other.Body)
+	}
+	// Another user's identical key is independent.
+	if r := ts.do(auth.RoleAdmin, "POST", "/api/v1/clusters", map[string]any{"name": "Admin's", "craft": "namda", "district": "x"},
+		"Idempotency-Key", "key-cluster-0001"); r.Status != 201 {
+		t.Fatalf("other principal: %d %s", r.Status, r.Body)
+	}
+	// A request still running under the key gets 409.
+	var showroomID string
+	users := ts.do(auth.RoleAdmin, "GET", "/api/v1/users", nil).json(t)["items"].([]any)
+	for _, u := range users {
+		if u.(map[string]any)["role"] == "showroom" {
+			showroomID = u.(map[string]any)["id"].(string)
+		}
+	}
+	raw := []byte(`{"name":"Busy","craft":"namda","district":"x"}`)
+	_, _, err := ts.db.Idempotency().Claim(context.Background(), idempotency.Record{PrincipalID: showroomID, Key: "key-busy-00001",
+		Method: "POST", Path: "/api/v1/clusters", RequestHash: idempotency.Hash("POST", "/api/v1/clusters", raw), CreatedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := ts.do(auth.RoleShowroom, "POST", "/api/v1/clusters", raw, "Idempotency-Key", "key-busy-00001"); r.Status != 409 {
+		t.Fatalf("in progress: %d %s", r.Status, r.Body)
+	}
+	// A refused request does not burn its key: fixed, it goes through.
+	bad := ts.do(auth.RoleShowroom, "POST", "/api/v1/clusters", map[string]any{"name": "Fixed", "craft": "unknown", "district": "x"},
+		"Idempotency-Key", "key-fixme-0001")
+	if bad.Status != 422 {
+		t.Fatalf("bad: %d", bad.Status)
+	}
+	if r := ts.do(auth.RoleShowroom, "POST", "/api/v1/clusters", map[string]any{"name": "Fixed", "craft": "namda", "district": "x"},
+		"Idempotency-Key", "key-fixme-0001"); r.Status != 201 {
+		t.Fatalf("corrected retry: %d %s", r.Status, r.Body)
+	}
+	if r := ts.do(auth.RoleShowroom, "POST", "/api/v1/clusters", body, "Idempotency-Key", "short"); r.Status != 400 {
+		t.Fatalf("malformed key: %d", r.Status)
+	}
+}
+
+// TestIdempotencyConcurrent: the same key sent many times at once runs once.
+func TestIdempotencyConcurrent(t *testing.T) {
+	for _, b := range testenv.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			ts := newTestServer(t, b)
+			loc := ts.mustCreate("/api/v1/locations", map[string]any{"code": "SRG-2", "name": "Lal Chowk", "kind": "showroom"})
+			art := ts.mustCreate("/api/v1/artisans", map[string]any{"code": "CU-1", "name": "Nazir", "craft": "copperware"})
+			prod := ts.mustCreate("/api/v1/products", map[string]any{"sku": "CU-SAMOVAR", "title": "Copper samovar", "craft": "copperware",
+				"hsn_code": "7418", "gst_rate_bp": 1200, "mrp_paise": 900000, "price_paise": 850000, "artisan_id": art["id"], "artisan_price_paise": 500000})
+			mv := map[string]any{"product_id": prod["id"], "location_id": loc["id"], "kind": "intake", "quantity": 3}
+			var wg sync.WaitGroup
+			codes := make(chan int, 10)
+			for i := 0; i < 10; i++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					codes <- ts.do(auth.RoleShowroom, "POST", "/api/v1/stock/movements", mv, "Idempotency-Key", "intake-samovar-1").Status
+				}()
+			}
+			wg.Wait()
+			close(codes)
+			seen := map[int]int{}
+			for c := range codes {
+				seen[c]++
+			}
+			if seen[201]+seen[409] != 10 || seen[201] < 1 {
+				t.Fatalf("statuses %v", seen)
+			}
+			if n := ts.rowCounts()["stock_movements"]; n != 1 {
+				t.Fatalf("%d movements from one key (statuses %v)", n, seen)
+			}
+			st := ts.do(auth.RoleShowroom, "GET", fmt.Sprintf("/api/v1/stock?product_id=%s", prod["id"]), nil).json(t)
+			if st["items"].([]any)[0].(map[string]any)["on_hand"].(float64) != 3 {
+				t.Fatalf("stock %v", st)
+			}
+		})
+	}
+}
+
+func TestAuditLog(t *testing.T) {
+	ts := newTestServer(t, testenv.Backends()[0])
+	art := ts.mustCreate("/api/v1/artisans", map[string]any{"code": "SZ-1", "name": "Mehmooda", "craft": "sozni_embroidery",
+		"bank_account_number": "5566778899001", "bank_ifsc": "SBIN0004321"})
+	id := art["id"].(string)
+	r := ts.do(auth.RoleShowroom, "PATCH", "/api/v1/artisans/"+id, map[string]any{"phone": "9906123456", "version": 1})
+	if r.Status != 200 {
+		t.Fatalf("patch: %d %s", r.Status, r.Body)
+	}
+	page := ts.do(auth.RoleAdmin, "GET", "/api/v1/audit?resource=artisan&resource_id="+id, nil)
+	items := page.json(t)["items"].([]any)
+	if page.Status != 200 || len(items) != 2 {
+		t.Fatalf("audit: %d %s", page.Status, page.Body)
+	}
+	upd := items[1].(map[string]any)
+	if upd["action"] != "update" || upd["actor_name"] != "user-showroom" || upd["before"].(map[string]any)["phone"] != "" ||
+		upd["after"].(map[string]any)["phone"] != "+919906123456" || upd["request_id"] == "" {
+		t.Fatalf("update entry: %v", upd)
+	}
+	if bytes.Contains(page.Body, []byte("5566778899001")) {
+		t.Fatal("the audit log holds a full account number")
+	}
+	if r := ts.do(auth.RoleShowroom, "GET", "/api/v1/audit", nil); r.Status != http.StatusForbidden {
+		t.Fatalf("showroom reading audit: %d", r.Status)
+	}
+}
