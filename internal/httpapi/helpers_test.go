@@ -41,14 +41,14 @@ func (b *syncBuffer) String() string {
 }
 
 type testServer struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *httpapi.Server
 	db     *store.DB
 	tokens map[auth.Role]string
 	logs   *syncBuffer
 }
 
-func newTestServer(t *testing.T, b testenv.Backend) *testServer {
+func newTestServer(t testing.TB, b testenv.Backend) *testServer {
 	t.Helper()
 	db, _ := b.Open(t)
 	key, err := secrets.LoadOrCreateKeyFile(filepath.Join(t.TempDir(), "master.key"))
@@ -89,7 +89,7 @@ type response struct {
 	Header http.Header
 }
 
-func (r response) json(t *testing.T) map[string]any {
+func (r response) json(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.Body, &m); err != nil {
