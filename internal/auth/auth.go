@@ -103,6 +103,10 @@ type Store interface {
 	// UserByTokenHash returns the active user owning an unrevoked token, or NotFound.
 	UserByTokenHash(ctx context.Context, hash string) (User, error)
 	ListUsers(ctx context.Context, p paging.Request) (paging.Page[User], error)
+	// AddToken gives an existing user another token. Returns NotFound.
+	AddToken(ctx context.Context, userID, tokenHash string, at time.Time, fx effects.Set) error
+	// RevokeTokens revokes every live token of a user and returns how many.
+	RevokeTokens(ctx context.Context, userID string, at time.Time, fx effects.Set) (int64, error)
 }
 
 // Service creates users and resolves tokens.
@@ -150,4 +154,23 @@ func (s *Service) Authenticate(ctx context.Context, token string) (User, error) 
 // ListUsers lists users by keyset.
 func (s *Service) ListUsers(ctx context.Context, p paging.Request) (paging.Page[User], error) {
 	return s.store.ListUsers(ctx, p)
+}
+
+// IssueToken gives a user a new token (shown once), for rotation: the old
+// ones keep working until revoked.
+func (s *Service) IssueToken(ctx context.Context, userID string) (string, error) {
+	token, hash := NewToken()
+	now := s.now().UTC()
+	fx := effects.Set{Audit: []audit.Entry{audit.New(ctx, now, "issue_token", "user", userID, nil, nil)}}
+	if err := s.store.AddToken(ctx, userID, hash, now, fx); err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+// RevokeTokens ends every token of a user at once, as after a leak.
+func (s *Service) RevokeTokens(ctx context.Context, userID string) (int64, error) {
+	now := s.now().UTC()
+	fx := effects.Set{Audit: []audit.Entry{audit.New(ctx, now, "revoke_tokens", "user", userID, nil, nil)}}
+	return s.store.RevokeTokens(ctx, userID, now, fx)
 }

@@ -7,6 +7,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/jkhhc/artisanbridge/internal/auth"
 	"github.com/jkhhc/artisanbridge/internal/idempotency"
+	"github.com/jkhhc/artisanbridge/internal/ids"
 	"github.com/jkhhc/artisanbridge/internal/testenv"
 )
 
@@ -216,5 +218,39 @@ func TestAuditLog(t *testing.T) {
 	}
 	if r := ts.do(auth.RoleShowroom, "GET", "/api/v1/audit", nil); r.Status != http.StatusForbidden {
 		t.Fatalf("showroom reading audit: %d", r.Status)
+	}
+}
+
+func TestTokenRotation(t *testing.T) {
+	ts := newTestServer(t, testenv.Backends()[0])
+	created := ts.mustCreate("/api/v1/users", map[string]any{"name": "Bilal", "role": "operations"})
+	id, first := created["id"].(string), created["token"].(string)
+	call := func(token string) int {
+		req := httptest.NewRequest("GET", "/api/v1/stock", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		w := httptest.NewRecorder()
+		ts.srv.ServeHTTP(w, req)
+		return w.Code
+	}
+	if call(first) != 200 {
+		t.Fatal("new user's token refused")
+	}
+	r := ts.do(auth.RoleAdmin, "POST", "/api/v1/users/"+id+"/tokens", nil)
+	second, _ := r.json(t)["token"].(string)
+	if r.Status != 201 || second == "" || call(second) != 200 || call(first) != 200 {
+		t.Fatalf("issue: %d %s", r.Status, r.Body)
+	}
+	r = ts.do(auth.RoleAdmin, "DELETE", "/api/v1/users/"+id+"/tokens", nil)
+	if r.Status != 200 || r.json(t)["revoked"].(float64) != 2 {
+		t.Fatalf("revoke: %d %s", r.Status, r.Body)
+	}
+	if call(first) != 401 || call(second) != 401 {
+		t.Fatal("a revoked token still works")
+	}
+	if r := ts.do(auth.RoleAdmin, "POST", "/api/v1/users/"+ids.New()+"/tokens", nil); r.Status != 404 {
+		t.Fatalf("unknown user: %d", r.Status)
+	}
+	if strings.Contains(ts.logs.String(), second) {
+		t.Fatal("a token reached the logs")
 	}
 }

@@ -29,6 +29,8 @@ func (s *Server) routes() []Route {
 
 		{Method: "POST", Path: p + "/users", Permission: auth.UsersWrite, Summary: "create a user; the token is shown once", handler: s.createUser},
 		{Method: "GET", Path: p + "/users", Permission: auth.UsersRead, Summary: "list users", handler: s.listUsers},
+		{Method: "POST", Path: p + "/users/:id/tokens", Permission: auth.UsersWrite, Summary: "issue another token (shown once)", handler: s.issueToken},
+		{Method: "DELETE", Path: p + "/users/:id/tokens", Permission: auth.UsersWrite, Summary: "revoke every token of a user", handler: s.revokeTokens},
 
 		{Method: "POST", Path: p + "/clusters", Permission: auth.ClustersWrite, Summary: "register a craft cluster", handler: s.createCluster},
 		{Method: "GET", Path: p + "/clusters", Permission: auth.ClustersRead, Summary: "list clusters", handler: s.listClusters},
@@ -115,6 +117,26 @@ func (s *Server) listUsers(c *gin.Context) {
 	}
 	page, err := s.auth.ListUsers(c.Request.Context(), p)
 	s.respond(c, http.StatusOK, page, err)
+}
+
+func (s *Server) issueToken(c *gin.Context) {
+	id, err := pathID(c)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	token, err := s.auth.IssueToken(c.Request.Context(), id)
+	s.respond(c, http.StatusCreated, gin.H{"user_id": id, "token": token}, err)
+}
+
+func (s *Server) revokeTokens(c *gin.Context) {
+	id, err := pathID(c)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	n, err := s.auth.RevokeTokens(c.Request.Context(), id)
+	s.respond(c, http.StatusOK, gin.H{"user_id": id, "revoked": n}, err)
 }
 
 func (s *Server) createCluster(c *gin.Context) {

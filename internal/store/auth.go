@@ -52,11 +52,31 @@ func (s *Users) ListUsers(ctx context.Context, p paging.Request) (paging.Page[au
 	return paging.Build(mapRows(rows, userRow.domain), p.Limit, func(u auth.User) string { return u.ID }), nil
 }
 
-// RevokeTokens revokes every token of a user (used when a token leaks).
-func (s *Users) RevokeTokens(ctx context.Context, userID string, at time.Time) (int64, error) {
-	res := s.db.gorm.WithContext(ctx).Model(&tokenRow{}).Where("user_id = ? AND revoked_at IS NULL", userID).Update("revoked_at", at.UTC())
-	if res.Error == nil && res.RowsAffected == 0 {
-		return 0, apperr.New(apperr.NotFound, "user %s has no active token", userID)
-	}
-	return res.RowsAffected, res.Error
+func (s *Users) AddToken(ctx context.Context, userID, tokenHash string, at time.Time, fx effects.Set) error {
+	return s.db.inTx(ctx, fx, func(tx *gorm.DB) error {
+		var n int64
+		if err := tx.Model(&userRow{}).Where("id = ?", userID).Count(&n).Error; err != nil {
+			return err
+		}
+		if n == 0 {
+			return apperr.New(apperr.NotFound, "user %s not found", userID)
+		}
+		return tx.Create(&tokenRow{ID: ids.New(), UserID: userID, TokenHash: tokenHash, CreatedAt: at.UTC()}).Error
+	})
+}
+
+func (s *Users) RevokeTokens(ctx context.Context, userID string, at time.Time, fx effects.Set) (int64, error) {
+	var revoked int64
+	err := s.db.inTx(ctx, fx, func(tx *gorm.DB) error {
+		res := tx.Model(&tokenRow{}).Where("user_id = ? AND revoked_at IS NULL", userID).Update("revoked_at", at.UTC())
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return apperr.New(apperr.NotFound, "user %s has no live token", userID)
+		}
+		revoked = res.RowsAffected
+		return nil
+	})
+	return revoked, err
 }
