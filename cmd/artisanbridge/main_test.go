@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,29 +21,12 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/testenv"
 )
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // instance is one run of the binary's run(), as main would call it.
 type instance struct {
 	t       *testing.T
 	env     map[string]string
 	base    string
-	logs    *lockedBuffer
+	logs    *testenv.SyncBuffer
 	cancel  context.CancelFunc
 	done    chan error
 	started time.Duration
@@ -67,7 +49,7 @@ func start(t *testing.T, env map[string]string) *instance {
 	t.Helper()
 	addr := freeAddr(t)
 	env["ARTISANBRIDGE_ADDR"] = addr
-	in := &instance{t: t, env: env, base: "http://" + addr, logs: &lockedBuffer{}, done: make(chan error, 1)}
+	in := &instance{t: t, env: env, base: "http://" + addr, logs: &testenv.SyncBuffer{}, done: make(chan error, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	in.cancel = cancel
 	began := time.Now()
@@ -115,7 +97,7 @@ func (in *instance) stop() {
 
 func (in *instance) addUser(role string) string {
 	in.t.Helper()
-	var out lockedBuffer
+	var out testenv.SyncBuffer
 	if err := run(context.Background(), []string{"users", "add", "--name", "e2e-" + role, "--role", role}, in.getenv, &out, io.Discard); err != nil {
 		in.t.Fatalf("users add: %v", err)
 	}

@@ -321,6 +321,9 @@ func (s *Service) UpdateProduct(ctx context.Context, id string, in ProductInput)
 	if in.SKU != nil && strings.TrimSpace(*in.SKU) != before.SKU {
 		fe.Add("sku", "cannot be changed: marketplaces know the product by it")
 	}
+	if in.ArtisanCode != nil {
+		fe.Add("artisan_code", "is for imports; use artisan_id")
+	}
 	after := before
 	after.Images = append([]string{}, before.Images...)
 	after.Attributes = make(map[string]string, len(before.Attributes))

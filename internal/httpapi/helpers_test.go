@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/jkhhc/artisanbridge/internal/auth"
@@ -22,30 +21,12 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/testenv"
 )
 
-// syncBuffer collects log output from concurrent handlers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 type testServer struct {
 	t      testing.TB
 	srv    *httpapi.Server
 	db     *store.DB
 	tokens map[auth.Role]string
-	logs   *syncBuffer
+	logs   *testenv.SyncBuffer
 }
 
 func newTestServer(t testing.TB, b testenv.Backend) *testServer {
@@ -60,7 +41,7 @@ func newTestServer(t testing.TB, b testenv.Backend) *testServer {
 		t.Fatal(err)
 	}
 	crafts, _ := catalog.NewCrafts()
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	authSvc := auth.NewService(db.Users(), nil)
 	srv := httpapi.New(httpapi.Deps{

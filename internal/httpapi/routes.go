@@ -15,6 +15,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/catalog"
 	"github.com/jkhhc/artisanbridge/internal/ids"
 	"github.com/jkhhc/artisanbridge/internal/inventory"
+	"github.com/jkhhc/artisanbridge/internal/paging"
 )
 
 // routes is the whole API in one table: path, permission, handler.
@@ -27,34 +28,40 @@ func (s *Server) routes() []Route {
 		{Method: "GET", Path: p + "/openapi.json", Public: true, Summary: "this API, described", handler: s.openapi},
 		{Method: "GET", Path: p + "/crafts", Permission: auth.ProductsRead, Summary: "known crafts", handler: s.listCrafts},
 
-		{Method: "POST", Path: p + "/users", Permission: auth.UsersWrite, Summary: "create a user; the token is shown once", handler: s.createUser},
-		{Method: "GET", Path: p + "/users", Permission: auth.UsersRead, Summary: "list users", handler: s.listUsers},
+		{Method: "POST", Path: p + "/users", Permission: auth.UsersWrite, Summary: "create a user; the token is shown once", handler: create(s, s.createUser)},
+		{Method: "GET", Path: p + "/users", Permission: auth.UsersRead, Summary: "list users", handler: list(s, func(c *gin.Context, p paging.Request) (paging.Page[auth.User], error) {
+			return s.auth.ListUsers(c.Request.Context(), p)
+		})},
 		{Method: "POST", Path: p + "/users/:id/tokens", Permission: auth.UsersWrite, Summary: "issue another token (shown once)", handler: s.issueToken},
 		{Method: "DELETE", Path: p + "/users/:id/tokens", Permission: auth.UsersWrite, Summary: "revoke every token of a user", handler: s.revokeTokens},
 
-		{Method: "POST", Path: p + "/clusters", Permission: auth.ClustersWrite, Summary: "register a craft cluster", handler: s.createCluster},
-		{Method: "GET", Path: p + "/clusters", Permission: auth.ClustersRead, Summary: "list clusters", handler: s.listClusters},
+		{Method: "POST", Path: p + "/clusters", Permission: auth.ClustersWrite, Summary: "register a craft cluster", handler: create(s, s.Catalog.CreateCluster)},
+		{Method: "GET", Path: p + "/clusters", Permission: auth.ClustersRead, Summary: "list clusters", handler: list(s, func(c *gin.Context, p paging.Request) (paging.Page[catalog.Cluster], error) {
+			return s.Catalog.ListClusters(c.Request.Context(), p)
+		})},
 
-		{Method: "POST", Path: p + "/artisans", Permission: auth.ArtisansWrite, Summary: "register an artisan", handler: s.createArtisan},
-		{Method: "GET", Path: p + "/artisans", Permission: auth.ArtisansRead, Summary: "list artisans", handler: s.listArtisans},
-		{Method: "GET", Path: p + "/artisans/:id", Permission: auth.ArtisansRead, Summary: "one artisan", handler: s.getArtisan},
-		{Method: "PATCH", Path: p + "/artisans/:id", Permission: auth.ArtisansWrite, Summary: "change an artisan (with version)", handler: s.patchArtisan},
+		{Method: "POST", Path: p + "/artisans", Permission: auth.ArtisansWrite, Summary: "register an artisan", handler: create(s, s.Catalog.CreateArtisan)},
+		{Method: "GET", Path: p + "/artisans", Permission: auth.ArtisansRead, Summary: "list artisans", handler: list(s, s.listArtisans)},
+		{Method: "GET", Path: p + "/artisans/:id", Permission: auth.ArtisansRead, Summary: "one artisan", handler: byID(s, s.Catalog.GetArtisan)},
+		{Method: "PATCH", Path: p + "/artisans/:id", Permission: auth.ArtisansWrite, Summary: "change an artisan (with version)", handler: patch(s, s.Catalog.UpdateArtisan)},
 
-		{Method: "POST", Path: p + "/products", Permission: auth.ProductsWrite, Summary: "add a product", handler: s.createProduct},
-		{Method: "GET", Path: p + "/products", Permission: auth.ProductsRead, Summary: "list products", handler: s.listProducts},
-		{Method: "GET", Path: p + "/products/:id", Permission: auth.ProductsRead, Summary: "one product", handler: s.getProduct},
-		{Method: "PATCH", Path: p + "/products/:id", Permission: auth.ProductsWrite, Summary: "change a product (with version)", handler: s.patchProduct},
+		{Method: "POST", Path: p + "/products", Permission: auth.ProductsWrite, Summary: "add a product", handler: create(s, s.Catalog.CreateProduct)},
+		{Method: "GET", Path: p + "/products", Permission: auth.ProductsRead, Summary: "list products", handler: list(s, s.listProducts)},
+		{Method: "GET", Path: p + "/products/:id", Permission: auth.ProductsRead, Summary: "one product", handler: byID(s, s.Catalog.GetProduct)},
+		{Method: "PATCH", Path: p + "/products/:id", Permission: auth.ProductsWrite, Summary: "change a product (with version)", handler: patch(s, s.Catalog.UpdateProduct)},
 		{Method: "POST", Path: p + "/products/import", Permission: auth.ProductsWrite, Summary: "import products from CSV or XLSX (multipart field file)",
 			handler: s.importProducts, bodyLimit: catalog.MaxImportBytes + 64<<10},
 
-		{Method: "POST", Path: p + "/locations", Permission: auth.LocationsWrite, Summary: "add a stock location", handler: s.createLocation},
-		{Method: "GET", Path: p + "/locations", Permission: auth.LocationsRead, Summary: "list locations", handler: s.listLocations},
+		{Method: "POST", Path: p + "/locations", Permission: auth.LocationsWrite, Summary: "add a stock location", handler: create(s, s.Inventory.CreateLocation)},
+		{Method: "GET", Path: p + "/locations", Permission: auth.LocationsRead, Summary: "list locations", handler: list(s, func(c *gin.Context, p paging.Request) (paging.Page[inventory.Location], error) {
+			return s.Inventory.ListLocations(c.Request.Context(), p)
+		})},
 
-		{Method: "GET", Path: p + "/stock", Permission: auth.StockRead, Summary: "stock levels", handler: s.listStock},
-		{Method: "POST", Path: p + "/stock/movements", Permission: auth.StockWrite, Summary: "record a stock movement", handler: s.createMovement},
-		{Method: "GET", Path: p + "/stock/movements", Permission: auth.StockRead, Summary: "list stock movements", handler: s.listMovements},
+		{Method: "GET", Path: p + "/stock", Permission: auth.StockRead, Summary: "stock levels", handler: list(s, s.listStock)},
+		{Method: "POST", Path: p + "/stock/movements", Permission: auth.StockWrite, Summary: "record a stock movement", handler: create(s, s.Inventory.RecordMovement)},
+		{Method: "GET", Path: p + "/stock/movements", Permission: auth.StockRead, Summary: "list stock movements", handler: list(s, s.listMovements)},
 
-		{Method: "GET", Path: p + "/audit", Permission: auth.AuditRead, Summary: "the audit log", handler: s.listAudit},
+		{Method: "GET", Path: p + "/audit", Permission: auth.AuditRead, Summary: "the audit log", handler: list(s, s.listAudit)},
 		{Method: "GET", Path: p + "/jobs/queues", Permission: auth.JobsRead, Summary: "job queue sizes and failures", handler: s.listQueues},
 	}
 }
@@ -99,24 +106,9 @@ type UserCreated struct {
 	Token string `json:"token"`
 }
 
-func (s *Server) createUser(c *gin.Context) {
-	var in auth.NewUser
-	if err := decodeJSON(c, &in); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	u, token, err := s.auth.CreateUser(c.Request.Context(), in)
-	s.respond(c, http.StatusCreated, UserCreated{User: u, Token: token}, err)
-}
-
-func (s *Server) listUsers(c *gin.Context) {
-	p, err := pageRequest(c)
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	page, err := s.auth.ListUsers(c.Request.Context(), p)
-	s.respond(c, http.StatusOK, page, err)
+func (s *Server) createUser(ctx context.Context, in auth.NewUser) (UserCreated, error) {
+	u, token, err := s.auth.CreateUser(ctx, in)
+	return UserCreated{User: u, Token: token}, err
 }
 
 func (s *Server) issueToken(c *gin.Context) {
@@ -139,47 +131,6 @@ func (s *Server) revokeTokens(c *gin.Context) {
 	s.respond(c, http.StatusOK, gin.H{"user_id": id, "revoked": n}, err)
 }
 
-func (s *Server) createCluster(c *gin.Context) {
-	var in catalog.NewCluster
-	if err := decodeJSON(c, &in); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	out, err := s.Catalog.CreateCluster(c.Request.Context(), in)
-	s.respond(c, http.StatusCreated, out, err)
-}
-
-func (s *Server) listClusters(c *gin.Context) {
-	p, err := pageRequest(c)
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	page, err := s.Catalog.ListClusters(c.Request.Context(), p)
-	s.respond(c, http.StatusOK, page, err)
-}
-
-func (s *Server) createArtisan(c *gin.Context) {
-	var in catalog.ArtisanInput
-	if err := decodeJSON(c, &in); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	out, err := s.Catalog.CreateArtisan(c.Request.Context(), in)
-	s.respond(c, http.StatusCreated, out, err)
-}
-
-func (s *Server) listArtisans(c *gin.Context) {
-	p, err := pageRequest(c)
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	f := catalog.ArtisanFilter{ClusterID: c.Query("cluster_id"), Craft: c.Query("craft"), Status: c.Query("status")}
-	page, err := s.Catalog.ListArtisans(c.Request.Context(), f, p)
-	s.respond(c, http.StatusOK, page, err)
-}
-
 // pathID reads :id and refuses what cannot be an id with 404, since no
 // resource could have it.
 func pathID(c *gin.Context) (string, error) {
@@ -195,82 +146,6 @@ func truncate(s string, n int) string {
 		return s[:n]
 	}
 	return s
-}
-
-func (s *Server) getArtisan(c *gin.Context) {
-	id, err := pathID(c)
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	out, err := s.Catalog.GetArtisan(c.Request.Context(), id)
-	s.respond(c, http.StatusOK, out, err)
-}
-
-func (s *Server) patchArtisan(c *gin.Context) {
-	id, err := pathID(c)
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	var in catalog.ArtisanInput
-	if err := decodeJSON(c, &in); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	out, err := s.Catalog.UpdateArtisan(c.Request.Context(), id, in)
-	s.respond(c, http.StatusOK, out, err)
-}
-
-func (s *Server) createProduct(c *gin.Context) {
-	var in catalog.ProductInput
-	if err := decodeJSON(c, &in); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	out, err := s.Catalog.CreateProduct(c.Request.Context(), in)
-	s.respond(c, http.StatusCreated, out, err)
-}
-
-func (s *Server) listProducts(c *gin.Context) {
-	p, err := pageRequest(c)
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	f := catalog.ProductFilter{ArtisanID: c.Query("artisan_id"), Craft: c.Query("craft"), Status: c.Query("status"), SKU: c.Query("sku")}
-	page, err := s.Catalog.ListProducts(c.Request.Context(), f, p)
-	s.respond(c, http.StatusOK, page, err)
-}
-
-func (s *Server) getProduct(c *gin.Context) {
-	id, err := pathID(c)
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	out, err := s.Catalog.GetProduct(c.Request.Context(), id)
-	s.respond(c, http.StatusOK, out, err)
-}
-
-func (s *Server) patchProduct(c *gin.Context) {
-	id, err := pathID(c)
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	var in catalog.ProductInput
-	if err := decodeJSON(c, &in); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	if in.ArtisanCode != nil {
-		writeError(c, s.log, &apperr.Error{Code: apperr.Invalid, Message: "artisan_code is for imports; use artisan_id",
-			Fields: map[string]string{"artisan_code": "not accepted on update"}, Status: 422})
-		return
-	}
-	out, err := s.Catalog.UpdateProduct(c.Request.Context(), id, in)
-	s.respond(c, http.StatusOK, out, err)
 }
 
 // importProducts takes multipart field "file" (CSV or XLSX). With
@@ -311,69 +186,6 @@ func (s *Server) importProducts(c *gin.Context) {
 	s.respond(c, http.StatusOK, res, err)
 }
 
-func (s *Server) createLocation(c *gin.Context) {
-	var in inventory.NewLocation
-	if err := decodeJSON(c, &in); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	out, err := s.Inventory.CreateLocation(c.Request.Context(), in)
-	s.respond(c, http.StatusCreated, out, err)
-}
-
-func (s *Server) listLocations(c *gin.Context) {
-	p, err := pageRequest(c)
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	page, err := s.Inventory.ListLocations(c.Request.Context(), p)
-	s.respond(c, http.StatusOK, page, err)
-}
-
-func (s *Server) listStock(c *gin.Context) {
-	p, err := pageRequest(c)
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	f := inventory.LevelFilter{ProductID: c.Query("product_id"), LocationID: c.Query("location_id")}
-	page, err := s.Inventory.ListLevels(c.Request.Context(), f, p)
-	s.respond(c, http.StatusOK, page, err)
-}
-
-func (s *Server) createMovement(c *gin.Context) {
-	var in inventory.MovementInput
-	if err := decodeJSON(c, &in); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	out, err := s.Inventory.RecordMovement(c.Request.Context(), in)
-	s.respond(c, http.StatusCreated, out, err)
-}
-
-func (s *Server) listMovements(c *gin.Context) {
-	p, err := pageRequest(c)
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	f := inventory.MovementFilter{ProductID: c.Query("product_id"), LocationID: c.Query("location_id"), Kind: c.Query("kind")}
-	page, err := s.Inventory.ListMovements(c.Request.Context(), f, p)
-	s.respond(c, http.StatusOK, page, err)
-}
-
-func (s *Server) listAudit(c *gin.Context) {
-	p, err := pageRequest(c)
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	f := audit.Filter{Resource: c.Query("resource"), ResourceID: c.Query("resource_id"), ActorID: c.Query("actor_id")}
-	page, err := s.Audit.ListAudit(c.Request.Context(), f, p)
-	s.respond(c, http.StatusOK, page, err)
-}
-
 func (s *Server) listQueues(c *gin.Context) {
 	qs, err := s.Queues(c.Request.Context())
 	if err != nil {
@@ -389,4 +201,87 @@ func (s *Server) listQueues(c *gin.Context) {
 		}
 	}
 	c.JSON(http.StatusOK, gin.H{"items": qs, "outbox_unsent": pending})
+}
+
+func (s *Server) listArtisans(c *gin.Context, p paging.Request) (paging.Page[catalog.Artisan], error) {
+	f := catalog.ArtisanFilter{ClusterID: c.Query("cluster_id"), Craft: c.Query("craft"), Status: c.Query("status")}
+	return s.Catalog.ListArtisans(c.Request.Context(), f, p)
+}
+
+func (s *Server) listProducts(c *gin.Context, p paging.Request) (paging.Page[catalog.Product], error) {
+	f := catalog.ProductFilter{ArtisanID: c.Query("artisan_id"), Craft: c.Query("craft"), Status: c.Query("status"), SKU: c.Query("sku")}
+	return s.Catalog.ListProducts(c.Request.Context(), f, p)
+}
+
+func (s *Server) listStock(c *gin.Context, p paging.Request) (paging.Page[inventory.Level], error) {
+	f := inventory.LevelFilter{ProductID: c.Query("product_id"), LocationID: c.Query("location_id")}
+	return s.Inventory.ListLevels(c.Request.Context(), f, p)
+}
+
+func (s *Server) listMovements(c *gin.Context, p paging.Request) (paging.Page[inventory.Movement], error) {
+	f := inventory.MovementFilter{ProductID: c.Query("product_id"), LocationID: c.Query("location_id"), Kind: c.Query("kind")}
+	return s.Inventory.ListMovements(c.Request.Context(), f, p)
+}
+
+func (s *Server) listAudit(c *gin.Context, p paging.Request) (paging.Page[audit.Entry], error) {
+	f := audit.Filter{Resource: c.Query("resource"), ResourceID: c.Query("resource_id"), ActorID: c.Query("actor_id")}
+	return s.Audit.ListAudit(c.Request.Context(), f, p)
+}
+
+// list makes a handler for a keyset-paged listing: read ?limit and
+// ?cursor, fetch, answer {"items","next_cursor"}.
+func list[T any](s *Server, fetch func(c *gin.Context, p paging.Request) (paging.Page[T], error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		p, err := pageRequest(c)
+		if err != nil {
+			writeError(c, s.log, err)
+			return
+		}
+		page, err := fetch(c, p)
+		s.respond(c, http.StatusOK, page, err)
+	}
+}
+
+// create makes a handler that decodes In, calls fn and answers 201.
+func create[In, Out any](s *Server, fn func(ctx context.Context, in In) (Out, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var in In
+		if err := decodeJSON(c, &in); err != nil {
+			writeError(c, s.log, err)
+			return
+		}
+		out, err := fn(c.Request.Context(), in)
+		s.respond(c, http.StatusCreated, out, err)
+	}
+}
+
+// byID makes a handler for GET /{id}.
+func byID[Out any](s *Server, fn func(ctx context.Context, id string) (Out, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, err := pathID(c)
+		if err != nil {
+			writeError(c, s.log, err)
+			return
+		}
+		out, err := fn(c.Request.Context(), id)
+		s.respond(c, http.StatusOK, out, err)
+	}
+}
+
+// patch makes a handler for PATCH /{id} with a JSON body.
+func patch[In, Out any](s *Server, fn func(ctx context.Context, id string, in In) (Out, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, err := pathID(c)
+		if err != nil {
+			writeError(c, s.log, err)
+			return
+		}
+		var in In
+		if err := decodeJSON(c, &in); err != nil {
+			writeError(c, s.log, err)
+			return
+		}
+		out, err := fn(c.Request.Context(), id, in)
+		s.respond(c, http.StatusOK, out, err)
+	}
 }
