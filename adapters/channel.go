@@ -1,0 +1,141 @@
+// Package adapters holds what every marketplace adapter has in common: the
+// Channel interface and its types. One package per marketplace implements
+// it (flipkart, amazon, gem), each with its client, the mapping between the
+// domain and the marketplace's wire shapes, and a simulator under sim/.
+// Adapters import the domain; the domain never imports adapters.
+package adapters
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Kind names a marketplace.
+type Kind string
+
+const (
+	Flipkart Kind = "flipkart"
+	Amazon   Kind = "amazon"
+	GeM      Kind = "gem"
+)
+
+// Operation names one marketplace call with its own limits.
+type Operation string
+
+const (
+	OpCreateListings Operation = "listings.create"
+	OpUpdatePrices   Operation = "listings.price"
+	OpUpdateStock    Operation = "listings.inventory"
+	OpGetListings    Operation = "listings.get"
+)
+
+// Limit is what a marketplace allows for one operation: items per call,
+// calls per second and the burst its token bucket holds.
+type Limit struct {
+	BatchSize int
+	Rate      float64
+	Burst     int
+}
+
+// Period returns the time one call costs at this rate.
+func (l Limit) Period() time.Duration { return time.Duration(float64(time.Second) / l.Rate) }
+
+// Listing is what a channel is told to offer: the product as the
+// marketplace should show it, its prices and how many are available.
+type Listing struct {
+	SKU             string
+	ExternalID      string // FSN on Flipkart, ASIN on Amazon, catalogue id on GeM
+	Title           string
+	Description     string
+	Brand           string
+	Craft           string
+	HSNCode         string
+	GSTRateBP       int64
+	MRPPaise        int64
+	PricePaise      int64
+	Quantity        int64
+	DispatchDays    int
+	CountryOfOrigin string
+	GITag           bool
+	GICertificateNo string
+	Images          []string
+	WeightG         int64
+	LengthMM        int64
+	WidthMM         int64
+	HeightMM        int64
+	// Locations splits Quantity over the marketplace's own location ids
+	// (Flipkart); empty means one quantity for the whole channel.
+	Locations []LocationQuantity
+}
+
+// LocationQuantity is the quantity offered from one marketplace location.
+type LocationQuantity struct {
+	LocationID string
+	Quantity   int64
+}
+
+// PriceUpdate changes a live listing's prices.
+type PriceUpdate struct {
+	SKU        string
+	ExternalID string
+	MRPPaise   int64
+	PricePaise int64
+}
+
+// StockUpdate sets a live listing's available quantity.
+type StockUpdate struct {
+	SKU        string
+	ExternalID string
+	Quantity   int64
+	Locations  []LocationQuantity
+}
+
+// Issue is a marketplace's own complaint about one item, kept verbatim so
+// that staff see what the marketplace said.
+type Issue struct {
+	Severity  string
+	Code      string
+	Message   string
+	Attribute string
+}
+
+func (i Issue) String() string {
+	if i.Attribute != "" {
+		return fmt.Sprintf("%s %s (%s): %s", i.Severity, i.Code, i.Attribute, i.Message)
+	}
+	return fmt.Sprintf("%s %s: %s", i.Severity, i.Code, i.Message)
+}
+
+// ItemResult is the outcome for one SKU of a batch call. Accepted false
+// with Issues is the marketplace refusing the item; such an item must not
+// be retried unchanged.
+type ItemResult struct {
+	SKU        string
+	Accepted   bool
+	Status     string // the marketplace's own word (SUCCESS, WARNING, ACCEPTED, INVALID...)
+	ExternalID string
+	Issues     []Issue
+}
+
+// RemoteListing is what the marketplace says it holds for a SKU.
+type RemoteListing struct {
+	SKU        string
+	ExternalID string
+	Status     string
+	MRPPaise   int64
+	PricePaise int64
+	Quantity   int64
+}
+
+// Channel is one marketplace. Push methods send at most Limits()[op].BatchSize
+// items per call; a transport failure (after the adapter's own retries) is
+// returned as an error, and per-item refusals come back in the results.
+type Channel interface {
+	Kind() Kind
+	Limits() map[Operation]Limit
+	PushListings(ctx context.Context, items []Listing) ([]ItemResult, error)
+	PushPrices(ctx context.Context, items []PriceUpdate) ([]ItemResult, error)
+	PushStock(ctx context.Context, items []StockUpdate) ([]ItemResult, error)
+	FetchListings(ctx context.Context, skus []string) ([]RemoteListing, error)
+}
