@@ -15,7 +15,9 @@ import (
 )
 
 func get(url string) func(ctx context.Context) (*http.Request, error) {
-	return func(ctx context.Context) (*http.Request, error) { return http.NewRequestWithContext(ctx, "GET", url, nil) }
+	return func(ctx context.Context) (*http.Request, error) {
+		return http.NewRequestWithContext(ctx, "GET", url, nil)
+	}
 }
 
 func TestRetries(t *testing.T) {

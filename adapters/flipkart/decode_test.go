@@ -1,0 +1,74 @@
+package flipkart
+
+import (
+	"testing"
+)
+
+func TestDecodeChangeResponse(t *testing.T) {
+	body := []byte(`{"A":{"status":"success","errors":[]},"B":{"status":"FAILURE","errors":[{"severity":"ERROR","code":2001,"description":"listing not found"}],
+	"attribute_errors":[{"severity":"ERROR","code":7,"description":"bad mrp","attribute":"mrp"}]},"C":{"status":"Warning"},"D":{"status":"weird"}}`)
+	res, err := DecodeChangeResponse(body, []string{"A", "B", "C", "D", "E"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		accepted bool
+		issues   int
+	}{{true, 0}, {false, 2}, {true, 0}, {false, 1}, {false, 1}}
+	for i, w := range want {
+		if res[i].Accepted != w.accepted || len(res[i].Issues) != w.issues {
+			t.Errorf("%s: %+v", res[i].SKU, res[i])
+		}
+	}
+	if res[1].Issues[1].Attribute != "mrp" || res[1].Issues[0].Code != "2001" {
+		t.Errorf("issues not kept: %+v", res[1].Issues)
+	}
+	if _, err := DecodeChangeResponse([]byte(`[1]`), []string{"A"}); err == nil {
+		t.Error("an array was read as a change response")
+	}
+}
+
+func TestDecodeToken(t *testing.T) {
+	for body, ok := range map[string]bool{
+		`{"access_token":"x","token_type":"bearer","expires_in":5183999,"scope":"Seller_Api"}`: true,
+		`{"access_token":"","token_type":"bearer","expires_in":10}`:                            false,
+		`{"access_token":"x","token_type":"mac","expires_in":10}`:                              false,
+		`{"access_token":"x","token_type":"bearer","expires_in":-1}`:                           false,
+		`{"error":"unauthorized"}`:                                                             false,
+	} {
+		if _, err := DecodeToken([]byte(body)); (err == nil) != ok {
+			t.Errorf("%s: err %v", body, err)
+		}
+	}
+}
+
+// The decoders read untrusted answers: no input may panic them.
+func FuzzDecodeChangeResponse(f *testing.F) {
+	f.Add([]byte(`{"A":{"status":"SUCCESS"}}`), "A")
+	f.Add([]byte(`{"A":{"status":"FAILURE","errors":[{"code":1,"description":"x"}]}}`), "A")
+	f.Add([]byte(`{"A":null}`), "A")
+	f.Fuzz(func(t *testing.T, body []byte, sku string) {
+		res, err := DecodeChangeResponse(body, []string{sku})
+		if err == nil && (len(res) != 1 || res[0].SKU != sku || (!res[0].Accepted && len(res[0].Issues) == 0)) {
+			t.Fatalf("bad result %+v", res)
+		}
+	})
+}
+
+func FuzzDecodeGetResponse(f *testing.F) {
+	f.Add([]byte(`{"available":{"A":{"product_id":"X","price":{"mrp":10,"selling_price":9},"locations":[{"id":"L","inventory":3}]}},"unavailable":[],"invalid":[]}`))
+	f.Add([]byte(`{"available":{"A":{"price":{"mrp":9223372036854775807}}}}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		_, _ = DecodeGetResponse(body)
+	})
+}
+
+func FuzzDecodeToken(f *testing.F) {
+	f.Add([]byte(`{"access_token":"x","token_type":"bearer","expires_in":5183999}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		tok, err := DecodeToken(body)
+		if err == nil && (tok.AccessToken == "" || tok.ExpiresIn <= 0) {
+			t.Fatalf("accepted %+v", tok)
+		}
+	})
+}

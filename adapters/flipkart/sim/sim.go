@@ -1,0 +1,470 @@
+// Package sim is a Flipkart Seller API simulator: the token endpoint and
+// Listings v3 on their real paths and shapes, the 10-SKU batch limit,
+// per-operation token buckets answering 429, and a /_sim/ control API for
+// tests and the demo (API.md, "Marketplace simulators"). Faults are drawn
+// from a seeded source, so a run can be replayed.
+package sim
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jkhhc/artisanbridge/adapters"
+	"github.com/jkhhc/artisanbridge/adapters/flipkart"
+)
+
+// Fixed simulator credentials (API.md).
+const (
+	AppID     = "sim-app"
+	AppSecret = "sim-secret"
+)
+
+// Config tunes a simulator.
+type Config struct {
+	Limits   map[adapters.Operation]adapters.Limit // default flipkart.DefaultLimits
+	Seed     uint64
+	TokenTTL time.Duration // default 60 days, as Flipkart
+	Now      func() time.Time
+}
+
+// Faults are injected into answers (POST /_sim/faults).
+type Faults struct {
+	Rate429         float64 `json:"rate_429"`
+	Rate5xx         float64 `json:"rate_5xx"`
+	LatencyMS       int     `json:"latency_ms"`
+	RepeatPages     bool    `json:"repeat_pages"`
+	RateItemFailure float64 `json:"rate_item_failure"`
+	ExpireTokens    bool    `json:"expire_tokens"`
+}
+
+// Calls counts calls and refusals per operation (GET /_sim/calls).
+type Calls struct {
+	Calls      int `json:"calls"`
+	Throttled  int `json:"throttled"`
+	Items      int `json:"items"`
+	MaxBatch   int `json:"max_batch"`
+	Failures5x int `json:"failures_5xx"`
+}
+
+type listing struct {
+	SKU       string
+	ProductID string
+	MRP       int64
+	Price     int64
+	Status    string
+	HSN       string
+	Locations map[string]int64
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+// Sim is one simulated Flipkart seller account.
+type Sim struct {
+	cfg      Config
+	mu       sync.Mutex
+	rnd      *rand.Rand
+	tokens   map[string]time.Time
+	listings map[string]*listing
+	faults   Faults
+	calls    map[string]*Calls
+	buckets  map[string]*bucket
+	mux      *http.ServeMux
+}
+
+// New returns a simulator.
+func New(cfg Config) *Sim {
+	if cfg.Limits == nil {
+		cfg.Limits = flipkart.DefaultLimits
+	}
+	if cfg.TokenTTL == 0 {
+		cfg.TokenTTL = 60 * 24 * time.Hour
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Sim{cfg: cfg, rnd: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
+		tokens: map[string]time.Time{}, listings: map[string]*listing{}, calls: map[string]*Calls{}, buckets: map[string]*bucket{}}
+	m := http.NewServeMux()
+	m.HandleFunc("GET /oauth-service/oauth/token", s.token)
+	m.HandleFunc("POST /sellers/listings/v3", s.change(adapters.OpCreateListings, s.create))
+	m.HandleFunc("POST /sellers/listings/v3/update", s.change(adapters.OpCreateListings, s.update))
+	m.HandleFunc("POST /sellers/listings/v3/update/price", s.change(adapters.OpUpdatePrices, s.price))
+	m.HandleFunc("POST /sellers/listings/v3/update/inventory", s.change(adapters.OpUpdateStock, s.inventory))
+	m.HandleFunc("GET /sellers/listings/v3/{skus}", s.get)
+	m.HandleFunc("GET /_sim/listings", s.simListings)
+	m.HandleFunc("PUT /_sim/listings/{sku}", s.simEditListing)
+	m.HandleFunc("POST /_sim/faults", s.simFaults)
+	m.HandleFunc("GET /_sim/calls", s.simCalls)
+	s.mux = m
+	return s
+}
+
+func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// apiError is the shape of Flipkart's listing errors, used for whole-call
+// refusals too (the docs show no other body for them).
+func apiError(w http.ResponseWriter, status, code int, msg string) {
+	writeJSON(w, status, map[string]any{"errors": []flipkart.ChangeError{{Severity: "ERROR", Code: code, Description: msg}}})
+}
+
+func (s *Sim) token(w http.ResponseWriter, r *http.Request) {
+	id, secret, ok := r.BasicAuth()
+	if !ok || id != AppID || secret != AppSecret {
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthorized", "error_description": "Bad credentials"})
+		return
+	}
+	if r.URL.Query().Get("grant_type") != "client_credentials" || !strings.Contains(r.URL.Query().Get("scope"), "Seller_Api") {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": "grant_type client_credentials and scope Seller_Api are required"})
+		return
+	}
+	s.mu.Lock()
+	b := make([]byte, 24)
+	for i := range b {
+		b[i] = byte(s.rnd.Uint32())
+	}
+	tok := base64.RawURLEncoding.EncodeToString(b)
+	s.tokens[tok] = s.cfg.Now().Add(s.cfg.TokenTTL)
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, flipkart.TokenResponse{AccessToken: tok, TokenType: "bearer",
+		ExpiresIn: int64(s.cfg.TokenTTL / time.Second), Scope: "Seller_Api"})
+}
+
+// admit checks auth, the token bucket and injected faults; it writes the
+// refusal itself and reports whether the call may go on.
+func (s *Sim) admit(w http.ResponseWriter, r *http.Request, op adapters.Operation) bool {
+	s.mu.Lock()
+	latency := s.faults.LatencyMS
+	s.mu.Unlock()
+	if latency > 0 {
+		time.Sleep(time.Duration(latency) * time.Millisecond)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.counter(string(op))
+	c.Calls++
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	exp, known := s.tokens[tok]
+	if !ok || !known || !s.cfg.Now().Before(exp) {
+		apiError(w, http.StatusUnauthorized, 401, "invalid or expired access token")
+		return false
+	}
+	if !s.take(op) || s.rnd.Float64() < s.faults.Rate429 {
+		c.Throttled++
+		w.Header().Set("Retry-After", "1")
+		apiError(w, http.StatusTooManyRequests, 429, "request rate exceeded for "+string(op))
+		return false
+	}
+	if s.rnd.Float64() < s.faults.Rate5xx {
+		c.Failures5x++
+		apiError(w, http.StatusServiceUnavailable, 503, "service unavailable")
+		return false
+	}
+	return true
+}
+
+func (s *Sim) counter(op string) *Calls {
+	c := s.calls[op]
+	if c == nil {
+		c = &Calls{}
+		s.calls[op] = c
+	}
+	return c
+}
+
+// take spends one token of op's bucket (rate and burst from the limits).
+func (s *Sim) take(op adapters.Operation) bool {
+	l, ok := s.cfg.Limits[op]
+	if !ok || l.Rate <= 0 {
+		return true
+	}
+	now := s.cfg.Now()
+	b := s.buckets[string(op)]
+	if b == nil {
+		b = &bucket{tokens: float64(max(l.Burst, 1)), last: now}
+		s.buckets[string(op)] = b
+	}
+	b.tokens = math.Min(float64(max(l.Burst, 1)), b.tokens+now.Sub(b.last).Seconds()*l.Rate)
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+var (
+	fsnPattern = regexp.MustCompile(`^[A-Z0-9]{13,16}$`)
+	hsnPattern = regexp.MustCompile(`^\d{4,8}$`)
+)
+
+// change handles the four batch calls: decode strictly, enforce the batch
+// limit, apply fn per SKU, answer a ListingChangeResponse.
+func (s *Sim) change(op adapters.Operation, fn func(sku string, raw json.RawMessage) flipkart.ChangeResult) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.admit(w, r, op) {
+			return
+		}
+		var req map[string]json.RawMessage
+		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&req); err != nil {
+			apiError(w, http.StatusBadRequest, 400, "malformed request body")
+			return
+		}
+		if len(req) == 0 || len(req) > 10 {
+			apiError(w, http.StatusBadRequest, 400, fmt.Sprintf("Max batch size allowed is 10, got %d", len(req)))
+			return
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		c := s.counter(string(op))
+		c.Items += len(req)
+		c.MaxBatch = max(c.MaxBatch, len(req))
+		out := map[string]flipkart.ChangeResult{}
+		for sku, raw := range req {
+			if s.rnd.Float64() < s.faults.RateItemFailure {
+				out[sku] = fail(9999, "", "internal error for this SKU; retry")
+				continue
+			}
+			out[sku] = fn(sku, raw)
+		}
+		writeJSON(w, http.StatusOK, out)
+	}
+}
+
+func fail(code int, attr, msg string) flipkart.ChangeResult {
+	e := flipkart.ChangeError{Severity: "ERROR", Code: code, Description: msg, Attribute: attr}
+	if attr != "" {
+		return flipkart.ChangeResult{Status: "FAILURE", AttributeErrors: []flipkart.ChangeError{e}}
+	}
+	return flipkart.ChangeResult{Status: "FAILURE", Errors: []flipkart.ChangeError{e}}
+}
+
+var ok = flipkart.ChangeResult{Status: "SUCCESS", Errors: []flipkart.ChangeError{}, AttributeErrors: []flipkart.ChangeError{}}
+
+func strictDecode(raw json.RawMessage, v any) error {
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
+}
+
+func (s *Sim) create(sku string, raw json.RawMessage) flipkart.ChangeResult {
+	var req flipkart.ListingRequest
+	if err := strictDecode(raw, &req); err != nil {
+		return fail(1001, "", "malformed listing: "+err.Error())
+	}
+	if !fsnPattern.MatchString(req.ProductID) {
+		return fail(1002, "product_id", "product_id must be the 13-16 character FSN")
+	}
+	if req.Price == nil || req.Price.SellingPrice <= 0 || req.Price.MRP <= 0 || req.Price.SellingPrice > req.Price.MRP {
+		return fail(1003, "selling_price", "selling_price must be positive and not above mrp")
+	}
+	if req.Tax == nil || !hsnPattern.MatchString(req.Tax.HSN) {
+		return fail(1004, "hsn", "hsn is mandatory")
+	}
+	l := &listing{SKU: sku, ProductID: req.ProductID, MRP: req.Price.MRP, Price: req.Price.SellingPrice,
+		Status: strings.ToUpper(req.ListingStatus), HSN: req.Tax.HSN, Locations: map[string]int64{}}
+	if l.Status == "" {
+		l.Status = "ACTIVE"
+	}
+	for _, loc := range req.Locations {
+		if loc.Inventory < 0 {
+			return fail(1005, "inventory", "inventory must not be negative")
+		}
+		l.Locations[loc.ID] = loc.Inventory
+	}
+	s.listings[sku] = l // create on an existing SKU overwrites it
+	return ok
+}
+
+func (s *Sim) update(sku string, raw json.RawMessage) flipkart.ChangeResult {
+	if _, exists := s.listings[sku]; !exists {
+		return fail(2001, "", "listing not found for sku "+sku)
+	}
+	return s.create(sku, raw)
+}
+
+func (s *Sim) price(sku string, raw json.RawMessage) flipkart.ChangeResult {
+	var req flipkart.PriceRequest
+	if err := strictDecode(raw, &req); err != nil {
+		return fail(1001, "", "malformed price update: "+err.Error())
+	}
+	l, exists := s.listings[sku]
+	if !exists || l.ProductID != req.ProductID {
+		return fail(2001, "", "listing not found for sku "+sku)
+	}
+	if req.Price.SellingPrice <= 0 || req.Price.SellingPrice > req.Price.MRP {
+		return fail(1003, "selling_price", "selling_price must be positive and not above mrp")
+	}
+	l.MRP, l.Price = req.Price.MRP, req.Price.SellingPrice
+	return ok
+}
+
+func (s *Sim) inventory(sku string, raw json.RawMessage) flipkart.ChangeResult {
+	var req flipkart.InventoryRequest
+	if err := strictDecode(raw, &req); err != nil {
+		return fail(1001, "", "malformed inventory update: "+err.Error())
+	}
+	l, exists := s.listings[sku]
+	if !exists || l.ProductID != req.ProductID {
+		return fail(2001, "", "listing not found for sku "+sku)
+	}
+	if len(req.Locations) == 0 {
+		return fail(1006, "locations", "at least one location is required")
+	}
+	for _, loc := range req.Locations {
+		if loc.Inventory < 0 || loc.ID == "" {
+			return fail(1005, "inventory", "inventory must be a non-negative number at a location id")
+		}
+	}
+	for _, loc := range req.Locations {
+		l.Locations[loc.ID] = loc.Inventory
+	}
+	return ok
+}
+
+func (s *Sim) get(w http.ResponseWriter, r *http.Request) {
+	if !s.admit(w, r, adapters.OpGetListings) {
+		return
+	}
+	skus := strings.Split(r.PathValue("skus"), ",")
+	if len(skus) > 10 {
+		apiError(w, http.StatusBadRequest, 400, "at most 10 SKUs")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	resp := flipkart.GetResponse{Available: map[string]flipkart.ListingDetail{}, Unavailable: []string{}, Invalid: []string{}}
+	for _, sku := range skus {
+		l, exists := s.listings[sku]
+		if !exists {
+			resp.Unavailable = append(resp.Unavailable, sku)
+			continue
+		}
+		resp.Available[sku] = flipkart.ListingDetail{ListingID: "LST" + l.ProductID, ProductID: l.ProductID,
+			Price: flipkart.Price{MRP: l.MRP, SellingPrice: l.Price, Currency: "INR"}, Tax: flipkart.Tax{HSN: l.HSN},
+			ListingStatus: l.Status, Locations: l.locationList()}
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (l *listing) locationList() []flipkart.Location {
+	ids := make([]string, 0, len(l.Locations))
+	for id := range l.Locations {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	out := make([]flipkart.Location, len(ids))
+	for i, id := range ids {
+		out[i] = flipkart.Location{ID: id, Status: "ENABLED", Inventory: l.Locations[id]}
+	}
+	return out
+}
+
+func (l *listing) quantity() int64 {
+	var q int64
+	for _, v := range l.Locations {
+		q += v
+	}
+	return q
+}
+
+// SimListing is one item of GET /_sim/listings.
+type SimListing struct {
+	SKU        string `json:"sku"`
+	PricePaise int64  `json:"price_paise"`
+	Quantity   int64  `json:"quantity"`
+	Status     string `json:"status"`
+}
+
+// Listings returns what the marketplace now holds, by SKU.
+func (s *Sim) Listings() []SimListing {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]SimListing, 0, len(s.listings))
+	for _, l := range s.listings {
+		out = append(out, SimListing{SKU: l.SKU, PricePaise: l.Price * 100, Quantity: l.quantity(), Status: l.Status})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].SKU < out[j].SKU })
+	return out
+}
+
+func (s *Sim) simListings(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"items": s.Listings()})
+}
+
+// simEditListing changes a quantity as a seller-portal user would (drift).
+func (s *Sim) simEditListing(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Quantity *int64 `json:"quantity"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&body); err != nil || body.Quantity == nil || *body.Quantity < 0 {
+		apiError(w, http.StatusBadRequest, 400, `body must be {"quantity": n} with n >= 0`)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l, exists := s.listings[r.PathValue("sku")]
+	if !exists {
+		apiError(w, http.StatusNotFound, 404, "no such listing")
+		return
+	}
+	l.Locations = map[string]int64{"PORTAL": *body.Quantity}
+	writeJSON(w, http.StatusOK, SimListing{SKU: l.SKU, PricePaise: l.Price * 100, Quantity: l.quantity(), Status: l.Status})
+}
+
+// SetFaults replaces the injected faults.
+func (s *Sim) SetFaults(f Faults) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = f
+	if f.ExpireTokens {
+		s.tokens = map[string]time.Time{}
+		s.faults.ExpireTokens = false
+	}
+}
+
+func (s *Sim) simFaults(w http.ResponseWriter, r *http.Request) {
+	var f Faults
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<16))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil || f.Rate429 < 0 || f.Rate429 > 1 || f.Rate5xx < 0 || f.Rate5xx > 1 ||
+		f.RateItemFailure < 0 || f.RateItemFailure > 1 || f.LatencyMS < 0 || f.LatencyMS > 120000 {
+		apiError(w, http.StatusBadRequest, 400, "faults: rates between 0 and 1, latency_ms between 0 and 120000")
+		return
+	}
+	s.SetFaults(f)
+	writeJSON(w, http.StatusOK, f)
+}
+
+// CallCounts returns the calls per operation.
+func (s *Sim) CallCounts() map[string]Calls {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]Calls{}
+	for k, v := range s.calls {
+		out[k] = *v
+	}
+	return out
+}
+
+func (s *Sim) simCalls(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.CallCounts())
+}
