@@ -31,6 +31,10 @@ type Config struct {
 	ShutdownTimeout   time.Duration `json:"shutdown_timeout"`
 	MaxBodyBytes      int64         `json:"max_body_bytes"`
 	DBMaxConns        int           `json:"db_max_conns"`
+	SyncSweep         time.Duration `json:"sync_sweep"`
+	SimFlipkartAddr   string        `json:"sim_flipkart_addr"`
+	SimAmazonAddr     string        `json:"sim_amazon_addr"`
+	SimGeMAddr        string        `json:"sim_gem_addr"`
 }
 
 // Keys documents every setting: its environment variable, flag, default and meaning.
@@ -47,6 +51,10 @@ var Keys = []struct{ Env, Flag, Default, Help string }{
 	{"ARTISANBRIDGE_SHUTDOWN_TIMEOUT", "shutdown-timeout", "15s", "how long a graceful shutdown waits for requests in flight"},
 	{"ARTISANBRIDGE_MAX_BODY_BYTES", "max-body-bytes", "1048576", "largest JSON request body accepted"},
 	{"ARTISANBRIDGE_DB_MAX_CONNS", "db-max-conns", "10", "database connections per process"},
+	{"ARTISANBRIDGE_SYNC_SWEEP", "sync-sweep", "10s", "how often workers look for listings still waiting to be pushed"},
+	{"ARTISANBRIDGE_SIM_FLIPKART_ADDR", "sim-flipkart-addr", "127.0.0.1:8181", "embedded default: where the Flipkart simulator listens"},
+	{"ARTISANBRIDGE_SIM_AMAZON_ADDR", "sim-amazon-addr", "127.0.0.1:8182", "embedded default: where the Amazon simulator listens"},
+	{"ARTISANBRIDGE_SIM_GEM_ADDR", "sim-gem-addr", "127.0.0.1:8183", "embedded default: where the GeM simulator listens"},
 	{"ARTISANBRIDGE_CONFIG", "config", "", "optional JSON file with the same settings (snake_case keys)"},
 }
 
@@ -82,6 +90,7 @@ func defaults() Config {
 	return Config{
 		Addr: "127.0.0.1:8080", DataDir: "./data", LogLevel: "info", WorkerConcurrency: 10,
 		RelayInterval: time.Second, ShutdownTimeout: 15 * time.Second, MaxBodyBytes: 1 << 20, DBMaxConns: 10,
+		SyncSweep: 10 * time.Second, SimFlipkartAddr: "127.0.0.1:8181", SimAmazonAddr: "127.0.0.1:8182", SimGeMAddr: "127.0.0.1:8183",
 	}
 }
 
@@ -170,6 +179,14 @@ func assign(cfg *Config, env, v string) error {
 		cfg.MaxBodyBytes, err = strconv.ParseInt(v, 10, 64)
 	case "ARTISANBRIDGE_DB_MAX_CONNS":
 		cfg.DBMaxConns, err = strconv.Atoi(v)
+	case "ARTISANBRIDGE_SYNC_SWEEP":
+		cfg.SyncSweep, err = time.ParseDuration(v)
+	case "ARTISANBRIDGE_SIM_FLIPKART_ADDR":
+		cfg.SimFlipkartAddr = v
+	case "ARTISANBRIDGE_SIM_AMAZON_ADDR":
+		cfg.SimAmazonAddr = v
+	case "ARTISANBRIDGE_SIM_GEM_ADDR":
+		cfg.SimGeMAddr = v
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %q is not a valid value", env, v)
@@ -191,6 +208,10 @@ type fileConfig struct {
 	ShutdownTimeout   string   `json:"shutdown_timeout"`
 	MaxBodyBytes      int64    `json:"max_body_bytes"`
 	DBMaxConns        int      `json:"db_max_conns"`
+	SyncSweep         string   `json:"sync_sweep"`
+	SimFlipkartAddr   string   `json:"sim_flipkart_addr"`
+	SimAmazonAddr     string   `json:"sim_amazon_addr"`
+	SimGeMAddr        string   `json:"sim_gem_addr"`
 }
 
 func (f fileConfig) apply(c *Config) error {
@@ -205,6 +226,9 @@ func (f fileConfig) apply(c *Config) error {
 	str(&c.RedisURL, f.RedisURL)
 	str(&c.MasterKey, f.MasterKey)
 	str(&c.LogLevel, f.LogLevel)
+	str(&c.SimFlipkartAddr, f.SimFlipkartAddr)
+	str(&c.SimAmazonAddr, f.SimAmazonAddr)
+	str(&c.SimGeMAddr, f.SimGeMAddr)
 	if f.ExtraCrafts != nil {
 		c.ExtraCrafts = f.ExtraCrafts
 	}
@@ -221,7 +245,8 @@ func (f fileConfig) apply(c *Config) error {
 		dst  *time.Duration
 		v    string
 		name string
-	}{{&c.RelayInterval, f.RelayInterval, "relay_interval"}, {&c.ShutdownTimeout, f.ShutdownTimeout, "shutdown_timeout"}} {
+	}{{&c.RelayInterval, f.RelayInterval, "relay_interval"}, {&c.ShutdownTimeout, f.ShutdownTimeout, "shutdown_timeout"},
+		{&c.SyncSweep, f.SyncSweep, "sync_sweep"}} {
 		if d.v == "" {
 			continue
 		}
@@ -272,6 +297,15 @@ func (c Config) Validate() error {
 	}
 	if c.MaxBodyBytes < 1024 || c.MaxBodyBytes > 64<<20 {
 		bad("ARTISANBRIDGE_MAX_BODY_BYTES must be between 1024 and 67108864")
+	}
+	if c.SyncSweep < 100*time.Millisecond || c.SyncSweep > time.Hour {
+		bad("ARTISANBRIDGE_SYNC_SWEEP must be between 100ms and 1h")
+	}
+	for env, addr := range map[string]string{"ARTISANBRIDGE_SIM_FLIPKART_ADDR": c.SimFlipkartAddr,
+		"ARTISANBRIDGE_SIM_AMAZON_ADDR": c.SimAmazonAddr, "ARTISANBRIDGE_SIM_GEM_ADDR": c.SimGeMAddr} {
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			bad("%s %q must be host:port", env, addr)
+		}
 	}
 	if c.DBMaxConns < 1 || c.DBMaxConns > 500 {
 		bad("ARTISANBRIDGE_DB_MAX_CONNS must be between 1 and 500")

@@ -139,7 +139,8 @@ func TestServeEndToEnd(t *testing.T) {
 		dump func(t *testing.T, env map[string]string) string
 	}{
 		{"embedded", func(t *testing.T) map[string]string {
-			return map[string]string{"ARTISANBRIDGE_DATA_DIR": t.TempDir(), "ARTISANBRIDGE_RELAY_INTERVAL": "100ms"}
+			return map[string]string{"ARTISANBRIDGE_DATA_DIR": t.TempDir(), "ARTISANBRIDGE_RELAY_INTERVAL": "100ms",
+				"ARTISANBRIDGE_SIM_FLIPKART_ADDR": "127.0.0.1:0"}
 		}, dumpSQLite},
 		{"postgres+redis", func(t *testing.T) map[string]string {
 			_, redisURL := testenv.RealRedis(t)

@@ -23,10 +23,14 @@ import (
 	"github.com/jkhhc/artisanbridge/config"
 	"github.com/jkhhc/artisanbridge/internal/auth"
 	"github.com/jkhhc/artisanbridge/internal/catalog"
+	"github.com/jkhhc/artisanbridge/internal/channels"
+	"github.com/jkhhc/artisanbridge/internal/channelsync"
+	"github.com/jkhhc/artisanbridge/internal/exceptions"
 	"github.com/jkhhc/artisanbridge/internal/httpapi"
 	"github.com/jkhhc/artisanbridge/internal/idempotency"
 	"github.com/jkhhc/artisanbridge/internal/inventory"
 	"github.com/jkhhc/artisanbridge/internal/jobs"
+	"github.com/jkhhc/artisanbridge/internal/listing"
 	"github.com/jkhhc/artisanbridge/internal/outbox"
 	"github.com/jkhhc/artisanbridge/internal/secrets"
 	"github.com/jkhhc/artisanbridge/internal/store"
@@ -40,17 +44,24 @@ type Mode struct {
 
 // App is a running artisanbridge process.
 type App struct {
-	cfg     config.Config
-	log     *slog.Logger
-	DB      *store.DB
-	Redis   redis.UniversalClient
-	mini    *miniredis.Miniredis
-	Keyring *secrets.Keyring
-	Auth    *auth.Service
-	Catalog *catalog.Service
-	Stock   *inventory.Service
-	Relay   *outbox.Relay
-	client  *asynq.Client
+	cfg        config.Config
+	log        *slog.Logger
+	DB         *store.DB
+	Redis      redis.UniversalClient
+	mini       *miniredis.Miniredis
+	Keyring    *secrets.Keyring
+	Auth       *auth.Service
+	Catalog    *catalog.Service
+	Stock      *inventory.Service
+	Channels   *channels.Service
+	Listings   *listing.Service
+	Exceptions *exceptions.Service
+	Sync       *channelsync.Engine
+	Relay      *outbox.Relay
+	client     *asynq.Client
+	syncQueue  *jobs.SyncEnqueuer
+	calls      callCounter
+	simServers []*http.Server
 	// Consumers receive outbox events in the worker; tests add their own.
 	Consumers []jobs.Consumer
 	registry  *prometheus.Registry
@@ -100,10 +111,26 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 	a.Auth = auth.NewService(a.DB.Users(), nil)
 	a.Catalog = catalog.NewService(a.DB.Catalog(), a.Keyring, crafts, nil)
 	a.Stock = inventory.NewService(a.DB.Inventory(), nil)
+	a.Channels = channels.NewService(a.DB.Channels(), a.Keyring, nil)
+	a.Listings = listing.NewService(a.DB.Listings(), nil)
+	a.Exceptions = exceptions.NewService(a.DB.Exceptions(), nil)
+	a.calls = callCounter{rdb: a.Redis}
+	a.Sync = &channelsync.Engine{Channels: a.Channels, ChannelRows: a.DB.Channels(), Listings: a.DB.Listings(),
+		Exceptions: a.DB.Exceptions(), Factory: a.adapterFor, Log: log}
 	a.client = asynq.NewClientFromRedisClient(a.Redis)
+	a.syncQueue = &jobs.SyncEnqueuer{Client: a.client}
 	a.Relay = outbox.NewRelay(a.DB.Outbox(), jobs.NewEnqueuer(a.client, asynq.NewInspectorFromRedisClient(a.Redis)), log, cfg.RelayInterval)
 	a.DB.OnEvents(a.Relay.Notify)
-	a.Consumers = []jobs.Consumer{jobs.ChangeLog{Log: log}}
+	a.Consumers = []jobs.Consumer{jobs.ChangeLog{Log: log},
+		jobs.ListingSync{Dirty: a.DB.Listings(), Enqueue: a.syncQueue.Enqueue, Log: log}}
+	if cfg.Embedded() {
+		err = a.startSimulators(ctx)
+	} else {
+		err = a.ensureProductionChannels(ctx)
+	}
+	if err != nil {
+		return nil, err
+	}
 	a.registry = prometheus.NewRegistry()
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.registry.MustRegister(httpapi.Collectors()...)
@@ -158,6 +185,8 @@ func (a *App) Run(ctx context.Context, mode Mode) error {
 	if mode.Worker {
 		srv := asynq.NewServerFromRedisClient(a.Redis, jobs.ServerConfig(a.cfg.WorkerConcurrency, a.log))
 		mux := jobs.NewMux(a.DB.Outbox(), a.log, a.Consumers...)
+		mux.HandleFunc(jobs.TypeChannelSync, jobs.SyncHandler(syncer{a.Sync}))
+		goRun("sync sweep", func() error { a.runSyncSweep(ctx); return nil })
 		if err := srv.Start(mux); err != nil {
 			return fmt.Errorf("worker: %w", err)
 		}
@@ -222,6 +251,7 @@ func (a *App) Handler(mode Mode) http.Handler {
 	insp := asynq.NewInspectorFromRedisClient(a.Redis)
 	return httpapi.New(httpapi.Deps{
 		Log: a.log, Auth: a.Auth, Catalog: a.Catalog, Inventory: a.Stock, Audit: a.DB.Audit(),
+		Channels: a.Channels, Listings: a.Listings, Exceptions: a.Exceptions, ChannelCalls: a.calls.lastHour,
 		Idempotency:  a.DB.Idempotency(),
 		Queues:       func(ctx context.Context) ([]httpapi.QueueInfo, error) { return queueInfo(insp) },
 		OutboxQueued: a.DB.Outbox().PendingCount,
@@ -237,7 +267,7 @@ func (a *App) Handler(mode Mode) http.Handler {
 
 func queueInfo(insp *asynq.Inspector) ([]httpapi.QueueInfo, error) {
 	out := []httpapi.QueueInfo{}
-	for _, q := range []string{jobs.QueueEvents, jobs.QueueDefault} {
+	for _, q := range []string{jobs.QueueEvents, jobs.QueueSync, jobs.QueueDefault} {
 		info, err := insp.GetQueueInfo(q)
 		if err != nil {
 			// A queue that never had a task does not exist yet in Redis.
@@ -292,8 +322,19 @@ func (a *App) Addr(ctx context.Context) (net.Addr, error) {
 	}
 }
 
+// syncer adapts the engine's report to the job handler.
+type syncer struct{ e *channelsync.Engine }
+
+func (s syncer) SyncChannel(ctx context.Context, channelID string) error {
+	_, err := s.e.SyncChannel(ctx, channelID)
+	return err
+}
+
 // Close releases everything Open acquired.
 func (a *App) Close() {
+	for _, s := range a.simServers {
+		s.Close()
+	}
 	if a.client != nil {
 		a.client.Close()
 	}

@@ -18,22 +18,29 @@ const (
 	UsersWrite     Permission = "users:write"
 	AuditRead      Permission = "audit:read"
 	JobsRead       Permission = "jobs:read"
+	ChannelsRead   Permission = "channels:read"
+	ChannelsWrite  Permission = "channels:write"
+	ListingsRead   Permission = "listings:read"
+	ListingsWrite  Permission = "listings:write"
+	ExceptionsRead Permission = "exceptions:read"
+	ExceptionsWork Permission = "exceptions:resolve"
 )
 
 // showroomReads is what the showroom reads, which operations reads too
 // (API.md, "Roles").
-var showroomReads = []Permission{ClustersRead, ArtisansRead, ProductsRead, LocationsRead, StockRead}
+var showroomReads = []Permission{ClustersRead, ArtisansRead, ProductsRead, LocationsRead, StockRead, ListingsRead, ChannelsRead}
 
 // grants is the one permission table (API.md, "Roles"). Admin is granted
 // everything in Allowed; every other role has exactly what is listed here.
 var grants = map[Role][]Permission{
+	// Showroom staff publish listings, so they read the channels they pick.
 	RoleShowroom: append([]Permission{
-		ClustersWrite, ArtisansWrite, ProductsWrite, StockWrite,
+		ClustersWrite, ArtisansWrite, ProductsWrite, StockWrite, ListingsWrite,
 	}, showroomReads...),
-	RoleOperations: append([]Permission{JobsRead}, showroomReads...),
+	RoleOperations: append([]Permission{JobsRead, ExceptionsRead, ExceptionsWork}, showroomReads...),
 	// Finance reads artisans (payees) and the products their earnings come
 	// from; it does not see stock or change the catalogue.
-	RoleFinance: {ArtisansRead, ProductsRead, ClustersRead},
+	RoleFinance: {ArtisansRead, ProductsRead, ClustersRead, ChannelsRead},
 }
 
 var table = func() map[Role]map[Permission]bool {

@@ -13,8 +13,11 @@ import (
 
 	"github.com/jkhhc/artisanbridge/internal/auth"
 	"github.com/jkhhc/artisanbridge/internal/catalog"
+	"github.com/jkhhc/artisanbridge/internal/channels"
+	"github.com/jkhhc/artisanbridge/internal/exceptions"
 	"github.com/jkhhc/artisanbridge/internal/httpapi"
 	"github.com/jkhhc/artisanbridge/internal/inventory"
+	"github.com/jkhhc/artisanbridge/internal/listing"
 	"github.com/jkhhc/artisanbridge/internal/reqctx"
 	"github.com/jkhhc/artisanbridge/internal/secrets"
 	"github.com/jkhhc/artisanbridge/internal/store"
@@ -47,6 +50,8 @@ func newTestServer(t testing.TB, b testenv.Backend) *testServer {
 	srv := httpapi.New(httpapi.Deps{
 		Log: log, Auth: authSvc, Catalog: catalog.NewService(db.Catalog(), ring, crafts, nil),
 		Inventory: inventory.NewService(db.Inventory(), nil), Audit: db.Audit(), Idempotency: db.Idempotency(),
+		Channels: channels.NewService(db.Channels(), ring, nil), Listings: listing.NewService(db.Listings(), nil),
+		Exceptions:   exceptions.NewService(db.Exceptions(), nil),
 		Queues:       func(context.Context) ([]httpapi.QueueInfo, error) { return []httpapi.QueueInfo{{Queue: "events"}}, nil },
 		OutboxQueued: db.Outbox().PendingCount,
 		Ready:        map[string]func(context.Context) error{"database": db.Ping},
@@ -126,7 +131,7 @@ func (ts *testServer) rowCounts() map[string]int64 {
 	ts.t.Helper()
 	out := map[string]int64{}
 	for _, tb := range []string{"users", "api_tokens", "clusters", "artisans", "products", "locations",
-		"stock_levels", "stock_movements", "audit_log", "outbox", "idempotency_keys"} {
+		"stock_levels", "stock_movements", "audit_log", "outbox", "idempotency_keys", "channels", "listings", "exceptions"} {
 		var n int64
 		if err := ts.db.Gorm().Table(tb).Count(&n).Error; err != nil {
 			ts.t.Fatal(err)

@@ -14,33 +14,41 @@ import (
 // route and independently of package auth. A route gin serves that is not
 // listed here fails the test: every route must have a rule.
 var policy = map[string][]auth.Role{
-	"GET /healthz":                    nil, // public
-	"GET /readyz":                     nil,
-	"GET /metrics":                    nil,
-	"GET /api/v1/openapi.json":        nil,
-	"GET /api/v1/crafts":              {"admin", "showroom", "operations", "finance"},
-	"POST /api/v1/users":              {"admin"},
-	"GET /api/v1/users":               {"admin"},
-	"POST /api/v1/users/:id/tokens":   {"admin"},
-	"DELETE /api/v1/users/:id/tokens": {"admin"},
-	"POST /api/v1/clusters":           {"admin", "showroom"},
-	"GET /api/v1/clusters":            {"admin", "showroom", "operations", "finance"},
-	"POST /api/v1/artisans":           {"admin", "showroom"},
-	"GET /api/v1/artisans":            {"admin", "showroom", "operations", "finance"},
-	"GET /api/v1/artisans/:id":        {"admin", "showroom", "operations", "finance"},
-	"PATCH /api/v1/artisans/:id":      {"admin", "showroom"},
-	"POST /api/v1/products":           {"admin", "showroom"},
-	"GET /api/v1/products":            {"admin", "showroom", "operations", "finance"},
-	"GET /api/v1/products/:id":        {"admin", "showroom", "operations", "finance"},
-	"PATCH /api/v1/products/:id":      {"admin", "showroom"},
-	"POST /api/v1/products/import":    {"admin", "showroom"},
-	"POST /api/v1/locations":          {"admin"},
-	"GET /api/v1/locations":           {"admin", "showroom", "operations"},
-	"GET /api/v1/stock":               {"admin", "showroom", "operations"},
-	"POST /api/v1/stock/movements":    {"admin", "showroom"},
-	"GET /api/v1/stock/movements":     {"admin", "showroom", "operations"},
-	"GET /api/v1/audit":               {"admin"},
-	"GET /api/v1/jobs/queues":         {"admin", "operations"},
+	"GET /healthz":                                     nil, // public
+	"GET /readyz":                                      nil,
+	"GET /metrics":                                     nil,
+	"GET /api/v1/openapi.json":                         nil,
+	"GET /api/v1/crafts":                               {"admin", "showroom", "operations", "finance"},
+	"POST /api/v1/users":                               {"admin"},
+	"GET /api/v1/users":                                {"admin"},
+	"POST /api/v1/users/:id/tokens":                    {"admin"},
+	"DELETE /api/v1/users/:id/tokens":                  {"admin"},
+	"POST /api/v1/clusters":                            {"admin", "showroom"},
+	"GET /api/v1/clusters":                             {"admin", "showroom", "operations", "finance"},
+	"POST /api/v1/artisans":                            {"admin", "showroom"},
+	"GET /api/v1/artisans":                             {"admin", "showroom", "operations", "finance"},
+	"GET /api/v1/artisans/:id":                         {"admin", "showroom", "operations", "finance"},
+	"PATCH /api/v1/artisans/:id":                       {"admin", "showroom"},
+	"POST /api/v1/products":                            {"admin", "showroom"},
+	"GET /api/v1/products":                             {"admin", "showroom", "operations", "finance"},
+	"GET /api/v1/products/:id":                         {"admin", "showroom", "operations", "finance"},
+	"PATCH /api/v1/products/:id":                       {"admin", "showroom"},
+	"POST /api/v1/products/import":                     {"admin", "showroom"},
+	"POST /api/v1/locations":                           {"admin"},
+	"GET /api/v1/locations":                            {"admin", "showroom", "operations"},
+	"GET /api/v1/stock":                                {"admin", "showroom", "operations"},
+	"POST /api/v1/stock/movements":                     {"admin", "showroom"},
+	"GET /api/v1/stock/movements":                      {"admin", "showroom", "operations"},
+	"GET /api/v1/channels":                             {"admin", "showroom", "operations", "finance"},
+	"GET /api/v1/channels/:id":                         {"admin", "showroom", "operations", "finance"},
+	"PATCH /api/v1/channels/:id":                       {"admin"},
+	"PUT /api/v1/products/:id/listings/:channel_id":    {"admin", "showroom"},
+	"DELETE /api/v1/products/:id/listings/:channel_id": {"admin", "showroom"},
+	"GET /api/v1/listings":                             {"admin", "showroom", "operations"},
+	"GET /api/v1/exceptions":                           {"admin", "operations"},
+	"POST /api/v1/exceptions/:id/resolve":              {"admin", "operations"},
+	"GET /api/v1/audit":                                {"admin"},
+	"GET /api/v1/jobs/queues":                          {"admin", "operations"},
 }
 
 var public = map[string]bool{"GET /healthz": true, "GET /readyz": true, "GET /metrics": true, "GET /api/v1/openapi.json": true}
@@ -61,7 +69,7 @@ func TestPermissionMatrix(t *testing.T) {
 			t.Errorf("%s has no rule in the policy table", key)
 			continue
 		}
-		path := strings.ReplaceAll(r.Path, ":id", ids.New())
+		path := strings.ReplaceAll(strings.ReplaceAll(r.Path, ":id", ids.New()), ":channel_id", ids.New())
 		t.Run(key, func(t *testing.T) {
 			noToken := ts.do("", r.Method, path, "{}")
 			if public[key] {

@@ -13,9 +13,13 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/audit"
 	"github.com/jkhhc/artisanbridge/internal/auth"
 	"github.com/jkhhc/artisanbridge/internal/catalog"
+	"github.com/jkhhc/artisanbridge/internal/channels"
+	"github.com/jkhhc/artisanbridge/internal/exceptions"
 	"github.com/jkhhc/artisanbridge/internal/ids"
 	"github.com/jkhhc/artisanbridge/internal/inventory"
+	"github.com/jkhhc/artisanbridge/internal/listing"
 	"github.com/jkhhc/artisanbridge/internal/paging"
+	"github.com/jkhhc/artisanbridge/internal/reqctx"
 )
 
 // routes is the whole API in one table: path, permission, handler.
@@ -60,6 +64,17 @@ func (s *Server) routes() []Route {
 		{Method: "GET", Path: p + "/stock", Permission: auth.StockRead, Summary: "stock levels", handler: list(s, s.listStock)},
 		{Method: "POST", Path: p + "/stock/movements", Permission: auth.StockWrite, Summary: "record a stock movement", handler: create(s, s.Inventory.RecordMovement)},
 		{Method: "GET", Path: p + "/stock/movements", Permission: auth.StockRead, Summary: "list stock movements", handler: list(s, s.listMovements)},
+
+		{Method: "GET", Path: p + "/channels", Permission: auth.ChannelsRead, Summary: "marketplace channels with their health", handler: s.listChannels},
+		{Method: "GET", Path: p + "/channels/:id", Permission: auth.ChannelsRead, Summary: "one channel with its health", handler: byID(s, s.getChannel)},
+		{Method: "PATCH", Path: p + "/channels/:id", Permission: auth.ChannelsWrite, Summary: "change a channel: URLs, enabled, credentials (write-only), settings", handler: patch(s, s.Channels.Update)},
+
+		{Method: "PUT", Path: p + "/products/:id/listings/:channel_id", Permission: auth.ListingsWrite, Summary: "publish a product on a channel", handler: s.publish},
+		{Method: "DELETE", Path: p + "/products/:id/listings/:channel_id", Permission: auth.ListingsWrite, Summary: "unpublish (quantity 0, listing paused)", handler: s.unpublish},
+		{Method: "GET", Path: p + "/listings", Permission: auth.ListingsRead, Summary: "listings with their sync state and the marketplace's last message", handler: list(s, s.listListings)},
+
+		{Method: "GET", Path: p + "/exceptions", Permission: auth.ExceptionsRead, Summary: "what needs a person", handler: list(s, s.listExceptions)},
+		{Method: "POST", Path: p + "/exceptions/:id/resolve", Permission: auth.ExceptionsWork, Summary: "close an exception saying what was done", handler: s.resolveException},
 
 		{Method: "GET", Path: p + "/audit", Permission: auth.AuditRead, Summary: "the audit log", handler: list(s, s.listAudit)},
 		{Method: "GET", Path: p + "/jobs/queues", Permission: auth.JobsRead, Summary: "job queue sizes and failures", handler: s.listQueues},
@@ -284,4 +299,87 @@ func patch[In, Out any](s *Server, fn func(ctx context.Context, id string, in In
 		out, err := fn(c.Request.Context(), id, in)
 		s.respond(c, http.StatusOK, out, err)
 	}
+}
+
+func (s *Server) getChannel(ctx context.Context, id string) (channels.Channel, error) {
+	ch, err := s.Channels.Get(ctx, id)
+	if err == nil && s.ChannelCalls != nil {
+		ch.Health.CallsLastHour, ch.Health.ThrottledLastHour = s.ChannelCalls(ctx, id)
+	}
+	return ch, err
+}
+
+func (s *Server) listChannels(c *gin.Context) {
+	chs, err := s.Channels.List(c.Request.Context())
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	if s.ChannelCalls != nil {
+		for i := range chs {
+			chs[i].Health.CallsLastHour, chs[i].Health.ThrottledLastHour = s.ChannelCalls(c.Request.Context(), chs[i].ID)
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"items": chs, "next_cursor": ""})
+}
+
+func listingIDs(c *gin.Context) (productID, channelID string, err error) {
+	if productID, err = pathID(c); err != nil {
+		return "", "", err
+	}
+	channelID = c.Param("channel_id")
+	if !ids.Valid(channelID) {
+		return "", "", apperr.New(apperr.NotFound, "no channel has id %q", truncate(channelID, 64))
+	}
+	return productID, channelID, nil
+}
+
+func (s *Server) publish(c *gin.Context) {
+	pid, cid, err := listingIDs(c)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	var in listing.Input
+	if err := decodeJSON(c, &in); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	out, err := s.Listings.Publish(c.Request.Context(), pid, cid, in)
+	s.respond(c, http.StatusOK, out, err)
+}
+
+func (s *Server) unpublish(c *gin.Context) {
+	pid, cid, err := listingIDs(c)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	out, err := s.Listings.Unpublish(c.Request.Context(), pid, cid)
+	s.respond(c, http.StatusOK, out, err)
+}
+
+func (s *Server) listListings(c *gin.Context, p paging.Request) (paging.Page[listing.Listing], error) {
+	f := listing.Filter{ChannelID: c.Query("channel_id"), ProductID: c.Query("product_id"), Status: c.Query("status")}
+	return s.Listings.List(c.Request.Context(), f, p)
+}
+
+func (s *Server) listExceptions(c *gin.Context, p paging.Request) (paging.Page[exceptions.Exception], error) {
+	f := exceptions.Filter{Kind: c.Query("kind"), Status: c.DefaultQuery("status", "open")}
+	return s.Exceptions.List(c.Request.Context(), f, p)
+}
+
+func (s *Server) resolveException(c *gin.Context) {
+	id, err := pathID(c)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	var in exceptions.ResolveInput
+	if err := decodeJSON(c, &in); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	out, err := s.Exceptions.Resolve(c.Request.Context(), id, in, reqctx.ActorFrom(c.Request.Context()).Name)
+	s.respond(c, http.StatusOK, out, err)
 }

@@ -20,8 +20,11 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/audit"
 	"github.com/jkhhc/artisanbridge/internal/auth"
 	"github.com/jkhhc/artisanbridge/internal/catalog"
+	"github.com/jkhhc/artisanbridge/internal/channels"
+	"github.com/jkhhc/artisanbridge/internal/exceptions"
 	"github.com/jkhhc/artisanbridge/internal/idempotency"
 	"github.com/jkhhc/artisanbridge/internal/inventory"
+	"github.com/jkhhc/artisanbridge/internal/listing"
 	"github.com/jkhhc/artisanbridge/internal/paging"
 )
 
@@ -41,10 +44,15 @@ type QueueInfo struct {
 
 // Deps are what the API needs; cmd wires them.
 type Deps struct {
-	Log          *slog.Logger
-	Auth         *auth.Service
-	Catalog      *catalog.Service
-	Inventory    *inventory.Service
+	Log        *slog.Logger
+	Auth       *auth.Service
+	Catalog    *catalog.Service
+	Inventory  *inventory.Service
+	Channels   *channels.Service
+	Listings   *listing.Service
+	Exceptions *exceptions.Service
+	// Health fills in a channel's call counts (shared across processes).
+	ChannelCalls func(ctx context.Context, channelID string) (calls, throttled int64)
 	Audit        audit.Reader
 	Idempotency  idempotency.Store
 	Queues       func(ctx context.Context) ([]QueueInfo, error)

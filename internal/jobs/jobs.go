@@ -24,7 +24,7 @@ const (
 )
 
 // Queues is the weighted queue set the worker serves.
-var Queues = map[string]int{QueueEvents: 6, QueueDefault: 2}
+var Queues = map[string]int{QueueEvents: 6, QueueSync: 4, QueueDefault: 2}
 
 // Retention keeps a completed task's id in Redis so that a relay repeating
 // an enqueue after a crash hits ErrTaskIDConflict instead of running the
@@ -152,6 +152,9 @@ func ServerConfig(concurrency int, log *slog.Logger) asynq.Config {
 		Concurrency:     concurrency,
 		Queues:          Queues,
 		ShutdownTimeout: 8 * time.Second,
+		// Channel syncs are scheduled a coalescing window ahead; check often
+		// so a stock change reaches the marketplaces within a second or two.
+		DelayedTaskCheckInterval: 200 * time.Millisecond,
 		Logger:          asynqLogger{log},
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
 			id, _ := asynq.GetTaskID(ctx)

@@ -9,7 +9,7 @@ import (
 // TestDomainKnowsNoFramework is acceptance 8: the domain packages import
 // none of gin, gorm, asynq or Redis, not even through a dependency.
 func TestDomainKnowsNoFramework(t *testing.T) {
-	domain := []string{"apperr", "audit", "auth", "catalog", "effects", "idempotency", "ids", "inventory",
+	domain := []string{"apperr", "audit", "auth", "catalog", "channels", "effects", "exceptions", "idempotency", "ids", "inventory", "listing",
 		"outbox", "paging", "reqctx", "secrets"}
 	forbidden := []string{"github.com/gin-gonic/", "gorm.io/", "github.com/hibiken/asynq", "github.com/redis/go-redis", "github.com/jkhhc/artisanbridge/internal/store"}
 	for _, pkg := range domain {

@@ -1,0 +1,151 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/jkhhc/artisanbridge/adapters"
+	"github.com/jkhhc/artisanbridge/adapters/flipkart"
+	flipkartsim "github.com/jkhhc/artisanbridge/adapters/flipkart/sim"
+	"github.com/jkhhc/artisanbridge/adapters/httpx"
+	"github.com/jkhhc/artisanbridge/internal/channels"
+)
+
+// callCounter keeps per-minute call and 429 counts per channel in Redis,
+// so the health every api replica shows covers every worker's calls.
+type callCounter struct{ rdb redis.UniversalClient }
+
+func minuteKey(kind, channelID string, t time.Time) string {
+	return "artisanbridge:" + kind + ":" + channelID + ":" + strconv.FormatInt(t.Unix()/60, 10)
+}
+
+func (c callCounter) record(channelID string, status int) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	now := time.Now()
+	pipe := c.rdb.Pipeline()
+	k := minuteKey("calls", channelID, now)
+	pipe.Incr(ctx, k)
+	pipe.Expire(ctx, k, 61*time.Minute)
+	if status == http.StatusTooManyRequests {
+		t := minuteKey("throttled", channelID, now)
+		pipe.Incr(ctx, t)
+		pipe.Expire(ctx, t, 61*time.Minute)
+	}
+	_, _ = pipe.Exec(ctx) // health counts must never fail a push
+}
+
+// lastHour sums the last 60 minutes.
+func (c callCounter) lastHour(ctx context.Context, channelID string) (calls, throttled int64) {
+	now := time.Now()
+	var ck, tk []string
+	for i := 0; i < 60; i++ {
+		t := now.Add(-time.Duration(i) * time.Minute)
+		ck = append(ck, minuteKey("calls", channelID, t))
+		tk = append(tk, minuteKey("throttled", channelID, t))
+	}
+	sum := func(keys []string) int64 {
+		vals, err := c.rdb.MGet(ctx, keys...).Result()
+		if err != nil {
+			return 0
+		}
+		var n int64
+		for _, v := range vals {
+			if s, ok := v.(string); ok {
+				x, _ := strconv.ParseInt(s, 10, 64)
+				n += x
+			}
+		}
+		return n
+	}
+	return sum(ck), sum(tk)
+}
+
+// adapterFor builds the adapter of a channel. Every adapter's client
+// shares one Redis rate limiter per marketplace account and operation.
+func (a *App) adapterFor(ch channels.Channel, creds map[string]string) (adapters.Channel, error) {
+	hc := &httpx.Client{
+		HTTP:      &http.Client{},
+		Limiter:   httpx.NewRedisLimiter(a.Redis),
+		OnAttempt: func(op adapters.Operation, status int, err error) { a.calls.record(ch.ID, status) },
+	}
+	switch ch.Kind {
+	case "flipkart":
+		return flipkart.New(flipkart.Config{BaseURL: ch.BaseURL, TokenURL: ch.TokenURL, AppID: creds["app_id"],
+			AppSecret: creds["app_secret"], Account: ch.ID, DispatchDays: ch.Settings.DispatchDays}, hc), nil
+	}
+	return nil, fmt.Errorf("no adapter for %s channels in this build", ch.Kind)
+}
+
+// startSimulators runs the marketplace simulators on loopback for the
+// embedded default and points its channels at them.
+func (a *App) startSimulators(ctx context.Context) error {
+	ln, err := net.Listen("tcp", a.cfg.SimFlipkartAddr)
+	if err != nil {
+		return fmt.Errorf("flipkart simulator: %w", err)
+	}
+	srv := &http.Server{Handler: flipkartsim.New(flipkartsim.Config{Seed: 1}), ReadHeaderTimeout: 10 * time.Second}
+	a.simServers = append(a.simServers, srv)
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.log.Error("flipkart simulator stopped", "err", err)
+		}
+	}()
+	base := "http://" + ln.Addr().String()
+	a.log.Warn("EMBEDDED MODE: Flipkart simulator listening; the flipkart channel points at it", "url", base)
+	creds := map[string]string{"app_id": flipkartsim.AppID, "app_secret": flipkartsim.AppSecret}
+	if err := a.Channels.Ensure(ctx, "flipkart", simChannelName("flipkart"), base+"/sellers", base+"/oauth-service/oauth/token",
+		true, creds, channels.Settings{DispatchDays: 3}); err != nil {
+		return err
+	}
+	return a.DB.Channels().PointAt(ctx, simChannelName("flipkart"), base+"/sellers", base+"/oauth-service/oauth/token")
+}
+
+func simChannelName(kind string) string { return kind + " (simulator)" }
+
+// ensureProductionChannels creates the real marketplaces, disabled and
+// without credentials, so an admin only has to fill them in.
+func (a *App) ensureProductionChannels(ctx context.Context) error {
+	for _, c := range []struct{ kind, name, base, token string }{
+		{"flipkart", "flipkart", flipkart.ProductionBaseURL, flipkart.ProductionTokenURL},
+	} {
+		if err := a.Channels.Ensure(ctx, c.kind, c.name, c.base, c.token, false, nil, channels.Settings{DispatchDays: 3}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runSyncSweep asks for a sync of every channel with listings still
+// waiting: the database, not Redis, says what is owed, so a lost task or a
+// lost Redis only delays a push.
+func (a *App) runSyncSweep(ctx context.Context) {
+	t := time.NewTicker(a.cfg.SyncSweep)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		ids, err := a.DB.Listings().ChannelsWithDirty(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				a.log.Warn("sync sweep failed", "err", err)
+			}
+			continue
+		}
+		for _, id := range ids {
+			if err := a.syncQueue.Enqueue(ctx, id); err != nil && ctx.Err() == nil {
+				a.log.Warn("sync sweep could not enqueue", "channel_id", id, "err", err)
+			}
+		}
+	}
+}

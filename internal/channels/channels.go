@@ -1,0 +1,257 @@
+// Package channels holds the marketplaces the corporation sells on: where
+// each one's API is, whether sync is on, its credentials (sealed, never
+// shown back), its settings and its health.
+package channels
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jkhhc/artisanbridge/internal/apperr"
+	"github.com/jkhhc/artisanbridge/internal/audit"
+	"github.com/jkhhc/artisanbridge/internal/effects"
+	"github.com/jkhhc/artisanbridge/internal/ids"
+)
+
+var Kinds = []string{"flipkart", "amazon", "gem"}
+
+// Channel is one marketplace account.
+type Channel struct {
+	ID             string    `json:"id"`
+	Kind           string    `json:"kind"`
+	Name           string    `json:"name"`
+	BaseURL        string    `json:"base_url"`
+	TokenURL       string    `json:"token_url"`
+	Enabled        bool      `json:"enabled"`
+	CredentialsSet bool      `json:"credentials_set"`
+	Settings       Settings  `json:"settings"`
+	Health         Health    `json:"health"`
+	Version        int64     `json:"version"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+}
+
+// Settings are a channel's tunables.
+type Settings struct {
+	// DispatchDays is the dispatch time promised to the marketplace.
+	DispatchDays int `json:"dispatch_days"`
+	// Locations are the stock locations this channel sells from, with the
+	// marketplace's id for each (required by Flipkart).
+	Locations []LocationMap `json:"locations"`
+}
+
+// LocationMap maps one of our locations to the marketplace's.
+type LocationMap struct {
+	LocationID         string `json:"location_id"`
+	ExternalLocationID string `json:"external_location_id"`
+}
+
+// Health says whether sync works, for operations (API.md).
+type Health struct {
+	LastSuccessAt     *time.Time `json:"last_success_at"`
+	LastError         string     `json:"last_error"`
+	LastErrorAt       *time.Time `json:"last_error_at"`
+	QueueDepth        int64      `json:"queue_depth"`
+	CallsLastHour     int64      `json:"calls_last_hour"`
+	ThrottledLastHour int64      `json:"throttled_last_hour"`
+}
+
+// Update is the body of PATCH /channels/{id}. Credentials are write-only.
+type Update struct {
+	BaseURL     *string            `json:"base_url"`
+	TokenURL    *string            `json:"token_url"`
+	Enabled     *bool              `json:"enabled"`
+	Credentials *map[string]string `json:"credentials"`
+	Settings    *Settings          `json:"settings"`
+	Version     *int64             `json:"version"`
+}
+
+// credentialKeys are the fields each marketplace's credentials must have.
+var credentialKeys = map[string][]string{
+	"flipkart": {"app_id", "app_secret"},
+	"amazon":   {"client_id", "client_secret", "refresh_token", "seller_id"},
+	"gem":      {},
+}
+
+// Sealer seals and opens secrets bound to a row id.
+type Sealer interface {
+	Seal(plaintext, aad []byte) (string, error)
+	Open(sealed string, aad []byte) ([]byte, error)
+}
+
+// Store keeps channels.
+type Store interface {
+	List(ctx context.Context) ([]Channel, error)
+	Get(ctx context.Context, id string) (Channel, error)
+	// Update writes c (and sealed credentials unless nil) if the stored
+	// version is c.Version-1.
+	Update(ctx context.Context, c Channel, sealedCredentials *string, fx effects.Set) error
+	SealedCredentials(ctx context.Context, id string) (string, error)
+	// Ensure inserts c unless a channel of that name exists.
+	Ensure(ctx context.Context, c Channel, sealedCredentials string) error
+}
+
+// Service applies the rules.
+type Service struct {
+	store  Store
+	sealer Sealer
+	now    func() time.Time
+}
+
+func NewService(store Store, sealer Sealer, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: store, sealer: sealer, now: now}
+}
+
+func (s *Service) List(ctx context.Context) ([]Channel, error) { return s.store.List(ctx) }
+
+func (s *Service) Get(ctx context.Context, id string) (Channel, error) { return s.store.Get(ctx, id) }
+
+// Update changes a channel. Credentials are sealed with the channel id as
+// additional data and never returned.
+func (s *Service) Update(ctx context.Context, id string, in Update) (Channel, error) {
+	before, err := s.store.Get(ctx, id)
+	if err != nil {
+		return Channel{}, err
+	}
+	fe := apperr.FieldErrors{}
+	if in.Version == nil {
+		fe.Add("version", "is required on update")
+	} else if *in.Version != before.Version {
+		return Channel{}, apperr.New(apperr.Conflict, "channel %s is at version %d, not %d: reload and retry", id, before.Version, *in.Version)
+	}
+	after := before
+	if in.BaseURL != nil {
+		after.BaseURL = strings.TrimSpace(*in.BaseURL)
+		checkURL(fe, "base_url", after.BaseURL)
+	}
+	if in.TokenURL != nil {
+		after.TokenURL = strings.TrimSpace(*in.TokenURL)
+		if after.TokenURL != "" {
+			checkURL(fe, "token_url", after.TokenURL)
+		}
+	}
+	if in.Enabled != nil {
+		after.Enabled = *in.Enabled
+	}
+	if in.Settings != nil {
+		after.Settings = *in.Settings
+		checkSettings(fe, after.Settings)
+	}
+	var sealed *string
+	if in.Credentials != nil {
+		creds := *in.Credentials
+		for _, k := range credentialKeys[after.Kind] {
+			if strings.TrimSpace(creds[k]) == "" {
+				fe.Add("credentials."+k, "is required for %s", after.Kind)
+			}
+		}
+		for k := range creds {
+			if !slices.Contains(credentialKeys[after.Kind], k) {
+				fe.Add("credentials."+k, "is not a %s credential", after.Kind)
+			}
+		}
+		if len(fe) == 0 {
+			raw, _ := json.Marshal(creds)
+			v, err := s.sealer.Seal(raw, []byte(id))
+			if err != nil {
+				return Channel{}, apperr.Wrap(err, apperr.Internal, "could not seal the credentials")
+			}
+			sealed = &v
+			after.CredentialsSet = true
+		}
+	}
+	if after.Enabled && !after.CredentialsSet && after.Kind != "gem" {
+		fe.Add("enabled", "set the credentials before enabling sync")
+	}
+	if err := fe.Err(); err != nil {
+		return Channel{}, err
+	}
+	after.Version = before.Version + 1
+	after.UpdatedAt = s.now().UTC()
+	fx := effects.Set{Audit: []audit.Entry{audit.New(ctx, after.UpdatedAt, "update", "channel", id, before, after)}}
+	if err := s.store.Update(ctx, after, sealed, fx); err != nil {
+		return Channel{}, err
+	}
+	return after, nil
+}
+
+// Credentials opens a channel's credentials for its adapter.
+func (s *Service) Credentials(ctx context.Context, id string) (map[string]string, error) {
+	sealed, err := s.store.SealedCredentials(ctx, id)
+	if err != nil || sealed == "" {
+		return map[string]string{}, err
+	}
+	raw, err := s.sealer.Open(sealed, []byte(id))
+	if err != nil {
+		return nil, apperr.Wrap(err, apperr.Internal, "channel credentials do not open: was the master key changed?")
+	}
+	out := map[string]string{}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, apperr.Wrap(err, apperr.Internal, "channel credentials are unreadable")
+	}
+	return out, nil
+}
+
+// Ensure creates a channel with its credentials unless one of that name exists.
+func (s *Service) Ensure(ctx context.Context, kind, name, baseURL, tokenURL string, enabled bool, creds map[string]string, settings Settings) error {
+	now := s.now().UTC()
+	c := Channel{ID: ids.New(), Kind: kind, Name: name, BaseURL: baseURL, TokenURL: tokenURL, Enabled: enabled,
+		Settings: settings, Version: 1, CreatedAt: now, UpdatedAt: now}
+	sealed := ""
+	if len(creds) > 0 {
+		raw, _ := json.Marshal(creds)
+		v, err := s.sealer.Seal(raw, []byte(c.ID))
+		if err != nil {
+			return err
+		}
+		sealed = v
+	}
+	return s.store.Ensure(ctx, c, sealed)
+}
+
+// checkURL accepts https anywhere and http only on loopback (simulators):
+// credentials must never travel in clear over a network.
+func checkURL(fe apperr.FieldErrors, field, raw string) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		fe.Add(field, "must be an absolute URL")
+		return
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		host := u.Hostname()
+		if ip := net.ParseIP(host); !(host == "localhost" || (ip != nil && ip.IsLoopback())) {
+			fe.Add(field, "must be https (http only for a simulator on loopback)")
+		}
+	default:
+		fe.Add(field, "must be https")
+	}
+}
+
+func checkSettings(fe apperr.FieldErrors, s Settings) {
+	if s.DispatchDays < 0 || s.DispatchDays > 60 {
+		fe.Add("settings.dispatch_days", "must be between 0 and 60")
+	}
+	seen := map[string]bool{}
+	for i, l := range s.Locations {
+		if !ids.Valid(l.LocationID) {
+			fe.Add("settings.locations", "entry %d: location_id is not an id", i+1)
+		}
+		if seen[l.LocationID] {
+			fe.Add("settings.locations", "location %s appears twice", l.LocationID)
+		}
+		seen[l.LocationID] = true
+		if len(l.ExternalLocationID) > 64 {
+			fe.Add("settings.locations", "entry %d: external_location_id is too long", i+1)
+		}
+	}
+}

@@ -1,0 +1,362 @@
+// Package channelsync pushes what each channel should offer: it reads the
+// listings that changed, computes their desired state (package listing),
+// sends only what differs through the channel's adapter in the fewest calls
+// the batch limits allow, and records every outcome where people can see
+// it. It is the application layer between the domain and the adapters.
+package channelsync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/jkhhc/artisanbridge/adapters"
+	"github.com/jkhhc/artisanbridge/internal/catalog"
+	"github.com/jkhhc/artisanbridge/internal/channels"
+	"github.com/jkhhc/artisanbridge/internal/exceptions"
+	"github.com/jkhhc/artisanbridge/internal/listing"
+	"github.com/jkhhc/artisanbridge/internal/store"
+)
+
+// Factory builds the adapter of a channel from its configuration.
+type Factory func(ch channels.Channel, creds map[string]string) (adapters.Channel, error)
+
+// Engine syncs channels. It is safe to run one sync per channel at a time
+// per process; concurrent syncs of one channel are harmless (each settles
+// only the change it read) but waste calls, so the job queue coalesces them.
+type Engine struct {
+	Channels    *channels.Service
+	ChannelRows *store.Channels
+	Listings    *store.Listings
+	Exceptions  *store.Exceptions
+	Factory     Factory
+	Log         *slog.Logger
+	Now         func() time.Time
+	// MaxAttempts after which a failing listing opens a sync_failing
+	// exception (it keeps being retried regardless).
+	MaxAttempts int64
+	// PageSize is how many changed listings one round reads.
+	PageSize int
+}
+
+// Report says what one sync did.
+type Report struct {
+	Listings int
+	Created  int
+	Prices   int
+	Stock    int
+	Refused  int
+	Failed   int
+	Skipped  int
+}
+
+func (e *Engine) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
+}
+
+// SyncChannel pushes every changed listing of a channel, page by page.
+func (e *Engine) SyncChannel(ctx context.Context, channelID string) (Report, error) {
+	var total Report
+	ch, err := e.Channels.Get(ctx, channelID)
+	if err != nil {
+		return total, err
+	}
+	if !ch.Enabled {
+		return total, nil // the listings stay dirty; enabling the channel syncs them
+	}
+	creds, err := e.Channels.Credentials(ctx, channelID)
+	if err != nil {
+		return total, err
+	}
+	ad, err := e.Factory(ch, creds)
+	if err != nil {
+		e.failChannel(ctx, ch, err)
+		return total, err
+	}
+	pageSize := e.PageSize
+	if pageSize <= 0 {
+		pageSize = 1000
+	}
+	for round := 0; round < 100; round++ {
+		items, err := e.Listings.Dirty(ctx, channelID, ch.Settings.Locations, pageSize)
+		if err != nil {
+			return total, err
+		}
+		if len(items) == 0 {
+			break
+		}
+		rep, err := e.syncItems(ctx, ch, ad, items)
+		total.add(rep)
+		if err != nil {
+			e.failChannel(ctx, ch, err)
+			return total, err
+		}
+		if rep.Failed > 0 || len(items) < pageSize {
+			break // what failed waits for the next run, not for this loop
+		}
+	}
+	_ = e.ChannelRows.RecordOutcome(ctx, ch.ID, e.now(), "")
+	return total, nil
+}
+
+func (r *Report) add(o Report) {
+	r.Listings += o.Listings
+	r.Created += o.Created
+	r.Prices += o.Prices
+	r.Stock += o.Stock
+	r.Refused += o.Refused
+	r.Failed += o.Failed
+	r.Skipped += o.Skipped
+}
+
+// plan is what one listing needs.
+type plan struct {
+	item    store.SyncItem
+	offer   listing.Offer
+	content string
+	create  bool
+	price   bool
+	stock   bool
+}
+
+// content is what a full listing carries besides price and stock.
+type content struct {
+	Title, Description, Craft, HSN string
+	GST                            int64
+	GITag                          bool
+	GICert                         string
+	Images                         []string
+	Dims                           [4]int64
+	ExternalID                     string
+	Locations                      []string
+}
+
+func (e *Engine) plan(ch channels.Channel, it store.SyncItem) plan {
+	p := it.Product
+	offer := listing.Desired(it.Listing, p.PricePaise, p.MRPPaise, it.Stock)
+	locs := make([]string, len(offer.ByLocation))
+	for i, l := range offer.ByLocation {
+		locs[i] = l.ExternalLocationID
+	}
+	c := listing.ContentHash(content{Title: p.Title, Description: p.Description, Craft: p.Craft, HSN: p.HSNCode, GST: p.GSTRateBP,
+		GITag: p.GITag, GICert: p.GICertificateNo, Images: p.Images, Dims: [4]int64{p.WeightG, p.LengthMM, p.WidthMM, p.HeightMM},
+		ExternalID: it.Listing.ExternalID, Locations: locs})
+	pl := plan{item: it, offer: offer, content: c}
+	l := it.Listing
+	switch {
+	case it.PushedContent != c:
+		pl.create = true
+	default:
+		pl.price = l.PushedPricePaise == nil || *l.PushedPricePaise != offer.PricePaise ||
+			it.PushedMRPPaise == nil || *it.PushedMRPPaise != offer.MRPPaise
+		pl.stock = l.PushedQuantity == nil || *l.PushedQuantity != offer.Quantity
+	}
+	return pl
+}
+
+func toListing(ch channels.Channel, pl plan) adapters.Listing {
+	p := pl.item.Product
+	desc := p.Description
+	if p.GITag {
+		desc = strings.TrimSpace(desc + "\n\nGI-tagged craft of Jammu & Kashmir" + giCert(p))
+	}
+	return adapters.Listing{SKU: p.SKU, ExternalID: pl.item.Listing.ExternalID, Title: p.Title, Description: desc,
+		Brand: "JKHHC", Craft: p.Craft, HSNCode: p.HSNCode, GSTRateBP: p.GSTRateBP, MRPPaise: pl.offer.MRPPaise,
+		PricePaise: pl.offer.PricePaise, Quantity: pl.offer.Quantity, DispatchDays: ch.Settings.DispatchDays,
+		CountryOfOrigin: "IN", GITag: p.GITag, GICertificateNo: p.GICertificateNo, Images: p.Images, WeightG: p.WeightG,
+		LengthMM: p.LengthMM, WidthMM: p.WidthMM, HeightMM: p.HeightMM, Locations: locations(pl.offer)}
+}
+
+func giCert(p catalog.Product) string {
+	if p.GICertificateNo == "" {
+		return ""
+	}
+	return " (GI certificate " + p.GICertificateNo + ")"
+}
+
+func locations(o listing.Offer) []adapters.LocationQuantity {
+	out := make([]adapters.LocationQuantity, 0, len(o.ByLocation))
+	for _, l := range o.ByLocation {
+		if l.ExternalLocationID != "" {
+			out = append(out, adapters.LocationQuantity{LocationID: l.ExternalLocationID, Quantity: l.Quantity})
+		}
+	}
+	return out
+}
+
+func (e *Engine) syncItems(ctx context.Context, ch channels.Channel, ad adapters.Channel, items []store.SyncItem) (Report, error) {
+	rep := Report{Listings: len(items)}
+	var creates []adapters.Listing
+	var prices []adapters.PriceUpdate
+	var stock []adapters.StockUpdate
+	plans := map[string]*plan{} // by SKU
+	for _, it := range items {
+		pl := e.plan(ch, it)
+		plans[it.Product.SKU] = &pl
+		switch {
+		case pl.create:
+			creates = append(creates, toListing(ch, pl))
+		case pl.price || pl.stock:
+			if pl.price {
+				prices = append(prices, adapters.PriceUpdate{SKU: it.Product.SKU, ExternalID: it.Listing.ExternalID,
+					MRPPaise: pl.offer.MRPPaise, PricePaise: pl.offer.PricePaise})
+			}
+			if pl.stock {
+				stock = append(stock, adapters.StockUpdate{SKU: it.Product.SKU, ExternalID: it.Listing.ExternalID,
+					Quantity: pl.offer.Quantity, Locations: locations(pl.offer)})
+			}
+		default:
+			rep.Skipped++
+			if err := e.Listings.RecordPush(ctx, store.PushOutcome{ListingID: it.Listing.ID, Seq: it.Seq, Settled: true,
+				Status: settledStatus(it.Listing), At: e.now()}); err != nil {
+				return rep, err
+			}
+		}
+	}
+	// Prices before stock: a unit must never be offered at an old price.
+	steps := []struct {
+		n    *int
+		kind string
+		run  func() ([]adapters.ItemResult, error)
+	}{
+		{&rep.Created, "listing", func() ([]adapters.ItemResult, error) { return ad.PushListings(ctx, creates) }},
+		{&rep.Prices, "price", func() ([]adapters.ItemResult, error) { return ad.PushPrices(ctx, prices) }},
+		{&rep.Stock, "stock", func() ([]adapters.ItemResult, error) { return ad.PushStock(ctx, stock) }},
+	}
+	failed := map[string]bool{}
+	var firstErr error
+	for i, step := range steps {
+		if (i == 0 && len(creates) == 0) || (i == 1 && len(prices) == 0) || (i == 2 && len(stock) == 0) {
+			continue
+		}
+		results, err := step.run()
+		for _, r := range results {
+			pl := plans[r.SKU]
+			if pl == nil {
+				continue // an answer about a SKU we did not send is ignored
+			}
+			if !r.Accepted {
+				failed[r.SKU] = true
+				e.refused(ctx, ch, pl, step.kind, r)
+				rep.Refused++
+				continue
+			}
+			*step.n++
+		}
+		if err != nil {
+			firstErr = errors.Join(firstErr, fmt.Errorf("%s push: %w", step.kind, err))
+			answered := map[string]bool{}
+			for _, r := range results {
+				answered[r.SKU] = true
+			}
+			for sku, pl := range plans {
+				if !answered[sku] && (pl.create && i == 0 || pl.price && i == 1 || pl.stock && i == 2) {
+					failed[sku] = true
+					rep.Failed++
+					e.transportFailure(ctx, ch, pl, err)
+				}
+			}
+		}
+	}
+	// Everything sent and taken is settled at the state it was computed from.
+	for sku, pl := range plans {
+		if failed[sku] || !(pl.create || pl.price || pl.stock) {
+			continue
+		}
+		o := store.PushOutcome{ListingID: pl.item.Listing.ID, Seq: pl.item.Seq, Settled: true, Status: listing.StatusLive, At: e.now()}
+		if !pl.item.Listing.Enabled {
+			o.Status = listing.StatusPaused
+		}
+		q, price, mrp := pl.offer.Quantity, pl.offer.PricePaise, pl.offer.MRPPaise
+		if pl.create || pl.stock {
+			o.Quantity = &q
+		}
+		if pl.create || pl.price {
+			o.PricePaise, o.MRPPaise = &price, &mrp
+		}
+		if pl.create {
+			o.Content = pl.content
+		}
+		if err := e.Listings.RecordPush(ctx, o); err != nil {
+			return rep, err
+		}
+	}
+	return rep, firstErr
+}
+
+func settledStatus(l listing.Listing) string {
+	if !l.Enabled {
+		return listing.StatusPaused
+	}
+	if l.Status == listing.StatusPending {
+		return listing.StatusLive
+	}
+	return l.Status
+}
+
+// refused records a marketplace's refusal of an item, in its own words,
+// and opens an exception for operations. Awaiting upload (GeM) is no
+// refusal: staff must upload the file and record the catalogue id.
+func (e *Engine) refused(ctx context.Context, ch channels.Channel, pl *plan, kind string, r adapters.ItemResult) {
+	msgs := make([]string, len(r.Issues))
+	for i, is := range r.Issues {
+		msgs[i] = is.String()
+	}
+	text := strings.Join(msgs, "; ")
+	o := store.PushOutcome{ListingID: pl.item.Listing.ID, Seq: pl.item.Seq, Settled: true, Status: listing.StatusRejected,
+		Error: text, At: e.now()}
+	if strings.EqualFold(r.Status, "AWAITING_UPLOAD") {
+		o.Status, o.Error = listing.StatusAwaitingUpload, text
+		q, price, mrp := pl.offer.Quantity, pl.offer.PricePaise, pl.offer.MRPPaise
+		o.Quantity, o.PricePaise, o.MRPPaise = &q, &price, &mrp
+		if pl.create {
+			o.Content = pl.content
+		}
+		e.record(ctx, o)
+		return
+	}
+	e.record(ctx, o)
+	_ = e.Exceptions.Raise(ctx, exceptions.Exception{Kind: exceptions.ListingRejected,
+		CauseKey: "listing_rejected:" + pl.item.Listing.ID,
+		Summary:  fmt.Sprintf("%s refused the %s of %s", ch.Name, kind, pl.item.Product.SKU),
+		Detail:   text,
+		Action:   "Correct the product or the listing as the marketplace says (or record its FSN/ASIN); the next change is pushed again.",
+		Resource: "listing", ResourceID: pl.item.Listing.ID})
+}
+
+// transportFailure keeps the listing dirty, counts the attempt, and after
+// MaxAttempts opens a sync_failing exception for the channel.
+func (e *Engine) transportFailure(ctx context.Context, ch channels.Channel, pl *plan, err error) {
+	e.record(ctx, store.PushOutcome{ListingID: pl.item.Listing.ID, Seq: pl.item.Seq, Settled: false, Status: listing.StatusError,
+		Error: err.Error(), At: e.now()})
+	max := e.MaxAttempts
+	if max <= 0 {
+		max = 5
+	}
+	if pl.item.Listing.Attempts+1 >= max {
+		_ = e.Exceptions.Raise(ctx, exceptions.Exception{Kind: exceptions.SyncFailing, CauseKey: "sync_failing:" + ch.ID,
+			Summary:  fmt.Sprintf("sync with %s keeps failing", ch.Name),
+			Detail:   err.Error(),
+			Action:   "Check the channel's health and credentials (GET /channels/{id}); sync keeps retrying on its own.",
+			Resource: "channel", ResourceID: ch.ID})
+	}
+}
+
+func (e *Engine) record(ctx context.Context, o store.PushOutcome) {
+	if err := e.Listings.RecordPush(ctx, o); err != nil && e.Log != nil {
+		e.Log.Error("recording a push outcome failed", "listing_id", o.ListingID, "err", err)
+	}
+}
+
+func (e *Engine) failChannel(ctx context.Context, ch channels.Channel, err error) {
+	_ = e.ChannelRows.RecordOutcome(ctx, ch.ID, e.now(), err.Error())
+	if e.Log != nil {
+		e.Log.Warn("channel sync failed", "channel", ch.Name, "err", err)
+	}
+}

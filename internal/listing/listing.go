@@ -1,0 +1,273 @@
+// Package listing decides what each channel should offer of each product:
+// the desired state (price, quantity, content) against what was last
+// pushed, so that only changes travel. It knows nothing of HTTP, of the
+// database or of any marketplace's wire format.
+package listing
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"sort"
+	"time"
+
+	"github.com/jkhhc/artisanbridge/internal/apperr"
+	"github.com/jkhhc/artisanbridge/internal/audit"
+	"github.com/jkhhc/artisanbridge/internal/effects"
+	"github.com/jkhhc/artisanbridge/internal/ids"
+	"github.com/jkhhc/artisanbridge/internal/outbox"
+	"github.com/jkhhc/artisanbridge/internal/paging"
+)
+
+// Statuses of a listing (API.md).
+const (
+	StatusPending        = "pending"
+	StatusLive           = "live"
+	StatusRejected       = "rejected"
+	StatusPaused         = "paused"
+	StatusError          = "error"
+	StatusAwaitingUpload = "awaiting_upload"
+)
+
+// Listing is one product offered on one channel.
+type Listing struct {
+	ID               string     `json:"id"`
+	ProductID        string     `json:"product_id"`
+	ChannelID        string     `json:"channel_id"`
+	Enabled          bool       `json:"enabled"`
+	PricePaise       *int64     `json:"price_paise"`
+	Buffer           int64      `json:"buffer"`
+	MaxQty           *int64     `json:"max_qty"`
+	ExternalID       string     `json:"external_id"`
+	Status           string     `json:"status"`
+	LastError        string     `json:"last_error"`
+	PushedQuantity   *int64     `json:"pushed_quantity"`
+	PushedPricePaise *int64     `json:"pushed_price_paise"`
+	InSync           bool       `json:"in_sync"`
+	Attempts         int64      `json:"attempts"`
+	LastSyncedAt     *time.Time `json:"last_synced_at"`
+	Version          int64      `json:"version"`
+	CreatedAt        time.Time  `json:"created_at"`
+	UpdatedAt        time.Time  `json:"updated_at"`
+}
+
+// Input is the body of PUT /products/{id}/listings/{channel_id}.
+type Input struct {
+	PricePaise *int64  `json:"price_paise"`
+	Buffer     *int64  `json:"buffer"`
+	MaxQty     *int64  `json:"max_qty"`
+	Enabled    *bool   `json:"enabled"`
+	ExternalID *string `json:"external_id"`
+	Version    *int64  `json:"version"`
+}
+
+// Filter narrows GET /listings.
+type Filter struct {
+	ChannelID string
+	ProductID string
+	Status    string
+}
+
+// Store keeps listings.
+type Store interface {
+	// Upsert creates the listing or, when it exists at l.Version-1, updates
+	// it; either way it is marked for sync.
+	Upsert(ctx context.Context, l Listing, fx effects.Set) (Listing, error)
+	Find(ctx context.Context, productID, channelID string) (Listing, bool, error)
+	List(ctx context.Context, f Filter, p paging.Request) (paging.Page[Listing], error)
+	ProductPrice(ctx context.Context, productID string) (pricePaise, mrpPaise int64, err error)
+	ChannelExists(ctx context.Context, channelID string) (bool, error)
+}
+
+// TopicListingChanged announces that a listing must be synced.
+const TopicListingChanged = "listing.changed"
+
+// Changed is the payload of TopicListingChanged.
+type Changed struct {
+	ListingID string `json:"listing_id"`
+	ChannelID string `json:"channel_id"`
+}
+
+// Service applies the publishing rules.
+type Service struct {
+	store Store
+	now   func() time.Time
+}
+
+func NewService(store Store, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: store, now: now}
+}
+
+// Publish creates or changes the listing of a product on a channel.
+func (s *Service) Publish(ctx context.Context, productID, channelID string, in Input) (Listing, error) {
+	fe := apperr.FieldErrors{}
+	ok, err := s.store.ChannelExists(ctx, channelID)
+	if err != nil {
+		return Listing{}, err
+	}
+	if !ok {
+		return Listing{}, apperr.New(apperr.NotFound, "channel %s not found", channelID)
+	}
+	_, mrp, err := s.store.ProductPrice(ctx, productID)
+	if err != nil {
+		return Listing{}, err
+	}
+	before, exists, err := s.store.Find(ctx, productID, channelID)
+	if err != nil {
+		return Listing{}, err
+	}
+	now := s.now().UTC()
+	l := before
+	if !exists {
+		l = Listing{ID: ids.New(), ProductID: productID, ChannelID: channelID, Enabled: true, Status: StatusPending, Version: 0, CreatedAt: now}
+		if in.Version != nil {
+			fe.Add("version", "must not be set when publishing for the first time")
+		}
+	} else if in.Version == nil {
+		fe.Add("version", "is required to change a listing")
+	} else if *in.Version != before.Version {
+		return Listing{}, apperr.New(apperr.Conflict, "listing is at version %d, not %d: reload and retry", before.Version, *in.Version)
+	}
+	if in.PricePaise != nil {
+		v := *in.PricePaise
+		l.PricePaise = &v
+		if v <= 0 {
+			fe.Add("price_paise", "must be > 0")
+		} else if v > mrp {
+			fe.Add("price_paise", "must not exceed the product's mrp_paise (%d)", mrp)
+		}
+	}
+	if in.Buffer != nil {
+		l.Buffer = *in.Buffer
+		if l.Buffer < 0 || l.Buffer > 1_000_000 {
+			fe.Add("buffer", "must be between 0 and 1000000")
+		}
+	}
+	if in.MaxQty != nil {
+		v := *in.MaxQty
+		l.MaxQty = &v
+		if v < 0 {
+			fe.Add("max_qty", "must be >= 0")
+		}
+	}
+	if in.Enabled != nil {
+		l.Enabled = *in.Enabled
+	}
+	if in.ExternalID != nil {
+		l.ExternalID = *in.ExternalID
+		if len(l.ExternalID) > 64 {
+			fe.Add("external_id", "must be at most 64 characters")
+		}
+	}
+	if err := fe.Err(); err != nil {
+		return Listing{}, err
+	}
+	if !l.Enabled {
+		l.Status = StatusPaused
+	} else if l.Status == StatusPaused {
+		l.Status = StatusPending
+	}
+	l.Version++
+	l.UpdatedAt = now
+	var beforeAudit any
+	if exists {
+		beforeAudit = before
+	}
+	fx := effects.Set{
+		Audit:  []audit.Entry{audit.New(ctx, now, "publish", "listing", l.ID, beforeAudit, l)},
+		Events: []outbox.Message{outbox.New(now, TopicListingChanged, l.ChannelID, Changed{ListingID: l.ID, ChannelID: l.ChannelID})},
+	}
+	return s.store.Upsert(ctx, l, fx)
+}
+
+// Unpublish takes a product off a channel: the listing stays, paused,
+// and zero is pushed as its quantity.
+func (s *Service) Unpublish(ctx context.Context, productID, channelID string) (Listing, error) {
+	l, exists, err := s.store.Find(ctx, productID, channelID)
+	if err != nil {
+		return Listing{}, err
+	}
+	if !exists {
+		return Listing{}, apperr.New(apperr.NotFound, "product %s is not listed on channel %s", productID, channelID)
+	}
+	enabled := false
+	v := l.Version
+	return s.Publish(ctx, productID, channelID, Input{Enabled: &enabled, Version: &v})
+}
+
+// List lists listings.
+func (s *Service) List(ctx context.Context, f Filter, p paging.Request) (paging.Page[Listing], error) {
+	return s.store.List(ctx, f, p)
+}
+
+// LocationStock is what one of a channel's locations can offer.
+type LocationStock struct {
+	ExternalLocationID string
+	OnHand             int64
+	Reserved           int64
+}
+
+// Offer is what a channel should show for a listing.
+type Offer struct {
+	Quantity   int64
+	ByLocation []LocationQuantity
+	PricePaise int64
+	MRPPaise   int64
+}
+
+// LocationQuantity is the part of an offer at one marketplace location.
+type LocationQuantity struct {
+	ExternalLocationID string
+	Quantity           int64
+}
+
+// Desired computes the offer (DESIGN.md, "Stock, in one place"):
+// max(0, sum over the channel's locations of (on_hand - reserved) - buffer),
+// capped by max_qty, and zero when the listing is paused. The buffer and
+// the cap are taken from the locations with the most stock first, so the
+// per-location quantities always add up to the total.
+func Desired(l Listing, productPrice, productMRP int64, stock []LocationStock) Offer {
+	o := Offer{PricePaise: productPrice, MRPPaise: productMRP}
+	if l.PricePaise != nil {
+		o.PricePaise = *l.PricePaise
+	}
+	parts := make([]LocationQuantity, len(stock))
+	var total int64
+	for i, s := range stock {
+		q := max(s.OnHand-s.Reserved, 0)
+		parts[i] = LocationQuantity{ExternalLocationID: s.ExternalLocationID, Quantity: q}
+		total += q
+	}
+	want := max(total-l.Buffer, 0)
+	if l.MaxQty != nil {
+		want = min(want, *l.MaxQty)
+	}
+	if !l.Enabled {
+		want = 0
+	}
+	order := make([]int, len(parts))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return parts[order[a]].Quantity > parts[order[b]].Quantity })
+	excess := total - want
+	for _, i := range order {
+		take := min(excess, parts[i].Quantity)
+		parts[i].Quantity -= take
+		excess -= take
+	}
+	o.Quantity, o.ByLocation = want, parts
+	return o
+}
+
+// ContentHash fingerprints what a full listing push sends besides price
+// and quantity, so a title or HSN change is pushed and nothing else is.
+func ContentHash(v any) string {
+	b, _ := json.Marshal(v)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}

@@ -1,0 +1,461 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/jkhhc/artisanbridge/internal/apperr"
+	"github.com/jkhhc/artisanbridge/internal/catalog"
+	"github.com/jkhhc/artisanbridge/internal/channels"
+	"github.com/jkhhc/artisanbridge/internal/effects"
+	"github.com/jkhhc/artisanbridge/internal/exceptions"
+	"github.com/jkhhc/artisanbridge/internal/ids"
+	"github.com/jkhhc/artisanbridge/internal/listing"
+	"github.com/jkhhc/artisanbridge/internal/paging"
+)
+
+type channelRow struct {
+	ID                string `gorm:"primaryKey"`
+	Kind              string
+	Name              string
+	BaseURL           string `gorm:"column:base_url"`
+	TokenURL          string `gorm:"column:token_url"`
+	Enabled           bool
+	CredentialsSealed string
+	Settings          string
+	LastSuccessAt     *time.Time
+	LastError         string
+	LastErrorAt       *time.Time
+	Version           int64
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+func (channelRow) TableName() string { return "channels" }
+
+func (r channelRow) domain() channels.Channel {
+	c := channels.Channel{ID: r.ID, Kind: r.Kind, Name: r.Name, BaseURL: r.BaseURL, TokenURL: r.TokenURL, Enabled: r.Enabled,
+		CredentialsSet: r.CredentialsSealed != "", Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		Health: channels.Health{LastSuccessAt: utcPtr(r.LastSuccessAt), LastError: r.LastError, LastErrorAt: utcPtr(r.LastErrorAt)}}
+	_ = json.Unmarshal([]byte(r.Settings), &c.Settings) // written only from channels.Settings
+	if c.Settings.Locations == nil {
+		c.Settings.Locations = []channels.LocationMap{}
+	}
+	return c
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// Channels implements channels.Store.
+type Channels struct{ db *DB }
+
+func (db *DB) Channels() *Channels { return &Channels{db: db} }
+
+var _ channels.Store = (*Channels)(nil)
+
+func (s *Channels) List(ctx context.Context) ([]channels.Channel, error) {
+	var rows []channelRow
+	if err := s.db.gorm.WithContext(ctx).Order("name").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := mapRows(rows, channelRow.domain)
+	for i := range out {
+		if err := s.queueDepth(ctx, &out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (s *Channels) queueDepth(ctx context.Context, c *channels.Channel) error {
+	return s.db.gorm.WithContext(ctx).Model(&listingRow{}).Where("channel_id = ? AND dirty_seq > synced_seq", c.ID).Count(&c.Health.QueueDepth).Error
+}
+
+func (s *Channels) Get(ctx context.Context, id string) (channels.Channel, error) {
+	var row channelRow
+	if err := s.db.gorm.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
+		return channels.Channel{}, notFound(err, "channel %s not found", id)
+	}
+	c := row.domain()
+	return c, s.queueDepth(ctx, &c)
+}
+
+func (s *Channels) Update(ctx context.Context, c channels.Channel, sealed *string, fx effects.Set) error {
+	settings, _ := json.Marshal(c.Settings)
+	cols := map[string]any{"base_url": c.BaseURL, "token_url": c.TokenURL, "enabled": c.Enabled, "settings": string(settings),
+		"version": c.Version, "updated_at": c.UpdatedAt.UTC()}
+	if sealed != nil {
+		cols["credentials_sealed"] = *sealed
+	}
+	return s.db.inTx(ctx, fx, func(tx *gorm.DB) error {
+		res := tx.Model(&channelRow{}).Where("id = ? AND version = ?", c.ID, c.Version-1).Updates(cols)
+		if res.Error == nil && res.RowsAffected == 0 {
+			return apperr.New(apperr.Conflict, "channel %s was changed by someone else: reload and retry", c.ID)
+		}
+		if res.Error != nil {
+			return res.Error
+		}
+		// A changed channel may change what every listing on it should offer.
+		return tx.Exec("UPDATE listings SET dirty_seq = dirty_seq + 1 WHERE channel_id = ?", c.ID).Error
+	})
+}
+
+func (s *Channels) SealedCredentials(ctx context.Context, id string) (string, error) {
+	var row channelRow
+	if err := s.db.gorm.WithContext(ctx).Select("credentials_sealed").Where("id = ?", id).Take(&row).Error; err != nil {
+		return "", notFound(err, "channel %s not found", id)
+	}
+	return row.CredentialsSealed, nil
+}
+
+func (s *Channels) Ensure(ctx context.Context, c channels.Channel, sealed string) error {
+	settings, _ := json.Marshal(c.Settings)
+	row := channelRow{ID: c.ID, Kind: c.Kind, Name: c.Name, BaseURL: c.BaseURL, TokenURL: c.TokenURL, Enabled: c.Enabled,
+		CredentialsSealed: sealed, Settings: string(settings), Version: 1, CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC()}
+	return s.db.gorm.WithContext(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "name"}}, DoNothing: true}).Create(&row).Error
+}
+
+// RecordOutcome keeps a channel's health: the last success or the last error.
+func (s *Channels) RecordOutcome(ctx context.Context, id string, at time.Time, errText string) error {
+	cols := map[string]any{"last_success_at": at.UTC()}
+	if errText != "" {
+		cols = map[string]any{"last_error": truncateText(errText), "last_error_at": at.UTC()}
+	}
+	return s.db.gorm.WithContext(ctx).Model(&channelRow{}).Where("id = ?", id).Updates(cols).Error
+}
+
+func truncateText(s string) string {
+	if len(s) > maxErrorText {
+		return s[:maxErrorText]
+	}
+	return s
+}
+
+type listingRow struct {
+	ID               string `gorm:"primaryKey"`
+	ProductID        string
+	ChannelID        string
+	Enabled          bool
+	PricePaise       *int64
+	Buffer           int64
+	MaxQty           *int64
+	ExternalID       string
+	Status           string
+	PushedContent    string
+	PushedPricePaise *int64
+	PushedMRPPaise   *int64 `gorm:"column:pushed_mrp_paise"`
+	PushedQuantity   *int64
+	DirtySeq         int64
+	SyncedSeq        int64
+	Attempts         int64
+	LastError        string
+	LastSyncedAt     *time.Time
+	Version          int64
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+func (listingRow) TableName() string { return "listings" }
+
+func (r listingRow) domain() listing.Listing {
+	return listing.Listing{ID: r.ID, ProductID: r.ProductID, ChannelID: r.ChannelID, Enabled: r.Enabled, PricePaise: r.PricePaise,
+		Buffer: r.Buffer, MaxQty: r.MaxQty, ExternalID: r.ExternalID, Status: r.Status, LastError: r.LastError,
+		PushedQuantity: r.PushedQuantity, PushedPricePaise: r.PushedPricePaise, InSync: r.SyncedSeq >= r.DirtySeq,
+		Attempts: r.Attempts, LastSyncedAt: utcPtr(r.LastSyncedAt), Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+}
+
+// Listings implements listing.Store and the sync engine's queries.
+type Listings struct{ db *DB }
+
+func (db *DB) Listings() *Listings { return &Listings{db: db} }
+
+var _ listing.Store = (*Listings)(nil)
+
+func (s *Listings) Upsert(ctx context.Context, l listing.Listing, fx effects.Set) (listing.Listing, error) {
+	err := s.db.inTx(ctx, fx, func(tx *gorm.DB) error {
+		if l.Version == 1 {
+			row := listingRow{ID: l.ID, ProductID: l.ProductID, ChannelID: l.ChannelID, Enabled: l.Enabled, PricePaise: l.PricePaise,
+				Buffer: l.Buffer, MaxQty: l.MaxQty, ExternalID: l.ExternalID, Status: l.Status, DirtySeq: 1, Version: 1,
+				CreatedAt: l.CreatedAt.UTC(), UpdatedAt: l.UpdatedAt.UTC()}
+			return tx.Create(&row).Error
+		}
+		res := tx.Model(&listingRow{}).Where("id = ? AND version = ?", l.ID, l.Version-1).Updates(map[string]any{
+			"enabled": l.Enabled, "price_paise": l.PricePaise, "buffer": l.Buffer, "max_qty": l.MaxQty, "external_id": l.ExternalID,
+			"status": l.Status, "version": l.Version, "updated_at": l.UpdatedAt.UTC(), "dirty_seq": gorm.Expr("dirty_seq + 1"), "attempts": 0})
+		if res.Error == nil && res.RowsAffected == 0 {
+			return apperr.New(apperr.Conflict, "listing %s was changed by someone else: reload and retry", l.ID)
+		}
+		return res.Error
+	})
+	if err != nil {
+		return listing.Listing{}, err
+	}
+	got, _, err := s.Find(ctx, l.ProductID, l.ChannelID)
+	return got, err
+}
+
+func (s *Listings) Find(ctx context.Context, productID, channelID string) (listing.Listing, bool, error) {
+	var row listingRow
+	err := s.db.gorm.WithContext(ctx).Where("product_id = ? AND channel_id = ?", productID, channelID).Take(&row).Error
+	if err == gorm.ErrRecordNotFound {
+		return listing.Listing{}, false, nil
+	}
+	if err != nil {
+		return listing.Listing{}, false, err
+	}
+	return row.domain(), true, nil
+}
+
+func (s *Listings) List(ctx context.Context, f listing.Filter, p paging.Request) (paging.Page[listing.Listing], error) {
+	q := keyset(s.db.gorm.WithContext(ctx), p)
+	q = whereIf(q, "channel_id = ?", f.ChannelID)
+	q = whereIf(q, "product_id = ?", f.ProductID)
+	q = whereIf(q, "status = ?", f.Status)
+	var rows []listingRow
+	if err := q.Find(&rows).Error; err != nil {
+		return paging.Page[listing.Listing]{}, err
+	}
+	return paging.Build(mapRows(rows, listingRow.domain), p.Limit, func(l listing.Listing) string { return l.ID }), nil
+}
+
+func (s *Listings) ProductPrice(ctx context.Context, productID string) (int64, int64, error) {
+	var row productRow
+	if err := s.db.gorm.WithContext(ctx).Select("price_paise", "mrp_paise").Where("id = ?", productID).Take(&row).Error; err != nil {
+		return 0, 0, notFound(err, "product %s not found", productID)
+	}
+	return row.PricePaise, row.MRPPaise, nil
+}
+
+func (s *Listings) ChannelExists(ctx context.Context, channelID string) (bool, error) {
+	var n int64
+	err := s.db.gorm.WithContext(ctx).Model(&channelRow{}).Where("id = ?", channelID).Count(&n).Error
+	return n > 0, err
+}
+
+// MarkProductDirty flags every listing of a product for sync and returns
+// the channels concerned.
+func (s *Listings) MarkProductDirty(ctx context.Context, productID string) ([]string, error) {
+	var chans []string
+	err := s.db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec("UPDATE listings SET dirty_seq = dirty_seq + 1 WHERE product_id = ?", productID).Error; err != nil {
+			return err
+		}
+		return tx.Model(&listingRow{}).Where("product_id = ?", productID).Distinct().Pluck("channel_id", &chans).Error
+	})
+	return chans, err
+}
+
+// SyncItem is everything the sync engine needs about one listing.
+type SyncItem struct {
+	Listing        listing.Listing
+	Product        catalog.Product
+	Stock          []listing.LocationStock
+	Seq            int64 // the change this item reflects
+	PushedContent  string
+	PushedMRPPaise *int64
+}
+
+// Dirty returns up to limit listings of a channel that changed since their
+// last successful push, with their product and the channel's stock.
+func (s *Listings) Dirty(ctx context.Context, channelID string, locations []channels.LocationMap, limit int) ([]SyncItem, error) {
+	var rows []listingRow
+	if err := s.db.gorm.WithContext(ctx).Where("channel_id = ? AND dirty_seq > synced_seq", channelID).Order("id").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	pids := make([]string, len(rows))
+	for i, r := range rows {
+		pids[i] = r.ProductID
+	}
+	var products []productRow
+	if err := s.db.gorm.WithContext(ctx).Where("id IN ?", pids).Find(&products).Error; err != nil {
+		return nil, err
+	}
+	byID := map[string]productRow{}
+	for _, p := range products {
+		byID[p.ID] = p
+	}
+	locIDs := make([]string, len(locations))
+	ext := map[string]string{}
+	for i, l := range locations {
+		locIDs[i] = l.LocationID
+		ext[l.LocationID] = l.ExternalLocationID
+	}
+	stock := map[string]map[string]stockLevelRow{}
+	if len(locIDs) > 0 {
+		var levels []stockLevelRow
+		if err := s.db.gorm.WithContext(ctx).Where("product_id IN ? AND location_id IN ?", pids, locIDs).Find(&levels).Error; err != nil {
+			return nil, err
+		}
+		for _, l := range levels {
+			if stock[l.ProductID] == nil {
+				stock[l.ProductID] = map[string]stockLevelRow{}
+			}
+			stock[l.ProductID][l.LocationID] = l
+		}
+	}
+	out := make([]SyncItem, 0, len(rows))
+	for _, r := range rows {
+		item := SyncItem{Listing: r.domain(), Product: byID[r.ProductID].domain(), Seq: r.DirtySeq,
+			PushedContent: r.PushedContent, PushedMRPPaise: r.PushedMRPPaise}
+		for _, lid := range locIDs {
+			lv := stock[r.ProductID][lid]
+			item.Stock = append(item.Stock, listing.LocationStock{ExternalLocationID: ext[lid], OnHand: lv.OnHand, Reserved: lv.Reserved})
+		}
+		out = append(out, item)
+	}
+	return out, nil
+}
+
+// PushOutcome is what one sync did to one listing.
+type PushOutcome struct {
+	ListingID string
+	Seq       int64 // the dirty_seq the push was computed from
+	// Settled marks the listing synced up to Seq: pushed, or refused by the
+	// marketplace in a way that only a new change can fix. Unsettled
+	// listings stay dirty and are tried again; sync never switches off.
+	Settled    bool
+	Status     string
+	ExternalID string
+	Error      string
+	// Pushed values, recorded only when the marketplace took them.
+	Quantity   *int64
+	PricePaise *int64
+	MRPPaise   *int64
+	Content    string
+	At         time.Time
+}
+
+// RecordPush stores the outcome. A change that arrived during the push
+// raised dirty_seq above Seq, so the listing stays dirty for it.
+func (s *Listings) RecordPush(ctx context.Context, o PushOutcome) error {
+	cols := map[string]any{"status": o.Status, "last_error": truncateText(o.Error), "updated_at": o.At.UTC()}
+	if o.ExternalID != "" {
+		cols["external_id"] = o.ExternalID
+	}
+	if o.Settled {
+		cols["synced_seq"] = o.Seq
+		cols["attempts"] = 0
+		cols["last_synced_at"] = o.At.UTC()
+	} else {
+		cols["attempts"] = gorm.Expr("attempts + 1")
+	}
+	if o.Quantity != nil {
+		cols["pushed_quantity"] = *o.Quantity
+	}
+	if o.PricePaise != nil {
+		cols["pushed_price_paise"] = *o.PricePaise
+		cols["pushed_mrp_paise"] = *o.MRPPaise
+	}
+	if o.Content != "" {
+		cols["pushed_content"] = o.Content
+	}
+	return s.db.gorm.WithContext(ctx).Model(&listingRow{}).Where("id = ?", o.ListingID).Updates(cols).Error
+}
+
+// ChannelsWithDirty returns enabled channels with listings waiting.
+func (s *Listings) ChannelsWithDirty(ctx context.Context) ([]string, error) {
+	var out []string
+	err := s.db.gorm.WithContext(ctx).Model(&listingRow{}).
+		Joins("JOIN channels c ON c.id = listings.channel_id").
+		Where("c.enabled AND listings.dirty_seq > listings.synced_seq").Distinct().Pluck("listings.channel_id", &out).Error
+	return out, err
+}
+
+type exceptionRow struct {
+	ID          string `gorm:"primaryKey"`
+	Kind        string
+	CauseKey    string
+	Status      string
+	Summary     string
+	Detail      string
+	Action      string
+	Resource    string
+	ResourceID  string
+	Occurrences int64
+	Resolution  string
+	ResolvedBy  string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	ResolvedAt  *time.Time
+}
+
+func (exceptionRow) TableName() string { return "exceptions" }
+
+func (r exceptionRow) domain() exceptions.Exception {
+	return exceptions.Exception{ID: r.ID, Kind: r.Kind, CauseKey: r.CauseKey, Status: r.Status, Summary: r.Summary, Detail: r.Detail,
+		Action: r.Action, Resource: r.Resource, ResourceID: r.ResourceID, Occurrences: r.Occurrences, Resolution: r.Resolution,
+		ResolvedBy: r.ResolvedBy, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), ResolvedAt: utcPtr(r.ResolvedAt)}
+}
+
+// Exceptions implements exceptions.Store.
+type Exceptions struct{ db *DB }
+
+func (db *DB) Exceptions() *Exceptions { return &Exceptions{db: db} }
+
+var _ exceptions.Store = (*Exceptions)(nil)
+
+// Raise relies on the partial unique index on open cause keys: a second
+// raise of the same cause updates the open exception instead.
+func (s *Exceptions) Raise(ctx context.Context, e exceptions.Exception) error {
+	now := time.Now().UTC()
+	return s.db.gorm.WithContext(ctx).Exec(`INSERT INTO exceptions
+(id, kind, cause_key, status, summary, detail, action, resource, resource_id, occurrences, created_at, updated_at)
+VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, 1, ?, ?)
+ON CONFLICT (cause_key) WHERE status = 'open'
+DO UPDATE SET occurrences = exceptions.occurrences + 1, detail = excluded.detail, summary = excluded.summary, updated_at = excluded.updated_at`,
+		ids.New(), e.Kind, e.CauseKey, e.Summary, truncateText(e.Detail), e.Action, e.Resource, e.ResourceID, now, now).Error
+}
+
+func (s *Exceptions) Resolve(ctx context.Context, id, resolution, by string, at time.Time, fx effects.Set) (exceptions.Exception, error) {
+	err := s.db.inTx(ctx, fx, func(tx *gorm.DB) error {
+		res := tx.Model(&exceptionRow{}).Where("id = ? AND status = 'open'", id).
+			Updates(map[string]any{"status": "resolved", "resolution": resolution, "resolved_by": by, "resolved_at": at.UTC(), "updated_at": at.UTC()})
+		if res.Error == nil && res.RowsAffected == 0 {
+			return apperr.New(apperr.Conflict, "exception %s is already resolved", id)
+		}
+		return res.Error
+	})
+	if err != nil {
+		return exceptions.Exception{}, err
+	}
+	return s.Get(ctx, id)
+}
+
+func (s *Exceptions) Get(ctx context.Context, id string) (exceptions.Exception, error) {
+	var row exceptionRow
+	if err := s.db.gorm.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
+		return exceptions.Exception{}, notFound(err, "exception %s not found", id)
+	}
+	return row.domain(), nil
+}
+
+func (s *Exceptions) List(ctx context.Context, f exceptions.Filter, p paging.Request) (paging.Page[exceptions.Exception], error) {
+	q := keyset(s.db.gorm.WithContext(ctx), p)
+	q = whereIf(q, "kind = ?", f.Kind)
+	q = whereIf(q, "status = ?", f.Status)
+	var rows []exceptionRow
+	if err := q.Find(&rows).Error; err != nil {
+		return paging.Page[exceptions.Exception]{}, err
+	}
+	return paging.Build(mapRows(rows, exceptionRow.domain), p.Limit, func(e exceptions.Exception) string { return e.ID }), nil
+}
+
+// PointAt sets where a channel's API is (the embedded simulators listen on
+// a new port when configured with :0).
+func (s *Channels) PointAt(ctx context.Context, name, baseURL, tokenURL string) error {
+	return s.db.gorm.WithContext(ctx).Model(&channelRow{}).Where("name = ?", name).
+		Updates(map[string]any{"base_url": baseURL, "token_url": tokenURL}).Error
+}
