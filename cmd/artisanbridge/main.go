@@ -4,15 +4,20 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
+	flipkartsim "github.com/jkhhc/artisanbridge/adapters/flipkart/sim"
 	"github.com/jkhhc/artisanbridge/config"
 	"github.com/jkhhc/artisanbridge/internal/app"
 	"github.com/jkhhc/artisanbridge/internal/auth"
@@ -38,6 +43,7 @@ commands:
   worker                the background workers only (production)
   migrate [up|down|status]
   users add --name NAME --role ROLE   prints the new API token as the last line
+  sim flipkart --addr HOST:PORT       one marketplace simulator (API.md, "Marketplace simulators")
   help                  this text, and every configuration key
 
 Run "artisanbridge <command> -h" for the flags of a command.`
@@ -60,6 +66,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return migrate(ctx, rest, getenv, stdout, stderr)
 	case "users":
 		return users(ctx, rest, getenv, stdout, stderr)
+	case "sim":
+		return simulate(ctx, rest, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		fmt.Fprintln(stdout, "\nconfiguration (flag > environment > config file > default):")
@@ -198,4 +206,43 @@ func roleList() string {
 		names[i] = string(r)
 	}
 	return strings.Join(names, "|")
+}
+
+// simulate runs one marketplace simulator until ctx ends.
+func simulate(ctx context.Context, args []string, stderr io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("usage: artisanbridge sim flipkart [--addr HOST:PORT] [--seed N]")
+	}
+	name := args[0]
+	fs := flag.NewFlagSet("sim "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:8181", "address to listen on")
+	seed := fs.Uint64("seed", 1, "seed of the simulator's faults and ids (same seed, same run)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	var h http.Handler
+	switch name {
+	case "flipkart":
+		h = flipkartsim.New(flipkartsim.Config{Seed: *seed})
+	default:
+		return fmt.Errorf("no %q simulator in this build (flipkart)", name)
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	log := newLogger(stderr, "info")
+	log.Info("simulator listening", "marketplace", name, "addr", ln.Addr().String())
+	go func() {
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(shut)
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }
