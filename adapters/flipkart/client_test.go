@@ -22,6 +22,11 @@ type env struct {
 
 func newEnv(t *testing.T, limits map[adapters.Operation]adapters.Limit, limiter httpx.Limiter) *env {
 	t.Helper()
+	return newBenchEnv(t, limits, limiter)
+}
+
+func newBenchEnv(t testing.TB, limits map[adapters.Operation]adapters.Limit, limiter httpx.Limiter) *env {
+	t.Helper()
 	s := sim.New(sim.Config{Seed: 42, Limits: limits})
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
