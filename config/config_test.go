@@ -64,3 +64,16 @@ func TestStringHidesSecrets(t *testing.T) {
 		}
 	}
 }
+
+// TestReadmeDocumentsEveryKey keeps the README's configuration table honest.
+func TestReadmeDocumentsEveryKey(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range Keys {
+		if !strings.Contains(string(b), "`"+k.Env+"`") {
+			t.Errorf("README.md does not document %s", k.Env)
+		}
+	}
+}
