@@ -79,59 +79,64 @@ type ArtisanInput struct {
 // Product is one catalogue item. A product is paid to its maker either at a
 // fixed artisan price per unit or as a share of what is realised.
 type Product struct {
-	ID                string            `json:"id"`
-	SKU               string            `json:"sku"`
-	Title             string            `json:"title"`
-	Description       string            `json:"description"`
-	Craft             string            `json:"craft"`
-	HSNCode           string            `json:"hsn_code"`
-	GSTRateBP         int64             `json:"gst_rate_bp"`
-	MRPPaise          int64             `json:"mrp_paise"`
-	PricePaise        int64             `json:"price_paise"`
-	ArtisanID         string            `json:"artisan_id"`
-	ArtisanPricePaise *int64            `json:"artisan_price_paise"`
-	ArtisanShareBP    *int64            `json:"artisan_share_bp"`
-	GITag             bool              `json:"gi_tag"`
-	GICertificateNo   string            `json:"gi_certificate_no"`
-	OneOfAKind        bool              `json:"one_of_a_kind"`
-	WeightG           int64             `json:"weight_g"`
-	LengthMM          int64             `json:"length_mm"`
-	WidthMM           int64             `json:"width_mm"`
-	HeightMM          int64             `json:"height_mm"`
-	Images            []string          `json:"images"`
-	Attributes        map[string]string `json:"attributes"`
-	Status            string            `json:"status"`
-	Version           int64             `json:"version"`
-	CreatedAt         time.Time         `json:"created_at"`
-	UpdatedAt         time.Time         `json:"updated_at"`
+	ID                string `json:"id"`
+	SKU               string `json:"sku"`
+	Title             string `json:"title"`
+	Description       string `json:"description"`
+	Craft             string `json:"craft"`
+	HSNCode           string `json:"hsn_code"`
+	GSTRateBP         int64  `json:"gst_rate_bp"`
+	MRPPaise          int64  `json:"mrp_paise"`
+	PricePaise        int64  `json:"price_paise"`
+	ArtisanID         string `json:"artisan_id"`
+	ArtisanPricePaise *int64 `json:"artisan_price_paise"`
+	ArtisanShareBP    *int64 `json:"artisan_share_bp"`
+	GITag             bool   `json:"gi_tag"`
+	GICertificateNo   string `json:"gi_certificate_no"`
+	OneOfAKind        bool   `json:"one_of_a_kind"`
+	// AllocatedChannelID, for a one-of-a-kind piece, is the only channel
+	// that offers it; nil offers it everywhere (faster to sell, with a small
+	// window in which two marketplaces can sell it).
+	AllocatedChannelID *string           `json:"allocated_channel_id"`
+	WeightG            int64             `json:"weight_g"`
+	LengthMM           int64             `json:"length_mm"`
+	WidthMM            int64             `json:"width_mm"`
+	HeightMM           int64             `json:"height_mm"`
+	Images             []string          `json:"images"`
+	Attributes         map[string]string `json:"attributes"`
+	Status             string            `json:"status"`
+	Version            int64             `json:"version"`
+	CreatedAt          time.Time         `json:"created_at"`
+	UpdatedAt          time.Time         `json:"updated_at"`
 }
 
 // ProductInput is the body of a create or a patch, as ArtisanInput.
 // ArtisanCode lets an import name the maker by the code staff know.
 type ProductInput struct {
-	SKU               *string            `json:"sku"`
-	Title             *string            `json:"title"`
-	Description       *string            `json:"description"`
-	Craft             *string            `json:"craft"`
-	HSNCode           *string            `json:"hsn_code"`
-	GSTRateBP         *int64             `json:"gst_rate_bp"`
-	MRPPaise          *int64             `json:"mrp_paise"`
-	PricePaise        *int64             `json:"price_paise"`
-	ArtisanID         *string            `json:"artisan_id"`
-	ArtisanCode       *string            `json:"artisan_code"`
-	ArtisanPricePaise *int64             `json:"artisan_price_paise"`
-	ArtisanShareBP    *int64             `json:"artisan_share_bp"`
-	GITag             *bool              `json:"gi_tag"`
-	GICertificateNo   *string            `json:"gi_certificate_no"`
-	OneOfAKind        *bool              `json:"one_of_a_kind"`
-	WeightG           *int64             `json:"weight_g"`
-	LengthMM          *int64             `json:"length_mm"`
-	WidthMM           *int64             `json:"width_mm"`
-	HeightMM          *int64             `json:"height_mm"`
-	Images            *[]string          `json:"images"`
-	Attributes        *map[string]string `json:"attributes"`
-	Status            *string            `json:"status"`
-	Version           *int64             `json:"version"`
+	SKU                *string            `json:"sku"`
+	Title              *string            `json:"title"`
+	Description        *string            `json:"description"`
+	Craft              *string            `json:"craft"`
+	HSNCode            *string            `json:"hsn_code"`
+	GSTRateBP          *int64             `json:"gst_rate_bp"`
+	MRPPaise           *int64             `json:"mrp_paise"`
+	PricePaise         *int64             `json:"price_paise"`
+	ArtisanID          *string            `json:"artisan_id"`
+	ArtisanCode        *string            `json:"artisan_code"`
+	ArtisanPricePaise  *int64             `json:"artisan_price_paise"`
+	ArtisanShareBP     *int64             `json:"artisan_share_bp"`
+	GITag              *bool              `json:"gi_tag"`
+	GICertificateNo    *string            `json:"gi_certificate_no"`
+	OneOfAKind         *bool              `json:"one_of_a_kind"`
+	AllocatedChannelID *string            `json:"allocated_channel_id"`
+	WeightG            *int64             `json:"weight_g"`
+	LengthMM           *int64             `json:"length_mm"`
+	WidthMM            *int64             `json:"width_mm"`
+	HeightMM           *int64             `json:"height_mm"`
+	Images             *[]string          `json:"images"`
+	Attributes         *map[string]string `json:"attributes"`
+	Status             *string            `json:"status"`
+	Version            *int64             `json:"version"`
 }
 
 // ArtisanFilter and ProductFilter narrow listings.
@@ -170,6 +175,7 @@ type Store interface {
 	ListProducts(ctx context.Context, f ProductFilter, p paging.Request) (paging.Page[Product], error)
 	// ExistingSKUs returns which of skus are already in the catalogue.
 	ExistingSKUs(ctx context.Context, skus []string) (map[string]bool, error)
+	ChannelExists(ctx context.Context, id string) (bool, error)
 }
 
 // Effects are written in the same transaction as the change.

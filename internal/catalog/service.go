@@ -435,6 +435,22 @@ func (s *Service) applyProduct(ctx context.Context, p *Product, in ProductInput,
 	if in.OneOfAKind != nil {
 		p.OneOfAKind = *in.OneOfAKind
 	}
+	if in.AllocatedChannelID != nil {
+		p.AllocatedChannelID = nil
+		if id := strings.TrimSpace(*in.AllocatedChannelID); id != "" {
+			p.AllocatedChannelID = &id
+			ok, err := s.store.ChannelExists(ctx, id)
+			if err != nil {
+				return err
+			}
+			if !ids.Valid(id) || !ok {
+				fe.Add("allocated_channel_id", "no such channel")
+			}
+		}
+	}
+	if p.AllocatedChannelID != nil && !p.OneOfAKind {
+		fe.Add("allocated_channel_id", "only a one_of_a_kind piece is allocated to one channel")
+	}
 	for field, pair := range map[string]struct {
 		in  *int64
 		out *int64

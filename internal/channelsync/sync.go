@@ -139,7 +139,8 @@ type content struct {
 
 func (e *Engine) plan(ch channels.Channel, it store.SyncItem) plan {
 	p := it.Product
-	offer := listing.Desired(it.Listing, p.PricePaise, p.MRPPaise, it.Stock)
+	offer := listing.Desired(it.Listing, listing.Terms{PricePaise: p.PricePaise, MRPPaise: p.MRPPaise,
+		OneOfAKind: p.OneOfAKind, AllocatedChannelID: p.AllocatedChannelID}, it.Stock)
 	locs := make([]string, len(offer.ByLocation))
 	for i, l := range offer.ByLocation {
 		locs[i] = l.ExternalLocationID

@@ -91,6 +91,14 @@ func testBadInput(t *testing.T, b testenv.Backend) {
 		{"share above 100%", "POST", "/api/v1/products", with(vp, "artisan_price_paise", nil, "artisan_share_bp", 10001), 422, "artisan_share_bp"},
 		{"artisan price above price", "POST", "/api/v1/products", with(vp, "artisan_price_paise", 500000), 422, "artisan_price_paise"},
 		{"missing title", "POST", "/api/v1/products", with(vp, "title", nil), 422, "title"},
+		{"allocation of a common piece", "POST", "/api/v1/products", with(vp, "allocated_channel_id", ids.New()), 422, "allocated_channel_id"},
+		{"allocation to no channel", "POST", "/api/v1/products", with(vp, "one_of_a_kind", true, "allocated_channel_id", ids.New()), 422, "allocated_channel_id"},
+		{"publish on no channel", "PUT", "/api/v1/products/" + pid + "/listings/" + ids.New(), map[string]any{"buffer": 1}, 404, ""},
+		{"publish negative buffer", "PUT", "/api/v1/products/" + pid + "/listings/CHANNEL", map[string]any{"buffer": -1}, 422, "buffer"},
+		{"patch channel without version", "PATCH", "/api/v1/channels/CHANNEL", map[string]any{"enabled": true}, 422, "version"},
+		{"channel over plain http", "PATCH", "/api/v1/channels/CHANNEL", map[string]any{"version": 1, "base_url": "http://example.com/sellers"}, 422, "base_url"},
+		{"channel unknown credential", "PATCH", "/api/v1/channels/CHANNEL", map[string]any{"version": 1, "credentials": map[string]string{"app_id": "a", "app_secret": "b", "pin": "1"}}, 422, "credentials.pin"},
+		{"resolve without words", "POST", "/api/v1/exceptions/" + ids.New() + "/resolve", map[string]any{"resolution": ""}, 422, "resolution"},
 		{"bad image URL", "POST", "/api/v1/products", with(vp, "images", []string{"javascript:alert(1)"}), 422, "images"},
 		{"duplicate sku", "POST", "/api/v1/products", validProduct(aid), 409, ""},
 		{"patch without version", "PATCH", "/api/v1/products/" + pid, map[string]any{"price_paise": 1000}, 422, "version"},
@@ -126,7 +134,9 @@ func testBadInput(t *testing.T, b testenv.Backend) {
 	if len(cases) < 30 {
 		t.Fatalf("only %d cases", len(cases))
 	}
+	channelID := ts.channel()
 	for _, tc := range cases {
+		tc.path = strings.ReplaceAll(tc.path, "CHANNEL", channelID)
 		t.Run(tc.name, func(t *testing.T) {
 			before := ts.rowCounts()
 			r := ts.do(auth.RoleAdmin, tc.method, tc.path, tc.body, "Idempotency-Key", "bad-input-"+ids.New())

@@ -140,3 +140,19 @@ func (ts *testServer) rowCounts() map[string]int64 {
 	}
 	return out
 }
+
+// channel makes sure a Flipkart channel exists and returns its id.
+func (ts *testServer) channel() string {
+	ts.t.Helper()
+	ctx := context.Background()
+	svc := channels.NewService(ts.db.Channels(), nil, nil)
+	if err := svc.Ensure(ctx, "flipkart", "flipkart", "https://api.flipkart.net/sellers", "https://api.flipkart.net/oauth-service/oauth/token",
+		false, nil, channels.Settings{}); err != nil {
+		ts.t.Fatal(err)
+	}
+	list, err := svc.List(ctx)
+	if err != nil || len(list) == 0 {
+		ts.t.Fatalf("channels: %v %v", list, err)
+	}
+	return list[0].ID
+}

@@ -225,13 +225,22 @@ type LocationQuantity struct {
 	Quantity           int64
 }
 
+// Terms are what of the product decides an offer.
+type Terms struct {
+	PricePaise         int64
+	MRPPaise           int64
+	OneOfAKind         bool
+	AllocatedChannelID *string
+}
+
 // Desired computes the offer (DESIGN.md, "Stock, in one place"):
 // max(0, sum over the channel's locations of (on_hand - reserved) - buffer),
-// capped by max_qty, and zero when the listing is paused. The buffer and
-// the cap are taken from the locations with the most stock first, so the
-// per-location quantities always add up to the total.
-func Desired(l Listing, productPrice, productMRP int64, stock []LocationStock) Offer {
-	o := Offer{PricePaise: productPrice, MRPPaise: productMRP}
+// capped by max_qty, and zero when the listing is paused or the piece is
+// one of a kind allocated to another channel. The buffer and the cap are
+// taken from the locations with the most stock first, so the per-location
+// quantities always add up to the total.
+func Desired(l Listing, p Terms, stock []LocationStock) Offer {
+	o := Offer{PricePaise: p.PricePaise, MRPPaise: p.MRPPaise}
 	if l.PricePaise != nil {
 		o.PricePaise = *l.PricePaise
 	}
@@ -246,7 +255,7 @@ func Desired(l Listing, productPrice, productMRP int64, stock []LocationStock) O
 	if l.MaxQty != nil {
 		want = min(want, *l.MaxQty)
 	}
-	if !l.Enabled {
+	if !l.Enabled || (p.OneOfAKind && p.AllocatedChannelID != nil && *p.AllocatedChannelID != l.ChannelID) {
 		want = 0
 	}
 	order := make([]int, len(parts))

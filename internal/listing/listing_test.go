@@ -18,7 +18,7 @@ func TestDesired(t *testing.T) {
 		{"paused", Listing{Enabled: false}, 0, []int64{0, 0, 0}},
 	}
 	for _, tc := range tests {
-		o := Desired(tc.l, 100, 200, stock)
+		o := Desired(tc.l, Terms{PricePaise: 100, MRPPaise: 200}, stock)
 		var sum int64
 		for i, p := range o.ByLocation {
 			sum += p.Quantity
@@ -30,7 +30,18 @@ func TestDesired(t *testing.T) {
 			t.Errorf("%s: total %d (parts sum %d), want %d", tc.name, o.Quantity, sum, tc.total)
 		}
 	}
-	if o := Desired(Listing{Enabled: true, PricePaise: ptr(150)}, 100, 200, nil); o.PricePaise != 150 || o.MRPPaise != 200 || o.Quantity != 0 {
+	if o := Desired(Listing{Enabled: true, PricePaise: ptr(150)}, Terms{PricePaise: 100, MRPPaise: 200}, nil); o.PricePaise != 150 || o.MRPPaise != 200 || o.Quantity != 0 {
 		t.Errorf("price override: %+v", o)
+	}
+	one := []LocationStock{{"A", 1, 0}}
+	other, mine := "other-channel", "this-channel"
+	for _, tc := range []struct {
+		to   *string
+		want int64
+	}{{nil, 1}, {&mine, 1}, {&other, 0}} {
+		o := Desired(Listing{Enabled: true, ChannelID: mine}, Terms{PricePaise: 1, MRPPaise: 1, OneOfAKind: true, AllocatedChannelID: tc.to}, one)
+		if o.Quantity != tc.want {
+			t.Errorf("one of a kind allocated to %v: %d, want %d", tc.to, o.Quantity, tc.want)
+		}
 	}
 }

@@ -161,6 +161,12 @@ func (c *Catalog) ExistingSKUs(ctx context.Context, skus []string) (map[string]b
 	return out, nil
 }
 
+func (c *Catalog) ChannelExists(ctx context.Context, id string) (bool, error) {
+	var n int64
+	err := c.db.gorm.WithContext(ctx).Model(&channelRow{}).Where("id = ?", id).Count(&n).Error
+	return n > 0, err
+}
+
 // keyset orders by id and fetches one row more than the page, which only
 // tells whether a next page exists.
 func keyset(q *gorm.DB, p paging.Request) *gorm.DB {

@@ -97,31 +97,32 @@ func artisanRowFrom(a catalog.Artisan, acct catalog.SealedAccount) artisanRow {
 }
 
 type productRow struct {
-	ID                string `gorm:"primaryKey"`
-	SKU               string `gorm:"column:sku"`
-	Title             string
-	Description       string
-	Craft             string
-	HSNCode           string `gorm:"column:hsn_code"`
-	GSTRateBP         int64  `gorm:"column:gst_rate_bp"`
-	MRPPaise          int64  `gorm:"column:mrp_paise"`
-	PricePaise        int64
-	ArtisanID         string
-	ArtisanPricePaise *int64
-	ArtisanShareBP    *int64 `gorm:"column:artisan_share_bp"`
-	GITag             bool   `gorm:"column:gi_tag"`
-	GICertificateNo   string `gorm:"column:gi_certificate_no"`
-	OneOfAKind        bool
-	WeightG           int64 `gorm:"column:weight_g"`
-	LengthMM          int64 `gorm:"column:length_mm"`
-	WidthMM           int64 `gorm:"column:width_mm"`
-	HeightMM          int64 `gorm:"column:height_mm"`
-	Images            string
-	Attributes        string
-	Status            string
-	Version           int64
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	ID                 string `gorm:"primaryKey"`
+	SKU                string `gorm:"column:sku"`
+	Title              string
+	Description        string
+	Craft              string
+	HSNCode            string `gorm:"column:hsn_code"`
+	GSTRateBP          int64  `gorm:"column:gst_rate_bp"`
+	MRPPaise           int64  `gorm:"column:mrp_paise"`
+	PricePaise         int64
+	ArtisanID          string
+	ArtisanPricePaise  *int64
+	ArtisanShareBP     *int64 `gorm:"column:artisan_share_bp"`
+	GITag              bool   `gorm:"column:gi_tag"`
+	GICertificateNo    string `gorm:"column:gi_certificate_no"`
+	OneOfAKind         bool
+	AllocatedChannelID *string
+	WeightG            int64 `gorm:"column:weight_g"`
+	LengthMM           int64 `gorm:"column:length_mm"`
+	WidthMM            int64 `gorm:"column:width_mm"`
+	HeightMM           int64 `gorm:"column:height_mm"`
+	Images             string
+	Attributes         string
+	Status             string
+	Version            int64
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 func (productRow) TableName() string { return "products" }
@@ -131,7 +132,8 @@ func (r productRow) domain() catalog.Product {
 		HSNCode: r.HSNCode, GSTRateBP: r.GSTRateBP, MRPPaise: r.MRPPaise, PricePaise: r.PricePaise,
 		ArtisanID: r.ArtisanID, ArtisanPricePaise: r.ArtisanPricePaise, ArtisanShareBP: r.ArtisanShareBP,
 		GITag: r.GITag, GICertificateNo: r.GICertificateNo, OneOfAKind: r.OneOfAKind, WeightG: r.WeightG,
-		LengthMM: r.LengthMM, WidthMM: r.WidthMM, HeightMM: r.HeightMM, Status: r.Status, Version: r.Version,
+		AllocatedChannelID: r.AllocatedChannelID,
+		LengthMM:           r.LengthMM, WidthMM: r.WidthMM, HeightMM: r.HeightMM, Status: r.Status, Version: r.Version,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Images: []string{}, Attributes: map[string]string{}}
 	// Both columns are written only by productRowFrom from typed values.
 	_ = json.Unmarshal([]byte(r.Images), &p.Images)
@@ -146,7 +148,8 @@ func productRowFrom(p catalog.Product) productRow {
 		HSNCode: p.HSNCode, GSTRateBP: p.GSTRateBP, MRPPaise: p.MRPPaise, PricePaise: p.PricePaise,
 		ArtisanID: p.ArtisanID, ArtisanPricePaise: p.ArtisanPricePaise, ArtisanShareBP: p.ArtisanShareBP,
 		GITag: p.GITag, GICertificateNo: p.GICertificateNo, OneOfAKind: p.OneOfAKind, WeightG: p.WeightG,
-		LengthMM: p.LengthMM, WidthMM: p.WidthMM, HeightMM: p.HeightMM, Images: string(images),
+		AllocatedChannelID: p.AllocatedChannelID,
+		LengthMM:           p.LengthMM, WidthMM: p.WidthMM, HeightMM: p.HeightMM, Images: string(images),
 		Attributes: string(attrs), Status: p.Status, Version: p.Version,
 		CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()}
 }
