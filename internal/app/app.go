@@ -135,6 +135,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.registry.MustRegister(httpapi.Collectors()...)
 	a.registry.MustRegister(jobs.Collectors()...)
+	a.registry.MustRegister(marketplaceCalls)
 	return a, nil
 }
 

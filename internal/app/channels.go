@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/jkhhc/artisanbridge/adapters"
@@ -17,6 +18,11 @@ import (
 	"github.com/jkhhc/artisanbridge/adapters/httpx"
 	"github.com/jkhhc/artisanbridge/internal/channels"
 )
+
+var marketplaceCalls = prometheus.NewCounterVec(prometheus.CounterOpts{
+	Name: "artisanbridge_marketplace_calls_total",
+	Help: "Calls to marketplace APIs by channel kind, operation and HTTP status (0: no answer).",
+}, []string{"kind", "operation", "status"})
 
 // callCounter keeps per-minute call and 429 counts per channel in Redis,
 // so the health every api replica shows covers every worker's calls.
@@ -72,9 +78,12 @@ func (c callCounter) lastHour(ctx context.Context, channelID string) (calls, thr
 // shares one Redis rate limiter per marketplace account and operation.
 func (a *App) adapterFor(ch channels.Channel, creds map[string]string) (adapters.Channel, error) {
 	hc := &httpx.Client{
-		HTTP:      &http.Client{},
-		Limiter:   httpx.NewRedisLimiter(a.Redis),
-		OnAttempt: func(op adapters.Operation, status int, err error) { a.calls.record(ch.ID, status) },
+		HTTP:    &http.Client{},
+		Limiter: httpx.NewRedisLimiter(a.Redis),
+		OnAttempt: func(op adapters.Operation, status int, err error) {
+			marketplaceCalls.WithLabelValues(ch.Kind, string(op), strconv.Itoa(status)).Inc()
+			a.calls.record(ch.ID, status)
+		},
 	}
 	switch ch.Kind {
 	case "flipkart":
