@@ -169,8 +169,17 @@ func (c *Client) call(ctx context.Context, op adapters.Operation, method, path s
 	return nil, fmt.Errorf("flipkart %s: refused the renewed token", op)
 }
 
-// rupees converts paise to the whole rupees Flipkart's schema takes.
-func rupees(paise int64) (int64, bool) { return paise / 100, paise%100 == 0 && paise > 0 }
+// wirePrice converts paise to the whole rupees Flipkart's schema takes; a
+// price with paise cannot be expressed and is refused before it travels.
+func wirePrice(mrpPaise, pricePaise int64) (Price, *adapters.Issue) {
+	if mrpPaise <= 0 || mrpPaise%100 != 0 {
+		return Price{}, wholeRupees("mrp_paise")
+	}
+	if pricePaise <= 0 || pricePaise%100 != 0 {
+		return Price{}, wholeRupees("price_paise")
+	}
+	return Price{MRP: mrpPaise / 100, SellingPrice: pricePaise / 100, Currency: "INR"}, nil
+}
 
 // batches runs fn over items in groups of the operation's batch size, each
 // group's results appended in order; refused items found locally (a price
@@ -227,17 +236,13 @@ func (c *Client) PushListings(ctx context.Context, items []adapters.Listing) ([]
 		if l.ExternalID == "" {
 			return l.SKU, nil, needsFSN(l.SKU)
 		}
-		mrp, ok1 := rupees(l.MRPPaise)
-		price, ok2 := rupees(l.PricePaise)
-		if !ok1 {
-			return l.SKU, nil, wholeRupees("mrp_paise")
-		}
-		if !ok2 {
-			return l.SKU, nil, wholeRupees("price_paise")
+		price, problem := wirePrice(l.MRPPaise, l.PricePaise)
+		if problem != nil {
+			return l.SKU, nil, problem
 		}
 		return l.SKU, ListingRequest{
 			ProductID:          l.ExternalID,
-			Price:              &Price{MRP: mrp, SellingPrice: price, Currency: "INR"},
+			Price:              &price,
 			Tax:                &Tax{HSN: l.HSNCode, TaxCode: taxCode(l.GSTRateBP)},
 			ListingStatus:      "ACTIVE",
 			FulfillmentProfile: "NON_FBF",
@@ -255,15 +260,11 @@ func (c *Client) PushPrices(ctx context.Context, items []adapters.PriceUpdate) (
 		if p.ExternalID == "" {
 			return p.SKU, nil, needsFSN(p.SKU)
 		}
-		mrp, ok1 := rupees(p.MRPPaise)
-		price, ok2 := rupees(p.PricePaise)
-		if !ok1 {
-			return p.SKU, nil, wholeRupees("mrp_paise")
+		price, problem := wirePrice(p.MRPPaise, p.PricePaise)
+		if problem != nil {
+			return p.SKU, nil, problem
 		}
-		if !ok2 {
-			return p.SKU, nil, wholeRupees("price_paise")
-		}
-		return p.SKU, PriceRequest{ProductID: p.ExternalID, Price: Price{MRP: mrp, SellingPrice: price, Currency: "INR"}}, nil
+		return p.SKU, PriceRequest{ProductID: p.ExternalID, Price: price}, nil
 	}, "/listings/v3/update/price")
 }
 

@@ -108,3 +108,15 @@ func (f FieldErrors) Err() error {
 	}
 	return &Error{Code: Invalid, Message: strings.Join(parts, "; "), Fields: fields, Status: 422}
 }
+
+// CheckVersion is the optimistic-lock rule of every update (API.md): the
+// caller must send the version it read, and a stale one is a conflict.
+func CheckVersion(given *int64, stored int64, what, id string) error {
+	if given == nil {
+		return FieldErrors{"version": "is required on update"}.Err()
+	}
+	if *given != stored {
+		return New(Conflict, "%s %s is at version %d, not %d: reload and retry", what, id, stored, *given)
+	}
+	return nil
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/audit"
+	"github.com/jkhhc/artisanbridge/internal/clock"
 	"github.com/jkhhc/artisanbridge/internal/ids"
 	"github.com/jkhhc/artisanbridge/internal/outbox"
 	"github.com/jkhhc/artisanbridge/internal/paging"
@@ -25,10 +26,7 @@ type Service struct {
 
 // NewService returns a catalogue service. now may be nil (time.Now).
 func NewService(store Store, sealer Sealer, crafts *Crafts, now func() time.Time) *Service {
-	if now == nil {
-		now = time.Now
-	}
-	return &Service{store: store, sealer: sealer, crafts: crafts, now: now}
+	return &Service{store: store, sealer: sealer, crafts: crafts, now: clock.Or(now)}
 }
 
 // Crafts returns the crafts this service accepts.
@@ -115,12 +113,10 @@ func (s *Service) UpdateArtisan(ctx context.Context, id string, in ArtisanInput)
 	if err != nil {
 		return Artisan{}, err
 	}
-	fe := apperr.FieldErrors{}
-	if in.Version == nil {
-		fe.Add("version", "is required on update")
-	} else if *in.Version != before.Version {
-		return Artisan{}, apperr.New(apperr.Conflict, "artisan %s is at version %d, not %d: reload and retry", id, before.Version, *in.Version)
+	if err := apperr.CheckVersion(in.Version, before.Version, "artisan", id); err != nil {
+		return Artisan{}, err
 	}
+	fe := apperr.FieldErrors{}
 	if in.Code != nil && strings.TrimSpace(*in.Code) != before.Code {
 		fe.Add("code", "cannot be changed")
 	}
@@ -312,12 +308,10 @@ func (s *Service) UpdateProduct(ctx context.Context, id string, in ProductInput)
 	if err != nil {
 		return Product{}, err
 	}
-	fe := apperr.FieldErrors{}
-	if in.Version == nil {
-		fe.Add("version", "is required on update")
-	} else if *in.Version != before.Version {
-		return Product{}, apperr.New(apperr.Conflict, "product %s is at version %d, not %d: reload and retry", id, before.Version, *in.Version)
+	if err := apperr.CheckVersion(in.Version, before.Version, "product", id); err != nil {
+		return Product{}, err
 	}
+	fe := apperr.FieldErrors{}
 	if in.SKU != nil && strings.TrimSpace(*in.SKU) != before.SKU {
 		fe.Add("sku", "cannot be changed: marketplaces know the product by it")
 	}

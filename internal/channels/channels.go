@@ -14,6 +14,7 @@ import (
 
 	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/audit"
+	"github.com/jkhhc/artisanbridge/internal/clock"
 	"github.com/jkhhc/artisanbridge/internal/effects"
 	"github.com/jkhhc/artisanbridge/internal/ids"
 )
@@ -104,10 +105,7 @@ type Service struct {
 }
 
 func NewService(store Store, sealer Sealer, now func() time.Time) *Service {
-	if now == nil {
-		now = time.Now
-	}
-	return &Service{store: store, sealer: sealer, now: now}
+	return &Service{store: store, sealer: sealer, now: clock.Or(now)}
 }
 
 func (s *Service) List(ctx context.Context) ([]Channel, error) { return s.store.List(ctx) }
@@ -121,12 +119,10 @@ func (s *Service) Update(ctx context.Context, id string, in Update) (Channel, er
 	if err != nil {
 		return Channel{}, err
 	}
-	fe := apperr.FieldErrors{}
-	if in.Version == nil {
-		fe.Add("version", "is required on update")
-	} else if *in.Version != before.Version {
-		return Channel{}, apperr.New(apperr.Conflict, "channel %s is at version %d, not %d: reload and retry", id, before.Version, *in.Version)
+	if err := apperr.CheckVersion(in.Version, before.Version, "channel", id); err != nil {
+		return Channel{}, err
 	}
+	fe := apperr.FieldErrors{}
 	after := before
 	if in.BaseURL != nil {
 		after.BaseURL = strings.TrimSpace(*in.BaseURL)

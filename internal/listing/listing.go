@@ -14,6 +14,7 @@ import (
 
 	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/audit"
+	"github.com/jkhhc/artisanbridge/internal/clock"
 	"github.com/jkhhc/artisanbridge/internal/effects"
 	"github.com/jkhhc/artisanbridge/internal/ids"
 	"github.com/jkhhc/artisanbridge/internal/outbox"
@@ -96,10 +97,7 @@ type Service struct {
 }
 
 func NewService(store Store, now func() time.Time) *Service {
-	if now == nil {
-		now = time.Now
-	}
-	return &Service{store: store, now: now}
+	return &Service{store: store, now: clock.Or(now)}
 }
 
 // Publish creates or changes the listing of a product on a channel.
@@ -127,10 +125,8 @@ func (s *Service) Publish(ctx context.Context, productID, channelID string, in I
 		if in.Version != nil {
 			fe.Add("version", "must not be set when publishing for the first time")
 		}
-	} else if in.Version == nil {
-		fe.Add("version", "is required to change a listing")
-	} else if *in.Version != before.Version {
-		return Listing{}, apperr.New(apperr.Conflict, "listing is at version %d, not %d: reload and retry", before.Version, *in.Version)
+	} else if err := apperr.CheckVersion(in.Version, before.Version, "listing", before.ID); err != nil {
+		return Listing{}, err
 	}
 	if in.PricePaise != nil {
 		v := *in.PricePaise
