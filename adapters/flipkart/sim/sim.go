@@ -10,17 +10,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
-	"math/rand/v2"
 	"net/http"
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jkhhc/artisanbridge/adapters"
 	"github.com/jkhhc/artisanbridge/adapters/flipkart"
+	"github.com/jkhhc/artisanbridge/adapters/simkit"
 )
 
 // Fixed simulator credentials (API.md).
@@ -37,24 +35,11 @@ type Config struct {
 	Now      func() time.Time
 }
 
-// Faults are injected into answers (POST /_sim/faults).
-type Faults struct {
-	Rate429         float64 `json:"rate_429"`
-	Rate5xx         float64 `json:"rate_5xx"`
-	LatencyMS       int     `json:"latency_ms"`
-	RepeatPages     bool    `json:"repeat_pages"`
-	RateItemFailure float64 `json:"rate_item_failure"`
-	ExpireTokens    bool    `json:"expire_tokens"`
-}
-
-// Calls counts calls and refusals per operation (GET /_sim/calls).
-type Calls struct {
-	Calls      int `json:"calls"`
-	Throttled  int `json:"throttled"`
-	Items      int `json:"items"`
-	MaxBatch   int `json:"max_batch"`
-	Failures5x int `json:"failures_5xx"`
-}
+// Faults and Calls are the shared simulator controls.
+type (
+	Faults = simkit.Faults
+	Calls  = simkit.Calls
+)
 
 type listing struct {
 	SKU       string
@@ -66,21 +51,12 @@ type listing struct {
 	Locations map[string]int64
 }
 
-type bucket struct {
-	tokens float64
-	last   time.Time
-}
-
 // Sim is one simulated Flipkart seller account.
 type Sim struct {
 	cfg      Config
-	mu       sync.Mutex
-	rnd      *rand.Rand
+	kit      *simkit.Kit
 	tokens   map[string]time.Time
 	listings map[string]*listing
-	faults   Faults
-	calls    map[string]*Calls
-	buckets  map[string]*bucket
 	mux      *http.ServeMux
 }
 
@@ -95,8 +71,8 @@ func New(cfg Config) *Sim {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Sim{cfg: cfg, rnd: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
-		tokens: map[string]time.Time{}, listings: map[string]*listing{}, calls: map[string]*Calls{}, buckets: map[string]*bucket{}}
+	s := &Sim{cfg: cfg, kit: simkit.New(cfg.Limits, cfg.Seed, cfg.Now), tokens: map[string]time.Time{}, listings: map[string]*listing{}}
+	s.kit.OnExpireTokens = func() { s.tokens = map[string]time.Time{} }
 	m := http.NewServeMux()
 	m.HandleFunc("GET /oauth-service/oauth/token", s.token)
 	m.HandleFunc("POST /sellers/listings/v3", s.change(adapters.OpCreateListings, s.create))
@@ -106,19 +82,14 @@ func New(cfg Config) *Sim {
 	m.HandleFunc("GET /sellers/listings/v3/{skus}", s.get)
 	m.HandleFunc("GET /_sim/listings", s.simListings)
 	m.HandleFunc("PUT /_sim/listings/{sku}", s.simEditListing)
-	m.HandleFunc("POST /_sim/faults", s.simFaults)
-	m.HandleFunc("GET /_sim/calls", s.simCalls)
+	s.kit.Register(m, func(w http.ResponseWriter, status int, msg string) { apiError(w, status, status, msg) })
 	s.mux = m
 	return s
 }
 
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
+var writeJSON = simkit.WriteJSON
 
 // apiError is the shape of Flipkart's listing errors, used for whole-call
 // refusals too (the docs show no other body for them).
@@ -136,14 +107,14 @@ func (s *Sim) token(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": "grant_type client_credentials and scope Seller_Api are required"})
 		return
 	}
-	s.mu.Lock()
+	s.kit.Lock()
 	b := make([]byte, 24)
 	for i := range b {
-		b[i] = byte(s.rnd.Uint32())
+		b[i] = byte(s.kit.Rand().Uint32())
 	}
 	tok := base64.RawURLEncoding.EncodeToString(b)
-	s.tokens[tok] = s.cfg.Now().Add(s.cfg.TokenTTL)
-	s.mu.Unlock()
+	s.tokens[tok] = s.kit.Now().Add(s.cfg.TokenTTL)
+	s.kit.Unlock()
 	writeJSON(w, http.StatusOK, flipkart.TokenResponse{AccessToken: tok, TokenType: "bearer",
 		ExpiresIn: int64(s.cfg.TokenTTL / time.Second), Scope: "Seller_Api"})
 }
@@ -151,63 +122,25 @@ func (s *Sim) token(w http.ResponseWriter, r *http.Request) {
 // admit checks auth, the token bucket and injected faults; it writes the
 // refusal itself and reports whether the call may go on.
 func (s *Sim) admit(w http.ResponseWriter, r *http.Request, op adapters.Operation) bool {
-	s.mu.Lock()
-	latency := s.faults.LatencyMS
-	s.mu.Unlock()
-	if latency > 0 {
-		time.Sleep(time.Duration(latency) * time.Millisecond)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := s.counter(string(op))
-	c.Calls++
+	s.kit.Sleep()
+	s.kit.Lock()
+	defer s.kit.Unlock()
 	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	exp, known := s.tokens[tok]
-	if !ok || !known || !s.cfg.Now().Before(exp) {
+	if !ok || !known || !s.kit.Now().Before(exp) {
+		s.kit.Counter(op).Calls++
 		apiError(w, http.StatusUnauthorized, 401, "invalid or expired access token")
 		return false
 	}
-	if !s.take(op) || s.rnd.Float64() < s.faults.Rate429 {
-		c.Throttled++
+	switch s.kit.Admit(op) {
+	case simkit.Throttle:
 		w.Header().Set("Retry-After", "1")
 		apiError(w, http.StatusTooManyRequests, 429, "request rate exceeded for "+string(op))
 		return false
-	}
-	if s.rnd.Float64() < s.faults.Rate5xx {
-		c.Failures5x++
+	case simkit.Fail5xx:
 		apiError(w, http.StatusServiceUnavailable, 503, "service unavailable")
 		return false
 	}
-	return true
-}
-
-func (s *Sim) counter(op string) *Calls {
-	c := s.calls[op]
-	if c == nil {
-		c = &Calls{}
-		s.calls[op] = c
-	}
-	return c
-}
-
-// take spends one token of op's bucket (rate and burst from the limits).
-func (s *Sim) take(op adapters.Operation) bool {
-	l, ok := s.cfg.Limits[op]
-	if !ok || l.Rate <= 0 {
-		return true
-	}
-	now := s.cfg.Now()
-	b := s.buckets[string(op)]
-	if b == nil {
-		b = &bucket{tokens: float64(max(l.Burst, 1)), last: now}
-		s.buckets[string(op)] = b
-	}
-	b.tokens = math.Min(float64(max(l.Burst, 1)), b.tokens+now.Sub(b.last).Seconds()*l.Rate)
-	b.last = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
 	return true
 }
 
@@ -232,14 +165,12 @@ func (s *Sim) change(op adapters.Operation, fn func(sku string, raw json.RawMess
 			apiError(w, http.StatusBadRequest, 400, fmt.Sprintf("Max batch size allowed is 10, got %d", len(req)))
 			return
 		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		c := s.counter(string(op))
-		c.Items += len(req)
-		c.MaxBatch = max(c.MaxBatch, len(req))
+		s.kit.Lock()
+		defer s.kit.Unlock()
+		s.kit.Batch(op, len(req))
 		out := map[string]flipkart.ChangeResult{}
 		for sku, raw := range req {
-			if s.rnd.Float64() < s.faults.RateItemFailure {
+			if s.kit.ItemFails() {
 				out[sku] = fail(9999, "", "internal error for this SKU; retry")
 				continue
 			}
@@ -349,8 +280,8 @@ func (s *Sim) get(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusBadRequest, 400, "at most 10 SKUs")
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.kit.Lock()
+	defer s.kit.Unlock()
 	resp := flipkart.GetResponse{Available: map[string]flipkart.ListingDetail{}, Unavailable: []string{}, Invalid: []string{}}
 	for _, sku := range skus {
 		l, exists := s.listings[sku]
@@ -387,17 +318,12 @@ func (l *listing) quantity() int64 {
 }
 
 // SimListing is one item of GET /_sim/listings.
-type SimListing struct {
-	SKU        string `json:"sku"`
-	PricePaise int64  `json:"price_paise"`
-	Quantity   int64  `json:"quantity"`
-	Status     string `json:"status"`
-}
+type SimListing = simkit.Listing
 
 // Listings returns what the marketplace now holds, by SKU.
 func (s *Sim) Listings() []SimListing {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.kit.Lock()
+	defer s.kit.Unlock()
 	out := make([]SimListing, 0, len(s.listings))
 	for _, l := range s.listings {
 		out = append(out, SimListing{SKU: l.SKU, PricePaise: l.Price * 100, Quantity: l.quantity(), Status: l.Status})
@@ -412,59 +338,24 @@ func (s *Sim) simListings(w http.ResponseWriter, r *http.Request) {
 
 // simEditListing changes a quantity as a seller-portal user would (drift).
 func (s *Sim) simEditListing(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		Quantity *int64 `json:"quantity"`
-	}
-	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&body); err != nil || body.Quantity == nil || *body.Quantity < 0 {
+	qty, ok := simkit.DecodeQuantity(r)
+	if !ok {
 		apiError(w, http.StatusBadRequest, 400, `body must be {"quantity": n} with n >= 0`)
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.kit.Lock()
+	defer s.kit.Unlock()
 	l, exists := s.listings[r.PathValue("sku")]
 	if !exists {
 		apiError(w, http.StatusNotFound, 404, "no such listing")
 		return
 	}
-	l.Locations = map[string]int64{"PORTAL": *body.Quantity}
+	l.Locations = map[string]int64{"PORTAL": qty}
 	writeJSON(w, http.StatusOK, SimListing{SKU: l.SKU, PricePaise: l.Price * 100, Quantity: l.quantity(), Status: l.Status})
 }
 
 // SetFaults replaces the injected faults.
-func (s *Sim) SetFaults(f Faults) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = f
-	if f.ExpireTokens {
-		s.tokens = map[string]time.Time{}
-		s.faults.ExpireTokens = false
-	}
-}
-
-func (s *Sim) simFaults(w http.ResponseWriter, r *http.Request) {
-	var f Faults
-	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<16))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil || f.Rate429 < 0 || f.Rate429 > 1 || f.Rate5xx < 0 || f.Rate5xx > 1 ||
-		f.RateItemFailure < 0 || f.RateItemFailure > 1 || f.LatencyMS < 0 || f.LatencyMS > 120000 {
-		apiError(w, http.StatusBadRequest, 400, "faults: rates between 0 and 1, latency_ms between 0 and 120000")
-		return
-	}
-	s.SetFaults(f)
-	writeJSON(w, http.StatusOK, f)
-}
+func (s *Sim) SetFaults(f Faults) { s.kit.SetFaults(f) }
 
 // CallCounts returns the calls per operation.
-func (s *Sim) CallCounts() map[string]Calls {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := map[string]Calls{}
-	for k, v := range s.calls {
-		out[k] = *v
-	}
-	return out
-}
-
-func (s *Sim) simCalls(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, s.CallCounts())
-}
+func (s *Sim) CallCounts() map[string]Calls { return s.kit.CallCounts() }

@@ -1,0 +1,217 @@
+// Package simkit is what every marketplace simulator shares: per-operation
+// token buckets, injected faults drawn from a seeded source (so a run can
+// be replayed), call counters, and the /_sim/faults and /_sim/calls
+// control endpoints (API.md, "Marketplace simulators").
+package simkit
+
+import (
+	"encoding/json"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/jkhhc/artisanbridge/adapters"
+)
+
+// Faults are injected into answers (POST /_sim/faults).
+type Faults struct {
+	Rate429         float64 `json:"rate_429"`
+	Rate5xx         float64 `json:"rate_5xx"`
+	LatencyMS       int     `json:"latency_ms"`
+	RepeatPages     bool    `json:"repeat_pages"`
+	RateItemFailure float64 `json:"rate_item_failure"`
+	ExpireTokens    bool    `json:"expire_tokens"`
+}
+
+// Calls counts what one operation saw (GET /_sim/calls).
+type Calls struct {
+	Calls      int `json:"calls"`
+	Throttled  int `json:"throttled"`
+	Items      int `json:"items"`
+	MaxBatch   int `json:"max_batch"`
+	Failures5x int `json:"failures_5xx"`
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+// Kit holds one simulator's limits, faults, counters and random source.
+// Its mutex also guards the simulator's own state (Lock/Unlock).
+type Kit struct {
+	sync.Mutex
+	limits  map[adapters.Operation]adapters.Limit
+	now     func() time.Time
+	rnd     *rand.Rand
+	faults  Faults
+	calls   map[string]*Calls
+	buckets map[string]*bucket
+	// OnExpireTokens runs (under the lock) when a test asks for tokens to expire.
+	OnExpireTokens func()
+}
+
+// New returns a kit; now may be nil.
+func New(limits map[adapters.Operation]adapters.Limit, seed uint64, now func() time.Time) *Kit {
+	if now == nil {
+		now = time.Now
+	}
+	return &Kit{limits: limits, now: now, rnd: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		calls: map[string]*Calls{}, buckets: map[string]*bucket{}}
+}
+
+// Now is the simulator's clock.
+func (k *Kit) Now() time.Time { return k.now() }
+
+// Rand returns the seeded source; callers hold the lock.
+func (k *Kit) Rand() *rand.Rand { return k.rnd }
+
+// Verdict is what Admit decided about a call.
+type Verdict int
+
+const (
+	Proceed Verdict = iota
+	Throttle
+	Fail5xx
+)
+
+// Sleep applies injected latency; call it without holding the lock.
+func (k *Kit) Sleep() {
+	k.Lock()
+	ms := k.faults.LatencyMS
+	k.Unlock()
+	if ms > 0 {
+		time.Sleep(time.Duration(ms) * time.Millisecond)
+	}
+}
+
+// Admit counts a call of op and decides, from the op's token bucket and
+// the injected faults, whether it proceeds. Callers hold the lock.
+func (k *Kit) Admit(op adapters.Operation) Verdict {
+	c := k.Counter(op)
+	c.Calls++
+	if !k.take(op) || k.rnd.Float64() < k.faults.Rate429 {
+		c.Throttled++
+		return Throttle
+	}
+	if k.rnd.Float64() < k.faults.Rate5xx {
+		c.Failures5x++
+		return Fail5xx
+	}
+	return Proceed
+}
+
+// ItemFails draws whether one item of a batch fails (rate_item_failure).
+func (k *Kit) ItemFails() bool { return k.rnd.Float64() < k.faults.RateItemFailure }
+
+// Counter returns op's counters; callers hold the lock.
+func (k *Kit) Counter(op adapters.Operation) *Calls {
+	c := k.calls[string(op)]
+	if c == nil {
+		c = &Calls{}
+		k.calls[string(op)] = c
+	}
+	return c
+}
+
+// Batch records a call's item count.
+func (k *Kit) Batch(op adapters.Operation, n int) {
+	c := k.Counter(op)
+	c.Items += n
+	c.MaxBatch = max(c.MaxBatch, n)
+}
+
+func (k *Kit) take(op adapters.Operation) bool {
+	l, ok := k.limits[op]
+	if !ok || l.Rate <= 0 {
+		return true
+	}
+	now := k.now()
+	b := k.buckets[string(op)]
+	burst := float64(max(l.Burst, 1))
+	if b == nil {
+		b = &bucket{tokens: burst, last: now}
+		k.buckets[string(op)] = b
+	}
+	b.tokens = math.Min(burst, b.tokens+now.Sub(b.last).Seconds()*l.Rate)
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+// Limit returns op's configured limit.
+func (k *Kit) Limit(op adapters.Operation) adapters.Limit { return k.limits[op] }
+
+// SetFaults replaces the injected faults.
+func (k *Kit) SetFaults(f Faults) {
+	k.Lock()
+	defer k.Unlock()
+	k.faults = f
+	if f.ExpireTokens && k.OnExpireTokens != nil {
+		k.OnExpireTokens()
+	}
+	k.faults.ExpireTokens = false
+}
+
+// CallCounts returns a copy of the counters.
+func (k *Kit) CallCounts() map[string]Calls {
+	k.Lock()
+	defer k.Unlock()
+	out := map[string]Calls{}
+	for name, c := range k.calls {
+		out[name] = *c
+	}
+	return out
+}
+
+// WriteJSON answers v with status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// Register adds POST /_sim/faults and GET /_sim/calls to mux; refuse writes
+// a refusal in the marketplace's own error shape.
+func (k *Kit) Register(mux *http.ServeMux, refuse func(w http.ResponseWriter, status int, msg string)) {
+	mux.HandleFunc("POST /_sim/faults", func(w http.ResponseWriter, r *http.Request) {
+		var f Faults
+		dec := json.NewDecoder(io.LimitReader(r.Body, 1<<16))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&f); err != nil || f.Rate429 < 0 || f.Rate429 > 1 || f.Rate5xx < 0 || f.Rate5xx > 1 ||
+			f.RateItemFailure < 0 || f.RateItemFailure > 1 || f.LatencyMS < 0 || f.LatencyMS > 120000 {
+			refuse(w, http.StatusBadRequest, "faults: rates between 0 and 1, latency_ms between 0 and 120000")
+			return
+		}
+		k.SetFaults(f)
+		WriteJSON(w, http.StatusOK, f)
+	})
+	mux.HandleFunc("GET /_sim/calls", func(w http.ResponseWriter, r *http.Request) {
+		WriteJSON(w, http.StatusOK, k.CallCounts())
+	})
+}
+
+// Listing is one item of GET /_sim/listings.
+type Listing struct {
+	SKU        string `json:"sku"`
+	PricePaise int64  `json:"price_paise"`
+	Quantity   int64  `json:"quantity"`
+	Status     string `json:"status"`
+}
+
+// DecodeQuantity reads PUT /_sim/listings/{sku} {"quantity": n}.
+func DecodeQuantity(r *http.Request) (int64, bool) {
+	var body struct {
+		Quantity *int64 `json:"quantity"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&body); err != nil || body.Quantity == nil || *body.Quantity < 0 {
+		return 0, false
+	}
+	return *body.Quantity, true
+}
