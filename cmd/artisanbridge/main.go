@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	amazonsim "github.com/jkhhc/artisanbridge/adapters/amazon/sim"
 	flipkartsim "github.com/jkhhc/artisanbridge/adapters/flipkart/sim"
 	"github.com/jkhhc/artisanbridge/config"
 	"github.com/jkhhc/artisanbridge/internal/app"
@@ -43,7 +44,7 @@ commands:
   worker                the background workers only (production)
   migrate [up|down|status]
   users add --name NAME --role ROLE   prints the new API token as the last line
-  sim flipkart --addr HOST:PORT       one marketplace simulator (API.md, "Marketplace simulators")
+  sim flipkart|amazon --addr HOST:PORT  one marketplace simulator (API.md, "Marketplace simulators")
   help                  this text, and every configuration key
 
 Run "artisanbridge <command> -h" for the flags of a command.`
@@ -211,7 +212,7 @@ func roleList() string {
 // simulate runs one marketplace simulator until ctx ends.
 func simulate(ctx context.Context, args []string, stderr io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: artisanbridge sim flipkart [--addr HOST:PORT] [--seed N]")
+		return fmt.Errorf("usage: artisanbridge sim flipkart|amazon [--addr HOST:PORT] [--seed N]")
 	}
 	name := args[0]
 	fs := flag.NewFlagSet("sim "+name, flag.ContinueOnError)
@@ -225,8 +226,10 @@ func simulate(ctx context.Context, args []string, stderr io.Writer) error {
 	switch name {
 	case "flipkart":
 		h = flipkartsim.New(flipkartsim.Config{Seed: *seed})
+	case "amazon":
+		h = amazonsim.New(amazonsim.Config{Seed: *seed})
 	default:
-		return fmt.Errorf("no %q simulator in this build (flipkart)", name)
+		return fmt.Errorf("no %q simulator in this build (flipkart, amazon)", name)
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -13,6 +13,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/jkhhc/artisanbridge/adapters"
+	"github.com/jkhhc/artisanbridge/adapters/amazon"
+	amazonsim "github.com/jkhhc/artisanbridge/adapters/amazon/sim"
 	"github.com/jkhhc/artisanbridge/adapters/flipkart"
 	flipkartsim "github.com/jkhhc/artisanbridge/adapters/flipkart/sim"
 	"github.com/jkhhc/artisanbridge/adapters/httpx"
@@ -89,32 +91,55 @@ func (a *App) adapterFor(ch channels.Channel, creds map[string]string) (adapters
 	case "flipkart":
 		return flipkart.New(flipkart.Config{BaseURL: ch.BaseURL, TokenURL: ch.TokenURL, AppID: creds["app_id"],
 			AppSecret: creds["app_secret"], Account: ch.ID, DispatchDays: ch.Settings.DispatchDays}, hc), nil
+	case "amazon":
+		return amazon.New(amazon.Config{BaseURL: ch.BaseURL, TokenURL: ch.TokenURL, ClientID: creds["client_id"],
+			ClientSecret: creds["client_secret"], RefreshToken: creds["refresh_token"], SellerID: creds["seller_id"], Account: ch.ID}, hc), nil
 	}
 	return nil, fmt.Errorf("no adapter for %s channels in this build", ch.Kind)
+}
+
+// simulator is one marketplace simulator of the embedded default.
+type simulator struct {
+	kind, addr      string
+	handler         http.Handler
+	basePath, token string
+	creds           map[string]string
 }
 
 // startSimulators runs the marketplace simulators on loopback for the
 // embedded default and points its channels at them.
 func (a *App) startSimulators(ctx context.Context) error {
-	ln, err := net.Listen("tcp", a.cfg.SimFlipkartAddr)
-	if err != nil {
-		return fmt.Errorf("flipkart simulator: %w", err)
+	sims := []simulator{
+		{"flipkart", a.cfg.SimFlipkartAddr, flipkartsim.New(flipkartsim.Config{Seed: 1}), "/sellers", "/oauth-service/oauth/token",
+			map[string]string{"app_id": flipkartsim.AppID, "app_secret": flipkartsim.AppSecret}},
+		{"amazon", a.cfg.SimAmazonAddr, amazonsim.New(amazonsim.Config{Seed: 1}), "", "/auth/o2/token",
+			map[string]string{"client_id": amazonsim.ClientID, "client_secret": amazonsim.ClientSecret,
+				"refresh_token": amazonsim.RefreshToken, "seller_id": amazonsim.SellerID}},
 	}
-	srv := &http.Server{Handler: flipkartsim.New(flipkartsim.Config{Seed: 1}), ReadHeaderTimeout: 10 * time.Second}
-	a.simServers = append(a.simServers, srv)
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			a.log.Error("flipkart simulator stopped", "err", err)
+	for _, sm := range sims {
+		ln, err := net.Listen("tcp", sm.addr)
+		if err != nil {
+			return fmt.Errorf("%s simulator: %w", sm.kind, err)
 		}
-	}()
-	base := "http://" + ln.Addr().String()
-	a.log.Warn("EMBEDDED MODE: Flipkart simulator listening; the flipkart channel points at it", "url", base)
-	creds := map[string]string{"app_id": flipkartsim.AppID, "app_secret": flipkartsim.AppSecret}
-	if err := a.Channels.Ensure(ctx, "flipkart", simChannelName("flipkart"), base+"/sellers", base+"/oauth-service/oauth/token",
-		true, creds, channels.Settings{DispatchDays: 3}); err != nil {
-		return err
+		srv := &http.Server{Handler: sm.handler, ReadHeaderTimeout: 10 * time.Second}
+		a.simServers = append(a.simServers, srv)
+		go func(kind string) {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				a.log.Error("simulator stopped", "marketplace", kind, "err", err)
+			}
+		}(sm.kind)
+		base := "http://" + ln.Addr().String()
+		a.log.Warn("EMBEDDED MODE: marketplace simulator listening; its channel points at it", "marketplace", sm.kind, "url", base)
+		name := simChannelName(sm.kind)
+		if err := a.Channels.Ensure(ctx, sm.kind, name, base+sm.basePath, base+sm.token, true, sm.creds,
+			channels.Settings{DispatchDays: 3}); err != nil {
+			return err
+		}
+		if err := a.DB.Channels().PointAt(ctx, name, base+sm.basePath, base+sm.token); err != nil {
+			return err
+		}
 	}
-	return a.DB.Channels().PointAt(ctx, simChannelName("flipkart"), base+"/sellers", base+"/oauth-service/oauth/token")
+	return nil
 }
 
 func simChannelName(kind string) string { return kind + " (simulator)" }
@@ -124,6 +149,7 @@ func simChannelName(kind string) string { return kind + " (simulator)" }
 func (a *App) ensureProductionChannels(ctx context.Context) error {
 	for _, c := range []struct{ kind, name, base, token string }{
 		{"flipkart", "flipkart", flipkart.ProductionBaseURL, flipkart.ProductionTokenURL},
+		{"amazon", "amazon", amazon.ProductionBaseURL, amazon.ProductionTokenURL},
 	} {
 		if err := a.Channels.Ensure(ctx, c.kind, c.name, c.base, c.token, false, nil, channels.Settings{DispatchDays: 3}); err != nil {
 			return err

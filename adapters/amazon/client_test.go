@@ -1,0 +1,139 @@
+package amazon_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/jkhhc/artisanbridge/adapters"
+	"github.com/jkhhc/artisanbridge/adapters/amazon"
+	"github.com/jkhhc/artisanbridge/adapters/amazon/sim"
+	"github.com/jkhhc/artisanbridge/adapters/httpx"
+	"github.com/jkhhc/artisanbridge/adapters/simkit"
+)
+
+type env struct {
+	sim    *sim.Sim
+	client *amazon.Client
+	check  *validating
+}
+
+func newEnv(t *testing.T, creds ...string) *env {
+	t.Helper()
+	s := sim.New(sim.Config{Seed: 9, Limits: map[adapters.Operation]adapters.Limit{}})
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	check := &validating{base: http.DefaultTransport, routers: []routers.Router{loadModel(t, "listingsItems_2021-08-01.json", srv.URL)}}
+	secret := sim.ClientSecret
+	if len(creds) > 0 {
+		secret = creds[0]
+	}
+	c := amazon.New(amazon.Config{BaseURL: srv.URL, TokenURL: srv.URL + "/auth/o2/token", ClientID: sim.ClientID, ClientSecret: secret,
+		RefreshToken: sim.RefreshToken, SellerID: sim.SellerID, Account: "test"},
+		&httpx.Client{HTTP: &http.Client{Transport: check}, MaxAttempts: 8, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond})
+	return &env{sim: s, client: c, check: check}
+}
+
+func listing(i int) adapters.Listing {
+	return adapters.Listing{SKU: fmt.Sprintf("PAPIER-%03d", i), Title: "Papier-mache box, hand painted", Description: "Made in Srinagar",
+		Brand: "JKHHC", HSNCode: "48239090", GSTRateBP: 500, MRPPaise: 250050, PricePaise: 199950, Quantity: 3, GITag: true,
+		GICertificateNo: "GI-182", Images: []string{"https://img.example/a.jpg"}}
+}
+
+func TestPushAndRead(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	bad := listing(9)
+	bad.PricePaise = bad.MRPPaise + 1
+	res, err := e.client.PushListings(ctx, []adapters.Listing{listing(1), listing(2), bad})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res[0].Accepted || !res[1].Accepted || res[2].Accepted || len(res[2].Issues) == 0 {
+		t.Fatalf("results %+v", res)
+	}
+	if r, err := e.client.PushPrices(ctx, []adapters.PriceUpdate{{SKU: "PAPIER-001", MRPPaise: 250050, PricePaise: 180000}}); err != nil || !r[0].Accepted {
+		t.Fatalf("price: %+v %v", r, err)
+	}
+	if r, err := e.client.PushStock(ctx, []adapters.StockUpdate{{SKU: "PAPIER-002", Quantity: 11}}); err != nil || !r[0].Accepted {
+		t.Fatalf("stock: %+v %v", r, err)
+	}
+	if r, err := e.client.PushStock(ctx, []adapters.StockUpdate{{SKU: "NEVER-LISTED", Quantity: 1}}); err != nil || r[0].Accepted || r[0].Issues[0].Code != "InvalidInput" {
+		t.Fatalf("patching an unknown SKU: %+v %v", r, err)
+	}
+	got, err := e.client.FetchListings(ctx, []string{"PAPIER-001", "PAPIER-002", "NEVER-LISTED"})
+	if err != nil || len(got) != 2 {
+		t.Fatalf("fetch: %+v %v", got, err)
+	}
+	if got[0].PricePaise != 180000 || got[0].Quantity != 3 || got[1].Quantity != 11 || got[0].ExternalID == "" {
+		t.Fatalf("read back: %+v", got)
+	}
+	held := map[string]simkit.Listing{}
+	for _, l := range e.sim.Listings() {
+		held[l.SKU] = l
+	}
+	if held["PAPIER-001"].PricePaise != 180000 || held["PAPIER-002"].Quantity != 11 || len(held) != 2 {
+		t.Fatalf("simulator holds %+v", held)
+	}
+	e.check.assertValid(t)
+}
+
+func TestFaults(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		faults simkit.Faults
+	}{
+		{"429 storm", simkit.Faults{Rate429: 0.6}},
+		{"5xx", simkit.Faults{Rate5xx: 0.4}},
+		{"item failures", simkit.Faults{RateItemFailure: 0.3}},
+		{"slow answers", simkit.Faults{LatencyMS: 20}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.sim.SetFaults(tc.faults)
+			var items []adapters.Listing
+			for i := 0; i < 15; i++ {
+				items = append(items, listing(i))
+			}
+			res, err := e.client.PushListings(context.Background(), items)
+			if err != nil {
+				t.Fatalf("gave up: %v", err)
+			}
+			held := map[string]bool{}
+			for _, l := range e.sim.Listings() {
+				held[l.SKU] = true
+			}
+			for _, r := range res {
+				if r.Accepted != held[r.SKU] || (!r.Accepted && len(r.Issues) == 0) {
+					t.Fatalf("%s: accepted=%v held=%v issues=%v", r.SKU, r.Accepted, held[r.SKU], r.Issues)
+				}
+			}
+			e.check.assertValid(t)
+		})
+	}
+}
+
+func TestExpiredTokenIsRenewed(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, err := e.client.PushListings(ctx, []adapters.Listing{listing(1)}); err != nil {
+		t.Fatal(err)
+	}
+	e.sim.SetFaults(simkit.Faults{ExpireTokens: true})
+	if r, err := e.client.PushStock(ctx, []adapters.StockUpdate{{SKU: "PAPIER-001", Quantity: 0}}); err != nil || !r[0].Accepted {
+		t.Fatalf("after expiry: %+v %v", r, err)
+	}
+	e.check.assertValid(t)
+}
+
+func TestWrongCredentials(t *testing.T) {
+	e := newEnv(t, "wrong-secret")
+	if _, err := e.client.PushListings(context.Background(), []adapters.Listing{listing(1)}); err == nil {
+		t.Fatal("wrong credentials accepted")
+	}
+}

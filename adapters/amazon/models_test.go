@@ -1,0 +1,147 @@
+package amazon_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi2"
+	"github.com/getkin/kin-openapi/openapi2conv"
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+)
+
+// specDir finds ../shared/marketplace-specs/amazon beside the module root.
+// Its absence fails the test: the models are what the adapter is held to.
+func specDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("module root not found")
+		}
+		dir = parent
+	}
+	specs := filepath.Join(filepath.Dir(dir), "shared", "marketplace-specs", "amazon")
+	if _, err := os.Stat(specs); err != nil {
+		t.Fatalf("Amazon's API models are required at %s: %v", specs, err)
+	}
+	return specs
+}
+
+// loadModel reads one of Amazon's Swagger 2.0 models as OpenAPI 3 served at baseURL.
+func loadModel(t testing.TB, file, baseURL string) routers.Router {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(specDir(t), file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc2 openapi2.T
+	if err := json.Unmarshal(raw, &doc2); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	doc3, err := openapi2conv.ToV3(&doc2)
+	if err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	doc3.Servers = openapi3.Servers{{URL: baseURL}}
+	router, err := legacy.NewRouter(doc3)
+	if err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	return router
+}
+
+// validating checks every request the adapter sends and every answer the
+// simulator gives against Amazon's models. Login with Amazon is not part
+// of SP-API's models and is let through.
+type validating struct {
+	base    http.RoundTripper
+	routers []routers.Router
+	mu      sync.Mutex
+	checked int
+	errs    []string
+}
+
+func (v *validating) RoundTrip(req *http.Request) (*http.Response, error) {
+	if strings.HasSuffix(req.URL.Path, "/auth/o2/token") {
+		return v.base.RoundTrip(req)
+	}
+	var body []byte
+	if req.Body != nil {
+		body, _ = io.ReadAll(req.Body)
+		req.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	var route *routers.Route
+	var params map[string]string
+	for _, r := range v.routers {
+		if rt, p, err := r.FindRoute(req); err == nil {
+			route, params = rt, p
+			break
+		}
+	}
+	if route == nil {
+		v.fail("%s %s is not an operation of Amazon's models", req.Method, req.URL.Path)
+		return v.base.RoundTrip(req)
+	}
+	opts := &openapi3filter.Options{AuthenticationFunc: func(context.Context, *openapi3filter.AuthenticationInput) error { return nil },
+		IncludeResponseStatus: true, MultiError: true}
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: opts}
+	if err := openapi3filter.ValidateRequest(req.Context(), in); err != nil {
+		v.fail("request %s %s (%s): %v", req.Method, req.URL.Path, route.Operation.OperationID, err)
+	}
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	resp, err := v.base.RoundTrip(req)
+	if err != nil {
+		return resp, err
+	}
+	rb, _ := io.ReadAll(resp.Body)
+	resp.Body = io.NopCloser(bytes.NewReader(rb))
+	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: resp.StatusCode, Header: resp.Header, Options: opts}
+	out.SetBodyBytes(rb)
+	if err := openapi3filter.ValidateResponse(req.Context(), out); err != nil {
+		v.fail("response %d to %s (%s): %v", resp.StatusCode, req.URL.Path, route.Operation.OperationID, err)
+	}
+	v.mu.Lock()
+	v.checked++
+	v.mu.Unlock()
+	return resp, nil
+}
+
+func (v *validating) fail(format string, args ...any) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if len(v.errs) < 20 {
+		v.errs = append(v.errs, fmt.Sprintf(format, args...))
+	}
+}
+
+// assertValid fails the test for any violation and proves something was checked.
+func (v *validating) assertValid(t *testing.T) {
+	t.Helper()
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for _, e := range v.errs {
+		t.Error(e)
+	}
+	if v.checked == 0 {
+		t.Fatal("no exchange was validated against the models")
+	}
+}

@@ -1,0 +1,89 @@
+package amazon
+
+import (
+	"testing"
+)
+
+func TestRupeesAndPaise(t *testing.T) {
+	for _, tc := range []struct {
+		paise int64
+		text  string
+	}{{1, "0.01"}, {99, "0.99"}, {100, "1.00"}, {199950, "1999.50"}, {123456789, "1234567.89"}, {-250, "-2.50"}} {
+		if got := string(Rupees(tc.paise)); got != tc.text {
+			t.Errorf("Rupees(%d) = %s, want %s", tc.paise, got, tc.text)
+		}
+		if back, err := ParsePaise(tc.text); err != nil || back != tc.paise {
+			t.Errorf("ParsePaise(%s) = %d %v", tc.text, back, err)
+		}
+	}
+	for in, want := range map[string]int64{"1999.5": 199950, "12": 1200, " 3.05 ": 305} {
+		if got, err := ParsePaise(in); err != nil || got != want {
+			t.Errorf("ParsePaise(%q) = %d %v, want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "1.234", "1,000.00", "abc", "1.-5", "+5", ".5", "1e3", "9223372036854775807"} {
+		if _, err := ParsePaise(bad); err == nil {
+			t.Errorf("ParsePaise(%q) accepted", bad)
+		}
+	}
+}
+
+func TestDecodeSubmission(t *testing.T) {
+	ok, err := DecodeSubmission([]byte(`{"sku":"A","status":"ACCEPTED","submissionId":"x","issues":[]}`), "A")
+	if err != nil || !ok.Accepted {
+		t.Fatalf("%+v %v", ok, err)
+	}
+	bad, err := DecodeSubmission([]byte(`{"sku":"A","status":"INVALID","submissionId":"x","issues":[{"code":"90220","message":"'brand' is required","severity":"ERROR","attributeNames":["brand"],"categories":[]}]}`), "A")
+	if err != nil || bad.Accepted || bad.Issues[0].Attribute != "brand" || bad.Issues[0].Code != "90220" {
+		t.Fatalf("%+v %v", bad, err)
+	}
+	if r, err := DecodeSubmission([]byte(`{"status":"WEIRD"}`), "A"); err != nil || r.Accepted || len(r.Issues) != 1 {
+		t.Fatalf("unknown status: %+v %v", r, err)
+	}
+}
+
+func FuzzParsePaise(f *testing.F) {
+	for _, s := range []string{"1999.50", "0.01", "-3", "1.2.3", "99999999999999999999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := ParsePaise(s)
+		if err != nil {
+			return
+		}
+		// Whatever parses must print back to an amount that parses to the same paise.
+		if back, err := ParsePaise(string(Rupees(p))); err != nil || back != p {
+			t.Fatalf("%q -> %d -> %s -> %d %v", s, p, Rupees(p), back, err)
+		}
+	})
+}
+
+func FuzzDecodeSubmission(f *testing.F) {
+	f.Add([]byte(`{"sku":"A","status":"ACCEPTED","submissionId":"x"}`))
+	f.Add([]byte(`{"status":"INVALID","issues":[{"code":"1","attributeNames":[]}]}`))
+	f.Add([]byte(`{"issues":null}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		r, err := DecodeSubmission(body, "SKU")
+		if err == nil && !r.Accepted && len(r.Issues) == 0 {
+			t.Fatalf("refused without a reason: %+v", r)
+		}
+	})
+}
+
+func FuzzDecodeItem(f *testing.F) {
+	f.Add([]byte(`{"sku":"A","summaries":[{"marketplaceId":"A21TJRUUN4KGV","asin":"B0X","status":["BUYABLE"]}],"offers":[{"marketplaceId":"A21TJRUUN4KGV","offerType":"B2C","price":{"currencyCode":"INR","amount":"10.5"}}],"fulfillmentAvailability":[{"fulfillmentChannelCode":"DEFAULT","quantity":3}]}`))
+	f.Add([]byte(`{"offers":[{"marketplaceId":"A21TJRUUN4KGV","offerType":"B2C","price":{"amount":"1e9"}}]}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		_, _ = DecodeItem(body, MarketplaceIndia)
+	})
+}
+
+func FuzzDecodeToken(f *testing.F) {
+	f.Add([]byte(`{"access_token":"Atza|x","token_type":"bearer","expires_in":3600}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		tok, err := DecodeToken(body)
+		if err == nil && (tok.AccessToken == "" || tok.ExpiresIn <= 0) {
+			t.Fatalf("accepted %+v", tok)
+		}
+	})
+}
