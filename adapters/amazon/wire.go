@@ -9,7 +9,6 @@ package amazon
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/jkhhc/artisanbridge/adapters"
@@ -109,40 +108,11 @@ type ErrorList struct {
 	} `json:"errors"`
 }
 
-// Rupees renders paise as the exact decimal Amazon's attributes take
-// (199950 -> 1999.50), with integer arithmetic only.
-func Rupees(paise int64) json.Number {
-	sign := ""
-	if paise < 0 {
-		sign, paise = "-", -paise
-	}
-	return json.Number(fmt.Sprintf("%s%d.%02d", sign, paise/100, paise%100))
-}
+// Rupees renders paise as the exact decimal Amazon's attributes take.
+func Rupees(paise int64) json.Number { return json.Number(adapters.FormatRupees(paise)) }
 
-// ParsePaise reads a decimal rupee amount ("1999.5", "1999.50", "12") as
-// paise without floating point; more than two decimals is an error.
-func ParsePaise(s string) (int64, error) {
-	s = strings.TrimSpace(s)
-	whole, frac, _ := strings.Cut(s, ".")
-	if whole == "" || len(frac) > 2 || strings.HasPrefix(whole, "+") {
-		return 0, fmt.Errorf("amazon: %q is not an amount in rupees", s)
-	}
-	frac += strings.Repeat("0", 2-len(frac))
-	neg := strings.HasPrefix(whole, "-")
-	w, err := strconv.ParseInt(strings.TrimPrefix(whole, "-"), 10, 64)
-	if err != nil || w > 1<<53 {
-		return 0, fmt.Errorf("amazon: %q is not an amount in rupees", s)
-	}
-	f, err := strconv.ParseInt(frac, 10, 64)
-	if err != nil || strings.HasPrefix(frac, "-") || strings.HasPrefix(frac, "+") {
-		return 0, fmt.Errorf("amazon: %q is not an amount in rupees", s)
-	}
-	v := w*100 + f
-	if neg {
-		v = -v
-	}
-	return v, nil
-}
+// ParsePaise reads an amount Amazon sent.
+func ParsePaise(s string) (int64, error) { return adapters.ParseRupees(s) }
 
 // DecodeSubmission reads a ListingsItemSubmissionResponse into a result.
 // ACCEPTED (and VALID, in validation preview) is accepted; anything else is

@@ -19,6 +19,7 @@ import (
 
 	amazonsim "github.com/jkhhc/artisanbridge/adapters/amazon/sim"
 	flipkartsim "github.com/jkhhc/artisanbridge/adapters/flipkart/sim"
+	gemsim "github.com/jkhhc/artisanbridge/adapters/gem/sim"
 	"github.com/jkhhc/artisanbridge/config"
 	"github.com/jkhhc/artisanbridge/internal/app"
 	"github.com/jkhhc/artisanbridge/internal/auth"
@@ -44,7 +45,7 @@ commands:
   worker                the background workers only (production)
   migrate [up|down|status]
   users add --name NAME --role ROLE   prints the new API token as the last line
-  sim flipkart|amazon --addr HOST:PORT  one marketplace simulator (API.md, "Marketplace simulators")
+  sim flipkart|amazon|gem --addr HOST:PORT  one marketplace simulator (API.md, "Marketplace simulators")
   help                  this text, and every configuration key
 
 Run "artisanbridge <command> -h" for the flags of a command.`
@@ -212,7 +213,7 @@ func roleList() string {
 // simulate runs one marketplace simulator until ctx ends.
 func simulate(ctx context.Context, args []string, stderr io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: artisanbridge sim flipkart|amazon [--addr HOST:PORT] [--seed N]")
+		return fmt.Errorf("usage: artisanbridge sim flipkart|amazon|gem [--addr HOST:PORT] [--seed N]")
 	}
 	name := args[0]
 	fs := flag.NewFlagSet("sim "+name, flag.ContinueOnError)
@@ -228,8 +229,10 @@ func simulate(ctx context.Context, args []string, stderr io.Writer) error {
 		h = flipkartsim.New(flipkartsim.Config{Seed: *seed})
 	case "amazon":
 		h = amazonsim.New(amazonsim.Config{Seed: *seed})
+	case "gem":
+		h = gemsim.New(gemsim.Config{Seed: *seed})
 	default:
-		return fmt.Errorf("no %q simulator in this build (flipkart, amazon)", name)
+		return fmt.Errorf("no %q simulator (flipkart, amazon, gem)", name)
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -67,7 +67,7 @@ func TestPublishReachesSimulators(t *testing.T) {
 	}{
 		{"embedded", func(t *testing.T) map[string]string {
 			return map[string]string{"ARTISANBRIDGE_DATA_DIR": t.TempDir(), "ARTISANBRIDGE_RELAY_INTERVAL": "100ms",
-				"ARTISANBRIDGE_SIM_FLIPKART_ADDR": "127.0.0.1:0", "ARTISANBRIDGE_SIM_AMAZON_ADDR": "127.0.0.1:0"}
+				"ARTISANBRIDGE_SIM_FLIPKART_ADDR": "127.0.0.1:0", "ARTISANBRIDGE_SIM_AMAZON_ADDR": "127.0.0.1:0", "ARTISANBRIDGE_SIM_GEM_ADDR": "127.0.0.1:0"}
 		}},
 		{"postgres+redis", func(t *testing.T) map[string]string {
 			_, redisURL := testenv.RealRedis(t)

@@ -17,8 +17,11 @@ import (
 	amazonsim "github.com/jkhhc/artisanbridge/adapters/amazon/sim"
 	"github.com/jkhhc/artisanbridge/adapters/flipkart"
 	flipkartsim "github.com/jkhhc/artisanbridge/adapters/flipkart/sim"
+	"github.com/jkhhc/artisanbridge/adapters/gem"
+	gemsim "github.com/jkhhc/artisanbridge/adapters/gem/sim"
 	"github.com/jkhhc/artisanbridge/adapters/httpx"
 	"github.com/jkhhc/artisanbridge/internal/channels"
+	"github.com/jkhhc/artisanbridge/internal/store"
 )
 
 var marketplaceCalls = prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -91,6 +94,9 @@ func (a *App) adapterFor(ch channels.Channel, creds map[string]string) (adapters
 	case "flipkart":
 		return flipkart.New(flipkart.Config{BaseURL: ch.BaseURL, TokenURL: ch.TokenURL, AppID: creds["app_id"],
 			AppSecret: creds["app_secret"], Account: ch.ID, DispatchDays: ch.Settings.DispatchDays}, hc), nil
+	case "gem":
+		return gem.New(gem.Config{Store: channelFileStore{files: a.DB.ChannelFiles(), channelID: ch.ID},
+			DeliveryDays: max(ch.Settings.DispatchDays, 1) + 12}), nil
 	case "amazon":
 		return amazon.New(amazon.Config{BaseURL: ch.BaseURL, TokenURL: ch.TokenURL, ClientID: creds["client_id"],
 			ClientSecret: creds["client_secret"], RefreshToken: creds["refresh_token"], SellerID: creds["seller_id"], Account: ch.ID}, hc), nil
@@ -115,6 +121,7 @@ func (a *App) startSimulators(ctx context.Context) error {
 		{"amazon", a.cfg.SimAmazonAddr, amazonsim.New(amazonsim.Config{Seed: 1}), "", "/auth/o2/token",
 			map[string]string{"client_id": amazonsim.ClientID, "client_secret": amazonsim.ClientSecret,
 				"refresh_token": amazonsim.RefreshToken, "seller_id": amazonsim.SellerID}},
+		{"gem", a.cfg.SimGeMAddr, gemsim.New(gemsim.Config{Seed: 1}), "", "", nil},
 	}
 	for _, sm := range sims {
 		ln, err := net.Listen("tcp", sm.addr)
@@ -144,12 +151,24 @@ func (a *App) startSimulators(ctx context.Context) error {
 
 func simChannelName(kind string) string { return kind + " (simulator)" }
 
+// channelFileStore keeps a GeM channel's workbooks in the database, where
+// every api replica can serve them to staff.
+type channelFileStore struct {
+	files     *store.ChannelFiles
+	channelID string
+}
+
+func (s channelFileStore) Put(ctx context.Context, f gem.File) (string, error) {
+	return s.files.Put(ctx, s.channelID, f.Name, f.ContentType, f.Items, f.Data)
+}
+
 // ensureProductionChannels creates the real marketplaces, disabled and
 // without credentials, so an admin only has to fill them in.
 func (a *App) ensureProductionChannels(ctx context.Context) error {
 	for _, c := range []struct{ kind, name, base, token string }{
 		{"flipkart", "flipkart", flipkart.ProductionBaseURL, flipkart.ProductionTokenURL},
 		{"amazon", "amazon", amazon.ProductionBaseURL, amazon.ProductionTokenURL},
+		{"gem", "gem", "https://gem.gov.in", ""},
 	} {
 		if err := a.Channels.Ensure(ctx, c.kind, c.name, c.base, c.token, false, nil, channels.Settings{DispatchDays: 3}); err != nil {
 			return err

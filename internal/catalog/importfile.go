@@ -1,21 +1,16 @@
 package catalog
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
-
-	"github.com/xuri/excelize/v2"
 
 	"github.com/jkhhc/artisanbridge/internal/apperr"
+	"github.com/jkhhc/artisanbridge/internal/sheet"
 )
 
 // Limits of one import file; a showroom's catalogue sheet is far smaller.
@@ -42,87 +37,18 @@ var importColumns = []string{
 
 var requiredColumns = []string{"sku", "title", "craft", "hsn_code", "gst_rate_bp", "mrp_paise", "price_paise"}
 
-// ParseImportFile reads a CSV or XLSX file (told apart by its content: XLSX is
-// a zip archive) into rows. It rejects the file as a whole for unknown or
-// missing headers, too many rows, or bytes that are not a spreadsheet.
+// ParseImportFile reads a CSV or XLSX file into rows. It rejects the file
+// as a whole for unknown or missing headers, too many rows, or bytes that
+// are not a spreadsheet.
 func ParseImportFile(data []byte) ([]ImportRow, error) {
-	if len(data) == 0 {
-		return nil, apperr.New(apperr.Invalid, "the file is empty")
-	}
 	if len(data) > MaxImportBytes {
 		return nil, apperr.New(apperr.Invalid, "the file is larger than %d MiB", MaxImportBytes>>20)
 	}
-	var records [][]string
-	var err error
-	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
-		records, err = readXLSX(data)
-	} else {
-		records, err = readCSV(data)
-	}
+	records, err := sheet.Read(data, MaxImportRows)
 	if err != nil {
-		return nil, err
+		return nil, apperr.New(apperr.Invalid, "%s", err.Error())
 	}
 	return rowsFromRecords(records)
-}
-
-func readCSV(data []byte) ([][]string, error) {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // Excel writes a BOM
-	if !utf8.Valid(data) {
-		return nil, apperr.New(apperr.Invalid, "the CSV file is not UTF-8 text")
-	}
-	r := csv.NewReader(bytes.NewReader(data))
-	r.FieldsPerRecord = -1
-	r.TrimLeadingSpace = true
-	var records [][]string
-	for {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, apperr.New(apperr.Invalid, "the CSV file is malformed: %v", err)
-		}
-		records = append(records, rec)
-		if len(records) > MaxImportRows+1 {
-			return nil, apperr.New(apperr.Invalid, "the file has more than %d rows", MaxImportRows)
-		}
-	}
-	return records, nil
-}
-
-func readXLSX(data []byte) (records [][]string, err error) {
-	defer func() {
-		// excelize is a large parser of untrusted zip/XML; a panic in it must
-		// become a rejected file, not a crashed server.
-		if r := recover(); r != nil {
-			records, err = nil, apperr.New(apperr.Invalid, "the XLSX file could not be read")
-		}
-	}()
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: 64 << 20, UnzipXMLSizeLimit: 32 << 20})
-	if err != nil {
-		return nil, apperr.New(apperr.Invalid, "the XLSX file could not be read")
-	}
-	defer f.Close()
-	sheets := f.GetSheetList()
-	if len(sheets) == 0 {
-		return nil, apperr.New(apperr.Invalid, "the XLSX file has no sheet")
-	}
-	rows, err := f.Rows(sheets[0])
-	if err != nil {
-		return nil, apperr.New(apperr.Invalid, "the first sheet could not be read")
-	}
-	defer rows.Close()
-	for rows.Next() {
-		rec, err := rows.Columns()
-		if err != nil {
-			return nil, apperr.New(apperr.Invalid, "the first sheet could not be read")
-		}
-		records = append(records, rec)
-		if len(records) > MaxImportRows+1 {
-			return nil, apperr.New(apperr.Invalid, "the file has more than %d rows", MaxImportRows)
-		}
-	}
-	return records, nil
 }
 
 func rowsFromRecords(records [][]string) ([]ImportRow, error) {
@@ -133,7 +59,7 @@ func rowsFromRecords(records [][]string) ([]ImportRow, error) {
 	seen := map[string]bool{}
 	fe := apperr.FieldErrors{}
 	for i, h := range records[0] {
-		name := strings.ToLower(strings.Join(strings.Fields(h), "_"))
+		name := sheet.Header(h)
 		header[i] = name
 		switch {
 		case name == "":
@@ -158,7 +84,7 @@ func rowsFromRecords(records [][]string) ([]ImportRow, error) {
 	}
 	var rows []ImportRow
 	for i, rec := range records[1:] {
-		if blank(rec) {
+		if sheet.Blank(rec) {
 			continue
 		}
 		row := ImportRow{Line: i + 2, Fields: map[string]string{}}
@@ -175,15 +101,6 @@ func rowsFromRecords(records [][]string) ([]ImportRow, error) {
 		return nil, apperr.New(apperr.Invalid, "the file has no data rows")
 	}
 	return rows, nil
-}
-
-func blank(rec []string) bool {
-	for _, v := range rec {
-		if strings.TrimSpace(v) != "" {
-			return false
-		}
-	}
-	return true
 }
 
 // Input converts a row to a ProductInput, recording unparsable cells in fe.

@@ -51,7 +51,7 @@ func newTestServer(t testing.TB, b testenv.Backend) *testServer {
 		Log: log, Auth: authSvc, Catalog: catalog.NewService(db.Catalog(), ring, crafts, nil),
 		Inventory: inventory.NewService(db.Inventory(), nil), Audit: db.Audit(), Idempotency: db.Idempotency(),
 		Channels: channels.NewService(db.Channels(), ring, nil), Listings: listing.NewService(db.Listings(), nil),
-		Exceptions:   exceptions.NewService(db.Exceptions(), nil),
+		Exceptions: exceptions.NewService(db.Exceptions(), nil), Files: db.ChannelFiles(),
 		Queues:       func(context.Context) ([]httpapi.QueueInfo, error) { return []httpapi.QueueInfo{{Queue: "events"}}, nil },
 		OutboxQueued: db.Outbox().PendingCount,
 		Ready:        map[string]func(context.Context) error{"database": db.Ping},

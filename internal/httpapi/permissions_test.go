@@ -42,6 +42,8 @@ var policy = map[string][]auth.Role{
 	"GET /api/v1/channels":                             {"admin", "showroom", "operations", "finance"},
 	"GET /api/v1/channels/:id":                         {"admin", "showroom", "operations", "finance"},
 	"PATCH /api/v1/channels/:id":                       {"admin"},
+	"GET /api/v1/channels/:id/files":                   {"admin", "showroom", "operations"},
+	"GET /api/v1/channels/:id/files/:file_id":          {"admin", "showroom", "operations"},
 	"PUT /api/v1/products/:id/listings/:channel_id":    {"admin", "showroom"},
 	"DELETE /api/v1/products/:id/listings/:channel_id": {"admin", "showroom"},
 	"GET /api/v1/listings":                             {"admin", "showroom", "operations"},
@@ -69,7 +71,7 @@ func TestPermissionMatrix(t *testing.T) {
 			t.Errorf("%s has no rule in the policy table", key)
 			continue
 		}
-		path := strings.ReplaceAll(strings.ReplaceAll(r.Path, ":id", ids.New()), ":channel_id", ids.New())
+		path := strings.NewReplacer(":id", ids.New(), ":channel_id", ids.New(), ":file_id", ids.New()).Replace(r.Path)
 		t.Run(key, func(t *testing.T) {
 			noToken := ts.do("", r.Method, path, "{}")
 			if public[key] {

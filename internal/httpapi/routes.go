@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -20,6 +21,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/listing"
 	"github.com/jkhhc/artisanbridge/internal/paging"
 	"github.com/jkhhc/artisanbridge/internal/reqctx"
+	"github.com/jkhhc/artisanbridge/internal/store"
 )
 
 // routes is the whole API in one table: path, permission, handler.
@@ -69,6 +71,8 @@ func (s *Server) routes() []Route {
 		{Method: "GET", Path: p + "/channels/:id", Permission: auth.ChannelsRead, Summary: "one channel with its health", handler: byID(s, s.getChannel)},
 		{Method: "PATCH", Path: p + "/channels/:id", Permission: auth.ChannelsWrite, Summary: "change a channel: URLs, enabled, credentials (write-only), settings", handler: patch(s, s.Channels.Update)},
 
+		{Method: "GET", Path: p + "/channels/:id/files", Permission: auth.ListingsRead, Summary: "files an assisted channel (GeM) produced for upload", handler: list(s, s.listFiles)},
+		{Method: "GET", Path: p + "/channels/:id/files/:file_id", Permission: auth.ListingsRead, Summary: "download one file", handler: s.downloadFile},
 		{Method: "PUT", Path: p + "/products/:id/listings/:channel_id", Permission: auth.ListingsWrite, Summary: "publish a product on a channel", handler: s.publish},
 		{Method: "DELETE", Path: p + "/products/:id/listings/:channel_id", Permission: auth.ListingsWrite, Summary: "unpublish (quantity 0, listing paused)", handler: s.unpublish},
 		{Method: "GET", Path: p + "/listings", Permission: auth.ListingsRead, Summary: "listings with their sync state and the marketplace's last message", handler: list(s, s.listListings)},
@@ -382,4 +386,32 @@ func (s *Server) resolveException(c *gin.Context) {
 	}
 	out, err := s.Exceptions.Resolve(c.Request.Context(), id, in, reqctx.ActorFrom(c.Request.Context()).Name)
 	s.respond(c, http.StatusOK, out, err)
+}
+
+func (s *Server) listFiles(c *gin.Context, p paging.Request) (paging.Page[store.ChannelFile], error) {
+	id, err := pathID(c)
+	if err != nil {
+		return paging.Page[store.ChannelFile]{}, err
+	}
+	return s.Files.List(c.Request.Context(), id, p)
+}
+
+func (s *Server) downloadFile(c *gin.Context) {
+	id, err := pathID(c)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	fileID := c.Param("file_id")
+	if !ids.Valid(fileID) {
+		writeError(c, s.log, apperr.New(apperr.NotFound, "no file has id %q", truncate(fileID, 64)))
+		return
+	}
+	f, data, err := s.Files.Get(c.Request.Context(), id, fileID)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.Header("Content-Disposition", `attachment; filename="`+strings.ReplaceAll(f.Name, `"`, "")+`"`)
+	c.Data(http.StatusOK, f.ContentType, data)
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/inventory"
 	"github.com/jkhhc/artisanbridge/internal/listing"
 	"github.com/jkhhc/artisanbridge/internal/paging"
+	"github.com/jkhhc/artisanbridge/internal/store"
 )
 
 // QueueInfo describes one job queue for GET /jobs/queues.
@@ -53,6 +54,8 @@ type Deps struct {
 	Exceptions *exceptions.Service
 	// Health fills in a channel's call counts (shared across processes).
 	ChannelCalls func(ctx context.Context, channelID string) (calls, throttled int64)
+	// Files are what assisted channels (GeM) produce for staff to upload.
+	Files        *store.ChannelFiles
 	Audit        audit.Reader
 	Idempotency  idempotency.Store
 	Queues       func(ctx context.Context) ([]QueueInfo, error)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"time"
 
@@ -458,4 +459,67 @@ func (s *Exceptions) List(ctx context.Context, f exceptions.Filter, p paging.Req
 func (s *Channels) PointAt(ctx context.Context, name, baseURL, tokenURL string) error {
 	return s.db.gorm.WithContext(ctx).Model(&channelRow{}).Where("name = ?", name).
 		Updates(map[string]any{"base_url": baseURL, "token_url": tokenURL}).Error
+}
+
+type channelFileRow struct {
+	ID          string `gorm:"primaryKey"`
+	ChannelID   string
+	Name        string
+	ContentType string
+	SizeBytes   int64
+	Items       int64
+	Content     string
+	CreatedAt   time.Time
+}
+
+func (channelFileRow) TableName() string { return "channel_files" }
+
+// ChannelFile describes a stored file (without its content).
+type ChannelFile struct {
+	ID          string    `json:"id"`
+	ChannelID   string    `json:"channel_id"`
+	Name        string    `json:"name"`
+	ContentType string    `json:"content_type"`
+	SizeBytes   int64     `json:"size_bytes"`
+	Items       int64     `json:"items"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// ChannelFiles keeps the files assisted channels produce.
+type ChannelFiles struct{ db *DB }
+
+func (db *DB) ChannelFiles() *ChannelFiles { return &ChannelFiles{db: db} }
+
+// Put stores a file for a channel and returns its id.
+func (s *ChannelFiles) Put(ctx context.Context, channelID, name, contentType string, items int, data []byte) (string, error) {
+	row := channelFileRow{ID: ids.New(), ChannelID: channelID, Name: name, ContentType: contentType, SizeBytes: int64(len(data)),
+		Items: int64(items), Content: base64.StdEncoding.EncodeToString(data), CreatedAt: time.Now().UTC()}
+	return row.ID, s.db.gorm.WithContext(ctx).Create(&row).Error
+}
+
+// List lists a channel's files, newest last.
+func (s *ChannelFiles) List(ctx context.Context, channelID string, p paging.Request) (paging.Page[ChannelFile], error) {
+	var rows []channelFileRow
+	err := keyset(s.db.gorm.WithContext(ctx), p).Omit("content").Where("channel_id = ?", channelID).Find(&rows).Error
+	if err != nil {
+		return paging.Page[ChannelFile]{}, err
+	}
+	return paging.Build(mapRows(rows, func(r channelFileRow) ChannelFile {
+		return ChannelFile{ID: r.ID, ChannelID: r.ChannelID, Name: r.Name, ContentType: r.ContentType, SizeBytes: r.SizeBytes,
+			Items: r.Items, CreatedAt: r.CreatedAt.UTC()}
+	}), p.Limit, func(f ChannelFile) string { return f.ID }), nil
+}
+
+// Get returns one file with its content.
+func (s *ChannelFiles) Get(ctx context.Context, channelID, id string) (ChannelFile, []byte, error) {
+	var r channelFileRow
+	if err := s.db.gorm.WithContext(ctx).Where("id = ? AND channel_id = ?", id, channelID).Take(&r).Error; err != nil {
+		return ChannelFile{}, nil, notFound(err, "file %s not found", id)
+	}
+	data, err := base64.StdEncoding.DecodeString(r.Content)
+	if err != nil {
+		return ChannelFile{}, nil, err
+	}
+	return ChannelFile{ID: r.ID, ChannelID: r.ChannelID, Name: r.Name, ContentType: r.ContentType, SizeBytes: r.SizeBytes,
+		Items: r.Items, CreatedAt: r.CreatedAt.UTC()}, data, nil
 }

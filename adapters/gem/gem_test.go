@@ -1,0 +1,184 @@
+package gem_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jkhhc/artisanbridge/adapters"
+	"github.com/jkhhc/artisanbridge/adapters/gem"
+	"github.com/jkhhc/artisanbridge/adapters/gem/sim"
+)
+
+// memStore keeps files in memory.
+type memStore struct {
+	mu    sync.Mutex
+	files map[string]gem.File
+}
+
+func (m *memStore) Put(_ context.Context, f gem.File) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ref := fmt.Sprintf("file-%d", len(m.files)+1)
+	m.files[ref] = f
+	return ref, nil
+}
+
+func (m *memStore) only(t *testing.T, prefix string) gem.File {
+	t.Helper()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var found []gem.File
+	for _, f := range m.files {
+		if strings.HasPrefix(f.Name, prefix) {
+			found = append(found, f)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("%d files named %s*", len(found), prefix)
+	}
+	return found[0]
+}
+
+func upload(t *testing.T, url string, f gem.File) (int, string) {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("file", f.Name)
+	fw.Write(f.Data)
+	mw.Close()
+	resp, err := http.Post(url, mw.FormDataContentType(), &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func listing(i int) adapters.Listing {
+	return adapters.Listing{SKU: fmt.Sprintf("WICKER-%02d", i), Title: "Willow wicker basket", Craft: "willow_wicker", HSNCode: "46021100",
+		GSTRateBP: 500, MRPPaise: 120050, PricePaise: 99901, Quantity: 4, GITag: i%2 == 0, GICertificateNo: "GI-77", Description: "Ganderbal"}
+}
+
+// TestRoundTrip: a catalogue file staff upload puts the products on the
+// portal; once their catalogue ids are recorded, stock changes travel as
+// update files; the portal's export reads back what it holds.
+func TestRoundTrip(t *testing.T) {
+	store := &memStore{files: map[string]gem.File{}}
+	c := gem.New(gem.Config{Store: store})
+	portal := sim.New(sim.Config{Seed: 5})
+	srv := httptest.NewServer(portal)
+	defer srv.Close()
+	ctx := context.Background()
+	bad := listing(99)
+	bad.PricePaise = bad.MRPPaise // GeM wants a discount on MRP
+	items := []adapters.Listing{listing(1), listing(2), listing(3), bad}
+	res, err := c.PushListings(ctx, items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		switch {
+		case r.SKU == bad.SKU && (r.Status != "NOT_SENT" || len(r.Issues) == 0):
+			t.Fatalf("bad item: %+v", r)
+		case r.SKU != bad.SKU && (r.Accepted || r.Status != gem.AwaitingUpload || !strings.Contains(r.Issues[0].Message, "file-")):
+			t.Fatalf("item awaiting upload: %+v", r)
+		}
+	}
+	cat := store.only(t, "gem-catalogue-")
+	if cat.Items != 3 {
+		t.Fatalf("catalogue has %d rows", cat.Items)
+	}
+	if code, body := upload(t, srv.URL+"/_sim/catalogue/upload", cat); code != 200 {
+		t.Fatalf("portal refused our catalogue: %d %s", code, body)
+	}
+	held := portal.Listings()
+	if len(held) != 3 || held[0].PricePaise != 99901 || held[0].Quantity != 4 {
+		t.Fatalf("portal holds %+v", held)
+	}
+	// Staff record the catalogue ids; stock now goes by update file.
+	var upd []adapters.StockUpdate
+	for _, h := range held {
+		upd = append(upd, adapters.StockUpdate{SKU: h.SKU, ExternalID: portal.CatalogueID(h.SKU), Quantity: 9})
+	}
+	upd = append(upd, adapters.StockUpdate{SKU: "NOT-YET", Quantity: 1})
+	res, err = c.PushStock(ctx, upd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		if (r.SKU == "NOT-YET") == r.Accepted {
+			t.Fatalf("stock result %+v", r)
+		}
+	}
+	if code, body := upload(t, srv.URL+"/_sim/stock/upload", store.only(t, "gem-stock-update-")); code != 200 {
+		t.Fatalf("portal refused our update: %d %s", code, body)
+	}
+	resp, err := http.Get(srv.URL + "/_sim/export")
+	if err != nil {
+		t.Fatal(err)
+	}
+	export, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	remote, err := gem.ParseCatalogueExport(export)
+	if err != nil || len(remote) != 3 {
+		t.Fatalf("export: %+v %v", remote, err)
+	}
+	for _, r := range remote {
+		if r.Quantity != 9 || r.PricePaise != 99901 || r.ExternalID == "" || r.Status != "ACTIVE" {
+			t.Fatalf("exported %+v", r)
+		}
+	}
+	// The portal checks a workbook row by row, as staff would see it.
+	broken, _ := gem.Workbook(gem.CatalogueColumns, [][]any{{"Shawls", "x", "JKHHC", "S-1", "12", "5.00", "10.00", "20.00", 1, 1, 15, "India", "", "No", "", ""}})
+	if code, body := upload(t, srv.URL+"/_sim/catalogue/upload", gem.File{Name: "b.xlsx", Data: broken}); code != 400 ||
+		!strings.Contains(body, `"row":2`) || !strings.Contains(body, "HSN Code") {
+		t.Fatalf("a broken workbook: %d %s", code, body)
+	}
+}
+
+func TestMoneyIsExact(t *testing.T) {
+	for paise, want := range map[int64]string{1: "0.01", 99: "0.99", 100: "1.00", 123456789: "1234567.89"} {
+		if got := adapters.FormatRupees(paise); got != want {
+			t.Errorf("FormatRupees(%d) = %s, want %s", paise, got, want)
+		}
+	}
+}
+
+func TestMalformedExportIsRejectedWhole(t *testing.T) {
+	csv := "Catalogue ID,Model/SKU,Offer Price,Stock,Status\nGEM-1,A,10.00,3,Active\nGEM-2,B,ten,-1,Active\n,C,5,1,Gone\n"
+	_, err := gem.ParseCatalogueExport([]byte(csv))
+	fe, ok := err.(*gem.FileError)
+	if !ok || len(fe.Rows) != 4 || fe.Rows[0].Line != 3 || fe.Rows[3].Line != 4 {
+		t.Fatalf("err = %#v", err)
+	}
+	if _, err := gem.ParseCatalogueExport([]byte("SKU,Stock\nA,1\n")); err == nil {
+		t.Fatal("an export without its columns was read")
+	}
+}
+
+func FuzzParseCatalogueExport(f *testing.F) {
+	f.Add([]byte("Catalogue ID,Model/SKU,Offer Price,Stock,Status\nGEM-1,A,10.00,3,Active\n"))
+	f.Add([]byte("Catalogue ID,Model/SKU,Offer Price,Stock,Status\n\"GEM-1,A\n"))
+	wb, _ := gem.Workbook([]string{"Catalogue ID", "Model/SKU", "Offer Price", "Stock", "Status"}, [][]any{{"GEM-1", "A", "1.5", 2, "Active"}})
+	f.Add(wb)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rows, err := gem.ParseCatalogueExport(data)
+		if err != nil {
+			return
+		}
+		for _, r := range rows {
+			if r.SKU == "" || r.ExternalID == "" || r.PricePaise <= 0 || r.Quantity < 0 {
+				t.Fatalf("accepted a bad row %+v", r)
+			}
+		}
+	})
+}
