@@ -44,8 +44,11 @@ func (l Limit) Period() time.Duration { return time.Duration(float64(time.Second
 // Listing is what a channel is told to offer: the product as the
 // marketplace should show it, its prices and how many are available.
 type Listing struct {
-	SKU             string
-	ExternalID      string // FSN on Flipkart, ASIN on Amazon, catalogue id on GeM
+	SKU        string
+	ExternalID string // FSN on Flipkart, ASIN on Amazon, catalogue id on GeM
+	// Existing says the marketplace already holds this listing (it was
+	// pushed before), for marketplaces with separate create and update calls.
+	Existing        bool
 	Title           string
 	Description     string
 	Brand           string

@@ -230,8 +230,26 @@ func wholeRupees(field string) *adapters.Issue {
 		Message: "Flipkart takes prices in whole rupees; " + field + " has paise"}
 }
 
-// PushListings creates or overwrites listings (POST /listings/v3).
+// PushListings creates new listings (POST /listings/v3) and fully updates
+// existing ones (POST /listings/v3/update), each in batches of ten.
 func (c *Client) PushListings(ctx context.Context, items []adapters.Listing) ([]adapters.ItemResult, error) {
+	var fresh, existing []adapters.Listing
+	for _, l := range items {
+		if l.Existing {
+			existing = append(existing, l)
+		} else {
+			fresh = append(fresh, l)
+		}
+	}
+	out, err := c.pushListings(ctx, fresh, "/listings/v3")
+	if err != nil {
+		return out, err
+	}
+	more, err := c.pushListings(ctx, existing, "/listings/v3/update")
+	return append(out, more...), err
+}
+
+func (c *Client) pushListings(ctx context.Context, items []adapters.Listing, path string) ([]adapters.ItemResult, error) {
 	return batches(ctx, c, adapters.OpCreateListings, items, func(l adapters.Listing) (string, any, *adapters.Issue) {
 		if l.ExternalID == "" {
 			return l.SKU, nil, needsFSN(l.SKU)
@@ -251,7 +269,7 @@ func (c *Client) PushListings(ctx context.Context, items []adapters.Listing) ([]
 				Dimensions: Dimensions{Length: float64(l.LengthMM) / 10, Breadth: float64(l.WidthMM) / 10, Height: float64(l.HeightMM) / 10}}},
 			Locations: locations(l.Locations),
 		}, nil
-	}, "/listings/v3")
+	}, path)
 }
 
 // PushPrices updates prices only (POST /listings/v3/update/price).

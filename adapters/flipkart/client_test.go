@@ -217,3 +217,24 @@ func TestWorkersShareTheLimit(t *testing.T) {
 		})
 	}
 }
+
+// TestUpdateExisting: a listing Flipkart already holds goes by the update
+// call; an update of a SKU Flipkart does not know is refused per SKU.
+func TestUpdateExisting(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	ctx := context.Background()
+	if _, err := e.client.PushListings(ctx, []adapters.Listing{listing(1)}); err != nil {
+		t.Fatal(err)
+	}
+	again := listing(1)
+	again.Existing, again.PricePaise = true, 8_000_000
+	ghost := listing(2)
+	ghost.Existing = true
+	res, err := e.client.PushListings(ctx, []adapters.Listing{again, ghost})
+	if err != nil || !res[0].Accepted || res[1].Accepted {
+		t.Fatalf("update: %+v %v", res, err)
+	}
+	if got := e.sim.Listings(); len(got) != 1 || got[0].PricePaise != 8_000_000 {
+		t.Fatalf("simulator holds %+v", got)
+	}
+}

@@ -167,7 +167,7 @@ func toListing(ch channels.Channel, pl plan) adapters.Listing {
 	if p.GITag {
 		desc = strings.TrimSpace(desc + "\n\nGI-tagged craft of Jammu & Kashmir" + giCert(p))
 	}
-	return adapters.Listing{SKU: p.SKU, ExternalID: pl.item.Listing.ExternalID, Title: p.Title, Description: desc,
+	return adapters.Listing{SKU: p.SKU, ExternalID: pl.item.Listing.ExternalID, Existing: pl.item.PushedContent != "", Title: p.Title, Description: desc,
 		Brand: "JKHHC", Craft: p.Craft, HSNCode: p.HSNCode, GSTRateBP: p.GSTRateBP, MRPPaise: pl.offer.MRPPaise,
 		PricePaise: pl.offer.PricePaise, Quantity: pl.offer.Quantity, DispatchDays: ch.Settings.DispatchDays,
 		CountryOfOrigin: "IN", GITag: p.GITag, GICertificateNo: p.GICertificateNo, Images: p.Images, WeightG: p.WeightG,
