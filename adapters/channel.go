@@ -142,3 +142,10 @@ type Channel interface {
 	PushStock(ctx context.Context, items []StockUpdate) ([]ItemResult, error)
 	FetchListings(ctx context.Context, skus []string) ([]RemoteListing, error)
 }
+
+// BulkStocker is a channel with a cheaper way to push many stock changes
+// at once (Amazon's listings feed) than its per-item calls.
+type BulkStocker interface {
+	BulkThreshold() int
+	PushStockBulk(ctx context.Context, items []StockUpdate) ([]ItemResult, error)
+}

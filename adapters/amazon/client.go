@@ -47,6 +47,9 @@ type Config struct {
 	// may want their own, set per channel once confirmed with Amazon).
 	ProductType string
 	Brand       string
+	// FeedPoll is how often a submitted feed is checked (default 30 s;
+	// getFeed allows 2 a second, the processing takes minutes).
+	FeedPoll time.Duration
 }
 
 // Client calls Amazon for one seller account; safe for concurrent use.
@@ -65,7 +68,13 @@ var _ adapters.Channel = (*Client)(nil)
 // New returns a client; hc carries the shared limiter and retry policy.
 func New(cfg Config, hc *httpx.Client) *Client {
 	if cfg.Limits == nil {
-		cfg.Limits = DefaultLimits
+		cfg.Limits = map[adapters.Operation]adapters.Limit{}
+		for op, l := range DefaultLimits {
+			cfg.Limits[op] = l
+		}
+		for op, l := range FeedLimits {
+			cfg.Limits[op] = l
+		}
 	}
 	if cfg.MarketplaceID == "" {
 		cfg.MarketplaceID = MarketplaceIndia
@@ -141,9 +150,7 @@ func (c *Client) call(ctx context.Context, op adapters.Operation, method, path s
 			return nil, err
 		}
 		_, resp, err := c.http.Do(ctx, httpx.Request{
-			// Amazon's usage plans are per operation: price and stock patches
-			// share patchListingsItem's bucket, so the limiter key is the method.
-			Op: op, Key: "amazon:" + c.cfg.Account + ":" + method, Limit: c.cfg.Limits[op], Timeout: 30 * time.Second,
+			Op: op, Key: "amazon:" + c.cfg.Account + ":" + usagePlan(op), Limit: c.cfg.Limits[op], Timeout: 30 * time.Second,
 			Build: func(ctx context.Context) (*http.Request, error) {
 				var rd *bytes.Reader
 				if body != nil {
@@ -354,4 +361,13 @@ func (c *Client) FetchListings(ctx context.Context, skus []string) ([]adapters.R
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// usagePlan names the bucket an operation spends: Amazon's usage plans are
+// per API operation, so price and stock patches share patchListingsItem's.
+func usagePlan(op adapters.Operation) string {
+	if op == adapters.OpUpdatePrices || op == adapters.OpUpdateStock {
+		return "patchListingsItem"
+	}
+	return string(op)
 }

@@ -28,13 +28,15 @@ func newEnv(t *testing.T, creds ...string) *env {
 	s := sim.New(sim.Config{Seed: 9, Limits: map[adapters.Operation]adapters.Limit{}})
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
-	check := &validating{base: http.DefaultTransport, routers: []routers.Router{loadModel(t, "listingsItems_2021-08-01.json", srv.URL)}}
+	check := &validating{base: http.DefaultTransport,
+		routers:    []routers.Router{loadModel(t, "listingsItems_2021-08-01.json", srv.URL), loadModel(t, "feeds_2021-06-30.json", srv.URL)},
+		feedSchema: jsonSchema(t, "listings-feed-schema-v2.json"), report: jsonSchema(t, "listings-feed-processing-report-schema-v2.json")}
 	secret := sim.ClientSecret
 	if len(creds) > 0 {
 		secret = creds[0]
 	}
 	c := amazon.New(amazon.Config{BaseURL: srv.URL, TokenURL: srv.URL + "/auth/o2/token", ClientID: sim.ClientID, ClientSecret: secret,
-		RefreshToken: sim.RefreshToken, SellerID: sim.SellerID, Account: "test"},
+		RefreshToken: sim.RefreshToken, SellerID: sim.SellerID, Account: "test", FeedPoll: time.Millisecond},
 		&httpx.Client{HTTP: &http.Client{Transport: check}, MaxAttempts: 8, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond})
 	return &env{sim: s, client: c, check: check}
 }
@@ -136,4 +138,40 @@ func TestWrongCredentials(t *testing.T) {
 	if _, err := e.client.PushListings(context.Background(), []adapters.Listing{listing(1)}); err == nil {
 		t.Fatal("wrong credentials accepted")
 	}
+}
+
+// TestStockFeed: many stock changes go as one JSON_LISTINGS_FEED, and the
+// processing report's errors come back per SKU.
+func TestStockFeed(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	var items []adapters.Listing
+	for i := 0; i < 5; i++ {
+		items = append(items, listing(i))
+	}
+	if _, err := e.client.PushListings(ctx, items); err != nil {
+		t.Fatal(err)
+	}
+	var upd []adapters.StockUpdate
+	for i := 0; i < 300; i++ {
+		upd = append(upd, adapters.StockUpdate{SKU: fmt.Sprintf("PAPIER-%03d", i%5), Quantity: int64(i)})
+	}
+	upd = append(upd, adapters.StockUpdate{SKU: "GHOST", Quantity: 1})
+	res, err := e.client.PushStockBulk(ctx, upd)
+	if err != nil || len(res) != 301 {
+		t.Fatalf("feed: %d results, %v", len(res), err)
+	}
+	if res[300].Accepted || res[300].Issues[0].Code != "8541" || !res[0].Accepted {
+		t.Fatalf("per-SKU outcome: %+v %+v", res[0], res[300])
+	}
+	for _, l := range e.sim.Listings() {
+		if l.Quantity < 295 { // each SKU's last message wins
+			t.Fatalf("%s at %d", l.SKU, l.Quantity)
+		}
+	}
+	calls := e.sim.CallCounts()
+	if calls[string(amazon.OpCreateFeed)].Calls != 1 {
+		t.Fatalf("calls %+v", calls)
+	}
+	e.check.assertValid(t)
 }

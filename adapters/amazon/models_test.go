@@ -19,6 +19,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 // specDir finds ../shared/marketplace-specs/amazon beside the module root.
@@ -69,20 +70,76 @@ func loadModel(t testing.TB, file, baseURL string) routers.Router {
 	return router
 }
 
+// jsonSchema compiles one of Amazon's JSON Schemas (feed documents).
+func jsonSchema(t testing.TB, file string) *jsonschema.Schema {
+	t.Helper()
+	f, err := os.Open(filepath.Join(specDir(t), file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource(file, doc); err != nil {
+		t.Fatal(err)
+	}
+	sch, err := c.Compile(file)
+	if err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	return sch
+}
+
 // validating checks every request the adapter sends and every answer the
-// simulator gives against Amazon's models. Login with Amazon is not part
-// of SP-API's models and is let through.
+// simulator gives against Amazon's models: API calls against the Swagger
+// models, feed documents uploaded and processing reports downloaded against
+// the listings feed JSON Schemas. Login with Amazon is not part of SP-API's
+// models and is let through.
 type validating struct {
-	base    http.RoundTripper
-	routers []routers.Router
-	mu      sync.Mutex
-	checked int
-	errs    []string
+	base       http.RoundTripper
+	routers    []routers.Router
+	feedSchema *jsonschema.Schema
+	report     *jsonschema.Schema
+	mu         sync.Mutex
+	checked    int
+	errs       []string
+}
+
+func (v *validating) checkDoc(sch *jsonschema.Schema, what string, body []byte) {
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
+	if err == nil {
+		err = sch.Validate(doc)
+	}
+	if err != nil {
+		v.fail("%s does not match Amazon's schema: %v", what, err)
+		return
+	}
+	v.mu.Lock()
+	v.checked++
+	v.mu.Unlock()
 }
 
 func (v *validating) RoundTrip(req *http.Request) (*http.Response, error) {
 	if strings.HasSuffix(req.URL.Path, "/auth/o2/token") {
 		return v.base.RoundTrip(req)
+	}
+	if strings.HasPrefix(req.URL.Path, "/_sim/docs/") { // the pre-signed document URLs
+		if req.Method == http.MethodPut {
+			body, _ := io.ReadAll(req.Body)
+			req.Body = io.NopCloser(bytes.NewReader(body))
+			v.checkDoc(v.feedSchema, "the uploaded feed", body)
+			return v.base.RoundTrip(req)
+		}
+		resp, err := v.base.RoundTrip(req)
+		if err == nil {
+			rb, _ := io.ReadAll(resp.Body)
+			resp.Body = io.NopCloser(bytes.NewReader(rb))
+			v.checkDoc(v.report, "the processing report", rb)
+		}
+		return resp, err
 	}
 	var body []byte
 	if req.Body != nil {

@@ -87,3 +87,24 @@ func FuzzDecodeToken(f *testing.F) {
 		}
 	})
 }
+
+func FuzzDecodeProcessingReport(f *testing.F) {
+	f.Add([]byte(`{"header":{"sellerId":"S","version":"2.0","feedId":"1"},"issues":[{"messageId":1,"code":"8541","severity":"ERROR","message":"x"}],"summary":{"messagesProcessed":2}}`))
+	f.Add([]byte(`{"summary":{"messagesProcessed":-1}}`))
+	f.Add([]byte(`{"issues":[{"messageId":99999999999}]}`))
+	msgs := []FeedMessage{{MessageID: 1, SKU: "A"}, {MessageID: 2, SKU: "B"}}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		res, err := DecodeProcessingReport(body, msgs)
+		if err != nil {
+			return
+		}
+		if len(res) != 2 || res[0].SKU != "A" || res[1].SKU != "B" {
+			t.Fatalf("results %+v", res)
+		}
+		for _, r := range res {
+			if !r.Accepted && len(r.Issues) == 0 {
+				t.Fatalf("refused without a reason: %+v", r)
+			}
+		}
+	})
+}

@@ -228,7 +228,12 @@ func (e *Engine) syncItems(ctx context.Context, ch channels.Channel, ad adapters
 	}{
 		{&rep.Created, "listing", func() ([]adapters.ItemResult, error) { return ad.PushListings(ctx, creates) }},
 		{&rep.Prices, "price", func() ([]adapters.ItemResult, error) { return ad.PushPrices(ctx, prices) }},
-		{&rep.Stock, "stock", func() ([]adapters.ItemResult, error) { return ad.PushStock(ctx, stock) }},
+		{&rep.Stock, "stock", func() ([]adapters.ItemResult, error) {
+			if bulk, ok := ad.(adapters.BulkStocker); ok && len(stock) >= bulk.BulkThreshold() {
+				return bulk.PushStockBulk(ctx, stock)
+			}
+			return ad.PushStock(ctx, stock)
+		}},
 	}
 	failed := map[string]bool{}
 	var firstErr error

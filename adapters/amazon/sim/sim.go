@@ -48,6 +48,8 @@ type Sim struct {
 	kit    *simkit.Kit
 	tokens map[string]time.Time
 	items  map[string]*item
+	docs   map[string]*document
+	feeds  map[string]*feed
 	seq    int
 	mux    *http.ServeMux
 }
@@ -55,12 +57,19 @@ type Sim struct {
 // New returns a simulator.
 func New(cfg Config) *Sim {
 	if cfg.Limits == nil {
-		cfg.Limits = amazon.DefaultLimits
+		cfg.Limits = map[adapters.Operation]adapters.Limit{}
+		for op, l := range amazon.DefaultLimits {
+			cfg.Limits[op] = l
+		}
+		for op, l := range amazon.FeedLimits {
+			cfg.Limits[op] = l
+		}
 	}
 	if cfg.TokenTTL == 0 {
 		cfg.TokenTTL = time.Hour
 	}
-	s := &Sim{cfg: cfg, kit: simkit.New(cfg.Limits, cfg.Seed, cfg.Now), tokens: map[string]time.Time{}, items: map[string]*item{}}
+	s := &Sim{cfg: cfg, kit: simkit.New(cfg.Limits, cfg.Seed, cfg.Now), tokens: map[string]time.Time{}, items: map[string]*item{},
+		docs: map[string]*document{}, feeds: map[string]*feed{}}
 	s.kit.OnExpireTokens = func() { s.tokens = map[string]time.Time{} }
 	m := http.NewServeMux()
 	m.HandleFunc("POST /auth/o2/token", s.token)
@@ -69,6 +78,7 @@ func New(cfg Config) *Sim {
 	// One usage plan for patchListingsItem, whether it patches price or stock.
 	m.HandleFunc("PATCH "+p, s.api(adapters.OpUpdateStock, s.patch))
 	m.HandleFunc("GET "+p, s.api(adapters.OpGetListings, s.get))
+	s.registerFeeds(m)
 	m.HandleFunc("GET /_sim/listings", func(w http.ResponseWriter, r *http.Request) {
 		simkit.WriteJSON(w, http.StatusOK, map[string]any{"items": s.Listings()})
 	})
@@ -139,11 +149,11 @@ func (s *Sim) api(op adapters.Operation, fn func(w http.ResponseWriter, r *http.
 			apiError(w, http.StatusServiceUnavailable, "ServiceUnavailable", "Service temporarily unavailable.", "")
 			return
 		}
-		if r.PathValue("sellerId") != SellerID {
+		if sid := r.PathValue("sellerId"); sid != "" && sid != SellerID {
 			apiError(w, http.StatusForbidden, "Unauthorized", "Access to requested resource is denied.", "sellerId does not match the token")
 			return
 		}
-		if r.URL.Query().Get("marketplaceIds") != amazon.MarketplaceIndia {
+		if r.PathValue("sku") != "" && r.URL.Query().Get("marketplaceIds") != amazon.MarketplaceIndia {
 			apiError(w, http.StatusBadRequest, "InvalidInput", "marketplaceIds must be "+amazon.MarketplaceIndia, "")
 			return
 		}
