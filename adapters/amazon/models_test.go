@@ -22,10 +22,14 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-// specDir finds ../shared/marketplace-specs/amazon beside the module root.
-// Its absence fails the test: the models are what the adapter is held to.
+// specDir finds ../shared/marketplace-specs/amazon beside the module root
+// (or ARTISANBRIDGE_AMAZON_SPECS). Its absence fails the test: the models
+// are what the adapter is held to.
 func specDir(t testing.TB) string {
 	t.Helper()
+	if d := os.Getenv("ARTISANBRIDGE_AMAZON_SPECS"); d != "" {
+		return d
+	}
 	dir, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)
