@@ -411,8 +411,13 @@ var _ exceptions.Store = (*Exceptions)(nil)
 // Raise relies on the partial unique index on open cause keys: a second
 // raise of the same cause updates the open exception instead.
 func (s *Exceptions) Raise(ctx context.Context, e exceptions.Exception) error {
+	return raise(s.db.gorm.WithContext(ctx), e)
+}
+
+// raise opens or counts an exception inside tx.
+func raise(tx *gorm.DB, e exceptions.Exception) error {
 	now := time.Now().UTC()
-	return s.db.gorm.WithContext(ctx).Exec(`INSERT INTO exceptions
+	return tx.Exec(`INSERT INTO exceptions
 (id, kind, cause_key, status, summary, detail, action, resource, resource_id, occurrences, created_at, updated_at)
 VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, 1, ?, ?)
 ON CONFLICT (cause_key) WHERE status = 'open'

@@ -1,0 +1,134 @@
+// Package orders takes marketplace orders in: each order line exactly once,
+// whatever the marketplace repeats or the workers retry (DESIGN.md
+// invariant 1), with its stock reserved at once so that every other channel
+// offers one less (invariant 2), and routed to the showroom that will ship
+// it and the artisan who made it.
+package orders
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jkhhc/artisanbridge/internal/apperr"
+	"github.com/jkhhc/artisanbridge/internal/clock"
+)
+
+// Order statuses as the marketplaces report them, normalised.
+const (
+	StatusOpen            = "open"
+	StatusAwaitingMapping = "awaiting_mapping"
+	StatusCancelled       = "cancelled"
+	StatusShipped         = "shipped"
+	StatusDelivered       = "delivered"
+	StatusReturned        = "returned"
+)
+
+var incomingStatuses = []string{StatusOpen, StatusCancelled, StatusShipped, StatusDelivered, StatusReturned}
+
+// Incoming is an order as an adapter normalised it from a marketplace's
+// answer. UpdatedAt is the marketplace's own last-change time: an update
+// older than what is stored changes nothing.
+type Incoming struct {
+	ChannelID       string
+	ExternalOrderID string
+	Status          string
+	OrderedAt       time.Time
+	UpdatedAt       time.Time
+	DispatchBy      *time.Time
+	Lines           []IncomingLine
+}
+
+// IncomingLine is one line of an incoming order.
+type IncomingLine struct {
+	ExternalLineID string
+	SKU            string
+	Quantity       int64
+	UnitPricePaise int64
+}
+
+// MaxLines bounds one order; no marketplace order of handicrafts has more.
+const MaxLines = 500
+
+// Validate refuses what no marketplace would send: it is untrusted input.
+func (in Incoming) Validate() error {
+	fe := apperr.FieldErrors{}
+	text := func(field, v string, max int) {
+		if strings.TrimSpace(v) == "" || len(v) > max {
+			fe.Add(field, "is required, at most %d characters", max)
+		}
+	}
+	text("channel_id", in.ChannelID, 64)
+	text("external_order_id", in.ExternalOrderID, 128)
+	if !slices.Contains(incomingStatuses, in.Status) {
+		fe.Add("status", "must be one of %s", strings.Join(incomingStatuses, ", "))
+	}
+	if in.OrderedAt.IsZero() || in.UpdatedAt.IsZero() {
+		fe.Add("updated_at", "ordered and updated times are required")
+	}
+	if len(in.Lines) == 0 || len(in.Lines) > MaxLines {
+		fe.Add("lines", "an order has 1 to %d lines", MaxLines)
+	}
+	seen := map[string]bool{}
+	for _, l := range in.Lines {
+		text("lines.external_line_id", l.ExternalLineID, 128)
+		text("lines.sku", l.SKU, 64)
+		if seen[l.ExternalLineID] {
+			fe.Add("lines.external_line_id", "repeats within the order")
+		}
+		seen[l.ExternalLineID] = true
+		if l.Quantity <= 0 || l.Quantity > 10000 {
+			fe.Add("lines.quantity", "must be between 1 and 10000")
+		}
+		if l.UnitPricePaise < 0 {
+			fe.Add("lines.unit_price_paise", "must be >= 0")
+		}
+	}
+	return fe.Err()
+}
+
+// Result says what one ingestion did.
+type Result struct {
+	OrderID  string
+	Created  bool // the order was new
+	Stale    bool // older than what is stored: nothing changed
+	NewLines int
+	Reserved int
+	Oversold int
+	Unmapped int
+	Released int // reservations released by a cancellation
+}
+
+// Store ingests an order in one transaction: the order and its new lines,
+// each line's reservation by conditional update, its fulfilment task, the
+// exceptions for unmapped or oversold lines, and the outbox events that
+// make every channel offer the new quantity.
+type Store interface {
+	Ingest(ctx context.Context, in Incoming, now time.Time) (Result, error)
+}
+
+// Service applies the rules.
+type Service struct {
+	store Store
+	now   func() time.Time
+}
+
+// NewService returns an order service; now may be nil.
+func NewService(store Store, now func() time.Time) *Service {
+	return &Service{store: store, now: clock.Or(now)}
+}
+
+// Ingest takes an order in; repeating it is harmless.
+func (s *Service) Ingest(ctx context.Context, in Incoming) (Result, error) {
+	in.ExternalOrderID = strings.TrimSpace(in.ExternalOrderID)
+	for i := range in.Lines {
+		in.Lines[i].SKU = strings.TrimSpace(in.Lines[i].SKU)
+		in.Lines[i].ExternalLineID = strings.TrimSpace(in.Lines[i].ExternalLineID)
+	}
+	if err := in.Validate(); err != nil {
+		return Result{}, err
+	}
+	in.OrderedAt, in.UpdatedAt = in.OrderedAt.UTC(), in.UpdatedAt.UTC()
+	return s.store.Ingest(ctx, in, s.now().UTC())
+}

@@ -1,0 +1,274 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/jkhhc/artisanbridge/internal/apperr"
+	"github.com/jkhhc/artisanbridge/internal/channels"
+	"github.com/jkhhc/artisanbridge/internal/effects"
+	"github.com/jkhhc/artisanbridge/internal/exceptions"
+	"github.com/jkhhc/artisanbridge/internal/ids"
+	"github.com/jkhhc/artisanbridge/internal/orders"
+	"github.com/jkhhc/artisanbridge/internal/outbox"
+)
+
+// Orders implements orders.Store.
+type Orders struct{ db *DB }
+
+func (db *DB) Orders() *Orders { return &Orders{db: db} }
+
+var _ orders.Store = (*Orders)(nil)
+
+type orderRow struct {
+	ID                string `gorm:"primaryKey"`
+	ChannelID         string
+	ExternalOrderID   string
+	Status            string
+	OrderedAt         time.Time
+	ExternalUpdatedAt time.Time
+	DispatchBy        *time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+func (orderRow) TableName() string { return "orders" }
+
+// Ingest runs the whole of one order in one transaction. Every guard is in
+// the database: the unique key of a line decides whether it is new, and a
+// reservation is a conditional update that either fits or changes nothing.
+func (s *Orders) Ingest(ctx context.Context, in orders.Incoming, now time.Time) (orders.Result, error) {
+	var res orders.Result
+	var events []outbox.Message
+	err := s.db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res, events = orders.Result{}, nil // a retried transaction starts afresh
+		var ch channelRow
+		if err := tx.Where("id = ?", in.ChannelID).Take(&ch).Error; err != nil {
+			return notFound(err, "channel %s not found", in.ChannelID)
+		}
+		var settings channels.Settings
+		_ = json.Unmarshal([]byte(ch.Settings), &settings)
+		locs, err := sellableLocations(tx, settings)
+		if err != nil {
+			return err
+		}
+		order, created, err := upsertOrder(tx, in, now)
+		if err != nil {
+			return err
+		}
+		res.OrderID, res.Created = order.ID, created
+		if !created {
+			if !in.UpdatedAt.After(order.ExternalUpdatedAt) {
+				res.Stale = true // an older or repeated update changes nothing
+				return nil
+			}
+			upd := tx.Model(&orderRow{}).Where("id = ? AND external_updated_at < ?", order.ID, in.UpdatedAt).
+				Updates(map[string]any{"status": in.Status, "external_updated_at": in.UpdatedAt, "updated_at": now})
+			if upd.Error != nil {
+				return upd.Error
+			}
+			if upd.RowsAffected == 0 { // a concurrent, newer update won
+				res.Stale = true
+				return nil
+			}
+		}
+		for _, l := range in.Lines {
+			ev, err := s.ingestLine(tx, &res, order, in, l, locs, now)
+			if err != nil {
+				return err
+			}
+			events = append(events, ev...)
+		}
+		if in.Status == orders.StatusCancelled {
+			ev, err := releaseOrder(tx, &res, order.ID, now)
+			if err != nil {
+				return err
+			}
+			events = append(events, ev...)
+		}
+		if res.Unmapped > 0 {
+			if err := tx.Model(&orderRow{}).Where("id = ? AND status = ?", order.ID, orders.StatusOpen).
+				Update("status", orders.StatusAwaitingMapping).Error; err != nil {
+				return err
+			}
+		}
+		return writeEffects(tx, effects.Set{Events: events})
+	})
+	if err != nil {
+		return orders.Result{}, translate(err)
+	}
+	if len(events) > 0 && s.db.afterEvents != nil {
+		s.db.afterEvents()
+	}
+	return res, nil
+}
+
+// sellableLocations are the channel's locations that ship from stock, in
+// the channel's order (its dispatch location first); stock an artisan
+// holds at home waits for the collect routing.
+func sellableLocations(tx *gorm.DB, s channels.Settings) ([]string, error) {
+	if len(s.Locations) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, len(s.Locations))
+	for i, l := range s.Locations {
+		ids[i] = l.LocationID
+	}
+	var rows []locationRow
+	if err := tx.Where("id IN ? AND kind <> ?", ids, "artisan").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	ok := map[string]bool{}
+	for _, r := range rows {
+		ok[r.ID] = true
+	}
+	var out []string
+	for _, id := range ids {
+		if ok[id] {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+func upsertOrder(tx *gorm.DB, in orders.Incoming, now time.Time) (orderRow, bool, error) {
+	row := orderRow{ID: ids.New(), ChannelID: in.ChannelID, ExternalOrderID: in.ExternalOrderID, Status: in.Status,
+		OrderedAt: in.OrderedAt, ExternalUpdatedAt: in.UpdatedAt, DispatchBy: in.DispatchBy, CreatedAt: now, UpdatedAt: now}
+	ins := tx.Exec(`INSERT INTO orders (id, channel_id, external_order_id, status, ordered_at, external_updated_at, dispatch_by, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel_id, external_order_id) DO NOTHING`,
+		row.ID, row.ChannelID, row.ExternalOrderID, row.Status, row.OrderedAt, row.ExternalUpdatedAt, row.DispatchBy, now, now)
+	if ins.Error != nil {
+		return orderRow{}, false, ins.Error
+	}
+	if ins.RowsAffected == 1 {
+		return row, true, nil
+	}
+	var stored orderRow
+	err := tx.Where("channel_id = ? AND external_order_id = ?", in.ChannelID, in.ExternalOrderID).Take(&stored).Error
+	stored.ExternalUpdatedAt = stored.ExternalUpdatedAt.UTC()
+	return stored, false, err
+}
+
+// ingestLine inserts a line unless it exists (then it does nothing at all),
+// and reserves its stock at the first location that has it.
+func (s *Orders) ingestLine(tx *gorm.DB, res *orders.Result, order orderRow, in orders.Incoming, l orders.IncomingLine,
+	locs []string, now time.Time) ([]outbox.Message, error) {
+	var product productRow
+	err := tx.Select("id", "artisan_id", "sku").Where("sku = ?", l.SKU).Take(&product).Error
+	mapped := err == nil
+	if err != nil && err != gorm.ErrRecordNotFound {
+		return nil, err
+	}
+	lineID := ids.New()
+	status := "awaiting_mapping"
+	var productID, artisanID any
+	if mapped {
+		status, productID, artisanID = "reserved", product.ID, product.ArtisanID
+		if in.Status == orders.StatusCancelled {
+			status = "cancelled"
+		}
+	}
+	ins := tx.Exec(`INSERT INTO order_lines (id, order_id, channel_id, external_order_id, external_line_id, sku, product_id, artisan_id,
+quantity, unit_price_paise, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (channel_id, external_order_id, external_line_id) DO NOTHING`,
+		lineID, order.ID, in.ChannelID, in.ExternalOrderID, l.ExternalLineID, l.SKU, productID, artisanID, l.Quantity, l.UnitPricePaise, status, now, now)
+	if ins.Error != nil {
+		return nil, ins.Error
+	}
+	if ins.RowsAffected == 0 {
+		return nil, nil // this line was taken in before
+	}
+	res.NewLines++
+	switch {
+	case !mapped:
+		res.Unmapped++
+		return nil, raise(tx, exceptions.Exception{Kind: exceptions.UnmappedSKU, CauseKey: "unmapped_sku:" + in.ChannelID + ":" + l.SKU,
+			Summary:  fmt.Sprintf("order %s has SKU %s, which is not in the catalogue", in.ExternalOrderID, l.SKU),
+			Detail:   fmt.Sprintf("line %s, quantity %d; the order waits as awaiting_mapping and continues once the SKU is mapped", l.ExternalLineID, l.Quantity),
+			Action:   "Add the product with this SKU (or correct the SKU on the marketplace); the order is kept, not dropped.",
+			Resource: "order", ResourceID: order.ID})
+	case status == "cancelled":
+		return nil, nil
+	}
+	for _, loc := range locs {
+		ok, err := reserve(tx, product.ID, loc, l.Quantity, now)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		res.Reserved++
+		if err := tx.Exec(`INSERT INTO reservations (id, line_id, product_id, location_id, quantity, status, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, 'held', ?, ?)`, ids.New(), lineID, product.ID, loc, l.Quantity, now, now).Error; err != nil {
+			return nil, err
+		}
+		if err := tx.Exec(`UPDATE order_lines SET location_id = ? WHERE id = ?`, loc, lineID).Error; err != nil {
+			return nil, err
+		}
+		if err := tx.Exec(`INSERT INTO fulfilment_tasks (id, line_id, kind, location_id, artisan_id, status, due_at, created_at, updated_at)
+VALUES (?, ?, 'pick', ?, ?, 'open', ?, ?, ?)`, ids.New(), lineID, loc, product.ArtisanID, in.DispatchBy, now, now).Error; err != nil {
+			return nil, err
+		}
+		return []outbox.Message{outbox.New(now, outbox.TopicStockChanged, product.ID,
+			outbox.StockChanged{ProductID: product.ID, LocationIDs: []string{loc}})}, nil
+	}
+	res.Oversold++
+	if err := tx.Exec(`UPDATE order_lines SET status = 'oversold' WHERE id = ?`, lineID).Error; err != nil {
+		return nil, err
+	}
+	return nil, raise(tx, exceptions.Exception{Kind: exceptions.Oversold, CauseKey: "oversold:" + product.ID,
+		Summary:  fmt.Sprintf("%s sold more of %s than is in stock", order.ChannelID, l.SKU),
+		Detail:   fmt.Sprintf("order %s line %s wants %d and no location of the channel has it free", in.ExternalOrderID, l.ExternalLineID, l.Quantity),
+		Action:   "Collect the piece from the artisan if they hold one, or cancel the line on the marketplace before its dispatch deadline.",
+		Resource: "order", ResourceID: order.ID})
+}
+
+// reserve holds qty units by conditional update: it fits, or changes nothing.
+func reserve(tx *gorm.DB, productID, locationID string, qty int64, now time.Time) (bool, error) {
+	res := tx.Exec(`UPDATE stock_levels SET reserved = reserved + ?, updated_at = ?
+WHERE product_id = ? AND location_id = ? AND on_hand - reserved >= ?`, qty, now, productID, locationID, qty)
+	return res.RowsAffected == 1, res.Error
+}
+
+// releaseOrder gives back every reservation still held by an order's lines.
+func releaseOrder(tx *gorm.DB, res *orders.Result, orderID string, now time.Time) ([]outbox.Message, error) {
+	type held struct {
+		ID, LineID, ProductID, LocationID string
+		Quantity                          int64
+	}
+	var rows []held
+	if err := tx.Raw(`SELECT r.id, r.line_id, r.product_id, r.location_id, r.quantity FROM reservations r
+JOIN order_lines l ON l.id = r.line_id WHERE l.order_id = ? AND r.status = 'held'`, orderID).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	var events []outbox.Message
+	for _, r := range rows {
+		upd := tx.Exec(`UPDATE reservations SET status = 'released', updated_at = ? WHERE id = ? AND status = 'held'`, now, r.ID)
+		if upd.Error != nil {
+			return nil, upd.Error
+		}
+		if upd.RowsAffected == 0 {
+			continue
+		}
+		lv := tx.Exec(`UPDATE stock_levels SET reserved = reserved - ?, updated_at = ? WHERE product_id = ? AND location_id = ? AND reserved >= ?`,
+			r.Quantity, now, r.ProductID, r.LocationID, r.Quantity)
+		if lv.Error != nil {
+			return nil, lv.Error
+		}
+		if lv.RowsAffected == 0 {
+			return nil, apperr.New(apperr.Internal, "reservation %s is not covered by reserved stock", r.ID)
+		}
+		res.Released++
+		events = append(events, outbox.New(now, outbox.TopicStockChanged, r.ProductID,
+			outbox.StockChanged{ProductID: r.ProductID, LocationIDs: []string{r.LocationID}}))
+	}
+	if err := tx.Exec(`UPDATE order_lines SET status = 'cancelled', updated_at = ? WHERE order_id = ? AND status IN ('reserved', 'oversold', 'awaiting_mapping')`, now, orderID).Error; err != nil {
+		return nil, err
+	}
+	return events, tx.Exec(`UPDATE fulfilment_tasks SET status = 'cancelled', updated_at = ? WHERE status = 'open' AND line_id IN (SELECT id FROM order_lines WHERE order_id = ?)`, now, orderID).Error
+}
