@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jkhhc/artisanbridge/adapters"
 	"github.com/jkhhc/artisanbridge/adapters/gem"
@@ -178,6 +179,50 @@ func FuzzParseCatalogueExport(f *testing.F) {
 		for _, r := range rows {
 			if r.SKU == "" || r.ExternalID == "" || r.PricePaise <= 0 || r.Quantity < 0 {
 				t.Fatalf("accepted a bad row %+v", r)
+			}
+		}
+	})
+}
+
+func TestParseOrderFile(t *testing.T) {
+	csv := "Order ID,Item ID,Order Date,Last Updated,Delivery By,Model/SKU,Quantity,Unit Price (INR),Status\n" +
+		"GEMC-1,1,2026-11-20,2026-11-20T10:00:00Z,2026-12-05,WICKER-01,2,999.01,New\n" +
+		"GEMC-1,2,2026-11-20,2026-11-20T10:00:00Z,,WICKER-02,1,1200,New\n" +
+		"GEMC-2,1,2026-11-21T08:00:00+05:30,2026-11-21T09:00:00+05:30,,WICKER-03,1,50.5,Cancelled\n"
+	got, err := gem.ParseOrderFile("ch", []byte(csv))
+	if err != nil || len(got) != 2 {
+		t.Fatalf("%+v %v", got, err)
+	}
+	if o := got[0]; o.ExternalOrderID != "GEMC-1" || len(o.Lines) != 2 || o.Lines[0].UnitPricePaise != 99901 || o.Status != "open" ||
+		o.DispatchBy == nil || o.DispatchBy.Format(time.RFC3339) != "2026-12-04T18:30:00Z" {
+		t.Fatalf("first order %+v", o)
+	}
+	if o := got[1]; o.Status != "cancelled" || o.Lines[0].UnitPricePaise != 5050 || o.UpdatedAt.Format(time.RFC3339) != "2026-11-21T03:30:00Z" {
+		t.Fatalf("second order %+v", o)
+	}
+	bad := "Order ID,Item ID,Order Date,Last Updated,Model/SKU,Quantity,Unit Price (INR),Status\n" +
+		"GEMC-1,1,yesterday,2026-11-20,A,0,x,Lost\n" +
+		"GEMC-2,1,2026-11-20,2026-11-20,,1,5,New\n"
+	_, err = gem.ParseOrderFile("ch", []byte(bad))
+	fe, ok := err.(*gem.FileError)
+	if !ok || len(fe.Rows) != 5 {
+		t.Fatalf("bad file: %#v", err)
+	}
+}
+
+func FuzzParseOrderFile(f *testing.F) {
+	f.Add([]byte("Order ID,Item ID,Order Date,Last Updated,Model/SKU,Quantity,Unit Price (INR),Status\nGEMC-1,1,2026-11-20,2026-11-20,A,1,10,New\n"))
+	f.Add([]byte("Order ID,Item ID,Order Date,Last Updated,Model/SKU,Quantity,Unit Price (INR),Status\nGEMC-1,1,2026-11-20,2026-11-20,A,1,10,New\nGEMC-1,1,2026-11-20,2026-11-20,B,1,10,New\n"))
+	wb, _ := gem.Workbook(gem.OrderColumns, [][]any{{"GEMC-1", "1", "2026-11-20", "2026-11-20", "", "A", 1, "10.00", "New"}})
+	f.Add(wb)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, err := gem.ParseOrderFile("ch", data)
+		if err != nil {
+			return
+		}
+		for _, o := range got {
+			if err := o.Validate(); err != nil {
+				t.Fatalf("accepted an invalid order %+v: %v", o, err)
 			}
 		}
 	})

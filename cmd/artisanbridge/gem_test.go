@@ -153,3 +153,116 @@ func uploadTo(t *testing.T, url string, data []byte) (int, string) {
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
 }
+
+// TestGeMOrderReachesOtherChannels: a government buyer's order on the GeM
+// portal, imported from the portal's order file, is taken in once, holds
+// its stock, and Flipkart offers the lowered quantity seconds later. A
+// second import of the same file changes nothing.
+func TestGeMOrderReachesOtherChannels(t *testing.T) {
+	in := start(t, map[string]string{"ARTISANBRIDGE_DATA_DIR": t.TempDir(), "ARTISANBRIDGE_RELAY_INTERVAL": "100ms",
+		"ARTISANBRIDGE_SIM_FLIPKART_ADDR": "127.0.0.1:0", "ARTISANBRIDGE_SIM_AMAZON_ADDR": "127.0.0.1:0", "ARTISANBRIDGE_SIM_GEM_ADDR": "127.0.0.1:0"})
+	admin := in.addUser("admin")
+	_, loc := in.call(admin, "POST", "/api/v1/locations", map[string]any{"code": "SRG", "name": "Srinagar", "kind": "showroom"})
+	_, chans := in.call(admin, "GET", "/api/v1/channels", nil)
+	byKind := map[string]map[string]any{}
+	for _, c := range chans["items"].([]any) {
+		ch := c.(map[string]any)
+		byKind[ch["kind"].(string)] = ch
+		in.call(admin, "PATCH", "/api/v1/channels/"+ch["id"].(string), map[string]any{"version": ch["version"],
+			"settings": map[string]any{"dispatch_days": 3, "locations": []any{map[string]any{"location_id": loc["id"], "external_location_id": "LOCSRG01"}}}})
+	}
+	fk, gm := byKind["flipkart"], byKind["gem"]
+	fkSim, gemPortal := strings.TrimSuffix(fk["base_url"].(string), "/sellers"), gm["base_url"].(string)
+	_, art := in.call(admin, "POST", "/api/v1/artisans", map[string]any{"code": "PM-4", "name": "Shabir", "craft": "papier_mache"})
+	_, prod := in.call(admin, "POST", "/api/v1/products", map[string]any{"sku": "PM-VASE-1", "title": "Papier-mache vase", "craft": "papier_mache",
+		"hsn_code": "48239090", "gst_rate_bp": 500, "mrp_paise": 300000, "price_paise": 250000, "artisan_id": art["id"], "artisan_price_paise": 150000})
+	in.call(admin, "POST", "/api/v1/stock/movements", map[string]any{"product_id": prod["id"], "location_id": loc["id"], "kind": "intake", "quantity": 5})
+	in.call(admin, "PUT", fmt.Sprintf("/api/v1/products/%s/listings/%s", prod["id"], fk["id"]), map[string]any{"external_id": "PMVS123456789012"})
+	gemPath := fmt.Sprintf("/api/v1/products/%s/listings/%s", prod["id"], gm["id"])
+	in.call(admin, "PUT", gemPath, map[string]any{})
+	waitSims(t, []string{fkSim}, "PM-VASE-1", 250000, 5)
+	l := waitListingOn(t, in, admin, prod["id"].(string), gm["id"].(string), "awaiting_upload")
+	code, body := uploadTo(t, gemPortal+"/_sim/catalogue/upload", onlyFile(t, in, admin, gm["id"].(string), "gem-catalogue-"))
+	if code != 200 {
+		t.Fatalf("catalogue upload: %d %s", code, body)
+	}
+	var assigned struct {
+		Items []struct {
+			CatalogueID string `json:"catalogue_id"`
+		} `json:"items"`
+	}
+	json.Unmarshal([]byte(body), &assigned)
+	in.call(admin, "PUT", gemPath, map[string]any{"external_id": assigned.Items[0].CatalogueID, "version": l["version"]})
+	waitListingOn(t, in, admin, prod["id"].(string), gm["id"].(string), "live")
+
+	// A buyer orders 2 on GeM; staff import the portal's order file.
+	resp, err := http.Post(gemPortal+"/_sim/orders", "application/json", strings.NewReader(`{"sku":"PM-VASE-1","quantity":2}`))
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("place order: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	orderFile := download(t, gemPortal+"/_sim/orders/export")
+	for i, want := range []map[string]float64{{"created": 1, "reserved": 1, "stale": 0}, {"created": 0, "reserved": 0, "stale": 1}} {
+		sum := importFile(t, in, admin, gm["id"].(string), orderFile)
+		for k, v := range want {
+			if sum[k] != v {
+				t.Fatalf("import %d: %s = %v, want %v (%v)", i+1, k, sum[k], v, sum)
+			}
+		}
+	}
+	waitSims(t, []string{fkSim}, "PM-VASE-1", 250000, 3)
+	_, stock := in.call(admin, "GET", "/api/v1/stock?product_id="+prod["id"].(string), nil)
+	if lvl := stock["items"].([]any)[0].(map[string]any); lvl["on_hand"] != 5.0 || lvl["reserved"] != 2.0 {
+		t.Fatalf("stock after the order: %v", lvl)
+	}
+}
+
+func waitListingOn(t *testing.T, in *instance, token, productID, channelID, status string) map[string]any {
+	t.Helper()
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		_, ls := in.call(token, "GET", "/api/v1/listings?product_id="+productID+"&channel_id="+channelID, nil)
+		if items, _ := ls["items"].([]any); len(items) == 1 {
+			l := items[0].(map[string]any)
+			if l["status"] == status && l["in_sync"] == true {
+				return l
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("listing never %s: %v", status, l)
+			}
+		}
+	}
+}
+
+func download(t *testing.T, url string) []byte {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return b
+}
+
+func importFile(t *testing.T, in *instance, token, channelID string, data []byte) map[string]float64 {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("file", "orders.xlsx")
+	fw.Write(data)
+	mw.Close()
+	req, _ := http.NewRequest("POST", in.base+"/api/v1/channels/"+channelID+"/orders/import", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]float64
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || json.Unmarshal(raw, &out) != nil {
+		t.Fatalf("import: %d %s", resp.StatusCode, raw)
+	}
+	return out
+}

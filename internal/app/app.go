@@ -31,6 +31,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/inventory"
 	"github.com/jkhhc/artisanbridge/internal/jobs"
 	"github.com/jkhhc/artisanbridge/internal/listing"
+	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/outbox"
 	"github.com/jkhhc/artisanbridge/internal/secrets"
 	"github.com/jkhhc/artisanbridge/internal/store"
@@ -56,6 +57,7 @@ type App struct {
 	Channels   *channels.Service
 	Listings   *listing.Service
 	Exceptions *exceptions.Service
+	Orders     *orders.Service
 	Sync       *channelsync.Engine
 	Relay      *outbox.Relay
 	client     *asynq.Client
@@ -114,6 +116,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 	a.Channels = channels.NewService(a.DB.Channels(), a.Keyring, nil)
 	a.Listings = listing.NewService(a.DB.Listings(), nil)
 	a.Exceptions = exceptions.NewService(a.DB.Exceptions(), nil)
+	a.Orders = orders.NewService(a.DB.Orders(), nil)
 	a.calls = callCounter{rdb: a.Redis}
 	a.Sync = &channelsync.Engine{Channels: a.Channels, ChannelRows: a.DB.Channels(), Listings: a.DB.Listings(),
 		Exceptions: a.DB.Exceptions(), Factory: a.adapterFor, Log: log}
@@ -253,7 +256,7 @@ func (a *App) Handler(mode Mode) http.Handler {
 	return httpapi.New(httpapi.Deps{
 		Log: a.log, Auth: a.Auth, Catalog: a.Catalog, Inventory: a.Stock, Audit: a.DB.Audit(),
 		Channels: a.Channels, Listings: a.Listings, Exceptions: a.Exceptions, ChannelCalls: a.calls.lastHour,
-		Files:        a.DB.ChannelFiles(),
+		Files: a.DB.ChannelFiles(), ImportOrders: a.importOrders,
 		Idempotency:  a.DB.Idempotency(),
 		Queues:       func(ctx context.Context) ([]httpapi.QueueInfo, error) { return queueInfo(insp) },
 		OutboxQueued: a.DB.Outbox().PendingCount,

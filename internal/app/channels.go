@@ -20,7 +20,9 @@ import (
 	"github.com/jkhhc/artisanbridge/adapters/gem"
 	gemsim "github.com/jkhhc/artisanbridge/adapters/gem/sim"
 	"github.com/jkhhc/artisanbridge/adapters/httpx"
+	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/channels"
+	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/store"
 )
 
@@ -202,4 +204,17 @@ func (a *App) runSyncSweep(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// importOrders takes a channel's order file in. Only GeM delivers orders
+// as files; the others are pulled from their APIs.
+func (a *App) importOrders(ctx context.Context, channelID string, data []byte) (orders.ImportSummary, error) {
+	ch, err := a.Channels.Get(ctx, channelID)
+	if err != nil {
+		return orders.ImportSummary{}, err
+	}
+	if ch.Kind != "gem" {
+		return orders.ImportSummary{}, apperr.New(apperr.PreconditionFailed, "%s orders are pulled from its API, not imported", ch.Kind)
+	}
+	return gem.ImportOrders(ctx, channelID, data, a.Orders.Ingest)
 }

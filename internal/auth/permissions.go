@@ -24,6 +24,7 @@ const (
 	ListingsWrite  Permission = "listings:write"
 	ExceptionsRead Permission = "exceptions:read"
 	ExceptionsWork Permission = "exceptions:resolve"
+	OrdersWrite    Permission = "orders:write"
 )
 
 // showroomReads is what the showroom reads, which operations reads too
@@ -37,7 +38,7 @@ var grants = map[Role][]Permission{
 	RoleShowroom: append([]Permission{
 		ClustersWrite, ArtisansWrite, ProductsWrite, StockWrite, ListingsWrite,
 	}, showroomReads...),
-	RoleOperations: append([]Permission{JobsRead, ExceptionsRead, ExceptionsWork}, showroomReads...),
+	RoleOperations: append([]Permission{JobsRead, ExceptionsRead, ExceptionsWork, OrdersWrite}, showroomReads...),
 	// Finance reads artisans (payees) and the products their earnings come
 	// from; it does not see stock or change the catalogue.
 	RoleFinance: {ArtisansRead, ProductsRead, ClustersRead, ChannelsRead},

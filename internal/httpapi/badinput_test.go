@@ -98,6 +98,7 @@ func testBadInput(t *testing.T, b testenv.Backend) {
 		{"patch channel without version", "PATCH", "/api/v1/channels/CHANNEL", map[string]any{"enabled": true}, 422, "version"},
 		{"channel over plain http", "PATCH", "/api/v1/channels/CHANNEL", map[string]any{"version": 1, "base_url": "http://example.com/sellers"}, 422, "base_url"},
 		{"channel unknown credential", "PATCH", "/api/v1/channels/CHANNEL", map[string]any{"version": 1, "credentials": map[string]string{"app_id": "a", "app_secret": "b", "pin": "1"}}, 422, "credentials.pin"},
+		{"order import without a file", "POST", "/api/v1/channels/CHANNEL/orders/import", `{}`, 400, ""},
 		{"resolve without words", "POST", "/api/v1/exceptions/" + ids.New() + "/resolve", map[string]any{"resolution": ""}, 422, "resolution"},
 		{"bad image URL", "POST", "/api/v1/products", with(vp, "images", []string{"javascript:alert(1)"}), 422, "images"},
 		{"duplicate sku", "POST", "/api/v1/products", validProduct(aid), 409, ""},

@@ -20,7 +20,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/testenv"
 )
 
-func (ts *testServer) upload(path, filename string, data []byte) response {
+func (ts *testServer) upload(path, filename string, data []byte, as ...auth.Role) response {
 	ts.t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
@@ -32,7 +32,11 @@ func (ts *testServer) upload(path, filename string, data []byte) response {
 	mw.Close()
 	req := httptest.NewRequest("POST", path, &body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Authorization", "Bearer "+ts.tokens[auth.RoleShowroom])
+	role := auth.RoleShowroom
+	if len(as) > 0 {
+		role = as[0]
+	}
+	req.Header.Set("Authorization", "Bearer "+ts.tokens[role])
 	w := httptest.NewRecorder()
 	ts.srv.ServeHTTP(w, req)
 	return response{Status: w.Code, Body: w.Body.Bytes(), Header: w.Header()}
@@ -252,5 +256,27 @@ func TestTokenRotation(t *testing.T) {
 	}
 	if strings.Contains(ts.logs.String(), second) {
 		t.Fatal("a token reached the logs")
+	}
+}
+
+// TestOrderImportRefusesBadFiles: a malformed order file is refused whole
+// with each bad cell named, and ingests nothing.
+func TestOrderImportRefusesBadFiles(t *testing.T) {
+	ts := newTestServer(t, testenv.Backends()[0])
+	ch := ts.channel()
+	before := ts.rowCounts()
+	csv := "Order ID,Item ID,Order Date,Last Updated,Model/SKU,Quantity,Unit Price (INR),Status\n" +
+		"GEMC-1,1,2026-11-20,2026-11-20,A,1,10,New\n" +
+		"GEMC-2,1,someday,2026-11-20,B,-3,10,New\n"
+	r := ts.upload("/api/v1/channels/"+ch+"/orders/import", "orders.csv", []byte(csv), auth.RoleOperations)
+	fields, _ := r.json(t)["error"].(map[string]any)["fields"].(map[string]any)
+	if r.Status != 422 || fields["row 3.Order Date"] == nil || fields["row 3.Quantity"] == nil {
+		t.Fatalf("bad file: %d %s", r.Status, r.Body)
+	}
+	after := ts.rowCounts()
+	for tb, n := range before {
+		if after[tb] != n {
+			t.Fatalf("%s changed", tb)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/jkhhc/artisanbridge/adapters/gem"
 	"github.com/jkhhc/artisanbridge/internal/auth"
 	"github.com/jkhhc/artisanbridge/internal/catalog"
 	"github.com/jkhhc/artisanbridge/internal/channels"
@@ -18,6 +19,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/httpapi"
 	"github.com/jkhhc/artisanbridge/internal/inventory"
 	"github.com/jkhhc/artisanbridge/internal/listing"
+	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/reqctx"
 	"github.com/jkhhc/artisanbridge/internal/secrets"
 	"github.com/jkhhc/artisanbridge/internal/store"
@@ -52,6 +54,9 @@ func newTestServer(t testing.TB, b testenv.Backend) *testServer {
 		Inventory: inventory.NewService(db.Inventory(), nil), Audit: db.Audit(), Idempotency: db.Idempotency(),
 		Channels: channels.NewService(db.Channels(), ring, nil), Listings: listing.NewService(db.Listings(), nil),
 		Exceptions: exceptions.NewService(db.Exceptions(), nil), Files: db.ChannelFiles(),
+		ImportOrders: func(ctx context.Context, channelID string, data []byte) (orders.ImportSummary, error) {
+			return gem.ImportOrders(ctx, channelID, data, orders.NewService(db.Orders(), nil).Ingest)
+		},
 		Queues:       func(context.Context) ([]httpapi.QueueInfo, error) { return []httpapi.QueueInfo{{Queue: "events"}}, nil },
 		OutboxQueued: db.Outbox().PendingCount,
 		Ready:        map[string]func(context.Context) error{"database": db.Ping},
@@ -131,7 +136,7 @@ func (ts *testServer) rowCounts() map[string]int64 {
 	ts.t.Helper()
 	out := map[string]int64{}
 	for _, tb := range []string{"users", "api_tokens", "clusters", "artisans", "products", "locations",
-		"stock_levels", "stock_movements", "audit_log", "outbox", "idempotency_keys", "channels", "listings", "exceptions"} {
+		"stock_levels", "stock_movements", "audit_log", "outbox", "idempotency_keys", "channels", "listings", "exceptions", "orders", "order_lines", "reservations"} {
 		var n int64
 		if err := ts.db.Gorm().Table(tb).Count(&n).Error; err != nil {
 			ts.t.Fatal(err)

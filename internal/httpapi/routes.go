@@ -73,6 +73,8 @@ func (s *Server) routes() []Route {
 
 		{Method: "GET", Path: p + "/channels/:id/files", Permission: auth.ListingsRead, Summary: "files an assisted channel (GeM) produced for upload", handler: list(s, s.listFiles)},
 		{Method: "GET", Path: p + "/channels/:id/files/:file_id", Permission: auth.ListingsRead, Summary: "download one file", handler: s.downloadFile},
+		{Method: "POST", Path: p + "/channels/:id/orders/import", Permission: auth.OrdersWrite, Summary: "import a channel's order file (GeM portal export; multipart field file)",
+			handler: s.importOrders, bodyLimit: 16<<20 + 64<<10},
 		{Method: "PUT", Path: p + "/products/:id/listings/:channel_id", Permission: auth.ListingsWrite, Summary: "publish a product on a channel", handler: s.publish},
 		{Method: "DELETE", Path: p + "/products/:id/listings/:channel_id", Permission: auth.ListingsWrite, Summary: "unpublish (quantity 0, listing paused)", handler: s.unpublish},
 		{Method: "GET", Path: p + "/listings", Permission: auth.ListingsRead, Summary: "listings with their sync state and the marketplace's last message", handler: list(s, s.listListings)},
@@ -414,4 +416,32 @@ func (s *Server) downloadFile(c *gin.Context) {
 	}
 	c.Header("Content-Disposition", `attachment; filename="`+strings.ReplaceAll(f.Name, `"`, "")+`"`)
 	c.Data(http.StatusOK, f.ContentType, data)
+}
+
+// importOrders takes a GeM order file in: every order once, whatever the
+// file repeats, with its stock reserved and the other channels updated.
+func (s *Server) importOrders(c *gin.Context) {
+	id, err := pathID(c)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	fh, err := c.FormFile("file")
+	if err != nil {
+		writeError(c, s.log, apperr.New(apperr.Invalid, "send the order file as multipart/form-data field \"file\" (at most 16 MiB)"))
+		return
+	}
+	f, err := fh.Open()
+	if err != nil {
+		writeError(c, s.log, apperr.New(apperr.Invalid, "the uploaded file could not be read"))
+		return
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, 16<<20))
+	if err != nil {
+		writeError(c, s.log, apperr.New(apperr.Invalid, "the uploaded file could not be read"))
+		return
+	}
+	sum, err := s.ImportOrders(c.Request.Context(), id, data)
+	s.respond(c, http.StatusOK, sum, err)
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/idempotency"
 	"github.com/jkhhc/artisanbridge/internal/inventory"
 	"github.com/jkhhc/artisanbridge/internal/listing"
+	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/paging"
 	"github.com/jkhhc/artisanbridge/internal/store"
 )
@@ -55,7 +56,9 @@ type Deps struct {
 	// Health fills in a channel's call counts (shared across processes).
 	ChannelCalls func(ctx context.Context, channelID string) (calls, throttled int64)
 	// Files are what assisted channels (GeM) produce for staff to upload.
-	Files        *store.ChannelFiles
+	Files *store.ChannelFiles
+	// ImportOrders takes a channel's order file (GeM's portal export) in.
+	ImportOrders func(ctx context.Context, channelID string, data []byte) (orders.ImportSummary, error)
 	Audit        audit.Reader
 	Idempotency  idempotency.Store
 	Queues       func(ctx context.Context) ([]QueueInfo, error)

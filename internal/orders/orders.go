@@ -100,6 +100,34 @@ type Result struct {
 	Released int // reservations released by a cancellation
 }
 
+// ImportSummary says what importing a file of orders did.
+type ImportSummary struct {
+	Orders   int `json:"orders"`
+	Created  int `json:"created"`
+	Stale    int `json:"stale"`
+	NewLines int `json:"new_lines"`
+	Reserved int `json:"reserved"`
+	Oversold int `json:"oversold"`
+	Unmapped int `json:"unmapped"`
+	Released int `json:"released"`
+}
+
+// Add counts one ingestion.
+func (s *ImportSummary) Add(r Result) {
+	s.Orders++
+	if r.Created {
+		s.Created++
+	}
+	if r.Stale {
+		s.Stale++
+	}
+	s.NewLines += r.NewLines
+	s.Reserved += r.Reserved
+	s.Oversold += r.Oversold
+	s.Unmapped += r.Unmapped
+	s.Released += r.Released
+}
+
 // Store ingests an order in one transaction: the order and its new lines,
 // each line's reservation by conditional update, its fulfilment task, the
 // exceptions for unmapped or oversold lines, and the outbox events that

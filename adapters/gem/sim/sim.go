@@ -30,6 +30,7 @@ type offering struct {
 type Sim struct {
 	kit       *simkit.Kit
 	offerings map[string]*offering // by SKU
+	orders    map[string]*order
 	mux       *http.ServeMux
 }
 
@@ -40,7 +41,7 @@ const (
 
 // New returns a simulator.
 func New(cfg Config) *Sim {
-	s := &Sim{kit: simkit.New(nil, cfg.Seed, nil), offerings: map[string]*offering{}}
+	s := &Sim{kit: simkit.New(nil, cfg.Seed, nil), offerings: map[string]*offering{}, orders: map[string]*order{}}
 	m := http.NewServeMux()
 	m.HandleFunc("POST /_sim/catalogue/upload", s.upload(opUpload, s.catalogue))
 	m.HandleFunc("POST /_sim/stock/upload", s.upload(opUpdate, s.update))
@@ -49,6 +50,7 @@ func New(cfg Config) *Sim {
 	})
 	m.HandleFunc("PUT /_sim/listings/{sku}", s.edit)
 	m.HandleFunc("GET /_sim/export", s.export)
+	s.registerOrders(m)
 	s.kit.Register(m, func(w http.ResponseWriter, status int, msg string) { refuse(w, status, []gem.RowError{{Message: msg}}) })
 	s.mux = m
 	return s
