@@ -9,6 +9,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/jkhhc/artisanbridge/internal/orders"
 )
 
 // Kind names a marketplace.
@@ -148,4 +150,23 @@ type Channel interface {
 type BulkStocker interface {
 	BulkThreshold() int
 	PushStockBulk(ctx context.Context, items []StockUpdate) ([]ItemResult, error)
+}
+
+// OrderCursor says where an order pull resumes: orders changed since
+// Since, or the page a previous call pointed to.
+type OrderCursor struct {
+	Since     time.Time
+	PageToken string
+}
+
+// OrderPage is one page of orders a marketplace reported, normalised.
+type OrderPage struct {
+	Orders []orders.Incoming
+	// NextPageToken is empty on the last page.
+	NextPageToken string
+}
+
+// OrderSource is a channel whose orders are pulled from its API.
+type OrderSource interface {
+	FetchOrders(ctx context.Context, cursor OrderCursor) (OrderPage, error)
 }

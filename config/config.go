@@ -32,6 +32,7 @@ type Config struct {
 	MaxBodyBytes      int64         `json:"max_body_bytes"`
 	DBMaxConns        int           `json:"db_max_conns"`
 	SyncSweep         time.Duration `json:"sync_sweep"`
+	PullInterval      time.Duration `json:"pull_interval"`
 	SimFlipkartAddr   string        `json:"sim_flipkart_addr"`
 	SimAmazonAddr     string        `json:"sim_amazon_addr"`
 	SimGeMAddr        string        `json:"sim_gem_addr"`
@@ -52,6 +53,7 @@ var Keys = []struct{ Env, Flag, Default, Help string }{
 	{"ARTISANBRIDGE_MAX_BODY_BYTES", "max-body-bytes", "1048576", "largest JSON request body accepted"},
 	{"ARTISANBRIDGE_DB_MAX_CONNS", "db-max-conns", "10", "database connections per process"},
 	{"ARTISANBRIDGE_SYNC_SWEEP", "sync-sweep", "10s", "how often workers look for listings still waiting to be pushed"},
+	{"ARTISANBRIDGE_PULL_INTERVAL", "pull-interval", "60s (5s embedded)", "how often each channel's orders are pulled"},
 	{"ARTISANBRIDGE_SIM_FLIPKART_ADDR", "sim-flipkart-addr", "127.0.0.1:8181", "embedded default: where the Flipkart simulator listens"},
 	{"ARTISANBRIDGE_SIM_AMAZON_ADDR", "sim-amazon-addr", "127.0.0.1:8182", "embedded default: where the Amazon simulator listens"},
 	{"ARTISANBRIDGE_SIM_GEM_ADDR", "sim-gem-addr", "127.0.0.1:8183", "embedded default: where the GeM simulator listens"},
@@ -61,6 +63,18 @@ var Keys = []struct{ Env, Flag, Default, Help string }{
 // Embedded reports whether the service runs on the embedded default
 // (SQLite and in-process Redis).
 func (c Config) Embedded() bool { return c.DatabaseURL == "" && c.RedisURL == "" }
+
+// OrderPullInterval is how often orders are pulled: the setting, or 5 s on
+// the embedded default (simulators) and 60 s against real marketplaces.
+func (c Config) OrderPullInterval() time.Duration {
+	switch {
+	case c.PullInterval > 0:
+		return c.PullInterval
+	case c.Embedded():
+		return 5 * time.Second
+	}
+	return time.Minute
+}
 
 // SQLitePath is where the embedded database lives.
 func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "artisanbridge.db") }
@@ -90,7 +104,7 @@ func defaults() Config {
 	return Config{
 		Addr: "127.0.0.1:8080", DataDir: "./data", LogLevel: "info", WorkerConcurrency: 10,
 		RelayInterval: time.Second, ShutdownTimeout: 15 * time.Second, MaxBodyBytes: 1 << 20, DBMaxConns: 10,
-		SyncSweep: 10 * time.Second, SimFlipkartAddr: "127.0.0.1:8181", SimAmazonAddr: "127.0.0.1:8182", SimGeMAddr: "127.0.0.1:8183",
+		SyncSweep: 10 * time.Second, PullInterval: 0, SimFlipkartAddr: "127.0.0.1:8181", SimAmazonAddr: "127.0.0.1:8182", SimGeMAddr: "127.0.0.1:8183",
 	}
 }
 
@@ -181,6 +195,8 @@ func assign(cfg *Config, env, v string) error {
 		cfg.DBMaxConns, err = strconv.Atoi(v)
 	case "ARTISANBRIDGE_SYNC_SWEEP":
 		cfg.SyncSweep, err = time.ParseDuration(v)
+	case "ARTISANBRIDGE_PULL_INTERVAL":
+		cfg.PullInterval, err = time.ParseDuration(v)
 	case "ARTISANBRIDGE_SIM_FLIPKART_ADDR":
 		cfg.SimFlipkartAddr = v
 	case "ARTISANBRIDGE_SIM_AMAZON_ADDR":
@@ -209,6 +225,7 @@ type fileConfig struct {
 	MaxBodyBytes      int64    `json:"max_body_bytes"`
 	DBMaxConns        int      `json:"db_max_conns"`
 	SyncSweep         string   `json:"sync_sweep"`
+	PullInterval      string   `json:"pull_interval"`
 	SimFlipkartAddr   string   `json:"sim_flipkart_addr"`
 	SimAmazonAddr     string   `json:"sim_amazon_addr"`
 	SimGeMAddr        string   `json:"sim_gem_addr"`
@@ -246,7 +263,7 @@ func (f fileConfig) apply(c *Config) error {
 		v    string
 		name string
 	}{{&c.RelayInterval, f.RelayInterval, "relay_interval"}, {&c.ShutdownTimeout, f.ShutdownTimeout, "shutdown_timeout"},
-		{&c.SyncSweep, f.SyncSweep, "sync_sweep"}} {
+		{&c.SyncSweep, f.SyncSweep, "sync_sweep"}, {&c.PullInterval, f.PullInterval, "pull_interval"}} {
 		if d.v == "" {
 			continue
 		}
@@ -297,6 +314,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxBodyBytes < 1024 || c.MaxBodyBytes > 64<<20 {
 		bad("ARTISANBRIDGE_MAX_BODY_BYTES must be between 1024 and 67108864")
+	}
+	if c.PullInterval != 0 && (c.PullInterval < time.Second || c.PullInterval > 24*time.Hour) {
+		bad("ARTISANBRIDGE_PULL_INTERVAL must be between 1s and 24h")
 	}
 	if c.SyncSweep < 100*time.Millisecond || c.SyncSweep > time.Hour {
 		bad("ARTISANBRIDGE_SYNC_SWEEP must be between 100ms and 1h")

@@ -36,6 +36,7 @@ var DefaultLimits = map[adapters.Operation]adapters.Limit{
 	adapters.OpUpdatePrices:   {BatchSize: maxBatch, Rate: 5, Burst: 10},
 	adapters.OpUpdateStock:    {BatchSize: maxBatch, Rate: 5, Burst: 10},
 	adapters.OpGetListings:    {BatchSize: maxBatch, Rate: 5, Burst: 10},
+	OpFilterShipments:         {BatchSize: 20, Rate: 5, Burst: 10},
 }
 
 // Config is one Flipkart seller account.
@@ -129,8 +130,12 @@ func (c *Client) forgetToken(used string) {
 	}
 }
 
-// call sends one API request; a 401 renews the token once and retries.
+// call sends one listing API request; a 401 renews the token once and retries.
 func (c *Client) call(ctx context.Context, op adapters.Operation, method, path string, payload any) ([]byte, error) {
+	return c.callTimeout(ctx, op, method, path, payload, listingTimeout)
+}
+
+func (c *Client) callTimeout(ctx context.Context, op adapters.Operation, method, path string, payload any, timeout time.Duration) ([]byte, error) {
 	var body []byte
 	if payload != nil {
 		var err error
@@ -144,7 +149,7 @@ func (c *Client) call(ctx context.Context, op adapters.Operation, method, path s
 			return nil, err
 		}
 		_, resp, err := c.http.Do(ctx, httpx.Request{
-			Op: op, Key: "flipkart:" + c.cfg.Account + ":" + string(op), Limit: c.cfg.Limits[op], Timeout: listingTimeout,
+			Op: op, Key: "flipkart:" + c.cfg.Account + ":" + string(op), Limit: c.cfg.Limits[op], Timeout: timeout,
 			Build: func(ctx context.Context) (*http.Request, error) {
 				req, err := http.NewRequestWithContext(ctx, method, c.cfg.BaseURL+path, bytes.NewReader(body))
 				if err != nil {

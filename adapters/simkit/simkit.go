@@ -104,6 +104,10 @@ func (k *Kit) Admit(op adapters.Operation) Verdict {
 	return Proceed
 }
 
+// RepeatPage draws whether a page is answered again (repeat_pages: a third
+// of the time when on).
+func (k *Kit) RepeatPage() bool { return k.faults.RepeatPages && k.rnd.Float64() < 0.34 }
+
 // ItemFails draws whether one item of a batch fails (rate_item_failure).
 func (k *Kit) ItemFails() bool { return k.rnd.Float64() < k.faults.RateItemFailure }
 

@@ -66,13 +66,13 @@ func TestPublishReachesSimulators(t *testing.T) {
 		env  func(t *testing.T) map[string]string
 	}{
 		{"embedded", func(t *testing.T) map[string]string {
-			return map[string]string{"ARTISANBRIDGE_DATA_DIR": t.TempDir(), "ARTISANBRIDGE_RELAY_INTERVAL": "100ms",
+			return map[string]string{"ARTISANBRIDGE_DATA_DIR": t.TempDir(), "ARTISANBRIDGE_RELAY_INTERVAL": "100ms", "ARTISANBRIDGE_PULL_INTERVAL": "1s",
 				"ARTISANBRIDGE_SIM_FLIPKART_ADDR": "127.0.0.1:0", "ARTISANBRIDGE_SIM_AMAZON_ADDR": "127.0.0.1:0", "ARTISANBRIDGE_SIM_GEM_ADDR": "127.0.0.1:0"}
 		}},
 		{"postgres+redis", func(t *testing.T) map[string]string {
 			_, redisURL := testenv.RealRedis(t)
 			return map[string]string{"ARTISANBRIDGE_DATA_DIR": t.TempDir(), "DATABASE_URL": testenv.NewPostgresDatabase(t), "REDIS_URL": redisURL,
-				"ARTISANBRIDGE_MASTER_KEY": secrets.GenerateMasterKey("k1"), "ARTISANBRIDGE_RELAY_INTERVAL": "100ms"}
+				"ARTISANBRIDGE_MASTER_KEY": secrets.GenerateMasterKey("k1"), "ARTISANBRIDGE_RELAY_INTERVAL": "100ms", "ARTISANBRIDGE_PULL_INTERVAL": "1s"}
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -143,6 +143,16 @@ func TestPublishReachesSimulators(t *testing.T) {
 					t.Fatalf("listings never recorded the push: %v", ls)
 				}
 			}
+			// A buyer's order on Flipkart is pulled, reserves the unit, and
+			// Amazon offers one less seconds later (issue 4, acceptance 1).
+			began = time.Now()
+			resp, err := http.Post(markets[0].simBase+"/_sim/orders", "application/json", strings.NewReader(`{"sku":"NAMDA-RED-1","quantity":1}`))
+			if err != nil || resp.StatusCode != 201 {
+				t.Fatalf("place a Flipkart order: %v %v", resp, err)
+			}
+			resp.Body.Close()
+			waitSims(t, []string{markets[1].simBase}, "NAMDA-RED-1", 450000, 1)
+			t.Logf("a Flipkart order reached Amazon's quantity in %v", time.Since(began))
 			// A refused listing shows the marketplace's own words and opens an exception.
 			_, p2 := in.call(admin, "POST", "/api/v1/products", map[string]any{"sku": "NAMDA-BLUE-1", "title": "Blue namda", "craft": "namda",
 				"hsn_code": "57049000", "gst_rate_bp": 500, "mrp_paise": 500000, "price_paise": 450000, "artisan_id": art["id"], "artisan_price_paise": 300000})

@@ -31,6 +31,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/inventory"
 	"github.com/jkhhc/artisanbridge/internal/jobs"
 	"github.com/jkhhc/artisanbridge/internal/listing"
+	"github.com/jkhhc/artisanbridge/internal/orderpull"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/outbox"
 	"github.com/jkhhc/artisanbridge/internal/secrets"
@@ -58,6 +59,7 @@ type App struct {
 	Listings   *listing.Service
 	Exceptions *exceptions.Service
 	Orders     *orders.Service
+	Puller     *orderpull.Puller
 	Sync       *channelsync.Engine
 	Relay      *outbox.Relay
 	client     *asynq.Client
@@ -117,6 +119,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 	a.Listings = listing.NewService(a.DB.Listings(), nil)
 	a.Exceptions = exceptions.NewService(a.DB.Exceptions(), nil)
 	a.Orders = orders.NewService(a.DB.Orders(), nil)
+	a.Puller = &orderpull.Puller{Channels: a.Channels, Orders: a.Orders, Cursors: a.DB.Orders(), Factory: a.adapterFor, Log: log}
 	a.calls = callCounter{rdb: a.Redis}
 	a.Sync = &channelsync.Engine{Channels: a.Channels, ChannelRows: a.DB.Channels(), Listings: a.DB.Listings(),
 		Exceptions: a.DB.Exceptions(), Factory: a.adapterFor, Log: log}
@@ -190,6 +193,8 @@ func (a *App) Run(ctx context.Context, mode Mode) error {
 		srv := asynq.NewServerFromRedisClient(a.Redis, jobs.ServerConfig(a.cfg.WorkerConcurrency, a.log))
 		mux := jobs.NewMux(a.DB.Outbox(), a.log, a.Consumers...)
 		mux.HandleFunc(jobs.TypeChannelSync, jobs.SyncHandler(syncer{a.Sync}))
+		mux.HandleFunc(jobs.TypeChannelPull, jobs.PullHandler(puller{a.Puller}))
+		goRun("order pulls", func() error { a.runPullSchedule(ctx); return nil })
 		goRun("sync sweep", func() error { a.runSyncSweep(ctx); return nil })
 		if err := srv.Start(mux); err != nil {
 			return fmt.Errorf("worker: %w", err)
@@ -256,7 +261,7 @@ func (a *App) Handler(mode Mode) http.Handler {
 	return httpapi.New(httpapi.Deps{
 		Log: a.log, Auth: a.Auth, Catalog: a.Catalog, Inventory: a.Stock, Audit: a.DB.Audit(),
 		Channels: a.Channels, Listings: a.Listings, Exceptions: a.Exceptions, ChannelCalls: a.calls.lastHour,
-		Files: a.DB.ChannelFiles(), ImportOrders: a.importOrders,
+		Files: a.DB.ChannelFiles(), ImportOrders: a.importOrders, RescanOrders: a.rescanOrders,
 		Idempotency:  a.DB.Idempotency(),
 		Queues:       func(ctx context.Context) ([]httpapi.QueueInfo, error) { return queueInfo(insp) },
 		OutboxQueued: a.DB.Outbox().PendingCount,
@@ -332,6 +337,14 @@ type syncer struct{ e *channelsync.Engine }
 
 func (s syncer) SyncChannel(ctx context.Context, channelID string) error {
 	_, err := s.e.SyncChannel(ctx, channelID)
+	return err
+}
+
+// puller adapts the order puller to the job handler.
+type puller struct{ p *orderpull.Puller }
+
+func (p puller) PullChannel(ctx context.Context, channelID string) error {
+	_, err := p.p.Pull(ctx, channelID)
 	return err
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/jkhhc/artisanbridge/adapters/httpx"
 	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/channels"
+	"github.com/jkhhc/artisanbridge/internal/jobs"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/store"
 )
@@ -217,4 +218,46 @@ func (a *App) importOrders(ctx context.Context, channelID string, data []byte) (
 		return orders.ImportSummary{}, apperr.New(apperr.PreconditionFailed, "%s orders are pulled from its API, not imported", ch.Kind)
 	}
 	return gem.ImportOrders(ctx, channelID, data, a.Orders.Ingest)
+}
+
+// runPullSchedule asks, every pull interval, for a pull of every enabled
+// channel; one task per channel and period, however many workers ask.
+func (a *App) runPullSchedule(ctx context.Context) {
+	period := a.cfg.OrderPullInterval()
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		chs, err := a.Channels.List(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				a.log.Warn("order pull schedule failed", "err", err)
+			}
+			continue
+		}
+		for _, ch := range chs {
+			if !ch.Enabled || ch.Kind == "gem" {
+				continue
+			}
+			if err := jobs.EnqueuePull(ctx, a.client, ch.ID, period); err != nil && ctx.Err() == nil {
+				a.log.Warn("could not schedule an order pull", "channel", ch.Name, "err", err)
+			}
+		}
+	}
+}
+
+// rescanOrders makes the next pull of a channel read everything changed
+// since since, and asks for it now.
+func (a *App) rescanOrders(ctx context.Context, channelID string, since time.Time) error {
+	if _, err := a.Channels.Get(ctx, channelID); err != nil {
+		return err
+	}
+	if err := a.DB.Orders().ResetPullCursor(ctx, channelID, since); err != nil {
+		return err
+	}
+	return jobs.EnqueuePull(ctx, a.client, channelID, time.Second)
 }

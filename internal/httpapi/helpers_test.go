@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/jkhhc/artisanbridge/adapters/gem"
 	"github.com/jkhhc/artisanbridge/internal/auth"
@@ -54,6 +55,9 @@ func newTestServer(t testing.TB, b testenv.Backend) *testServer {
 		Inventory: inventory.NewService(db.Inventory(), nil), Audit: db.Audit(), Idempotency: db.Idempotency(),
 		Channels: channels.NewService(db.Channels(), ring, nil), Listings: listing.NewService(db.Listings(), nil),
 		Exceptions: exceptions.NewService(db.Exceptions(), nil), Files: db.ChannelFiles(),
+		RescanOrders: func(ctx context.Context, channelID string, since time.Time) error {
+			return db.Orders().ResetPullCursor(ctx, channelID, since)
+		},
 		ImportOrders: func(ctx context.Context, channelID string, data []byte) (orders.ImportSummary, error) {
 			return gem.ImportOrders(ctx, channelID, data, orders.NewService(db.Orders(), nil).Ingest)
 		},

@@ -42,6 +42,7 @@ var policy = map[string][]auth.Role{
 	"GET /api/v1/channels":                             {"admin", "showroom", "operations", "finance"},
 	"GET /api/v1/channels/:id":                         {"admin", "showroom", "operations", "finance"},
 	"PATCH /api/v1/channels/:id":                       {"admin"},
+	"POST /api/v1/channels/:id/orders/rescan":          {"admin", "operations"},
 	"POST /api/v1/channels/:id/orders/import":          {"admin", "operations"},
 	"GET /api/v1/channels/:id/files":                   {"admin", "showroom", "operations"},
 	"GET /api/v1/channels/:id/files/:file_id":          {"admin", "showroom", "operations"},

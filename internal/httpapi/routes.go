@@ -75,6 +75,7 @@ func (s *Server) routes() []Route {
 		{Method: "GET", Path: p + "/channels/:id/files/:file_id", Permission: auth.ListingsRead, Summary: "download one file", handler: s.downloadFile},
 		{Method: "POST", Path: p + "/channels/:id/orders/import", Permission: auth.OrdersWrite, Summary: "import a channel's order file (GeM portal export; multipart field file)",
 			handler: s.importOrders, bodyLimit: 16<<20 + 64<<10},
+		{Method: "POST", Path: p + "/channels/:id/orders/rescan", Permission: auth.OrdersWrite, Summary: "re-read a channel's orders from a time on (a full re-scan)", handler: s.rescanOrders},
 		{Method: "PUT", Path: p + "/products/:id/listings/:channel_id", Permission: auth.ListingsWrite, Summary: "publish a product on a channel", handler: s.publish},
 		{Method: "DELETE", Path: p + "/products/:id/listings/:channel_id", Permission: auth.ListingsWrite, Summary: "unpublish (quantity 0, listing paused)", handler: s.unpublish},
 		{Method: "GET", Path: p + "/listings", Permission: auth.ListingsRead, Summary: "listings with their sync state and the marketplace's last message", handler: list(s, s.listListings)},
@@ -444,4 +445,28 @@ func (s *Server) importOrders(c *gin.Context) {
 	}
 	sum, err := s.ImportOrders(c.Request.Context(), id, data)
 	s.respond(c, http.StatusOK, sum, err)
+}
+
+// RescanInput is the body of POST /channels/{id}/orders/rescan.
+type RescanInput struct {
+	Since time.Time `json:"since"`
+}
+
+func (s *Server) rescanOrders(c *gin.Context) {
+	id, err := pathID(c)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	var in RescanInput
+	if err := decodeJSON(c, &in); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	if in.Since.IsZero() || in.Since.After(s.now()) || in.Since.Before(s.now().AddDate(-1, 0, 0)) {
+		writeError(c, s.log, apperr.FieldErrors{"since": "must be an RFC 3339 time within the last year"}.Err())
+		return
+	}
+	err = s.RescanOrders(c.Request.Context(), id, in.Since)
+	s.respond(c, http.StatusAccepted, gin.H{"channel_id": id, "since": in.Since.UTC()}, err)
 }

@@ -59,6 +59,8 @@ type Deps struct {
 	Files *store.ChannelFiles
 	// ImportOrders takes a channel's order file (GeM's portal export) in.
 	ImportOrders func(ctx context.Context, channelID string, data []byte) (orders.ImportSummary, error)
+	// RescanOrders re-reads a channel's orders from a time on.
+	RescanOrders func(ctx context.Context, channelID string, since time.Time) error
 	Audit        audit.Reader
 	Idempotency  idempotency.Store
 	Queues       func(ctx context.Context) ([]QueueInfo, error)

@@ -110,3 +110,36 @@ func (l ListingSync) Consume(ctx context.Context, m outbox.Message) error {
 	}
 	return nil
 }
+
+// TypeChannelPull pulls a channel's orders.
+const TypeChannelPull = "channel:pull"
+
+// EnqueuePull schedules one pull of a channel per period: replicas asking
+// within the same period share the task id, so they do not double it.
+func EnqueuePull(ctx context.Context, c *asynq.Client, channelID string, period time.Duration) error {
+	bucket := time.Now().Truncate(period)
+	b, _ := json.Marshal(syncPayload{ChannelID: channelID})
+	_, err := c.EnqueueContext(ctx, asynq.NewTask(TypeChannelPull, b), asynq.Queue(QueueSync),
+		asynq.TaskID("pull:"+channelID+":"+strconv.FormatInt(bucket.Unix(), 10)), asynq.Retention(period),
+		asynq.MaxRetry(3), asynq.Timeout(10*time.Minute))
+	if errors.Is(err, asynq.ErrTaskIDConflict) {
+		return nil
+	}
+	return err
+}
+
+// Puller runs one order pull.
+type Puller interface {
+	PullChannel(ctx context.Context, channelID string) error
+}
+
+// PullHandler is the thin Asynq handler of TypeChannelPull.
+func PullHandler(p Puller) asynq.HandlerFunc {
+	return func(ctx context.Context, t *asynq.Task) error {
+		var pl syncPayload
+		if err := json.Unmarshal(t.Payload(), &pl); err != nil || pl.ChannelID == "" {
+			return fmt.Errorf("jobs: undecodable pull payload: %w", asynq.SkipRetry)
+		}
+		return p.PullChannel(ctx, pl.ChannelID)
+	}
+}

@@ -272,3 +272,28 @@ JOIN order_lines l ON l.id = r.line_id WHERE l.order_id = ? AND r.status = 'held
 	}
 	return events, tx.Exec(`UPDATE fulfilment_tasks SET status = 'cancelled', updated_at = ? WHERE status = 'open' AND line_id IN (SELECT id FROM order_lines WHERE order_id = ?)`, now, orderID).Error
 }
+
+// PullCursor returns where a channel's order pull resumes (zero: never pulled).
+func (s *Orders) PullCursor(ctx context.Context, channelID string) (time.Time, error) {
+	var t []time.Time
+	err := s.db.gorm.WithContext(ctx).Table("pull_cursors").Where("channel_id = ?", channelID).Pluck("orders_since", &t).Error
+	if err != nil || len(t) == 0 {
+		return time.Time{}, err
+	}
+	return t[0].UTC(), nil
+}
+
+// AdvancePullCursor moves a channel's cursor forward to since, never back.
+func (s *Orders) AdvancePullCursor(ctx context.Context, channelID string, since time.Time) error {
+	now := time.Now().UTC()
+	return s.db.gorm.WithContext(ctx).Exec(`INSERT INTO pull_cursors (channel_id, orders_since, updated_at) VALUES (?, ?, ?)
+ON CONFLICT (channel_id) DO UPDATE SET orders_since = excluded.orders_since, updated_at = excluded.updated_at
+WHERE pull_cursors.orders_since < excluded.orders_since`, channelID, since.UTC(), now).Error
+}
+
+// ResetPullCursor makes the next pull re-scan from since (a full re-scan on demand).
+func (s *Orders) ResetPullCursor(ctx context.Context, channelID string, since time.Time) error {
+	now := time.Now().UTC()
+	return s.db.gorm.WithContext(ctx).Exec(`INSERT INTO pull_cursors (channel_id, orders_since, updated_at) VALUES (?, ?, ?)
+ON CONFLICT (channel_id) DO UPDATE SET orders_since = excluded.orders_since, updated_at = excluded.updated_at`, channelID, since.UTC(), now).Error
+}

@@ -53,11 +53,14 @@ type listing struct {
 
 // Sim is one simulated Flipkart seller account.
 type Sim struct {
-	cfg      Config
-	kit      *simkit.Kit
-	tokens   map[string]time.Time
-	listings map[string]*listing
-	mux      *http.ServeMux
+	cfg       Config
+	kit       *simkit.Kit
+	tokens    map[string]time.Time
+	listings  map[string]*listing
+	shipments map[string]*shipment // by order id
+	orderSeq  int
+	lastTick  time.Time
+	mux       *http.ServeMux
 }
 
 // New returns a simulator.
@@ -71,7 +74,8 @@ func New(cfg Config) *Sim {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Sim{cfg: cfg, kit: simkit.New(cfg.Limits, cfg.Seed, cfg.Now), tokens: map[string]time.Time{}, listings: map[string]*listing{}}
+	s := &Sim{cfg: cfg, kit: simkit.New(cfg.Limits, cfg.Seed, cfg.Now), tokens: map[string]time.Time{}, listings: map[string]*listing{},
+		shipments: map[string]*shipment{}}
 	s.kit.OnExpireTokens = func() { s.tokens = map[string]time.Time{} }
 	m := http.NewServeMux()
 	m.HandleFunc("GET /oauth-service/oauth/token", s.token)
@@ -80,6 +84,7 @@ func New(cfg Config) *Sim {
 	m.HandleFunc("POST /sellers/listings/v3/update/price", s.change(adapters.OpUpdatePrices, s.price))
 	m.HandleFunc("POST /sellers/listings/v3/update/inventory", s.change(adapters.OpUpdateStock, s.inventory))
 	m.HandleFunc("GET /sellers/listings/v3/{skus}", s.get)
+	s.registerOrders(m)
 	m.HandleFunc("GET /_sim/listings", s.simListings)
 	m.HandleFunc("PUT /_sim/listings/{sku}", s.simEditListing)
 	s.kit.Register(m, func(w http.ResponseWriter, status int, msg string) { apiError(w, status, status, msg) })
