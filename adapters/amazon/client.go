@@ -31,6 +31,9 @@ var DefaultLimits = map[adapters.Operation]adapters.Limit{
 	adapters.OpGetListings:    {BatchSize: 1, Rate: 5, Burst: 10},
 }
 
+// SearchOrdersLimit is searchOrders' published usage plan.
+var SearchOrdersLimit = adapters.Limit{BatchSize: 100, Rate: 0.0056, Burst: 20}
+
 // Config is one Amazon seller account.
 type Config struct {
 	BaseURL       string
@@ -75,6 +78,7 @@ func New(cfg Config, hc *httpx.Client) *Client {
 		for op, l := range FeedLimits {
 			cfg.Limits[op] = l
 		}
+		cfg.Limits[OpSearchOrders] = SearchOrdersLimit
 	}
 	if cfg.MarketplaceID == "" {
 		cfg.MarketplaceID = MarketplaceIndia

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,6 +22,7 @@ type env struct {
 	sim    *sim.Sim
 	client *amazon.Client
 	check  *validating
+	base   string
 }
 
 func newEnv(t *testing.T, creds ...string) *env {
@@ -29,7 +31,8 @@ func newEnv(t *testing.T, creds ...string) *env {
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
 	check := &validating{base: http.DefaultTransport,
-		routers:    []routers.Router{loadModel(t, "listingsItems_2021-08-01.json", srv.URL), loadModel(t, "feeds_2021-06-30.json", srv.URL)},
+		routers: []routers.Router{loadModel(t, "listingsItems_2021-08-01.json", srv.URL), loadModel(t, "feeds_2021-06-30.json", srv.URL),
+			loadModel(t, "orders_2026-01-01.json", srv.URL)},
 		feedSchema: jsonSchema(t, "listings-feed-schema-v2.json"), report: jsonSchema(t, "listings-feed-processing-report-schema-v2.json")}
 	secret := sim.ClientSecret
 	if len(creds) > 0 {
@@ -38,7 +41,7 @@ func newEnv(t *testing.T, creds ...string) *env {
 	c := amazon.New(amazon.Config{BaseURL: srv.URL, TokenURL: srv.URL + "/auth/o2/token", ClientID: sim.ClientID, ClientSecret: secret,
 		RefreshToken: sim.RefreshToken, SellerID: sim.SellerID, Account: "test", FeedPoll: time.Millisecond},
 		&httpx.Client{HTTP: &http.Client{Transport: check}, MaxAttempts: 8, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond})
-	return &env{sim: s, client: c, check: check}
+	return &env{sim: s, client: c, check: check, base: srv.URL}
 }
 
 func listing(i int) adapters.Listing {
@@ -172,6 +175,51 @@ func TestStockFeed(t *testing.T) {
 	calls := e.sim.CallCounts()
 	if calls[string(amazon.OpCreateFeed)].Calls != 1 {
 		t.Fatalf("calls %+v", calls)
+	}
+	e.check.assertValid(t)
+}
+
+// TestFetchOrders: buyers' orders come back page by page (pages repeated
+// by the marketplace included), each with its items, as searchOrders
+// answers them, validated against Amazon's orders model.
+func TestFetchOrders(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	l := listing(1)
+	l.Quantity = 500
+	if _, err := e.client.PushListings(ctx, []adapters.Listing{l}); err != nil {
+		t.Fatal(err)
+	}
+	since := time.Now().Add(-time.Minute)
+	for i := 0; i < 150; i++ {
+		resp, err := http.Post(e.base+"/_sim/orders", "application/json", strings.NewReader(`{"sku":"PAPIER-001","quantity":2}`))
+		if err != nil || resp.StatusCode != 201 {
+			t.Fatalf("order %d: %v %v", i, resp, err)
+		}
+		resp.Body.Close()
+	}
+	e.sim.SetFaults(simkit.Faults{RepeatPages: true})
+	seen := map[string]int{}
+	token, pages := "", 0
+	for {
+		page, err := e.client.FetchOrders(ctx, adapters.OrderCursor{Since: since, PageToken: token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		for _, o := range page.Orders {
+			seen[o.ExternalOrderID]++
+			if len(o.Lines) != 1 || o.Lines[0].SKU != "PAPIER-001" || o.Lines[0].Quantity != 2 || o.Lines[0].UnitPricePaise != 199950 ||
+				o.Status != "open" || o.DispatchBy == nil {
+				t.Fatalf("order %+v", o)
+			}
+		}
+		if token = page.NextPageToken; token == "" {
+			break
+		}
+	}
+	if len(seen) != 150 || pages < 2 {
+		t.Fatalf("%d distinct orders over %d pages", len(seen), pages)
 	}
 	e.check.assertValid(t)
 }

@@ -153,6 +153,15 @@ func TestPublishReachesSimulators(t *testing.T) {
 			resp.Body.Close()
 			waitSims(t, []string{markets[1].simBase}, "NAMDA-RED-1", 450000, 1)
 			t.Logf("a Flipkart order reached Amazon's quantity in %v", time.Since(began))
+			// And the last unit offered, bought on Amazon, leaves Flipkart offering none.
+			began = time.Now()
+			resp, err = http.Post(markets[1].simBase+"/_sim/orders", "application/json", strings.NewReader(`{"sku":"NAMDA-RED-1","quantity":1}`))
+			if err != nil || resp.StatusCode != 201 {
+				t.Fatalf("place an Amazon order: %v %v", resp, err)
+			}
+			resp.Body.Close()
+			waitSims(t, []string{markets[0].simBase}, "NAMDA-RED-1", 450000, 0)
+			t.Logf("an Amazon order reached Flipkart's quantity in %v", time.Since(began))
 			// A refused listing shows the marketplace's own words and opens an exception.
 			_, p2 := in.call(admin, "POST", "/api/v1/products", map[string]any{"sku": "NAMDA-BLUE-1", "title": "Blue namda", "craft": "namda",
 				"hsn_code": "57049000", "gst_rate_bp": 500, "mrp_paise": 500000, "price_paise": 450000, "artisan_id": art["id"], "artisan_price_paise": 300000})

@@ -101,8 +101,13 @@ func (a *App) adapterFor(ch channels.Channel, creds map[string]string) (adapters
 		return gem.New(gem.Config{Store: channelFileStore{files: a.DB.ChannelFiles(), channelID: ch.ID},
 			DeliveryDays: max(ch.Settings.DispatchDays, 1) + 12}), nil
 	case "amazon":
+		var limits map[adapters.Operation]adapters.Limit
+		if a.cfg.Embedded() {
+			limits = demoAmazonLimits()
+		}
 		return amazon.New(amazon.Config{BaseURL: ch.BaseURL, TokenURL: ch.TokenURL, ClientID: creds["client_id"],
-			ClientSecret: creds["client_secret"], RefreshToken: creds["refresh_token"], SellerID: creds["seller_id"], Account: ch.ID}, hc), nil
+			ClientSecret: creds["client_secret"], RefreshToken: creds["refresh_token"], SellerID: creds["seller_id"], Account: ch.ID,
+			Limits: limits}, hc), nil
 	}
 	return nil, fmt.Errorf("no adapter for %s channels in this build", ch.Kind)
 }
@@ -121,7 +126,10 @@ func (a *App) startSimulators(ctx context.Context) error {
 	sims := []simulator{
 		{"flipkart", a.cfg.SimFlipkartAddr, flipkartsim.New(flipkartsim.Config{Seed: 1}), "/sellers", "/oauth-service/oauth/token",
 			map[string]string{"app_id": flipkartsim.AppID, "app_secret": flipkartsim.AppSecret}},
-		{"amazon", a.cfg.SimAmazonAddr, amazonsim.New(amazonsim.Config{Seed: 1}), "", "/auth/o2/token",
+		// searchOrders' real plan (one call per 3 minutes sustained) would
+		// make the demo's pulls every few seconds wait; the embedded
+		// simulator allows one a second. Adapter tests use the real plan.
+		{"amazon", a.cfg.SimAmazonAddr, amazonsim.New(amazonsim.Config{Seed: 1, Limits: demoAmazonLimits()}), "", "/auth/o2/token",
 			map[string]string{"client_id": amazonsim.ClientID, "client_secret": amazonsim.ClientSecret,
 				"refresh_token": amazonsim.RefreshToken, "seller_id": amazonsim.SellerID}},
 		{"gem", a.cfg.SimGeMAddr, gemsim.New(gemsim.Config{Seed: 1}), "", "", nil},
@@ -220,11 +228,46 @@ func (a *App) importOrders(ctx context.Context, channelID string, data []byte) (
 	return gem.ImportOrders(ctx, channelID, data, a.Orders.Ingest)
 }
 
-// runPullSchedule asks, every pull interval, for a pull of every enabled
-// channel; one task per channel and period, however many workers ask.
-func (a *App) runPullSchedule(ctx context.Context) {
+func demoAmazonLimits() map[adapters.Operation]adapters.Limit {
+	l := map[adapters.Operation]adapters.Limit{}
+	for op, v := range amazon.DefaultLimits {
+		l[op] = v
+	}
+	for op, v := range amazon.FeedLimits {
+		l[op] = v
+	}
+	l[amazon.OpSearchOrders] = adapters.Limit{Rate: 1, Burst: 20}
+	return l
+}
+
+// pullPeriod is how often a channel's orders are pulled: an interval set
+// in the configuration as it is (the rate limiter still keeps every call
+// within the marketplace's plan); otherwise the default, but against a real
+// marketplace never faster than its order search allows sustained
+// (Amazon's searchOrders: about every 3 minutes).
+func (a *App) pullPeriod(kind string) time.Duration {
 	period := a.cfg.OrderPullInterval()
-	t := time.NewTicker(period)
+	if a.cfg.Embedded() || a.cfg.PullInterval > 0 {
+		return period
+	}
+	var l adapters.Limit
+	switch kind {
+	case "flipkart":
+		l = flipkart.DefaultLimits[flipkart.OpFilterShipments]
+	case "amazon":
+		l = amazon.SearchOrdersLimit
+	}
+	if l.Rate > 0 && l.Period() > period {
+		return l.Period()
+	}
+	return period
+}
+
+// runPullSchedule asks, every pull interval, for a pull of every enabled
+// channel that is due; one task per channel and period, however many
+// workers ask.
+func (a *App) runPullSchedule(ctx context.Context) {
+	t := time.NewTicker(a.cfg.OrderPullInterval())
 	defer t.Stop()
 	for {
 		select {
@@ -243,7 +286,7 @@ func (a *App) runPullSchedule(ctx context.Context) {
 			if !ch.Enabled || ch.Kind == "gem" {
 				continue
 			}
-			if err := jobs.EnqueuePull(ctx, a.client, ch.ID, period); err != nil && ctx.Err() == nil {
+			if err := jobs.EnqueuePull(ctx, a.client, ch.ID, a.pullPeriod(ch.Kind)); err != nil && ctx.Err() == nil {
 				a.log.Warn("could not schedule an order pull", "channel", ch.Name, "err", err)
 			}
 		}

@@ -44,14 +44,16 @@ type item struct {
 
 // Sim is one simulated Amazon.in seller account.
 type Sim struct {
-	cfg    Config
-	kit    *simkit.Kit
-	tokens map[string]time.Time
-	items  map[string]*item
-	docs   map[string]*document
-	feeds  map[string]*feed
-	seq    int
-	mux    *http.ServeMux
+	cfg      Config
+	kit      *simkit.Kit
+	tokens   map[string]time.Time
+	items    map[string]*item
+	docs     map[string]*document
+	feeds    map[string]*feed
+	orders   map[string]*simOrder
+	seq      int
+	lastTick time.Time
+	mux      *http.ServeMux
 }
 
 // New returns a simulator.
@@ -64,12 +66,13 @@ func New(cfg Config) *Sim {
 		for op, l := range amazon.FeedLimits {
 			cfg.Limits[op] = l
 		}
+		cfg.Limits[amazon.OpSearchOrders] = adapters.Limit{Rate: 0.0056, Burst: 20}
 	}
 	if cfg.TokenTTL == 0 {
 		cfg.TokenTTL = time.Hour
 	}
 	s := &Sim{cfg: cfg, kit: simkit.New(cfg.Limits, cfg.Seed, cfg.Now), tokens: map[string]time.Time{}, items: map[string]*item{},
-		docs: map[string]*document{}, feeds: map[string]*feed{}}
+		docs: map[string]*document{}, feeds: map[string]*feed{}, orders: map[string]*simOrder{}}
 	s.kit.OnExpireTokens = func() { s.tokens = map[string]time.Time{} }
 	m := http.NewServeMux()
 	m.HandleFunc("POST /auth/o2/token", s.token)
@@ -79,6 +82,7 @@ func New(cfg Config) *Sim {
 	m.HandleFunc("PATCH "+p, s.api(adapters.OpUpdateStock, s.patch))
 	m.HandleFunc("GET "+p, s.api(adapters.OpGetListings, s.get))
 	s.registerFeeds(m)
+	s.registerOrders(m)
 	m.HandleFunc("GET /_sim/listings", func(w http.ResponseWriter, r *http.Request) {
 		simkit.WriteJSON(w, http.StatusOK, map[string]any{"items": s.Listings()})
 	})
