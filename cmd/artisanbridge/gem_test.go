@@ -211,6 +211,15 @@ func TestGeMOrderReachesOtherChannels(t *testing.T) {
 		}
 	}
 	waitSims(t, []string{fkSim}, "PM-VASE-1", 250000, 3)
+	_, ords := in.call(admin, "GET", "/api/v1/orders?channel_id="+gm["id"].(string), nil)
+	items, _ := ords["items"].([]any)
+	if len(items) != 1 {
+		t.Fatalf("orders: %v", ords)
+	}
+	line := items[0].(map[string]any)["lines"].([]any)[0].(map[string]any)
+	if line["artisan_id"] != art["id"] || line["reservation_status"] != "held" || line["fulfilment_task_id"] == nil || line["location_id"] != loc["id"] {
+		t.Fatalf("the order line is not routed to its maker and showroom: %v", line)
+	}
 	_, stock := in.call(admin, "GET", "/api/v1/stock?product_id="+prod["id"].(string), nil)
 	if lvl := stock["items"].([]any)[0].(map[string]any); lvl["on_hand"] != 5.0 || lvl["reserved"] != 2.0 {
 		t.Fatalf("stock after the order: %v", lvl)

@@ -25,11 +25,12 @@ const (
 	ExceptionsRead Permission = "exceptions:read"
 	ExceptionsWork Permission = "exceptions:resolve"
 	OrdersWrite    Permission = "orders:write"
+	OrdersRead     Permission = "orders:read"
 )
 
 // showroomReads is what the showroom reads, which operations reads too
 // (API.md, "Roles").
-var showroomReads = []Permission{ClustersRead, ArtisansRead, ProductsRead, LocationsRead, StockRead, ListingsRead, ChannelsRead}
+var showroomReads = []Permission{ClustersRead, ArtisansRead, ProductsRead, LocationsRead, StockRead, ListingsRead, ChannelsRead, OrdersRead}
 
 // grants is the one permission table (API.md, "Roles"). Admin is granted
 // everything in Allowed; every other role has exactly what is listed here.
@@ -41,7 +42,7 @@ var grants = map[Role][]Permission{
 	RoleOperations: append([]Permission{JobsRead, ExceptionsRead, ExceptionsWork, OrdersWrite}, showroomReads...),
 	// Finance reads artisans (payees) and the products their earnings come
 	// from; it does not see stock or change the catalogue.
-	RoleFinance: {ArtisansRead, ProductsRead, ClustersRead, ChannelsRead},
+	RoleFinance: {ArtisansRead, ProductsRead, ClustersRead, ChannelsRead, OrdersRead},
 }
 
 var table = func() map[Role]map[Permission]bool {

@@ -42,6 +42,8 @@ var policy = map[string][]auth.Role{
 	"GET /api/v1/channels":                             {"admin", "showroom", "operations", "finance"},
 	"GET /api/v1/channels/:id":                         {"admin", "showroom", "operations", "finance"},
 	"PATCH /api/v1/channels/:id":                       {"admin"},
+	"GET /api/v1/orders":                               {"admin", "showroom", "operations", "finance"},
+	"GET /api/v1/orders/:id":                           {"admin", "showroom", "operations", "finance"},
 	"POST /api/v1/channels/:id/orders/rescan":          {"admin", "operations"},
 	"POST /api/v1/channels/:id/orders/import":          {"admin", "operations"},
 	"GET /api/v1/channels/:id/files":                   {"admin", "showroom", "operations"},

@@ -19,6 +19,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/ids"
 	"github.com/jkhhc/artisanbridge/internal/inventory"
 	"github.com/jkhhc/artisanbridge/internal/listing"
+	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/paging"
 	"github.com/jkhhc/artisanbridge/internal/reqctx"
 	"github.com/jkhhc/artisanbridge/internal/store"
@@ -75,6 +76,8 @@ func (s *Server) routes() []Route {
 		{Method: "GET", Path: p + "/channels/:id/files/:file_id", Permission: auth.ListingsRead, Summary: "download one file", handler: s.downloadFile},
 		{Method: "POST", Path: p + "/channels/:id/orders/import", Permission: auth.OrdersWrite, Summary: "import a channel's order file (GeM portal export; multipart field file)",
 			handler: s.importOrders, bodyLimit: 16<<20 + 64<<10},
+		{Method: "GET", Path: p + "/orders", Permission: auth.OrdersRead, Summary: "orders with their lines, makers, sources and tasks", handler: list(s, s.listOrders)},
+		{Method: "GET", Path: p + "/orders/:id", Permission: auth.OrdersRead, Summary: "one order", handler: byID(s, s.getOrder)},
 		{Method: "POST", Path: p + "/channels/:id/orders/rescan", Permission: auth.OrdersWrite, Summary: "re-read a channel's orders from a time on (a full re-scan)", handler: s.rescanOrders},
 		{Method: "PUT", Path: p + "/products/:id/listings/:channel_id", Permission: auth.ListingsWrite, Summary: "publish a product on a channel", handler: s.publish},
 		{Method: "DELETE", Path: p + "/products/:id/listings/:channel_id", Permission: auth.ListingsWrite, Summary: "unpublish (quantity 0, listing paused)", handler: s.unpublish},
@@ -469,4 +472,12 @@ func (s *Server) rescanOrders(c *gin.Context) {
 	}
 	err = s.RescanOrders(c.Request.Context(), id, in.Since)
 	s.respond(c, http.StatusAccepted, gin.H{"channel_id": id, "since": in.Since.UTC()}, err)
+}
+
+func (s *Server) listOrders(c *gin.Context, p paging.Request) (paging.Page[orders.Order], error) {
+	return s.Orders.List(c.Request.Context(), orders.Filter{ChannelID: c.Query("channel_id"), Status: c.Query("status")}, p)
+}
+
+func (s *Server) getOrder(ctx context.Context, id string) (orders.Order, error) {
+	return s.Orders.Get(ctx, id)
 }

@@ -53,6 +53,7 @@ type Deps struct {
 	Channels   *channels.Service
 	Listings   *listing.Service
 	Exceptions *exceptions.Service
+	Orders     *orders.Service
 	// Health fills in a channel's call counts (shared across processes).
 	ChannelCalls func(ctx context.Context, channelID string) (calls, throttled int64)
 	// Files are what assisted channels (GeM) produce for staff to upload.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/clock"
+	"github.com/jkhhc/artisanbridge/internal/paging"
 )
 
 // Order statuses as the marketplaces report them, normalised.
@@ -134,6 +135,8 @@ func (s *ImportSummary) Add(r Result) {
 // make every channel offer the new quantity.
 type Store interface {
 	Ingest(ctx context.Context, in Incoming, now time.Time) (Result, error)
+	ListOrders(ctx context.Context, f Filter, p paging.Request) (paging.Page[Order], error)
+	GetOrder(ctx context.Context, id string) (Order, error)
 }
 
 // Service applies the rules.
@@ -159,4 +162,48 @@ func (s *Service) Ingest(ctx context.Context, in Incoming) (Result, error) {
 	}
 	in.OrderedAt, in.UpdatedAt = in.OrderedAt.UTC(), in.UpdatedAt.UTC()
 	return s.store.Ingest(ctx, in, s.now().UTC())
+}
+
+// Order is an order as operations see it.
+type Order struct {
+	ID              string     `json:"id"`
+	ChannelID       string     `json:"channel_id"`
+	ExternalOrderID string     `json:"external_order_id"`
+	Status          string     `json:"status"`
+	OrderedAt       time.Time  `json:"ordered_at"`
+	UpdatedAt       time.Time  `json:"external_updated_at"`
+	DispatchBy      *time.Time `json:"dispatch_by"`
+	Lines           []Line     `json:"lines"`
+	CreatedAt       time.Time  `json:"created_at"`
+}
+
+// Line is one order line with its product, maker, source and task.
+type Line struct {
+	ID                string  `json:"id"`
+	ExternalLineID    string  `json:"external_line_id"`
+	SKU               string  `json:"sku"`
+	ProductID         *string `json:"product_id"`
+	ArtisanID         *string `json:"artisan_id"`
+	Quantity          int64   `json:"quantity"`
+	UnitPricePaise    int64   `json:"unit_price_paise"`
+	Status            string  `json:"status"`
+	LocationID        *string `json:"location_id"`
+	ReservationStatus *string `json:"reservation_status"`
+	TaskID            *string `json:"fulfilment_task_id"`
+}
+
+// Filter narrows GET /orders.
+type Filter struct {
+	ChannelID string
+	Status    string
+}
+
+// List lists orders with their lines.
+func (s *Service) List(ctx context.Context, f Filter, p paging.Request) (paging.Page[Order], error) {
+	return s.store.ListOrders(ctx, f, p)
+}
+
+// Get returns one order with its lines.
+func (s *Service) Get(ctx context.Context, id string) (Order, error) {
+	return s.store.GetOrder(ctx, id)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/ids"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/outbox"
+	"github.com/jkhhc/artisanbridge/internal/paging"
 )
 
 // Orders implements orders.Store.
@@ -296,4 +297,50 @@ func (s *Orders) ResetPullCursor(ctx context.Context, channelID string, since ti
 	now := time.Now().UTC()
 	return s.db.gorm.WithContext(ctx).Exec(`INSERT INTO pull_cursors (channel_id, orders_since, updated_at) VALUES (?, ?, ?)
 ON CONFLICT (channel_id) DO UPDATE SET orders_since = excluded.orders_since, updated_at = excluded.updated_at`, channelID, since.UTC(), now).Error
+}
+
+func (r orderRow) domain() orders.Order {
+	return orders.Order{ID: r.ID, ChannelID: r.ChannelID, ExternalOrderID: r.ExternalOrderID, Status: r.Status,
+		OrderedAt: r.OrderedAt.UTC(), UpdatedAt: r.ExternalUpdatedAt.UTC(), DispatchBy: utcPtr(r.DispatchBy), CreatedAt: r.CreatedAt.UTC()}
+}
+
+// ListOrders lists orders with their lines.
+func (s *Orders) ListOrders(ctx context.Context, f orders.Filter, p paging.Request) (paging.Page[orders.Order], error) {
+	q := keyset(s.db.gorm.WithContext(ctx), p)
+	q = whereIf(q, "channel_id = ?", f.ChannelID)
+	q = whereIf(q, "status = ?", f.Status)
+	var rows []orderRow
+	if err := q.Find(&rows).Error; err != nil {
+		return paging.Page[orders.Order]{}, err
+	}
+	page := paging.Build(mapRows(rows, orderRow.domain), p.Limit, func(o orders.Order) string { return o.ID })
+	for i := range page.Items {
+		lines, err := s.lines(ctx, page.Items[i].ID)
+		if err != nil {
+			return page, err
+		}
+		page.Items[i].Lines = lines
+	}
+	return page, nil
+}
+
+// GetOrder returns one order with its lines.
+func (s *Orders) GetOrder(ctx context.Context, id string) (orders.Order, error) {
+	var row orderRow
+	if err := s.db.gorm.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
+		return orders.Order{}, notFound(err, "order %s not found", id)
+	}
+	o := row.domain()
+	var err error
+	o.Lines, err = s.lines(ctx, id)
+	return o, err
+}
+
+func (s *Orders) lines(ctx context.Context, orderID string) ([]orders.Line, error) {
+	out := []orders.Line{}
+	err := s.db.gorm.WithContext(ctx).Raw(`SELECT l.id, l.external_line_id, l.sku, l.product_id, l.artisan_id, l.quantity,
+l.unit_price_paise, l.status, l.location_id, r.status AS reservation_status, t.id AS task_id
+FROM order_lines l LEFT JOIN reservations r ON r.line_id = l.id LEFT JOIN fulfilment_tasks t ON t.line_id = l.id
+WHERE l.order_id = ? ORDER BY l.external_line_id`, orderID).Scan(&out).Error
+	return out, err
 }
