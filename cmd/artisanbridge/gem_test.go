@@ -224,6 +224,34 @@ func TestGeMOrderReachesOtherChannels(t *testing.T) {
 	if lvl := stock["items"].([]any)[0].(map[string]any); lvl["on_hand"] != 5.0 || lvl["reserved"] != 2.0 {
 		t.Fatalf("stock after the order: %v", lvl)
 	}
+	// The showroom packs and dispatches it: the units leave the shelf and
+	// the reservation with them; steps out of order change nothing.
+	task := "/api/v1/fulfilment-tasks/" + line["fulfilment_task_id"].(string) + "/transition"
+	for _, step := range []struct {
+		body map[string]any
+		want int
+	}{
+		{map[string]any{"to": "dispatched", "tracking_no": "IP123"}, 409}, // not packed yet
+		{map[string]any{"to": "packed"}, 200},
+		{map[string]any{"to": "packed"}, 409},
+		{map[string]any{"to": "dispatched"}, 422}, // no tracking number
+		{map[string]any{"to": "dispatched", "tracking_no": "IP123"}, 200},
+		{map[string]any{"to": "acknowledged"}, 409},
+	} {
+		if code, m := in.call(admin, "POST", task, step.body); code != step.want {
+			t.Fatalf("%v: %d %v, want %d", step.body, code, m, step.want)
+		}
+	}
+	_, stock = in.call(admin, "GET", "/api/v1/stock?product_id="+prod["id"].(string), nil)
+	if lvl := stock["items"].([]any)[0].(map[string]any); lvl["on_hand"] != 3.0 || lvl["reserved"] != 0.0 {
+		t.Fatalf("stock after dispatch: %v", lvl)
+	}
+	// A sale at the counter reaches Flipkart too.
+	if code, m := in.call(admin, "POST", "/api/v1/showroom-sales", map[string]any{"product_id": prod["id"], "location_id": loc["id"],
+		"quantity": 1, "price_paise": 250000}); code != 201 {
+		t.Fatalf("counter sale: %d %v", code, m)
+	}
+	waitSims(t, []string{fkSim}, "PM-VASE-1", 250000, 2)
 }
 
 func waitListingOn(t *testing.T, in *instance, token, productID, channelID, status string) map[string]any {

@@ -26,6 +26,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/channels"
 	"github.com/jkhhc/artisanbridge/internal/channelsync"
 	"github.com/jkhhc/artisanbridge/internal/exceptions"
+	"github.com/jkhhc/artisanbridge/internal/fulfilment"
 	"github.com/jkhhc/artisanbridge/internal/httpapi"
 	"github.com/jkhhc/artisanbridge/internal/idempotency"
 	"github.com/jkhhc/artisanbridge/internal/inventory"
@@ -260,7 +261,7 @@ func (a *App) Handler(mode Mode) http.Handler {
 	insp := asynq.NewInspectorFromRedisClient(a.Redis)
 	return httpapi.New(httpapi.Deps{
 		Log: a.log, Auth: a.Auth, Catalog: a.Catalog, Inventory: a.Stock, Audit: a.DB.Audit(),
-		Channels: a.Channels, Listings: a.Listings, Exceptions: a.Exceptions, Orders: a.Orders, ChannelCalls: a.calls.lastHour,
+		Channels: a.Channels, Listings: a.Listings, Exceptions: a.Exceptions, Orders: a.Orders, Tasks: fulfilment.NewService(a.DB.Fulfilment(), nil), ChannelCalls: a.calls.lastHour,
 		Files: a.DB.ChannelFiles(), ImportOrders: a.importOrders, RescanOrders: a.rescanOrders,
 		Idempotency:  a.DB.Idempotency(),
 		Queues:       func(ctx context.Context) ([]httpapi.QueueInfo, error) { return queueInfo(insp) },

@@ -26,6 +26,9 @@ const (
 	ExceptionsWork Permission = "exceptions:resolve"
 	OrdersWrite    Permission = "orders:write"
 	OrdersRead     Permission = "orders:read"
+	TasksRead      Permission = "fulfilment:read"
+	TasksWork      Permission = "fulfilment:work"
+	CounterSales   Permission = "showroom-sales:write"
 )
 
 // showroomReads is what the showroom reads, which operations reads too
@@ -37,9 +40,9 @@ var showroomReads = []Permission{ClustersRead, ArtisansRead, ProductsRead, Locat
 var grants = map[Role][]Permission{
 	// Showroom staff publish listings, so they read the channels they pick.
 	RoleShowroom: append([]Permission{
-		ClustersWrite, ArtisansWrite, ProductsWrite, StockWrite, ListingsWrite,
+		ClustersWrite, ArtisansWrite, ProductsWrite, StockWrite, ListingsWrite, TasksRead, TasksWork, CounterSales,
 	}, showroomReads...),
-	RoleOperations: append([]Permission{JobsRead, ExceptionsRead, ExceptionsWork, OrdersWrite}, showroomReads...),
+	RoleOperations: append([]Permission{JobsRead, ExceptionsRead, ExceptionsWork, OrdersWrite, TasksRead, TasksWork}, showroomReads...),
 	// Finance reads artisans (payees) and the products their earnings come
 	// from; it does not see stock or change the catalogue.
 	RoleFinance: {ArtisansRead, ProductsRead, ClustersRead, ChannelsRead, OrdersRead},

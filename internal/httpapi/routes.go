@@ -16,6 +16,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/catalog"
 	"github.com/jkhhc/artisanbridge/internal/channels"
 	"github.com/jkhhc/artisanbridge/internal/exceptions"
+	"github.com/jkhhc/artisanbridge/internal/fulfilment"
 	"github.com/jkhhc/artisanbridge/internal/ids"
 	"github.com/jkhhc/artisanbridge/internal/inventory"
 	"github.com/jkhhc/artisanbridge/internal/listing"
@@ -78,6 +79,9 @@ func (s *Server) routes() []Route {
 			handler: s.importOrders, bodyLimit: 16<<20 + 64<<10},
 		{Method: "GET", Path: p + "/orders", Permission: auth.OrdersRead, Summary: "orders with their lines, makers, sources and tasks", handler: list(s, s.listOrders)},
 		{Method: "GET", Path: p + "/orders/:id", Permission: auth.OrdersRead, Summary: "one order", handler: byID(s, s.getOrder)},
+		{Method: "GET", Path: p + "/fulfilment-tasks", Permission: auth.TasksRead, Summary: "pick, collect and make tasks", handler: list(s, s.listTasks)},
+		{Method: "POST", Path: p + "/fulfilment-tasks/:id/transition", Permission: auth.TasksWork, Summary: "move a task on: acknowledged, collected, packed, dispatched (tracking_no), delivered", handler: s.transitionTask},
+		{Method: "POST", Path: p + "/showroom-sales", Permission: auth.CounterSales, Summary: "a sale at the counter: takes the units and updates every marketplace", handler: create(s, s.Inventory.CounterSale)},
 		{Method: "POST", Path: p + "/channels/:id/orders/rescan", Permission: auth.OrdersWrite, Summary: "re-read a channel's orders from a time on (a full re-scan)", handler: s.rescanOrders},
 		{Method: "PUT", Path: p + "/products/:id/listings/:channel_id", Permission: auth.ListingsWrite, Summary: "publish a product on a channel", handler: s.publish},
 		{Method: "DELETE", Path: p + "/products/:id/listings/:channel_id", Permission: auth.ListingsWrite, Summary: "unpublish (quantity 0, listing paused)", handler: s.unpublish},
@@ -480,4 +484,23 @@ func (s *Server) listOrders(c *gin.Context, p paging.Request) (paging.Page[order
 
 func (s *Server) getOrder(ctx context.Context, id string) (orders.Order, error) {
 	return s.Orders.Get(ctx, id)
+}
+
+func (s *Server) listTasks(c *gin.Context, p paging.Request) (paging.Page[fulfilment.Task], error) {
+	return s.Tasks.List(c.Request.Context(), fulfilment.Filter{Status: c.Query("status"), Kind: c.Query("kind"), LocationID: c.Query("location_id")}, p)
+}
+
+func (s *Server) transitionTask(c *gin.Context) {
+	id, err := pathID(c)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	var in fulfilment.Transition
+	if err := decodeJSON(c, &in); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	out, err := s.Tasks.Transition(c.Request.Context(), id, in)
+	s.respond(c, http.StatusOK, out, err)
 }

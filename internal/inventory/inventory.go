@@ -6,6 +6,7 @@ package inventory
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -265,4 +266,23 @@ func (s *Service) ListLevels(ctx context.Context, f LevelFilter, p paging.Reques
 // ListMovements lists movements, oldest first.
 func (s *Service) ListMovements(ctx context.Context, f MovementFilter, p paging.Request) (paging.Page[Movement], error) {
 	return s.store.ListMovements(ctx, f, p)
+}
+
+// CounterSaleInput is the body of POST /showroom-sales.
+type CounterSaleInput struct {
+	ProductID  string `json:"product_id"`
+	LocationID string `json:"location_id"`
+	Quantity   int64  `json:"quantity"`
+	PricePaise int64  `json:"price_paise"`
+}
+
+// CounterSale takes units sold at a showroom counter off the shelf at once;
+// the stock change reaches every marketplace through the outbox, so the
+// one-of-a-kind shawl sold in Srinagar stops being offered online.
+func (s *Service) CounterSale(ctx context.Context, in CounterSaleInput) (Movement, error) {
+	if in.PricePaise <= 0 {
+		return Movement{}, apperr.FieldErrors{"price_paise": "the price paid, in paise, must be > 0"}.Err()
+	}
+	return s.RecordMovement(ctx, MovementInput{ProductID: in.ProductID, LocationID: in.LocationID, Kind: KindSale,
+		Quantity: in.Quantity, Reason: fmt.Sprintf("counter sale at %d paise each", in.PricePaise)})
 }

@@ -1,0 +1,132 @@
+// Package fulfilment holds the tasks that get an order line from the
+// showroom shelf (pick), the artisan's home (collect) or the loom (make)
+// to the buyer, and the one order their steps go in.
+package fulfilment
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jkhhc/artisanbridge/internal/apperr"
+	"github.com/jkhhc/artisanbridge/internal/clock"
+	"github.com/jkhhc/artisanbridge/internal/paging"
+	"github.com/jkhhc/artisanbridge/internal/reqctx"
+)
+
+// Task statuses in the only order they may go (API.md, "fulfilment tasks").
+const (
+	Open         = "open"
+	Acknowledged = "acknowledged"
+	Collected    = "collected"
+	Packed       = "packed"
+	Dispatched   = "dispatched"
+	Delivered    = "delivered"
+	Cancelled    = "cancelled"
+)
+
+var order = []string{Open, Acknowledged, Collected, Packed, Dispatched, Delivered}
+
+// optional steps may be skipped; the others may not.
+var optional = map[string]bool{Acknowledged: true, Collected: true}
+
+// Task is one piece of work on one order line.
+type Task struct {
+	ID         string     `json:"id"`
+	LineID     string     `json:"line_id"`
+	OrderID    string     `json:"order_id"`
+	SKU        string     `json:"sku"`
+	Quantity   int64      `json:"quantity"`
+	Kind       string     `json:"kind"`
+	LocationID *string    `json:"location_id"`
+	ArtisanID  *string    `json:"artisan_id"`
+	Status     string     `json:"status"`
+	DueAt      *time.Time `json:"due_at"`
+	TrackingNo string     `json:"tracking_no"`
+	Version    int64      `json:"version"`
+	UpdatedAt  time.Time  `json:"updated_at"`
+}
+
+// Transition is the body of POST /fulfilment-tasks/{id}/transition.
+type Transition struct {
+	To         string `json:"to"`
+	TrackingNo string `json:"tracking_no"`
+}
+
+// Check says whether a task may go from its status to t.To: forward only,
+// skipping only optional steps, collected only for a collect task, and a
+// dispatch names its tracking number. A repeat or a step back is a
+// conflict with the task's state, not bad input.
+func Check(task Task, t Transition) error {
+	t.TrackingNo = strings.TrimSpace(t.TrackingNo)
+	to := slices.Index(order, t.To)
+	if to < 0 {
+		return apperr.FieldErrors{"to": "must be one of acknowledged, collected, packed, dispatched, delivered"}.Err()
+	}
+	if t.To == Dispatched && (t.TrackingNo == "" || len(t.TrackingNo) > 64) {
+		return apperr.FieldErrors{"tracking_no": "a dispatch needs the courier's tracking number (at most 64 characters)"}.Err()
+	}
+	if t.To == Collected && task.Kind != "collect" {
+		return apperr.FieldErrors{"to": "only a collect task is collected"}.Err()
+	}
+	from := slices.Index(order, task.Status)
+	if task.Status == Cancelled || from < 0 {
+		return apperr.New(apperr.Conflict, "task %s is %s: nothing more to do", task.ID, task.Status)
+	}
+	if to <= from {
+		return apperr.New(apperr.Conflict, "task %s is already %s; it cannot go to %s", task.ID, task.Status, t.To)
+	}
+	for _, skipped := range order[from+1 : to] {
+		if !optional[skipped] {
+			return apperr.New(apperr.Conflict, "task %s is %s; it must be %s before %s", task.ID, task.Status, skipped, t.To)
+		}
+	}
+	return nil
+}
+
+// Filter narrows GET /fulfilment-tasks.
+type Filter struct {
+	Status     string
+	Kind       string
+	LocationID string
+}
+
+// Store keeps tasks. Apply moves a task from `from` to t.To only if it is
+// still at `from`; a dispatch also takes the units off the shelf (on hand
+// and reserved together, recorded as a sale movement) in the same
+// transaction. Returns Conflict if the task moved meanwhile.
+type Store interface {
+	GetTask(ctx context.Context, id string) (Task, error)
+	ListTasks(ctx context.Context, f Filter, p paging.Request) (paging.Page[Task], error)
+	Apply(ctx context.Context, task Task, t Transition, actorID string, now time.Time) (Task, error)
+}
+
+// Service applies the rules.
+type Service struct {
+	store Store
+	now   func() time.Time
+}
+
+// NewService returns a fulfilment service; now may be nil.
+func NewService(store Store, now func() time.Time) *Service {
+	return &Service{store: store, now: clock.Or(now)}
+}
+
+// Transition moves a task on one step (or over optional ones).
+func (s *Service) Transition(ctx context.Context, id string, t Transition) (Task, error) {
+	task, err := s.store.GetTask(ctx, id)
+	if err != nil {
+		return Task{}, err
+	}
+	t.TrackingNo = strings.TrimSpace(t.TrackingNo)
+	if err := Check(task, t); err != nil {
+		return Task{}, err
+	}
+	return s.store.Apply(ctx, task, t, reqctx.ActorFrom(ctx).ID, s.now().UTC())
+}
+
+// List lists tasks.
+func (s *Service) List(ctx context.Context, f Filter, p paging.Request) (paging.Page[Task], error) {
+	return s.store.ListTasks(ctx, f, p)
+}
