@@ -52,6 +52,18 @@ type Kit struct {
 	buckets map[string]*bucket
 	// OnExpireTokens runs (under the lock) when a test asks for tokens to expire.
 	OnExpireTokens func()
+	lastTick       time.Time
+}
+
+// Tick is the clock for order changes: strictly increasing in whole
+// seconds, as marketplaces' last-update times are. Callers hold the lock.
+func (k *Kit) Tick() time.Time {
+	now := k.now().UTC().Truncate(time.Second)
+	if !now.After(k.lastTick) {
+		now = k.lastTick.Add(time.Second)
+	}
+	k.lastTick = now
+	return now
 }
 
 // New returns a kit; now may be nil.

@@ -30,16 +30,6 @@ func (s *Sim) registerOrders(m *http.ServeMux) {
 	m.HandleFunc("GET /orders/2026-01-01/orders", s.api(amazon.OpSearchOrders, s.searchOrders))
 }
 
-// tick is strictly increasing, as Amazon's lastUpdatedTime is per order.
-func (s *Sim) tick() time.Time {
-	now := s.kit.Now().UTC().Truncate(time.Second)
-	if !now.After(s.lastTick) {
-		now = s.lastTick.Add(time.Second)
-	}
-	s.lastTick = now
-	return now
-}
-
 func (s *Sim) placeOrder(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		SKU      string `json:"sku"`
@@ -57,7 +47,7 @@ func (s *Sim) placeOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	it.Quantity -= body.Quantity
-	now := s.tick()
+	now := s.kit.Tick()
 	s.seq++
 	o := &simOrder{updated: now}
 	o.OrderID = fmt.Sprintf("403-%07d-%07d", s.seq, s.kit.Rand().Int64N(1e7))
@@ -101,7 +91,7 @@ func (s *Sim) moveOrder(status string) http.HandlerFunc {
 			apiError(w, http.StatusNotFound, "NotFound", "no such order", "")
 			return
 		}
-		now := s.tick()
+		now := s.kit.Tick()
 		o.updated, o.LastUpdatedTime, o.Fulfillment.FulfillmentStatus = now, now.Format(time.RFC3339), status
 		simkit.WriteJSON(w, http.StatusOK, map[string]string{"id": o.OrderID, "status": status})
 	}

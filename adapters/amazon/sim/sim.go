@@ -44,16 +44,15 @@ type item struct {
 
 // Sim is one simulated Amazon.in seller account.
 type Sim struct {
-	cfg      Config
-	kit      *simkit.Kit
-	tokens   map[string]time.Time
-	items    map[string]*item
-	docs     map[string]*document
-	feeds    map[string]*feed
-	orders   map[string]*simOrder
-	seq      int
-	lastTick time.Time
-	mux      *http.ServeMux
+	cfg    Config
+	kit    *simkit.Kit
+	tokens map[string]time.Time
+	items  map[string]*item
+	docs   map[string]*document
+	feeds  map[string]*feed
+	orders map[string]*simOrder
+	seq    int
+	mux    *http.ServeMux
 }
 
 // New returns a simulator.

@@ -59,7 +59,7 @@ func (s *Sim) placeOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l.Locations[loc] -= body.Quantity
-	now := s.tick()
+	now := s.kit.Tick()
 	s.orderSeq++
 	orderID := fmt.Sprintf("OD%018d", s.orderSeq)
 	sh := &shipment{updated: now, Shipment: flipkart.Shipment{ShipmentID: fmt.Sprintf("SH%010d", s.orderSeq), LocationID: loc,
@@ -70,17 +70,6 @@ func (s *Sim) placeOrder(w http.ResponseWriter, r *http.Request) {
 				TotalPrice: json.Number(fmt.Sprint(l.Price * body.Quantity))}}}}}
 	s.shipments[orderID] = sh
 	simkit.WriteJSON(w, http.StatusCreated, map[string]string{"id": orderID, "status": "APPROVED"})
-}
-
-// tick is the simulator's clock for order changes: strictly increasing, so
-// a later change always has a later updatedAt, as Flipkart's has.
-func (s *Sim) tick() time.Time {
-	now := s.kit.Now().UTC().Truncate(time.Second)
-	if !now.After(s.lastTick) {
-		now = s.lastTick.Add(time.Second)
-	}
-	s.lastTick = now
-	return now
 }
 
 func (s *Sim) getOrder(w http.ResponseWriter, r *http.Request) {
@@ -103,7 +92,7 @@ func (s *Sim) moveOrder(state string) http.HandlerFunc {
 			apiError(w, http.StatusNotFound, 404, "no such order")
 			return
 		}
-		now := s.tick()
+		now := s.kit.Tick()
 		sh.updated, sh.UpdatedAt = now, now.Format(time.RFC3339)
 		for i := range sh.OrderItems {
 			sh.OrderItems[i].Status = state

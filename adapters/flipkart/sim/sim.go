@@ -59,7 +59,6 @@ type Sim struct {
 	listings  map[string]*listing
 	shipments map[string]*shipment // by order id
 	orderSeq  int
-	lastTick  time.Time
 	mux       *http.ServeMux
 }
 
