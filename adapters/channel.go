@@ -170,3 +170,58 @@ type OrderPage struct {
 type OrderSource interface {
 	FetchOrders(ctx context.Context, cursor OrderCursor) (OrderPage, error)
 }
+
+// Fulfilment steps a marketplace is told of.
+const (
+	StepPacked     = "packed"
+	StepDispatched = "dispatched"
+	StepCancelled  = "cancelled"
+)
+
+// FulfilmentLine is one order line a step concerns.
+type FulfilmentLine struct {
+	ExternalLineID     string
+	ExternalShipmentID string
+	SKU                string
+	Quantity           int64
+	GSTRateBP          int64
+}
+
+// FulfilmentUpdate tells a marketplace what happened to an order's lines.
+type FulfilmentUpdate struct {
+	Step            string
+	ExternalOrderID string
+	// LocationID is the marketplace's own location id the order ships from
+	// (Flipkart needs it to pack, dispatch and cancel).
+	LocationID string
+	Lines      []FulfilmentLine
+	TrackingNo string
+	Carrier    string
+	At         time.Time
+	Reason     string
+}
+
+// Fulfiller is a channel that is told of packing, dispatch and seller
+// cancellations. A step the marketplace has nothing for returns nil.
+type Fulfiller interface {
+	PushFulfilment(ctx context.Context, u FulfilmentUpdate) error
+}
+
+// Refusal is the marketplace answering and refusing a step: sending it
+// again unchanged cannot help, so it goes to staff as an exception.
+type Refusal struct {
+	Code    string
+	Message string
+}
+
+func (r *Refusal) Error() string {
+	return fmt.Sprintf("marketplace refused: %s: %s", r.Code, r.Message)
+}
+
+// ManualStep is a step the marketplace offers no API for: staff do it in
+// the marketplace's portal, as Action says.
+type ManualStep struct{ Action string }
+
+func (m *ManualStep) Error() string {
+	return "to be done by staff in the marketplace's portal: " + m.Action
+}

@@ -36,6 +36,9 @@ type Config struct {
 	SimFlipkartAddr   string        `json:"sim_flipkart_addr"`
 	SimAmazonAddr     string        `json:"sim_amazon_addr"`
 	SimGeMAddr        string        `json:"sim_gem_addr"`
+	SMSURL            string        `json:"sms_url"`
+	SMSAPIKey         string        `json:"sms_api_key"`
+	SMSSender         string        `json:"sms_sender"`
 }
 
 // Keys documents every setting: its environment variable, flag, default and meaning.
@@ -57,6 +60,9 @@ var Keys = []struct{ Env, Flag, Default, Help string }{
 	{"ARTISANBRIDGE_SIM_FLIPKART_ADDR", "sim-flipkart-addr", "127.0.0.1:8181", "embedded default: where the Flipkart simulator listens"},
 	{"ARTISANBRIDGE_SIM_AMAZON_ADDR", "sim-amazon-addr", "127.0.0.1:8182", "embedded default: where the Amazon simulator listens"},
 	{"ARTISANBRIDGE_SIM_GEM_ADDR", "sim-gem-addr", "127.0.0.1:8183", "embedded default: where the GeM simulator listens"},
+	{"ARTISANBRIDGE_SMS_URL", "sms-url", "", "SMS gateway endpoint (https://...) messages to artisans are POSTed to; empty writes them to the log instead"},
+	{"ARTISANBRIDGE_SMS_API_KEY", "", "", "the SMS gateway's API key (sent as a bearer token; never logged)"},
+	{"ARTISANBRIDGE_SMS_SENDER", "sms-sender", "JKHHC", "the DLT-registered sender id messages go out under"},
 	{"ARTISANBRIDGE_CONFIG", "config", "", "optional JSON file with the same settings (snake_case keys)"},
 }
 
@@ -105,6 +111,7 @@ func defaults() Config {
 		Addr: "127.0.0.1:8080", DataDir: "./data", LogLevel: "info", WorkerConcurrency: 10,
 		RelayInterval: time.Second, ShutdownTimeout: 15 * time.Second, MaxBodyBytes: 1 << 20, DBMaxConns: 10,
 		SyncSweep: 10 * time.Second, PullInterval: 0, SimFlipkartAddr: "127.0.0.1:8181", SimAmazonAddr: "127.0.0.1:8182", SimGeMAddr: "127.0.0.1:8183",
+		SMSSender: "JKHHC",
 	}
 }
 
@@ -203,6 +210,12 @@ func assign(cfg *Config, env, v string) error {
 		cfg.SimAmazonAddr = v
 	case "ARTISANBRIDGE_SIM_GEM_ADDR":
 		cfg.SimGeMAddr = v
+	case "ARTISANBRIDGE_SMS_URL":
+		cfg.SMSURL = v
+	case "ARTISANBRIDGE_SMS_API_KEY":
+		cfg.SMSAPIKey = v
+	case "ARTISANBRIDGE_SMS_SENDER":
+		cfg.SMSSender = v
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %q is not a valid value", env, v)
@@ -229,6 +242,9 @@ type fileConfig struct {
 	SimFlipkartAddr   string   `json:"sim_flipkart_addr"`
 	SimAmazonAddr     string   `json:"sim_amazon_addr"`
 	SimGeMAddr        string   `json:"sim_gem_addr"`
+	SMSURL            string   `json:"sms_url"`
+	SMSAPIKey         string   `json:"sms_api_key"`
+	SMSSender         string   `json:"sms_sender"`
 }
 
 func (f fileConfig) apply(c *Config) error {
@@ -246,6 +262,9 @@ func (f fileConfig) apply(c *Config) error {
 	str(&c.SimFlipkartAddr, f.SimFlipkartAddr)
 	str(&c.SimAmazonAddr, f.SimAmazonAddr)
 	str(&c.SimGeMAddr, f.SimGeMAddr)
+	str(&c.SMSURL, f.SMSURL)
+	str(&c.SMSAPIKey, f.SMSAPIKey)
+	str(&c.SMSSender, f.SMSSender)
 	if f.ExtraCrafts != nil {
 		c.ExtraCrafts = f.ExtraCrafts
 	}
@@ -326,6 +345,15 @@ func (c Config) Validate() error {
 		if _, _, err := net.SplitHostPort(addr); err != nil {
 			bad("%s %q must be host:port", env, addr)
 		}
+	}
+	if c.SMSURL != "" && !hasScheme(c.SMSURL, "https", "http") {
+		bad("ARTISANBRIDGE_SMS_URL must be an https:// URL")
+	}
+	if c.SMSURL != "" && c.SMSAPIKey == "" {
+		bad("ARTISANBRIDGE_SMS_API_KEY is required with ARTISANBRIDGE_SMS_URL")
+	}
+	if len(c.SMSSender) == 0 || len(c.SMSSender) > 11 {
+		bad("ARTISANBRIDGE_SMS_SENDER must be 1 to 11 characters")
 	}
 	if c.DBMaxConns < 1 || c.DBMaxConns > 500 {
 		bad("ARTISANBRIDGE_DB_MAX_CONNS must be between 1 and 500")

@@ -84,7 +84,99 @@ func goMigrations(dialect Dialect) []*goose.Migration {
 				return execAll(ctx, tx, appendOnlyDown(dialect, appendOnlyTables))
 			}},
 		),
+		goose.NewGoMigration(8,
+			&goose.GoFunc{RunDB: func(ctx context.Context, db *sql.DB) error { return lineStatuses(ctx, db, dialect, lineStatusesV8) }},
+			&goose.GoFunc{RunDB: func(ctx context.Context, db *sql.DB) error { return lineStatuses(ctx, db, dialect, lineStatusesV6) }},
+		),
 	}
+}
+
+// Order line statuses: version 8 adds to_make, a line waiting for its
+// maker to make the piece (made-to-order routing).
+const (
+	lineStatusesV6 = `'awaiting_mapping', 'reserved', 'oversold', 'cancelled', 'shipped', 'delivered', 'returned'`
+	lineStatusesV8 = `'awaiting_mapping', 'reserved', 'to_make', 'oversold', 'cancelled', 'shipped', 'delivered', 'returned'`
+)
+
+// lineStatuses replaces order_lines' status CHECK. PostgreSQL alters the
+// constraint; SQLite cannot, so the table is rebuilt the way SQLite's
+// documentation prescribes (foreign keys off on one pinned connection,
+// copy, drop, rename, check the keys, commit). Going down, to_make lines
+// become oversold: they hold no stock either.
+func lineStatuses(ctx context.Context, db *sql.DB, dialect Dialect, statuses string) error {
+	down := statuses == lineStatusesV6
+	if dialect == Postgres {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback() //nolint:errcheck // a no-op after commit
+		stmts := []string{}
+		if down {
+			stmts = append(stmts, `UPDATE order_lines SET status = 'oversold' WHERE status = 'to_make'`)
+		}
+		stmts = append(stmts, `ALTER TABLE order_lines DROP CONSTRAINT IF EXISTS order_lines_status_check`,
+			`ALTER TABLE order_lines ADD CONSTRAINT order_lines_status_check CHECK (status IN (`+statuses+`))`)
+		if err := execAll(ctx, tx, stmts); err != nil {
+			return err
+		}
+		return tx.Commit()
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+		return err
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`) //nolint:errcheck // restores the connection's default
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after commit
+	stmts := []string{}
+	if down {
+		stmts = append(stmts, `UPDATE order_lines SET status = 'oversold' WHERE status = 'to_make'`)
+	}
+	stmts = append(stmts, `CREATE TABLE order_lines_rebuilt (
+    id                  TEXT PRIMARY KEY,
+    order_id            TEXT NOT NULL REFERENCES orders (id),
+    channel_id          TEXT NOT NULL,
+    external_order_id   TEXT NOT NULL,
+    external_line_id    TEXT NOT NULL,
+    sku                 TEXT NOT NULL,
+    product_id          TEXT REFERENCES products (id),
+    artisan_id          TEXT REFERENCES artisans (id),
+    quantity            BIGINT NOT NULL CHECK (quantity > 0),
+    unit_price_paise    BIGINT NOT NULL CHECK (unit_price_paise >= 0),
+    status              TEXT NOT NULL CHECK (status IN (`+statuses+`)),
+    location_id         TEXT REFERENCES locations (id),
+    created_at          TIMESTAMP NOT NULL,
+    updated_at          TIMESTAMP NOT NULL
+)`,
+		`INSERT INTO order_lines_rebuilt (id, order_id, channel_id, external_order_id, external_line_id, sku, product_id, artisan_id,
+quantity, unit_price_paise, status, location_id, created_at, updated_at)
+SELECT id, order_id, channel_id, external_order_id, external_line_id, sku, product_id, artisan_id,
+quantity, unit_price_paise, status, location_id, created_at, updated_at FROM order_lines`,
+		`DROP TABLE order_lines`,
+		`ALTER TABLE order_lines_rebuilt RENAME TO order_lines`,
+		`CREATE UNIQUE INDEX order_lines_external_key ON order_lines (channel_id, external_order_id, external_line_id)`,
+		`CREATE INDEX order_lines_order_idx ON order_lines (order_id, id)`)
+	if err := execAll(ctx, tx, stmts); err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, `PRAGMA foreign_key_check`)
+	if err != nil {
+		return err
+	}
+	broken := rows.Next()
+	rows.Close()
+	if broken {
+		return fmt.Errorf("migrations: rebuilding order_lines broke a foreign key")
+	}
+	return tx.Commit()
 }
 
 func appendOnlyUp(dialect Dialect, tables []string) []string {

@@ -79,6 +79,7 @@ func New(cfg Config, hc *httpx.Client) *Client {
 			cfg.Limits[op] = l
 		}
 		cfg.Limits[OpSearchOrders] = SearchOrdersLimit
+		cfg.Limits[OpConfirmShipment] = ConfirmShipmentLimit
 	}
 	if cfg.MarketplaceID == "" {
 		cfg.MarketplaceID = MarketplaceIndia

@@ -37,6 +37,9 @@ var DefaultLimits = map[adapters.Operation]adapters.Limit{
 	adapters.OpUpdateStock:    {BatchSize: maxBatch, Rate: 5, Burst: 10},
 	adapters.OpGetListings:    {BatchSize: maxBatch, Rate: 5, Burst: 10},
 	OpFilterShipments:         {BatchSize: 20, Rate: 5, Burst: 10},
+	OpShipmentLabels:          {BatchSize: 25, Rate: 5, Burst: 10},
+	OpShipmentDispatch:        {BatchSize: 25, Rate: 5, Burst: 10},
+	OpShipmentCancel:          {BatchSize: 25, Rate: 5, Burst: 10},
 }
 
 // Config is one Flipkart seller account.

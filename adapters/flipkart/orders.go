@@ -178,8 +178,12 @@ func (r FilterResponse) orders() []orders.Incoming {
 			if len(o.Lines) >= orders.MaxLines || hasLine(o, it.OrderItemID) {
 				continue
 			}
-			o.Lines = append(o.Lines, orders.IncomingLine{ExternalLineID: it.OrderItemID, SKU: it.SKU, Quantity: it.Quantity,
-				UnitPricePaise: price / max(it.Quantity, 1)})
+			line := orders.IncomingLine{ExternalLineID: it.OrderItemID, SKU: it.SKU, Quantity: it.Quantity,
+				UnitPricePaise: price / max(it.Quantity, 1)}
+			if fits(s.ShipmentID, 128) && fits(s.LocationID, 128) {
+				line.ExternalShipmentID, line.ExternalLocationID = s.ShipmentID, s.LocationID
+			}
+			o.Lines = append(o.Lines, line)
 		}
 	}
 	out := make([]orders.Incoming, 0, len(byID))

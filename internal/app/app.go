@@ -20,6 +20,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/jkhhc/artisanbridge/adapters"
+	"github.com/jkhhc/artisanbridge/adapters/sms"
 	"github.com/jkhhc/artisanbridge/config"
 	"github.com/jkhhc/artisanbridge/internal/auth"
 	"github.com/jkhhc/artisanbridge/internal/catalog"
@@ -27,11 +29,13 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/channelsync"
 	"github.com/jkhhc/artisanbridge/internal/exceptions"
 	"github.com/jkhhc/artisanbridge/internal/fulfilment"
+	"github.com/jkhhc/artisanbridge/internal/fulfilpush"
 	"github.com/jkhhc/artisanbridge/internal/httpapi"
 	"github.com/jkhhc/artisanbridge/internal/idempotency"
 	"github.com/jkhhc/artisanbridge/internal/inventory"
 	"github.com/jkhhc/artisanbridge/internal/jobs"
 	"github.com/jkhhc/artisanbridge/internal/listing"
+	"github.com/jkhhc/artisanbridge/internal/notify"
 	"github.com/jkhhc/artisanbridge/internal/orderpull"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/outbox"
@@ -61,6 +65,8 @@ type App struct {
 	Exceptions *exceptions.Service
 	Orders     *orders.Service
 	Puller     *orderpull.Puller
+	Notify     *notify.Service
+	Pusher     *fulfilpush.Pusher
 	Sync       *channelsync.Engine
 	Relay      *outbox.Relay
 	client     *asynq.Client
@@ -128,8 +134,13 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 	a.syncQueue = &jobs.SyncEnqueuer{Client: a.client}
 	a.Relay = outbox.NewRelay(a.DB.Outbox(), jobs.NewEnqueuer(a.client, asynq.NewInspectorFromRedisClient(a.Redis)), log, cfg.RelayInterval)
 	a.DB.OnEvents(a.Relay.Notify)
+	a.Notify = notify.NewService(a.DB.Notifications(), a.smsSender(), log, nil)
+	a.Pusher = &fulfilpush.Pusher{Store: a.DB.Fulfilment(), Channels: a.channelAdapter, Log: log}
 	a.Consumers = []jobs.Consumer{jobs.ChangeLog{Log: log},
-		jobs.ListingSync{Dirty: a.DB.Listings(), Enqueue: a.syncQueue.Enqueue, Log: log}}
+		jobs.ListingSync{Dirty: a.DB.Listings(), Enqueue: a.syncQueue.Enqueue, Log: log},
+		jobs.OrderMapping{Orders: a.DB.Orders()},
+		jobs.ArtisanNotifier{Service: a.Notify},
+		jobs.FulfilmentPush{Pusher: a.Pusher}}
 	if cfg.Embedded() {
 		err = a.startSimulators(ctx)
 	} else {
@@ -144,6 +155,27 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 	a.registry.MustRegister(jobs.Collectors()...)
 	a.registry.MustRegister(marketplaceCalls)
 	return a, nil
+}
+
+// smsSender is the configured SMS gateway, or the log when there is none.
+func (a *App) smsSender() notify.Sender {
+	if a.cfg.SMSURL == "" {
+		return notify.LogSender{Log: a.log}
+	}
+	return &sms.Gateway{URL: a.cfg.SMSURL, APIKey: a.cfg.SMSAPIKey, Sender: a.cfg.SMSSender, Client: &http.Client{}}
+}
+
+// channelAdapter returns the adapter of a channel by its id.
+func (a *App) channelAdapter(ctx context.Context, channelID string) (adapters.Channel, error) {
+	ch, err := a.Channels.Get(ctx, channelID)
+	if err != nil {
+		return nil, err
+	}
+	creds, err := a.Channels.Credentials(ctx, channelID)
+	if err != nil {
+		return nil, err
+	}
+	return a.adapterFor(ch, creds)
 }
 
 func (a *App) openRedis(ctx context.Context) error {

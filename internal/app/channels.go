@@ -237,6 +237,7 @@ func demoAmazonLimits() map[adapters.Operation]adapters.Limit {
 		l[op] = v
 	}
 	l[amazon.OpSearchOrders] = adapters.Limit{Rate: 1, Burst: 20}
+	l[amazon.OpConfirmShipment] = amazon.ConfirmShipmentLimit
 	return l
 }
 

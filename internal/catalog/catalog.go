@@ -94,6 +94,9 @@ type Product struct {
 	GITag             bool   `json:"gi_tag"`
 	GICertificateNo   string `json:"gi_certificate_no"`
 	OneOfAKind        bool   `json:"one_of_a_kind"`
+	// MadeToOrder: when no stock covers an order, the maker makes another
+	// (a make task) instead of the line being oversold.
+	MadeToOrder bool `json:"made_to_order"`
 	// AllocatedChannelID, for a one-of-a-kind piece, is the only channel
 	// that offers it; nil offers it everywhere (faster to sell, with a small
 	// window in which two marketplaces can sell it).
@@ -128,6 +131,7 @@ type ProductInput struct {
 	GITag              *bool              `json:"gi_tag"`
 	GICertificateNo    *string            `json:"gi_certificate_no"`
 	OneOfAKind         *bool              `json:"one_of_a_kind"`
+	MadeToOrder        *bool              `json:"made_to_order"`
 	AllocatedChannelID *string            `json:"allocated_channel_id"`
 	WeightG            *int64             `json:"weight_g"`
 	LengthMM           *int64             `json:"length_mm"`

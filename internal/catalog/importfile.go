@@ -31,7 +31,7 @@ type ImportRow struct {
 var importColumns = []string{
 	"sku", "title", "description", "craft", "hsn_code", "gst_rate_bp", "mrp_paise", "price_paise",
 	"artisan_id", "artisan_code", "artisan_price_paise", "artisan_share_bp", "gi_tag",
-	"gi_certificate_no", "one_of_a_kind", "weight_g", "length_mm", "width_mm", "height_mm",
+	"gi_certificate_no", "one_of_a_kind", "made_to_order", "weight_g", "length_mm", "width_mm", "height_mm",
 	"images", "status",
 }
 
@@ -146,7 +146,7 @@ func (r ImportRow) Input(fe apperr.FieldErrors) ProductInput {
 	in.GSTRateBP, in.MRPPaise, in.PricePaise = num("gst_rate_bp"), num("mrp_paise"), num("price_paise")
 	in.ArtisanPricePaise, in.ArtisanShareBP = num("artisan_price_paise"), num("artisan_share_bp")
 	in.WeightG, in.LengthMM, in.WidthMM, in.HeightMM = num("weight_g"), num("length_mm"), num("width_mm"), num("height_mm")
-	in.GITag, in.OneOfAKind = boolean("gi_tag"), boolean("one_of_a_kind")
+	in.GITag, in.OneOfAKind, in.MadeToOrder = boolean("gi_tag"), boolean("one_of_a_kind"), boolean("made_to_order")
 	if v := str("images"); v != nil {
 		var imgs []string
 		for _, u := range strings.Split(*v, "|") {

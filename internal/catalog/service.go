@@ -429,6 +429,12 @@ func (s *Service) applyProduct(ctx context.Context, p *Product, in ProductInput,
 	if in.OneOfAKind != nil {
 		p.OneOfAKind = *in.OneOfAKind
 	}
+	if in.MadeToOrder != nil {
+		p.MadeToOrder = *in.MadeToOrder
+	}
+	if p.MadeToOrder && p.OneOfAKind {
+		fe.Add("made_to_order", "a one-of-a-kind piece cannot be made again to order")
+	}
 	if in.AllocatedChannelID != nil {
 		p.AllocatedChannelID = nil
 		if id := strings.TrimSpace(*in.AllocatedChannelID); id != "" {

@@ -28,8 +28,31 @@ const (
 
 var order = []string{Open, Acknowledged, Collected, Packed, Dispatched, Delivered}
 
-// optional steps may be skipped; the others may not.
-var optional = map[string]bool{Acknowledged: true, Collected: true}
+// optional says whether a task may skip a step: acknowledging always,
+// collecting only when there is nothing to collect (a pick from the shelf).
+func optional(kind, step string) bool {
+	return step == Acknowledged || (step == Collected && kind == KindPick)
+}
+
+// Task kinds: where the piece comes from.
+const (
+	KindPick    = "pick"    // from a showroom shelf
+	KindCollect = "collect" // from the artisan's home, by the corporation
+	KindMake    = "make"    // made to order by the artisan
+)
+
+// TopicTransitioned tells the marketplace a task moved (packed,
+// dispatched); the marketplace push follows the outbox.
+const TopicTransitioned = "fulfilment.transitioned"
+
+// Transitioned is its payload.
+type Transitioned struct {
+	TaskID string `json:"task_id"`
+	To     string `json:"to"`
+}
+
+// Pushed says which steps a marketplace is told of.
+func Pushed(step string) bool { return step == Packed || step == Dispatched }
 
 // Task is one piece of work on one order line.
 type Task struct {
@@ -44,14 +67,23 @@ type Task struct {
 	Status     string     `json:"status"`
 	DueAt      *time.Time `json:"due_at"`
 	TrackingNo string     `json:"tracking_no"`
-	Version    int64      `json:"version"`
-	UpdatedAt  time.Time  `json:"updated_at"`
+	Carrier    string     `json:"carrier"`
+	// DestinationID is where a collected or made piece is brought (the
+	// channel's dispatch location).
+	DestinationID *string `json:"destination_id"`
+	// PushedStatus is the last step the marketplace accepted.
+	PushedStatus string    `json:"pushed_status"`
+	Version      int64     `json:"version"`
+	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 // Transition is the body of POST /fulfilment-tasks/{id}/transition.
 type Transition struct {
 	To         string `json:"to"`
 	TrackingNo string `json:"tracking_no"`
+	// Carrier names the courier of a dispatch (Amazon needs it); empty
+	// means the marketplace's own logistics.
+	Carrier string `json:"carrier"`
 }
 
 // Check says whether a task may go from its status to t.To: forward only,
@@ -67,8 +99,11 @@ func Check(task Task, t Transition) error {
 	if t.To == Dispatched && (t.TrackingNo == "" || len(t.TrackingNo) > 64) {
 		return apperr.FieldErrors{"tracking_no": "a dispatch needs the courier's tracking number (at most 64 characters)"}.Err()
 	}
-	if t.To == Collected && task.Kind != "collect" {
-		return apperr.FieldErrors{"to": "only a collect task is collected"}.Err()
+	if len(t.Carrier) > 64 {
+		return apperr.FieldErrors{"carrier": "at most 64 characters"}.Err()
+	}
+	if t.To == Collected && task.Kind == KindPick {
+		return apperr.FieldErrors{"to": "a pick task has nothing to collect; only collect and make tasks are collected"}.Err()
 	}
 	from := slices.Index(order, task.Status)
 	if task.Status == Cancelled || from < 0 {
@@ -78,7 +113,7 @@ func Check(task Task, t Transition) error {
 		return apperr.New(apperr.Conflict, "task %s is already %s; it cannot go to %s", task.ID, task.Status, t.To)
 	}
 	for _, skipped := range order[from+1 : to] {
-		if !optional[skipped] {
+		if !optional(task.Kind, skipped) {
 			return apperr.New(apperr.Conflict, "task %s is %s; it must be %s before %s", task.ID, task.Status, skipped, t.To)
 		}
 	}
@@ -119,7 +154,7 @@ func (s *Service) Transition(ctx context.Context, id string, t Transition) (Task
 	if err != nil {
 		return Task{}, err
 	}
-	t.TrackingNo = strings.TrimSpace(t.TrackingNo)
+	t.TrackingNo, t.Carrier = strings.TrimSpace(t.TrackingNo), strings.TrimSpace(t.Carrier)
 	if err := Check(task, t); err != nil {
 		return Task{}, err
 	}

@@ -15,6 +15,10 @@ func TestCheck(t *testing.T) {
 		{Open, "pick", Packed, "", ""},                      // acknowledged is optional
 		{Open, "collect", Collected, "", ""},                // collect tasks are collected
 		{Open, "pick", Collected, "", apperr.Invalid},       // pick tasks are not
+		{Open, "make", Collected, "", ""},                   // a made piece is collected too
+		{Open, "collect", Packed, "", apperr.Conflict},      // nothing to pack before it is collected
+		{Acknowledged, "make", Packed, "", apperr.Conflict}, // nor before it is made and brought in
+		{Collected, "collect", Packed, "", ""},
 		{Open, "pick", Dispatched, "TRK1", apperr.Conflict}, // packed cannot be skipped
 		{Packed, "pick", Dispatched, "", apperr.Invalid},    // a dispatch needs its tracking number
 		{Packed, "pick", Dispatched, "TRK1", ""},

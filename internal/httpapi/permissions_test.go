@@ -47,6 +47,8 @@ var policy = map[string][]auth.Role{
 	"POST /api/v1/showroom-sales":                      {"admin", "showroom"},
 	"GET /api/v1/orders":                               {"admin", "showroom", "operations", "finance"},
 	"GET /api/v1/orders/:id":                           {"admin", "showroom", "operations", "finance"},
+	"POST /api/v1/orders/:id/cancel":                   {"admin", "operations"},
+	"POST /api/v1/orders/:id/returns":                  {"admin", "operations"},
 	"POST /api/v1/channels/:id/orders/rescan":          {"admin", "operations"},
 	"POST /api/v1/channels/:id/orders/import":          {"admin", "operations"},
 	"GET /api/v1/channels/:id/files":                   {"admin", "showroom", "operations"},

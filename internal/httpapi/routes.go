@@ -79,6 +79,8 @@ func (s *Server) routes() []Route {
 			handler: s.importOrders, bodyLimit: 16<<20 + 64<<10},
 		{Method: "GET", Path: p + "/orders", Permission: auth.OrdersRead, Summary: "orders with their lines, makers, sources and tasks", handler: list(s, s.listOrders)},
 		{Method: "GET", Path: p + "/orders/:id", Permission: auth.OrdersRead, Summary: "one order", handler: byID(s, s.getOrder)},
+		{Method: "POST", Path: p + "/orders/:id/cancel", Permission: auth.OrdersWrite, Summary: "cancel an order before packing: stock back on every channel, the marketplace told", handler: action(s, s.Orders.Cancel)},
+		{Method: "POST", Path: p + "/orders/:id/returns", Permission: auth.OrdersWrite, Summary: "record goods that came back: restocked at a location or damaged", handler: actionStatus(s, http.StatusCreated, s.Orders.RecordReturn)},
 		{Method: "GET", Path: p + "/fulfilment-tasks", Permission: auth.TasksRead, Summary: "pick, collect and make tasks", handler: list(s, s.listTasks)},
 		{Method: "POST", Path: p + "/fulfilment-tasks/:id/transition", Permission: auth.TasksWork, Summary: "move a task on: acknowledged, collected, packed, dispatched (tracking_no), delivered", handler: s.transitionTask},
 		{Method: "POST", Path: p + "/showroom-sales", Permission: auth.CounterSales, Summary: "a sale at the counter: takes the units and updates every marketplace", handler: create(s, s.Inventory.CounterSale)},
@@ -490,17 +492,27 @@ func (s *Server) listTasks(c *gin.Context, p paging.Request) (paging.Page[fulfil
 	return s.Tasks.List(c.Request.Context(), fulfilment.Filter{Status: c.Query("status"), Kind: c.Query("kind"), LocationID: c.Query("location_id")}, p)
 }
 
-func (s *Server) transitionTask(c *gin.Context) {
-	id, err := pathID(c)
-	if err != nil {
-		writeError(c, s.log, err)
-		return
+func (s *Server) transitionTask(c *gin.Context) { action(s, s.Tasks.Transition)(c) }
+
+// action is a POST on one resource: its id from the path, a JSON body, 200
+// with what fn answers.
+func action[In, Out any](s *Server, fn func(ctx context.Context, id string, in In) (Out, error)) gin.HandlerFunc {
+	return actionStatus(s, http.StatusOK, fn)
+}
+
+func actionStatus[In, Out any](s *Server, status int, fn func(ctx context.Context, id string, in In) (Out, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, err := pathID(c)
+		if err != nil {
+			writeError(c, s.log, err)
+			return
+		}
+		var in In
+		if err := decodeJSON(c, &in); err != nil {
+			writeError(c, s.log, err)
+			return
+		}
+		out, err := fn(c.Request.Context(), id, in)
+		s.respond(c, status, out, err)
 	}
-	var in fulfilment.Transition
-	if err := decodeJSON(c, &in); err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	out, err := s.Tasks.Transition(c.Request.Context(), id, in)
-	s.respond(c, http.StatusOK, out, err)
 }

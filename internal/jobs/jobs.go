@@ -155,6 +155,7 @@ func ServerConfig(concurrency int, log *slog.Logger) asynq.Config {
 		// Channel syncs are scheduled a coalescing window ahead; check often
 		// so a stock change reaches the marketplaces within a second or two.
 		DelayedTaskCheckInterval: 200 * time.Millisecond,
+		RetryDelayFunc:           retryDelay,
 		Logger:                   asynqLogger{log},
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
 			id, _ := asynq.GetTaskID(ctx)

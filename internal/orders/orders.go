@@ -26,6 +26,18 @@ const (
 	StatusReturned        = "returned"
 )
 
+// Line statuses: where each line's stock stands.
+const (
+	LineAwaitingMapping = "awaiting_mapping" // its SKU is not in the catalogue yet
+	LineReserved        = "reserved"         // units held for it (showroom, or at the artisan's to collect)
+	LineToMake          = "to_make"          // its maker is making the piece
+	LineOversold        = "oversold"         // nothing covers it: an exception says what to do
+	LineCancelled       = "cancelled"
+	LineShipped         = "shipped"
+	LineDelivered       = "delivered"
+	LineReturned        = "returned"
+)
+
 var incomingStatuses = []string{StatusOpen, StatusCancelled, StatusShipped, StatusDelivered, StatusReturned}
 
 // Incoming is an order as an adapter normalised it from a marketplace's
@@ -47,6 +59,11 @@ type IncomingLine struct {
 	SKU            string
 	Quantity       int64
 	UnitPricePaise int64
+	// ExternalShipmentID and ExternalLocationID are what the marketplace
+	// acts on when told the line is packed or dispatched (Flipkart's
+	// shipment at its location); empty where the marketplace has none.
+	ExternalShipmentID string
+	ExternalLocationID string
 }
 
 // MaxLines bounds one order; no marketplace order of handicrafts has more.
@@ -82,6 +99,9 @@ func (in Incoming) Validate() error {
 		if l.Quantity <= 0 || l.Quantity > 10000 {
 			fe.Add("lines.quantity", "must be between 1 and 10000")
 		}
+		if len(l.ExternalShipmentID) > 128 || len(l.ExternalLocationID) > 128 {
+			fe.Add("lines.external_shipment_id", "at most 128 characters")
+		}
 		if l.UnitPricePaise < 0 {
 			fe.Add("lines.unit_price_paise", "must be >= 0")
 		}
@@ -98,6 +118,7 @@ type Result struct {
 	Reserved int
 	Oversold int
 	Unmapped int
+	ToMake   int // lines its maker will make (made to order)
 	Released int // reservations released by a cancellation
 }
 
@@ -110,6 +131,7 @@ type ImportSummary struct {
 	Reserved int `json:"reserved"`
 	Oversold int `json:"oversold"`
 	Unmapped int `json:"unmapped"`
+	ToMake   int `json:"to_make"`
 	Released int `json:"released"`
 }
 
@@ -126,6 +148,7 @@ func (s *ImportSummary) Add(r Result) {
 	s.Reserved += r.Reserved
 	s.Oversold += r.Oversold
 	s.Unmapped += r.Unmapped
+	s.ToMake += r.ToMake
 	s.Released += r.Released
 }
 
@@ -137,6 +160,11 @@ type Store interface {
 	Ingest(ctx context.Context, in Incoming, now time.Time) (Result, error)
 	ListOrders(ctx context.Context, f Filter, p paging.Request) (paging.Page[Order], error)
 	GetOrder(ctx context.Context, id string) (Order, error)
+	// Cancel cancels an order none of whose lines is packed yet, or
+	// returns Conflict.
+	Cancel(ctx context.Context, id, reason string, now time.Time) error
+	// RecordReturn records a return of a shipped line, within what was shipped.
+	RecordReturn(ctx context.Context, orderID string, r ReturnRequest, now time.Time) (Return, error)
 }
 
 // Service applies the rules.
@@ -189,6 +217,7 @@ type Line struct {
 	Status            string  `json:"status"`
 	LocationID        *string `json:"location_id"`
 	ReservationStatus *string `json:"reservation_status"`
+	ReturnedQuantity  int64   `json:"returned_quantity"`
 	TaskID            *string `json:"fulfilment_task_id"`
 }
 
@@ -206,4 +235,99 @@ func (s *Service) List(ctx context.Context, f Filter, p paging.Request) (paging.
 // Get returns one order with its lines.
 func (s *Service) Get(ctx context.Context, id string) (Order, error) {
 	return s.store.GetOrder(ctx, id)
+}
+
+// TopicOrderCancelled tells the marketplace an order operations cancelled.
+const TopicOrderCancelled = "orders.cancelled"
+
+// Cancelled is its payload.
+type Cancelled struct {
+	OrderID string `json:"order_id"`
+	Reason  string `json:"reason"`
+}
+
+// CancelRequest is the body of POST /orders/{id}/cancel.
+type CancelRequest struct {
+	Reason string `json:"reason"`
+}
+
+// Cancel cancels an order before anything of it is packed: its
+// reservations go back to every channel, its tasks stop, and the
+// marketplace is told. A packed or dispatched order is the marketplace's
+// to cancel (a packed parcel comes back through its cancellation, a
+// dispatched one as a courier return).
+func (s *Service) Cancel(ctx context.Context, id string, req CancelRequest) (Order, error) {
+	req.Reason = strings.TrimSpace(req.Reason)
+	if req.Reason == "" || len(req.Reason) > 500 {
+		return Order{}, apperr.FieldErrors{"reason": "say why (at most 500 characters): the marketplace is told"}.Err()
+	}
+	if err := s.store.Cancel(ctx, id, req.Reason, s.now().UTC()); err != nil {
+		return Order{}, err
+	}
+	return s.store.GetOrder(ctx, id)
+}
+
+// Return dispositions and sources.
+const (
+	Restock = "restock"
+	Damaged = "damaged"
+)
+
+// ReturnRequest is the body of POST /orders/{id}/returns: goods that came
+// back, from the buyer (customer) or undelivered (courier), put back on a
+// shelf or recorded as damaged.
+type ReturnRequest struct {
+	LineID      string `json:"line_id"`
+	Quantity    int64  `json:"quantity"`
+	Source      string `json:"source"`
+	Disposition string `json:"disposition"`
+	LocationID  string `json:"location_id"`
+	Reason      string `json:"reason"`
+}
+
+// Return is a return received.
+type Return struct {
+	ID          string    `json:"id"`
+	OrderID     string    `json:"order_id"`
+	LineID      string    `json:"line_id"`
+	Quantity    int64     `json:"quantity"`
+	Source      string    `json:"source"`
+	Disposition string    `json:"disposition"`
+	LocationID  string    `json:"location_id"`
+	Reason      string    `json:"reason"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// Validate checks the request's shape; the store checks it against the line.
+func (r ReturnRequest) Validate() error {
+	fe := apperr.FieldErrors{}
+	if strings.TrimSpace(r.LineID) == "" {
+		fe.Add("line_id", "is required")
+	}
+	if r.Quantity <= 0 || r.Quantity > 10000 {
+		fe.Add("quantity", "must be between 1 and 10000")
+	}
+	if r.Source != "customer" && r.Source != "courier" {
+		fe.Add("source", "must be customer or courier")
+	}
+	if r.Disposition != Restock && r.Disposition != Damaged {
+		fe.Add("disposition", "must be restock or damaged")
+	}
+	if strings.TrimSpace(r.LocationID) == "" {
+		fe.Add("location_id", "is required: where the goods were received")
+	}
+	if len(r.Reason) > 500 {
+		fe.Add("reason", "at most 500 characters")
+	}
+	return fe.Err()
+}
+
+// RecordReturn counts returned goods back in: a return movement to the
+// location, then a damage movement out of it if they cannot be sold.
+func (s *Service) RecordReturn(ctx context.Context, orderID string, r ReturnRequest) (Return, error) {
+	r.LineID, r.LocationID, r.Reason = strings.TrimSpace(r.LineID), strings.TrimSpace(r.LocationID), strings.TrimSpace(r.Reason)
+	if err := r.Validate(); err != nil {
+		return Return{}, err
+	}
+	return s.store.RecordReturn(ctx, orderID, r, s.now().UTC())
 }

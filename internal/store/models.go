@@ -112,6 +112,7 @@ type productRow struct {
 	GITag              bool   `gorm:"column:gi_tag"`
 	GICertificateNo    string `gorm:"column:gi_certificate_no"`
 	OneOfAKind         bool
+	MadeToOrder        bool
 	AllocatedChannelID *string
 	WeightG            int64 `gorm:"column:weight_g"`
 	LengthMM           int64 `gorm:"column:length_mm"`
@@ -131,7 +132,7 @@ func (r productRow) domain() catalog.Product {
 	p := catalog.Product{ID: r.ID, SKU: r.SKU, Title: r.Title, Description: r.Description, Craft: r.Craft,
 		HSNCode: r.HSNCode, GSTRateBP: r.GSTRateBP, MRPPaise: r.MRPPaise, PricePaise: r.PricePaise,
 		ArtisanID: r.ArtisanID, ArtisanPricePaise: r.ArtisanPricePaise, ArtisanShareBP: r.ArtisanShareBP,
-		GITag: r.GITag, GICertificateNo: r.GICertificateNo, OneOfAKind: r.OneOfAKind, WeightG: r.WeightG,
+		GITag: r.GITag, GICertificateNo: r.GICertificateNo, OneOfAKind: r.OneOfAKind, MadeToOrder: r.MadeToOrder, WeightG: r.WeightG,
 		AllocatedChannelID: r.AllocatedChannelID,
 		LengthMM:           r.LengthMM, WidthMM: r.WidthMM, HeightMM: r.HeightMM, Status: r.Status, Version: r.Version,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Images: []string{}, Attributes: map[string]string{}}
@@ -147,7 +148,7 @@ func productRowFrom(p catalog.Product) productRow {
 	return productRow{ID: p.ID, SKU: p.SKU, Title: p.Title, Description: p.Description, Craft: p.Craft,
 		HSNCode: p.HSNCode, GSTRateBP: p.GSTRateBP, MRPPaise: p.MRPPaise, PricePaise: p.PricePaise,
 		ArtisanID: p.ArtisanID, ArtisanPricePaise: p.ArtisanPricePaise, ArtisanShareBP: p.ArtisanShareBP,
-		GITag: p.GITag, GICertificateNo: p.GICertificateNo, OneOfAKind: p.OneOfAKind, WeightG: p.WeightG,
+		GITag: p.GITag, GICertificateNo: p.GICertificateNo, OneOfAKind: p.OneOfAKind, MadeToOrder: p.MadeToOrder, WeightG: p.WeightG,
 		AllocatedChannelID: p.AllocatedChannelID,
 		LengthMM:           p.LengthMM, WidthMM: p.WidthMM, HeightMM: p.HeightMM, Images: string(images),
 		Attributes: string(attrs), Status: p.Status, Version: p.Version,

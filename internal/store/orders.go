@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -51,9 +50,7 @@ func (s *Orders) Ingest(ctx context.Context, in orders.Incoming, now time.Time) 
 		if err := tx.Where("id = ?", in.ChannelID).Take(&ch).Error; err != nil {
 			return notFound(err, "channel %s not found", in.ChannelID)
 		}
-		var settings channels.Settings
-		_ = json.Unmarshal([]byte(ch.Settings), &settings)
-		locs, err := sellableLocations(tx, settings)
+		rc, err := newRouteContext(tx, ch)
 		if err != nil {
 			return err
 		}
@@ -68,7 +65,7 @@ func (s *Orders) Ingest(ctx context.Context, in orders.Incoming, now time.Time) 
 				return nil
 			}
 			upd := tx.Model(&orderRow{}).Where("id = ? AND external_updated_at < ?", order.ID, in.UpdatedAt).
-				Updates(map[string]any{"status": in.Status, "external_updated_at": in.UpdatedAt, "updated_at": now})
+				Updates(map[string]any{"status": nextStatus(order.Status, in.Status), "external_updated_at": in.UpdatedAt, "updated_at": now})
 			if upd.Error != nil {
 				return upd.Error
 			}
@@ -78,7 +75,7 @@ func (s *Orders) Ingest(ctx context.Context, in orders.Incoming, now time.Time) 
 			}
 		}
 		for _, l := range in.Lines {
-			ev, err := s.ingestLine(tx, &res, order, in, l, locs, now)
+			ev, err := s.ingestLine(tx, &res, order, in, l, rc, now)
 			if err != nil {
 				return err
 			}
@@ -90,6 +87,9 @@ func (s *Orders) Ingest(ctx context.Context, in orders.Incoming, now time.Time) 
 				return err
 			}
 			events = append(events, ev...)
+		}
+		if err := applyMarketplaceStatus(tx, order.ID, in.Status, now); err != nil {
+			return err
 		}
 		if res.Unmapped > 0 {
 			if err := tx.Model(&orderRow{}).Where("id = ? AND status = ?", order.ID, orders.StatusOpen).
@@ -106,6 +106,36 @@ func (s *Orders) Ingest(ctx context.Context, in orders.Incoming, now time.Time) 
 		s.db.afterEvents()
 	}
 	return res, nil
+}
+
+// nextStatus is an order's status after the marketplace reports one: a
+// cancellation (by operations or the marketplace) is final, and an order
+// waiting for a SKU mapping keeps waiting while the marketplace says open.
+func nextStatus(stored, reported string) string {
+	switch {
+	case stored == orders.StatusCancelled:
+		return stored
+	case stored == orders.StatusAwaitingMapping && reported == orders.StatusOpen:
+		return stored
+	}
+	return reported
+}
+
+// applyMarketplaceStatus carries a delivery or a return the marketplace
+// reports onto the lines it concerns (what was shipped); the goods of a
+// return are counted back in when they arrive (POST /orders/{id}/returns).
+func applyMarketplaceStatus(tx *gorm.DB, orderID, status string, now time.Time) error {
+	switch status {
+	case orders.StatusDelivered:
+		if err := tx.Exec(`UPDATE fulfilment_tasks SET status = 'delivered', version = version + 1, updated_at = ?
+WHERE status = 'dispatched' AND line_id IN (SELECT id FROM order_lines WHERE order_id = ? AND status = 'shipped')`, now, orderID).Error; err != nil {
+			return err
+		}
+		return tx.Exec(`UPDATE order_lines SET status = 'delivered', updated_at = ? WHERE order_id = ? AND status = 'shipped'`, now, orderID).Error
+	case orders.StatusReturned:
+		return tx.Exec(`UPDATE order_lines SET status = 'returned', updated_at = ? WHERE order_id = ? AND status IN ('shipped', 'delivered')`, now, orderID).Error
+	}
+	return nil
 }
 
 // sellableLocations are the channel's locations that ship from stock, in
@@ -154,29 +184,31 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel_id, external_order_id) D
 	return stored, false, err
 }
 
-// ingestLine inserts a line unless it exists (then it does nothing at all),
-// and reserves its stock at the first location that has it.
+// ingestLine inserts a line unless it exists (then it does nothing at all)
+// and routes it to its source.
 func (s *Orders) ingestLine(tx *gorm.DB, res *orders.Result, order orderRow, in orders.Incoming, l orders.IncomingLine,
-	locs []string, now time.Time) ([]outbox.Message, error) {
+	rc routeContext, now time.Time) ([]outbox.Message, error) {
 	var product productRow
-	err := tx.Select("id", "artisan_id", "sku").Where("sku = ?", l.SKU).Take(&product).Error
+	err := tx.Where("sku = ?", l.SKU).Take(&product).Error
 	mapped := err == nil
 	if err != nil && err != gorm.ErrRecordNotFound {
 		return nil, err
 	}
 	lineID := ids.New()
-	status := "awaiting_mapping"
+	status := orders.LineAwaitingMapping
 	var productID, artisanID any
 	if mapped {
-		status, productID, artisanID = "reserved", product.ID, product.ArtisanID
+		status, productID, artisanID = orders.LineReserved, product.ID, product.ArtisanID
 		if in.Status == orders.StatusCancelled {
-			status = "cancelled"
+			status = orders.LineCancelled
 		}
 	}
 	ins := tx.Exec(`INSERT INTO order_lines (id, order_id, channel_id, external_order_id, external_line_id, sku, product_id, artisan_id,
-quantity, unit_price_paise, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+quantity, unit_price_paise, status, external_shipment_id, external_location_id, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (channel_id, external_order_id, external_line_id) DO NOTHING`,
-		lineID, order.ID, in.ChannelID, in.ExternalOrderID, l.ExternalLineID, l.SKU, productID, artisanID, l.Quantity, l.UnitPricePaise, status, now, now)
+		lineID, order.ID, in.ChannelID, in.ExternalOrderID, l.ExternalLineID, l.SKU, productID, artisanID, l.Quantity, l.UnitPricePaise,
+		status, l.ExternalShipmentID, l.ExternalLocationID, now, now)
 	if ins.Error != nil {
 		return nil, ins.Error
 	}
@@ -187,47 +219,19 @@ ON CONFLICT (channel_id, external_order_id, external_line_id) DO NOTHING`,
 	switch {
 	case !mapped:
 		res.Unmapped++
-		return nil, raise(tx, exceptions.Exception{Kind: exceptions.UnmappedSKU, CauseKey: "unmapped_sku:" + in.ChannelID + ":" + l.SKU,
+		return nil, raise(tx, exceptions.Exception{Kind: exceptions.UnmappedSKU, CauseKey: unmappedCause(in.ChannelID, l.SKU),
 			Summary:  fmt.Sprintf("order %s has SKU %s, which is not in the catalogue", in.ExternalOrderID, l.SKU),
 			Detail:   fmt.Sprintf("line %s, quantity %d; the order waits as awaiting_mapping and continues once the SKU is mapped", l.ExternalLineID, l.Quantity),
 			Action:   "Add the product with this SKU (or correct the SKU on the marketplace); the order is kept, not dropped.",
 			Resource: "order", ResourceID: order.ID})
-	case status == "cancelled":
+	case status == orders.LineCancelled:
 		return nil, nil
 	}
-	for _, loc := range locs {
-		ok, err := reserve(tx, product.ID, loc, l.Quantity, now)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			continue
-		}
-		res.Reserved++
-		if err := tx.Exec(`INSERT INTO reservations (id, line_id, product_id, location_id, quantity, status, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, 'held', ?, ?)`, ids.New(), lineID, product.ID, loc, l.Quantity, now, now).Error; err != nil {
-			return nil, err
-		}
-		if err := tx.Exec(`UPDATE order_lines SET location_id = ? WHERE id = ?`, loc, lineID).Error; err != nil {
-			return nil, err
-		}
-		if err := tx.Exec(`INSERT INTO fulfilment_tasks (id, line_id, kind, location_id, artisan_id, status, due_at, created_at, updated_at)
-VALUES (?, ?, 'pick', ?, ?, 'open', ?, ?, ?)`, ids.New(), lineID, loc, product.ArtisanID, in.DispatchBy, now, now).Error; err != nil {
-			return nil, err
-		}
-		return []outbox.Message{outbox.New(now, outbox.TopicStockChanged, product.ID,
-			outbox.StockChanged{ProductID: product.ID, LocationIDs: []string{loc}})}, nil
-	}
-	res.Oversold++
-	if err := tx.Exec(`UPDATE order_lines SET status = 'oversold' WHERE id = ?`, lineID).Error; err != nil {
-		return nil, err
-	}
-	return nil, raise(tx, exceptions.Exception{Kind: exceptions.Oversold, CauseKey: "oversold:" + product.ID,
-		Summary:  fmt.Sprintf("%s sold more of %s than is in stock", order.ChannelID, l.SKU),
-		Detail:   fmt.Sprintf("order %s line %s wants %d and no location of the channel has it free", in.ExternalOrderID, l.ExternalLineID, l.Quantity),
-		Action:   "Collect the piece from the artisan if they hold one, or cancel the line on the marketplace before its dispatch deadline.",
-		Resource: "order", ResourceID: order.ID})
+	return route(tx, res, rc, routedLine{ID: lineID, OrderID: order.ID, ExternalOrderID: in.ExternalOrderID,
+		ExternalLineID: l.ExternalLineID, SKU: l.SKU, Quantity: l.Quantity, DispatchBy: in.DispatchBy}, product, now)
 }
+
+func unmappedCause(channelID, sku string) string { return "unmapped_sku:" + channelID + ":" + sku }
 
 // reserve holds qty units by conditional update: it fits, or changes nothing.
 func reserve(tx *gorm.DB, productID, locationID string, qty int64, now time.Time) (bool, error) {
@@ -268,10 +272,15 @@ JOIN order_lines l ON l.id = r.line_id WHERE l.order_id = ? AND r.status = 'held
 		events = append(events, outbox.New(now, outbox.TopicStockChanged, r.ProductID,
 			outbox.StockChanged{ProductID: r.ProductID, LocationIDs: []string{r.LocationID}}))
 	}
-	if err := tx.Exec(`UPDATE order_lines SET status = 'cancelled', updated_at = ? WHERE order_id = ? AND status IN ('reserved', 'oversold', 'awaiting_mapping')`, now, orderID).Error; err != nil {
+	// Tasks not yet dispatched stop; a packed parcel's units were never
+	// taken off the shelf (dispatch does that), so releasing them is all.
+	if err := tx.Exec(`UPDATE fulfilment_tasks SET status = 'cancelled', version = version + 1, updated_at = ?
+WHERE status IN ('open', 'acknowledged', 'collected', 'packed') AND line_id IN (SELECT id FROM order_lines WHERE order_id = ? AND status IN ('reserved', 'to_make'))`,
+		now, orderID).Error; err != nil {
 		return nil, err
 	}
-	return events, tx.Exec(`UPDATE fulfilment_tasks SET status = 'cancelled', updated_at = ? WHERE status = 'open' AND line_id IN (SELECT id FROM order_lines WHERE order_id = ?)`, now, orderID).Error
+	return events, tx.Exec(`UPDATE order_lines SET status = 'cancelled', updated_at = ?
+WHERE order_id = ? AND status IN ('reserved', 'to_make', 'oversold', 'awaiting_mapping')`, now, orderID).Error
 }
 
 // PullCursor returns where a channel's order pull resumes (zero: never pulled).
@@ -339,7 +348,8 @@ func (s *Orders) GetOrder(ctx context.Context, id string) (orders.Order, error) 
 func (s *Orders) lines(ctx context.Context, orderID string) ([]orders.Line, error) {
 	out := []orders.Line{}
 	err := s.db.gorm.WithContext(ctx).Raw(`SELECT l.id, l.external_line_id, l.sku, l.product_id, l.artisan_id, l.quantity,
-l.unit_price_paise, l.status, l.location_id, r.status AS reservation_status, t.id AS task_id
+l.unit_price_paise, l.status, l.location_id, r.status AS reservation_status, t.id AS task_id,
+(SELECT COALESCE(SUM(x.quantity), 0) FROM order_returns x WHERE x.line_id = l.id) AS returned_quantity
 FROM order_lines l LEFT JOIN reservations r ON r.line_id = l.id LEFT JOIN fulfilment_tasks t ON t.line_id = l.id
 WHERE l.order_id = ? ORDER BY l.external_line_id`, orderID).Scan(&out).Error
 	return out, err

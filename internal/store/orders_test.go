@@ -106,13 +106,13 @@ func TestIngestExactlyOnce(t *testing.T) {
 					t.Fatalf("stale replay: %+v %v", res, err)
 				}
 			}
-			for table, want := range map[string]int64{"orders": 500, "order_lines": 1000, "reservations": 1000, "fulfilment_tasks": 1000} {
+			for table, want := range map[string]int64{"orders": 500, "order_lines": 1000, "reservations": 1000, "fulfilment_tasks": 1000, "artisan_notifications": 1000} {
 				if n := countRows(t, f.db, table); n != want {
 					t.Errorf("%s: %d rows, want %d", table, n, want)
 				}
 			}
-			if n := countRows(t, f.db, "outbox") - outboxBefore; n != 1000 {
-				t.Errorf("%d outbox events for 1,000 reserved lines", n)
+			if n := countRows(t, f.db, "outbox") - outboxBefore; n != 2000 {
+				t.Errorf("%d outbox events for 1,000 reserved lines (want a stock change and a message to the maker each)", n)
 			}
 			var reserved int64
 			f.db.Gorm().Table("stock_levels").Select("COALESCE(SUM(reserved), 0)").Scan(&reserved)

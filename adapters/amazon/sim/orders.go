@@ -16,7 +16,8 @@ import (
 
 type simOrder struct {
 	amazon.Order
-	updated time.Time
+	updated           time.Time
+	tracking, carrier string
 }
 
 // registerOrders adds the buyer side (/_sim/orders) and searchOrders of the
@@ -28,6 +29,7 @@ func (s *Sim) registerOrders(m *http.ServeMux) {
 		m.HandleFunc("POST /_sim/orders/{id}/"+path, s.moveOrder(status))
 	}
 	m.HandleFunc("GET /orders/2026-01-01/orders", s.api(amazon.OpSearchOrders, s.searchOrders))
+	m.HandleFunc("POST /orders/v0/orders/{orderId}/shipmentConfirmation", s.api(amazon.OpConfirmShipment, s.confirmShipment))
 }
 
 func (s *Sim) placeOrder(w http.ResponseWriter, r *http.Request) {
@@ -79,7 +81,8 @@ func (s *Sim) getSimOrder(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusNotFound, "NotFound", "no such order", "")
 		return
 	}
-	simkit.WriteJSON(w, http.StatusOK, map[string]any{"id": o.OrderID, "status": o.Fulfillment.FulfillmentStatus, "order": o.Order})
+	simkit.WriteJSON(w, http.StatusOK, map[string]any{"id": o.OrderID, "status": o.Fulfillment.FulfillmentStatus,
+		"tracking": o.tracking, "carrier": o.carrier, "order": o.Order})
 }
 
 func (s *Sim) moveOrder(status string) http.HandlerFunc {

@@ -66,6 +66,7 @@ func New(cfg Config) *Sim {
 			cfg.Limits[op] = l
 		}
 		cfg.Limits[amazon.OpSearchOrders] = adapters.Limit{Rate: 0.0056, Burst: 20}
+		cfg.Limits[amazon.OpConfirmShipment] = amazon.ConfirmShipmentLimit
 	}
 	if cfg.TokenTTL == 0 {
 		cfg.TokenTTL = time.Hour

@@ -84,6 +84,7 @@ func New(cfg Config) *Sim {
 	m.HandleFunc("POST /sellers/listings/v3/update/inventory", s.change(adapters.OpUpdateStock, s.inventory))
 	m.HandleFunc("GET /sellers/listings/v3/{skus}", s.get)
 	s.registerOrders(m)
+	s.registerActions(m)
 	m.HandleFunc("GET /_sim/listings", s.simListings)
 	m.HandleFunc("PUT /_sim/listings/{sku}", s.simEditListing)
 	s.kit.Register(m, func(w http.ResponseWriter, status int, msg string) { apiError(w, status, status, msg) })

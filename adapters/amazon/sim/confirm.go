@@ -1,0 +1,54 @@
+package sim
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/jkhhc/artisanbridge/adapters/amazon"
+)
+
+// confirmShipment (Orders API v0): the order must be the seller's, still
+// unshipped, and the package must name its carrier, tracking number and
+// every item with its quantity; the answer is 204 with no body.
+func (s *Sim) confirmShipment(w http.ResponseWriter, r *http.Request) {
+	var req amazon.ConfirmShipmentRequest
+	if err := decodeBody(r, &req); err != nil {
+		apiError(w, http.StatusBadRequest, "InvalidInput", "unreadable request body", err.Error())
+		return
+	}
+	p := req.PackageDetail
+	if req.MarketplaceID != amazon.MarketplaceIndia || p.PackageReferenceID == "" || p.CarrierCode == "" || p.TrackingNumber == "" ||
+		len(p.OrderItems) == 0 || (p.CarrierCode == "Other" && p.CarrierName == "") {
+		apiError(w, http.StatusBadRequest, "InvalidInput", "marketplaceId, packageReferenceId, carrierCode (carrierName with Other), trackingNumber and orderItems are required", "")
+		return
+	}
+	if _, err := time.Parse(time.RFC3339, p.ShipDate); err != nil {
+		apiError(w, http.StatusBadRequest, "InvalidInput", "shipDate must be an ISO 8601 date-time", "")
+		return
+	}
+	s.kit.Lock()
+	defer s.kit.Unlock()
+	o := s.orders[r.PathValue("orderId")]
+	if o == nil {
+		apiError(w, http.StatusNotFound, "NotFound", "no such order", "")
+		return
+	}
+	if o.Fulfillment.FulfillmentStatus != "UNSHIPPED" {
+		apiError(w, http.StatusBadRequest, "InvalidInput", "the order is "+o.Fulfillment.FulfillmentStatus+", not unshipped", "")
+		return
+	}
+	want := map[string]int64{}
+	for _, it := range o.OrderItems {
+		want[it.OrderItemID] = it.QuantityOrdered
+	}
+	for _, it := range p.OrderItems {
+		if q, ok := want[it.OrderItemID]; !ok || it.Quantity <= 0 || it.Quantity > q {
+			apiError(w, http.StatusBadRequest, "InvalidInput", "order item "+it.OrderItemID+" is not in the order in that quantity", "")
+			return
+		}
+	}
+	now := s.kit.Tick()
+	o.updated, o.LastUpdatedTime, o.Fulfillment.FulfillmentStatus = now, now.Format(time.RFC3339), "SHIPPED"
+	o.tracking, o.carrier = p.TrackingNumber, p.CarrierName
+	w.WriteHeader(http.StatusNoContent)
+}

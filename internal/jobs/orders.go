@@ -1,0 +1,89 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/jkhhc/artisanbridge/internal/fulfilment"
+	"github.com/jkhhc/artisanbridge/internal/fulfilpush"
+	"github.com/jkhhc/artisanbridge/internal/notify"
+	"github.com/jkhhc/artisanbridge/internal/orders"
+	"github.com/jkhhc/artisanbridge/internal/outbox"
+)
+
+// ArtisanNotifier sends the SMS of each stored notification; a failed send
+// fails the event, which is retried with backoff until the gateway takes
+// it. One no retry can deliver (no phone number) stays recorded as such.
+type ArtisanNotifier struct{ Service *notify.Service }
+
+func (ArtisanNotifier) Name() string     { return "artisan-notifier" }
+func (ArtisanNotifier) Topics() []string { return []string{notify.TopicArtisanNotify} }
+
+func (a ArtisanNotifier) Consume(ctx context.Context, m outbox.Message) error {
+	var e notify.Event
+	if err := json.Unmarshal(m.Payload, &e); err != nil || e.NotificationID == "" {
+		return fmt.Errorf("artisan-notifier: bad payload: %v", err)
+	}
+	err := a.Service.Deliver(ctx, e.NotificationID)
+	if errors.Is(err, notify.ErrUndeliverable) {
+		return nil
+	}
+	return err
+}
+
+// FulfilmentPush tells marketplaces of packed and dispatched tasks and of
+// orders operations cancelled.
+type FulfilmentPush struct{ Pusher *fulfilpush.Pusher }
+
+func (FulfilmentPush) Name() string { return "fulfilment-push" }
+func (FulfilmentPush) Topics() []string {
+	return []string{fulfilment.TopicTransitioned, orders.TopicOrderCancelled}
+}
+
+func (f FulfilmentPush) Consume(ctx context.Context, m outbox.Message) error {
+	switch m.Topic {
+	case orders.TopicOrderCancelled:
+		var c orders.Cancelled
+		if err := json.Unmarshal(m.Payload, &c); err != nil || c.OrderID == "" {
+			return fmt.Errorf("fulfilment-push: bad payload: %v", err)
+		}
+		return f.Pusher.PushCancel(ctx, c.OrderID, c.Reason)
+	default:
+		var t fulfilment.Transitioned
+		if err := json.Unmarshal(m.Payload, &t); err != nil || t.TaskID == "" {
+			return fmt.Errorf("fulfilment-push: bad payload: %v", err)
+		}
+		return f.Pusher.PushTask(ctx, t.TaskID, t.To)
+	}
+}
+
+// Resumer continues order lines that waited for a SKU.
+type Resumer interface {
+	ResumeUnmapped(ctx context.Context, productID string, now time.Time) (int, error)
+}
+
+// OrderMapping resumes the order lines waiting for a product's SKU when
+// the product is added or changed.
+type OrderMapping struct{ Orders Resumer }
+
+func (OrderMapping) Name() string     { return "order-mapping" }
+func (OrderMapping) Topics() []string { return []string{outbox.TopicProductChanged} }
+
+func (o OrderMapping) Consume(ctx context.Context, m outbox.Message) error {
+	_, err := o.Orders.ResumeUnmapped(ctx, m.Key, time.Now().UTC())
+	return err
+}
+
+// retryDelay retries a push waiting for its previous step within seconds;
+// everything else backs off as Asynq does by default.
+func retryDelay(n int, err error, t *asynq.Task) time.Duration {
+	if errors.Is(err, fulfilpush.ErrNotYet) {
+		return time.Duration(min(n+1, 30)) * time.Second
+	}
+	return asynq.DefaultRetryDelayFunc(n, err, t)
+}
