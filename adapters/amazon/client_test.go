@@ -2,6 +2,8 @@ package amazon_test
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -32,7 +34,7 @@ func newEnv(t *testing.T, creds ...string) *env {
 	t.Cleanup(srv.Close)
 	check := &validating{base: http.DefaultTransport,
 		routers: []routers.Router{loadModel(t, "listingsItems_2021-08-01.json", srv.URL), loadModel(t, "feeds_2021-06-30.json", srv.URL),
-			loadModel(t, "orders_2026-01-01.json", srv.URL)},
+			loadModel(t, "orders_2026-01-01.json", srv.URL), loadModel(t, "ordersV0.json", srv.URL)},
 		feedSchema: jsonSchema(t, "listings-feed-schema-v2.json"), report: jsonSchema(t, "listings-feed-processing-report-schema-v2.json")}
 	secret := sim.ClientSecret
 	if len(creds) > 0 {
@@ -222,4 +224,67 @@ func TestFetchOrders(t *testing.T) {
 		t.Fatalf("%d distinct orders over %d pages", len(seen), pages)
 	}
 	e.check.assertValid(t)
+}
+
+// TestConfirmShipment: a dispatch is confirmed with its carrier and
+// tracking number (validated against ordersV0.json), the simulator shows
+// the order shipped; a second confirmation is refused, not retried; a
+// cancellation is handed to staff.
+func TestConfirmShipment(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	l := listing(1)
+	if _, err := e.client.PushListings(ctx, []adapters.Listing{l}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post(e.base+"/_sim/orders", "application/json", strings.NewReader(`{"sku":"PAPIER-001","quantity":2}`))
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("order: %v %v", resp, err)
+	}
+	var placed struct{ ID string }
+	_ = json.NewDecoder(resp.Body).Decode(&placed)
+	resp.Body.Close()
+	page, err := e.client.FetchOrders(ctx, adapters.OrderCursor{Since: time.Now().Add(-time.Minute)})
+	if err != nil || len(page.Orders) != 1 {
+		t.Fatalf("fetch: %+v %v", page, err)
+	}
+	o := page.Orders[0]
+	u := adapters.FulfilmentUpdate{Step: adapters.StepDispatched, ExternalOrderID: o.ExternalOrderID, TrackingNo: "EM123456789IN", Carrier: "India Post",
+		At: time.Now(), Lines: []adapters.FulfilmentLine{{ExternalLineID: o.Lines[0].ExternalLineID, SKU: "PAPIER-001", Quantity: 2}}}
+	for _, step := range []string{adapters.StepPacked, adapters.StepDispatched} {
+		u.Step = step
+		if err := e.client.PushFulfilment(ctx, u); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+	var seen struct{ Status, Tracking, Carrier string }
+	getJSON(t, e.base+"/_sim/orders/"+placed.ID, &seen)
+	if seen.Status != "SHIPPED" || seen.Tracking != "EM123456789IN" || seen.Carrier != "India Post" {
+		t.Fatalf("the simulator holds %+v", seen)
+	}
+	var refusal *adapters.Refusal
+	if err := e.client.PushFulfilment(ctx, u); !errors.As(err, &refusal) {
+		t.Fatalf("a second confirmation: %v", err)
+	}
+	u.Step = adapters.StepCancelled
+	var manual *adapters.ManualStep
+	if err := e.client.PushFulfilment(ctx, u); !errors.As(err, &manual) || !strings.Contains(manual.Action, o.ExternalOrderID) {
+		t.Fatalf("a cancellation: %v", err)
+	}
+	if calls := e.sim.CallCounts()[string(amazon.OpConfirmShipment)]; calls.Calls != 2 {
+		t.Fatalf("confirmShipment calls %+v, want 2 (packing and cancelling call nothing)", calls)
+	}
+	e.check.assertValid(t)
+}
+
+func getJSON(t *testing.T, url string, v any) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -67,7 +67,9 @@ func loadModel(t testing.TB, file, baseURL string) routers.Router {
 		t.Fatalf("%s: %v", file, err)
 	}
 	doc3.Servers = openapi3.Servers{{URL: baseURL}}
-	router, err := legacy.NewRouter(doc3)
+	// ordersV0.json carries examples that break its own schemas; the
+	// operations and schemas are what is checked here.
+	router, err := legacy.NewRouter(doc3, openapi3.DisableExamplesValidation())
 	if err != nil {
 		t.Fatalf("%s: %v", file, err)
 	}

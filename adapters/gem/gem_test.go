@@ -3,6 +3,7 @@ package gem_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -226,4 +227,33 @@ func FuzzParseOrderFile(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSupplyDetails: a GeM dispatch becomes a supply details file for
+// staff (values that would be formulas in a spreadsheet are defused); a
+// cancellation is a step for staff on the portal; packing needs nothing.
+func TestSupplyDetails(t *testing.T) {
+	store := &memStore{files: map[string]gem.File{}}
+	c := gem.New(gem.Config{Store: store})
+	ctx := context.Background()
+	u := adapters.FulfilmentUpdate{Step: adapters.StepPacked, ExternalOrderID: "GEMC-511687", At: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC),
+		TrackingNo: "=HYPERLINK(\"x\")", Carrier: "India Post", Lines: []adapters.FulfilmentLine{{ExternalLineID: "1", SKU: "NAMDA-7", Quantity: 4}}}
+	if err := c.PushFulfilment(ctx, u); err != nil || len(store.files) != 0 {
+		t.Fatalf("packing wrote %d files: %v", len(store.files), err)
+	}
+	u.Step = adapters.StepDispatched
+	if err := c.PushFulfilment(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	f := store.only(t, "gem-supply-GEMC-511687-")
+	want := "Contract/Order No,Item No,Model/SKU,Quantity Dispatched,Dispatch Date,Courier,Docket/Tracking No\n" +
+		"GEMC-511687,1,NAMDA-7,4,20-11-2026,India Post,\"'=HYPERLINK(\"\"x\"\")\"\n"
+	if string(f.Data) != want || f.Items != 1 {
+		t.Fatalf("supply file:\n%s\nwant:\n%s", f.Data, want)
+	}
+	u.Step = adapters.StepCancelled
+	var manual *adapters.ManualStep
+	if err := c.PushFulfilment(ctx, u); !errors.As(err, &manual) || !strings.Contains(manual.Action, "GEMC-511687") {
+		t.Fatalf("cancellation: %v", err)
+	}
 }

@@ -1,0 +1,4 @@
+package flipkart
+
+// ActionOutcome exposes actionOutcome to the external tests.
+var ActionOutcome = actionOutcome
