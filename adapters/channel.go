@@ -7,6 +7,7 @@ package adapters
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -224,4 +225,23 @@ type ManualStep struct{ Action string }
 
 func (m *ManualStep) Error() string {
 	return "to be done by staff in the marketplace's portal: " + m.Action
+}
+
+// ErrRateLimited says the marketplace's rate limit has no call free within
+// the wait the caller allowed (WithMaxWait); the caller tries later.
+var ErrRateLimited = errors.New("the marketplace's rate limit has no call free now")
+
+type maxWaitKey struct{}
+
+// WithMaxWait bounds how long a call waits for the rate limiter. A
+// periodic job that will run again anyway (an order pull) uses it so that
+// it never holds a worker for minutes waiting for its turn.
+func WithMaxWait(ctx context.Context, d time.Duration) context.Context {
+	return context.WithValue(ctx, maxWaitKey{}, d)
+}
+
+// MaxWait returns the bound WithMaxWait set, if any.
+func MaxWait(ctx context.Context) (time.Duration, bool) {
+	d, ok := ctx.Value(maxWaitKey{}).(time.Duration)
+	return d, ok
 }

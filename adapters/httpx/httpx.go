@@ -50,6 +50,9 @@ func (r *RedisLimiter) Wait(ctx context.Context, key string, l adapters.Limit) e
 		if res.Allowed > 0 {
 			return nil
 		}
+		if most, ok := adapters.MaxWait(ctx); ok && res.RetryAfter > most {
+			return fmt.Errorf("%w (the next call is free in %v)", adapters.ErrRateLimited, res.RetryAfter.Round(time.Second))
+		}
 		if err := sleep(ctx, res.RetryAfter); err != nil {
 			return err
 		}
@@ -124,7 +127,11 @@ func (c *Client) Do(ctx context.Context, r Request) (int, []byte, error) {
 		if !retryable(err) || attempt == attempts || ctx.Err() != nil {
 			break
 		}
-		if err := sleep(ctx, c.backoff(attempt, retryAfter)); err != nil {
+		wait := c.backoff(attempt, retryAfter)
+		if most, ok := adapters.MaxWait(ctx); ok && wait > most {
+			return 0, nil, fmt.Errorf("%w (the marketplace asked for %v): %w", adapters.ErrRateLimited, wait.Round(time.Second), err)
+		}
+		if err := sleep(ctx, wait); err != nil {
 			return 0, nil, err
 		}
 	}

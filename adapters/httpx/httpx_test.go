@@ -162,3 +162,23 @@ func TestSharedLimiter(t *testing.T) {
 		})
 	}
 }
+
+// TestMaxWait: a caller that allowed only a short wait gets
+// ErrRateLimited at once instead of waiting for the limiter's next call.
+func TestMaxWait(t *testing.T) {
+	for _, rb := range testenv.RedisBackends() {
+		t.Run(rb.Name, func(t *testing.T) {
+			rdb, _ := rb.Open(t)
+			lim := NewRedisLimiter(rdb)
+			l := adapters.Limit{Rate: 0.01, Burst: 1} // one call, the next in 100 s
+			ctx := adapters.WithMaxWait(context.Background(), time.Second)
+			if err := lim.Wait(ctx, "k", l); err != nil {
+				t.Fatal(err)
+			}
+			began := time.Now()
+			if err := lim.Wait(ctx, "k", l); !errors.Is(err, adapters.ErrRateLimited) || time.Since(began) > 5*time.Second {
+				t.Fatalf("second call: %v after %v", err, time.Since(began))
+			}
+		})
+	}
+}

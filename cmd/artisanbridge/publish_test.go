@@ -106,7 +106,7 @@ func TestPublishReachesSimulators(t *testing.T) {
 				}
 				m.id = ch["id"].(string)
 			}
-			_, art := in.call(admin, "POST", "/api/v1/artisans", map[string]any{"code": "NM-1", "name": "Gulzar", "craft": "namda"})
+			_, art := in.call(admin, "POST", "/api/v1/artisans", map[string]any{"code": "NM-1", "name": "Gulzar", "craft": "namda", "phone": "+91 94190 55555"})
 			_, prod := in.call(admin, "POST", "/api/v1/products", map[string]any{"sku": "NAMDA-RED-1", "title": "Red namda", "craft": "namda",
 				"hsn_code": "57049000", "gst_rate_bp": 500, "mrp_paise": 500000, "price_paise": 450000, "artisan_id": art["id"], "artisan_price_paise": 300000})
 			if code, m := in.call(admin, "POST", "/api/v1/stock/movements", map[string]any{"product_id": prod["id"], "location_id": loc["id"],
@@ -146,22 +146,15 @@ func TestPublishReachesSimulators(t *testing.T) {
 			// A buyer's order on Flipkart is pulled, reserves the unit, and
 			// Amazon offers one less seconds later (issue 4, acceptance 1).
 			began = time.Now()
-			resp, err := http.Post(markets[0].simBase+"/_sim/orders", "application/json", strings.NewReader(`{"sku":"NAMDA-RED-1","quantity":1}`))
-			if err != nil || resp.StatusCode != 201 {
-				t.Fatalf("place a Flipkart order: %v %v", resp, err)
-			}
-			resp.Body.Close()
+			fkOrder := placeSimOrder(t, markets[0].simBase, "NAMDA-RED-1", 1)
 			waitSims(t, []string{markets[1].simBase}, "NAMDA-RED-1", 450000, 1)
 			t.Logf("a Flipkart order reached Amazon's quantity in %v", time.Since(began))
 			// And the last unit offered, bought on Amazon, leaves Flipkart offering none.
 			began = time.Now()
-			resp, err = http.Post(markets[1].simBase+"/_sim/orders", "application/json", strings.NewReader(`{"sku":"NAMDA-RED-1","quantity":1}`))
-			if err != nil || resp.StatusCode != 201 {
-				t.Fatalf("place an Amazon order: %v %v", resp, err)
-			}
-			resp.Body.Close()
+			amzOrder := placeSimOrder(t, markets[1].simBase, "NAMDA-RED-1", 1)
 			waitSims(t, []string{markets[0].simBase}, "NAMDA-RED-1", 450000, 0)
 			t.Logf("an Amazon order reached Flipkart's quantity in %v", time.Since(began))
+			fulfilEndToEnd(t, in, admin, markets[0], markets[1], prod["id"].(string), loc["id"].(string), fkOrder, amzOrder)
 			// A refused listing shows the marketplace's own words and opens an exception.
 			_, p2 := in.call(admin, "POST", "/api/v1/products", map[string]any{"sku": "NAMDA-BLUE-1", "title": "Blue namda", "craft": "namda",
 				"hsn_code": "57049000", "gst_rate_bp": 500, "mrp_paise": 500000, "price_paise": 450000, "artisan_id": art["id"], "artisan_price_paise": 300000})

@@ -376,8 +376,13 @@ func (s syncer) SyncChannel(ctx context.Context, channelID string) error {
 // puller adapts the order puller to the job handler.
 type puller struct{ p *orderpull.Puller }
 
+// pullMaxWait is the longest a pull waits for the marketplace's rate
+// limiter: a pull comes round again every period, so it must not hold a
+// worker (which stock pushes need) waiting minutes for its turn.
+const pullMaxWait = 2 * time.Second
+
 func (p puller) PullChannel(ctx context.Context, channelID string) error {
-	_, err := p.p.Pull(ctx, channelID)
+	_, err := p.p.Pull(adapters.WithMaxWait(ctx, pullMaxWait), channelID)
 	return err
 }
 

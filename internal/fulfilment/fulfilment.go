@@ -71,6 +71,8 @@ type Task struct {
 	// DestinationID is where a collected or made piece is brought (the
 	// channel's dispatch location).
 	DestinationID *string `json:"destination_id"`
+	// ArtisanNotifiedAt is when the maker's SMS went out (nil: not yet).
+	ArtisanNotifiedAt *time.Time `json:"artisan_notified_at"`
 	// PushedStatus is the last step the marketplace accepted.
 	PushedStatus string    `json:"pushed_status"`
 	Version      int64     `json:"version"`

@@ -7,6 +7,7 @@ package orderpull
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -77,6 +78,11 @@ func (p *Puller) Pull(ctx context.Context, channelID string) (Report, error) {
 	}
 	for rep.Pages < maxPages {
 		page, err := src.FetchOrders(ctx, adapters.OrderCursor{Since: since, PageToken: token})
+		if errors.Is(err, adapters.ErrRateLimited) {
+			// The marketplace's plan has no call free now: leave the cursor
+			// where it is; the next scheduled pull carries on.
+			return rep, nil
+		}
 		if err != nil {
 			return rep, fmt.Errorf("pulling %s orders: %w", ch.Name, err)
 		}

@@ -27,7 +27,8 @@ func (db *DB) Fulfilment() *Fulfilment { return &Fulfilment{db: db} }
 var _ fulfilment.Store = (*Fulfilment)(nil)
 
 const taskSelect = `SELECT t.id, t.line_id, l.order_id, l.sku, l.quantity, t.kind, t.location_id, t.artisan_id, t.status,
-t.due_at, t.tracking_no, t.carrier, t.destination_id, t.pushed_status, t.version, t.updated_at FROM fulfilment_tasks t JOIN order_lines l ON l.id = t.line_id`
+t.due_at, t.tracking_no, t.carrier, t.destination_id, t.pushed_status, n.sent_at AS artisan_notified_at, t.version, t.updated_at
+FROM fulfilment_tasks t JOIN order_lines l ON l.id = t.line_id LEFT JOIN artisan_notifications n ON n.task_id = t.id`
 
 func (s *Fulfilment) GetTask(ctx context.Context, id string) (fulfilment.Task, error) {
 	var out []fulfilment.Task
