@@ -47,7 +47,7 @@ func (s *Orders) Ingest(ctx context.Context, in orders.Incoming, now time.Time) 
 	err := s.db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res, events = orders.Result{}, nil // a retried transaction starts afresh
 		var ch channelRow
-		if err := tx.Where("id = ?", in.ChannelID).Take(&ch).Error; err != nil {
+		if err := tx.Select("id", "kind", "settings").Where("id = ?", in.ChannelID).Take(&ch).Error; err != nil {
 			return notFound(err, "channel %s not found", in.ChannelID)
 		}
 		rc, err := newRouteContext(tx, ch)
@@ -74,12 +74,20 @@ func (s *Orders) Ingest(ctx context.Context, in orders.Incoming, now time.Time) 
 				return nil
 			}
 		}
+		products, err := productsBySKU(tx, in.Lines)
+		if err != nil {
+			return err
+		}
+		var rows routedRows
 		for _, l := range in.Lines {
-			ev, err := s.ingestLine(tx, &res, order, in, l, rc, now)
+			ev, err := s.ingestLine(tx, &rows, &res, order, created, in, l, products, rc, now)
 			if err != nil {
 				return err
 			}
 			events = append(events, ev...)
+		}
+		if err := rows.flush(tx); err != nil {
+			return err
 		}
 		if in.Status == orders.StatusCancelled {
 			ev, err := releaseOrder(tx, &res, order.ID, now)
@@ -139,29 +147,46 @@ WHERE status = 'dispatched' AND line_id IN (SELECT id FROM order_lines WHERE ord
 }
 
 // sellableLocations are the channel's locations that ship from stock, in
-// the channel's order (its dispatch location first); stock an artisan
-// holds at home waits for the collect routing.
-func sellableLocations(tx *gorm.DB, s channels.Settings) ([]string, error) {
+// the channel's order (its dispatch location first), with their names;
+// stock an artisan holds at home is reached by the collect routing.
+func sellableLocations(tx *gorm.DB, s channels.Settings) ([]string, []string, error) {
 	if len(s.Locations) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	ids := make([]string, len(s.Locations))
 	for i, l := range s.Locations {
 		ids[i] = l.LocationID
 	}
 	var rows []locationRow
-	if err := tx.Where("id IN ? AND kind <> ?", ids, "artisan").Find(&rows).Error; err != nil {
+	if err := tx.Select("id", "name").Where("id IN ? AND kind <> ?", ids, "artisan").Find(&rows).Error; err != nil {
+		return nil, nil, err
+	}
+	name := map[string]string{}
+	for _, r := range rows {
+		name[r.ID] = r.Name
+	}
+	var out, names []string
+	for _, id := range ids {
+		if n, ok := name[id]; ok {
+			out, names = append(out, id), append(names, n)
+		}
+	}
+	return out, names, nil
+}
+
+// productsBySKU reads the products of an order's lines in one query.
+func productsBySKU(tx *gorm.DB, lines []orders.IncomingLine) (map[string]productRow, error) {
+	skus := make([]string, len(lines))
+	for i, l := range lines {
+		skus[i] = l.SKU
+	}
+	var rows []productRow
+	if err := tx.Select("id", "sku", "title", "artisan_id", "made_to_order").Where("sku IN ?", skus).Find(&rows).Error; err != nil {
 		return nil, err
 	}
-	ok := map[string]bool{}
+	out := make(map[string]productRow, len(rows))
 	for _, r := range rows {
-		ok[r.ID] = true
-	}
-	var out []string
-	for _, id := range ids {
-		if ok[id] {
-			out = append(out, id)
-		}
+		out[r.SKU] = r
 	}
 	return out, nil
 }
@@ -184,35 +209,48 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel_id, external_order_id) D
 	return stored, false, err
 }
 
-// ingestLine inserts a line unless it exists (then it does nothing at all)
-// and routes it to its source.
-func (s *Orders) ingestLine(tx *gorm.DB, res *orders.Result, order orderRow, in orders.Incoming, l orders.IncomingLine,
-	rc routeContext, now time.Time) ([]outbox.Message, error) {
-	var product productRow
-	err := tx.Where("sku = ?", l.SKU).Take(&product).Error
-	mapped := err == nil
-	if err != nil && err != gorm.ErrRecordNotFound {
-		return nil, err
-	}
-	lineID := ids.New()
+// ingestLine inserts a line unless it exists (then it does nothing at
+// all) and routes it. A line of a new order cannot exist yet (the order's
+// own insert serialises concurrent workers), so it is routed first and
+// inserted already routed, which saves a write per line.
+func (s *Orders) ingestLine(tx *gorm.DB, w *routedRows, res *orders.Result, order orderRow, created bool, in orders.Incoming, l orders.IncomingLine,
+	products map[string]productRow, rc routeContext, now time.Time) ([]outbox.Message, error) {
+	product, mapped := products[l.SKU]
+	rl := routedLine{ID: ids.New(), OrderID: order.ID, ExternalOrderID: in.ExternalOrderID, ExternalLineID: l.ExternalLineID,
+		SKU: l.SKU, Quantity: l.Quantity, DispatchBy: in.DispatchBy}
 	status := orders.LineAwaitingMapping
-	var productID, artisanID any
+	var productID, artisanID, location any
+	var d decision
+	routeFirst := false
 	if mapped {
 		status, productID, artisanID = orders.LineReserved, product.ID, product.ArtisanID
-		if in.Status == orders.StatusCancelled {
+		switch {
+		case in.Status == orders.StatusCancelled:
 			status = orders.LineCancelled
+		case created:
+			var err error
+			if d, err = decide(tx, rc, rl, product, now); err != nil {
+				return nil, err
+			}
+			status, location = d.lineState()
+			routeFirst = true
 		}
 	}
 	ins := tx.Exec(`INSERT INTO order_lines (id, order_id, channel_id, external_order_id, external_line_id, sku, product_id, artisan_id,
-quantity, unit_price_paise, status, external_shipment_id, external_location_id, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+quantity, unit_price_paise, status, location_id, external_shipment_id, external_location_id, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (channel_id, external_order_id, external_line_id) DO NOTHING`,
-		lineID, order.ID, in.ChannelID, in.ExternalOrderID, l.ExternalLineID, l.SKU, productID, artisanID, l.Quantity, l.UnitPricePaise,
-		status, l.ExternalShipmentID, l.ExternalLocationID, now, now)
+		rl.ID, order.ID, in.ChannelID, in.ExternalOrderID, l.ExternalLineID, l.SKU, productID, artisanID, l.Quantity, l.UnitPricePaise,
+		status, location, l.ExternalShipmentID, l.ExternalLocationID, now, now)
 	if ins.Error != nil {
 		return nil, ins.Error
 	}
 	if ins.RowsAffected == 0 {
+		if routeFirst {
+			// Only possible if the order's insert did not serialise us: roll
+			// the whole order back (its reservation with it) and retry.
+			return nil, apperr.New(apperr.Conflict, "order %s line %s was taken in concurrently; retry", in.ExternalOrderID, l.ExternalLineID)
+		}
 		return nil, nil // this line was taken in before
 	}
 	res.NewLines++
@@ -226,9 +264,10 @@ ON CONFLICT (channel_id, external_order_id, external_line_id) DO NOTHING`,
 			Resource: "order", ResourceID: order.ID})
 	case status == orders.LineCancelled:
 		return nil, nil
+	case routeFirst:
+		return record(tx, w, res, rc, rl, product, d, now)
 	}
-	return route(tx, res, rc, routedLine{ID: lineID, OrderID: order.ID, ExternalOrderID: in.ExternalOrderID,
-		ExternalLineID: l.ExternalLineID, SKU: l.SKU, Quantity: l.Quantity, DispatchBy: in.DispatchBy}, product, now)
+	return route(tx, w, res, rc, rl, product, now)
 }
 
 func unmappedCause(channelID, sku string) string { return "unmapped_sku:" + channelID + ":" + sku }

@@ -144,6 +144,7 @@ func (db *DB) inTx(ctx context.Context, fx effects.Set, fn func(tx *gorm.DB) err
 }
 
 func writeEffects(tx *gorm.DB, fx effects.Set) error {
+	audits := make([]auditRow, 0, len(fx.Audit))
 	for _, a := range fx.Audit {
 		row := auditRow{ID: a.ID, ActorID: a.ActorID, ActorName: a.ActorName, Action: a.Action,
 			Resource: a.Resource, ResourceID: a.ResourceID, RequestID: a.RequestID, CreatedAt: a.CreatedAt.UTC()}
@@ -155,15 +156,20 @@ func writeEffects(tx *gorm.DB, fx effects.Set) error {
 			s := string(a.After)
 			row.AfterJSON = &s
 		}
-		if err := tx.Create(&row).Error; err != nil {
+		audits = append(audits, row)
+	}
+	events := make([]outboxRow, 0, len(fx.Events))
+	for _, m := range fx.Events {
+		events = append(events, outboxRow{ID: m.ID, Topic: m.Topic, EventKey: m.Key, Payload: string(m.Payload), CreatedAt: m.CreatedAt.UTC()})
+	}
+	// One INSERT per table, however many rows.
+	if len(audits) > 0 {
+		if err := tx.Create(&audits).Error; err != nil {
 			return err
 		}
 	}
-	for _, m := range fx.Events {
-		row := outboxRow{ID: m.ID, Topic: m.Topic, EventKey: m.Key, Payload: string(m.Payload), CreatedAt: m.CreatedAt.UTC()}
-		if err := tx.Create(&row).Error; err != nil {
-			return err
-		}
+	if len(events) > 0 {
+		return tx.Create(&events).Error
 	}
 	return nil
 }
