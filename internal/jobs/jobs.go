@@ -155,8 +155,14 @@ func ServerConfig(concurrency int, log *slog.Logger) asynq.Config {
 		// Channel syncs are scheduled a coalescing window ahead; check often
 		// so a stock change reaches the marketplaces within a second or two.
 		DelayedTaskCheckInterval: 200 * time.Millisecond,
-		RetryDelayFunc:           retryDelay,
-		Logger:                   asynqLogger{log},
+		// An idle worker looks for new tasks every 100 ms rather than
+		// Asynq's 1 s: an order crosses two tasks (its event, then the
+		// channel sync) on its way to the other marketplaces, and the
+		// default put up to two seconds of waiting on that path. Ten
+		// cheap Redis calls a second per idle worker process.
+		TaskCheckInterval: 100 * time.Millisecond,
+		RetryDelayFunc:    retryDelay,
+		Logger:            asynqLogger{log},
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
 			id, _ := asynq.GetTaskID(ctx)
 			retried, _ := asynq.GetRetryCount(ctx)
