@@ -128,3 +128,21 @@ func FuzzDecodeSearchOrders(f *testing.F) {
 		}
 	})
 }
+
+// FuzzErrorIssues: an SP-API error answer (a refused confirmShipment or
+// listing) always becomes at least one readable issue of bounded size.
+func FuzzErrorIssues(f *testing.F) {
+	f.Add([]byte(`{"errors":[{"code":"InvalidInput","message":"the order is SHIPPED, not unshipped","details":""}]}`))
+	f.Add([]byte(`<html>bad gateway</html>`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		issues := errorIssues(body)
+		if len(issues) == 0 {
+			t.Fatal("no issue for an error answer")
+		}
+		for _, is := range issues {
+			if len(is.Message) > 1200 || len(is.Code) > 40 {
+				t.Fatalf("unbounded issue %+v", is)
+			}
+		}
+	})
+}

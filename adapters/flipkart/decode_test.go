@@ -1,6 +1,8 @@
 package flipkart
 
 import (
+	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -89,6 +91,31 @@ func FuzzDecodeShipments(f *testing.F) {
 			if err := o.Validate(); err != nil {
 				t.Fatalf("decoded an order ingestion refuses: %+v: %v", o, err)
 			}
+		}
+	})
+}
+
+// FuzzActionOutcome: a shipment action's answer (labels, dispatch, cancel)
+// is untrusted; it is either success for every shipment asked about or an
+// error, never a panic.
+func FuzzActionOutcome(f *testing.F) {
+	f.Add([]byte(`{"shipments":[{"shipmentId":"S1","status":"SUCCESS"}]}`), "S1")
+	f.Add([]byte(`{"shipments":[{"shipmentId":"S1","status":"FAILURE","errorCode":"UNPROCESSABLE_ENTITY","errorMessage":"x"}]}`), "S1")
+	f.Fuzz(func(t *testing.T, body []byte, id string) {
+		err := actionOutcome(body, []string{id})
+		if err != nil {
+			return
+		}
+		var resp ActionResponse
+		if json.Unmarshal(body, &resp) != nil {
+			t.Fatal("accepted an unreadable answer")
+		}
+		ok := false
+		for _, s := range resp.Shipments {
+			ok = ok || (s.ShipmentID == id && strings.EqualFold(s.Status, "SUCCESS"))
+		}
+		if !ok {
+			t.Fatalf("accepted %s for %q", body, id)
 		}
 	})
 }

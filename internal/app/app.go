@@ -126,7 +126,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 	a.Listings = listing.NewService(a.DB.Listings(), nil)
 	a.Exceptions = exceptions.NewService(a.DB.Exceptions(), nil)
 	a.Orders = orders.NewService(a.DB.Orders(), nil)
-	a.Puller = &orderpull.Puller{Channels: a.Channels, Orders: a.Orders, Cursors: a.DB.Orders(), Factory: a.adapterFor, Log: log}
+	a.Puller = &orderpull.Puller{Channels: a.Channels, Orders: a.Orders, Cursors: a.DB.Orders(), Factory: a.adapterFor,
+		Exceptions: a.DB.Exceptions(), Log: log}
 	a.calls = callCounter{rdb: a.Redis}
 	a.Sync = &channelsync.Engine{Channels: a.Channels, ChannelRows: a.DB.Channels(), Listings: a.DB.Listings(),
 		Exceptions: a.DB.Exceptions(), Factory: a.adapterFor, Log: log}

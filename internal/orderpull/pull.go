@@ -15,6 +15,7 @@ import (
 	"github.com/jkhhc/artisanbridge/adapters"
 	"github.com/jkhhc/artisanbridge/internal/channels"
 	"github.com/jkhhc/artisanbridge/internal/channelsync"
+	"github.com/jkhhc/artisanbridge/internal/exceptions"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/store"
 )
@@ -25,7 +26,9 @@ type Puller struct {
 	Orders   *orders.Service
 	Cursors  *store.Orders
 	Factory  channelsync.Factory
-	Log      *slog.Logger
+	// Exceptions, if set, hears of orders that could not be taken in.
+	Exceptions *store.Exceptions
+	Log        *slog.Logger
 	// Overlap is how far before the cursor each pull starts again.
 	Overlap time.Duration
 	// FirstPull is how far back a channel's first pull looks.
@@ -99,6 +102,14 @@ func (p *Puller) Pull(ctx context.Context, channelID string) (Report, error) {
 				if failedAt.IsZero() || in.UpdatedAt.Before(failedAt) {
 					failedAt = in.UpdatedAt
 				}
+				if p.Exceptions != nil {
+					// One exception per order; every pull counts it again until it is taken in.
+					_ = p.Exceptions.Raise(ctx, exceptions.Exception{Kind: exceptions.MissedOrder, CauseKey: "missed_order:" + channelID + ":" + in.ExternalOrderID,
+						Summary:  fmt.Sprintf("%s order %s could not be taken in", ch.Name, in.ExternalOrderID),
+						Detail:   truncate(err.Error(), 1000),
+						Action:   "Check the order on the marketplace (its SKU, quantity and price); every pull retries it, and the pull cursor waits for it.",
+						Resource: "channel", ResourceID: channelID})
+				}
 				continue
 			}
 			rep.Orders.Add(res)
@@ -139,4 +150,11 @@ func (p *Puller) firstPull() time.Duration {
 		return p.FirstPull
 	}
 	return 7 * 24 * time.Hour
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
 }

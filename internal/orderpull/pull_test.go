@@ -71,7 +71,7 @@ func TestPullFlipkartOrders(t *testing.T) {
 				ids = append(ids, placeOrder(t, srv.URL, "CREWEL-1", 1))
 			}
 			marketplace.SetFaults(simkit.Faults{RepeatPages: true})
-			puller := &orderpull.Puller{Channels: chans, Orders: orders.NewService(db.Orders(), nil), Cursors: db.Orders(),
+			puller := &orderpull.Puller{Channels: chans, Orders: orders.NewService(db.Orders(), nil), Cursors: db.Orders(), Exceptions: db.Exceptions(),
 				Factory: func(ch channels.Channel, creds map[string]string) (adapters.Channel, error) { return client, nil }}
 			rep, err := puller.Pull(ctx, ch.ID)
 			if err != nil || rep.Orders.Created != 45 || rep.Orders.Reserved != 45 {
@@ -96,6 +96,32 @@ func TestPullFlipkartOrders(t *testing.T) {
 			db.Gorm().Table("order_lines").Count(&lines)
 			if lvl, _ := db.Inventory().Level(ctx, p.ID, loc.ID); lvl.Reserved != 44 || lines != 45 {
 				t.Fatalf("after cancellation: reserved %d, %d lines", lvl.Reserved, lines)
+			}
+			// An order the database refuses is not dropped: a missed_order
+			// exception says so, and the next pull takes it in.
+			refused := placeOrder(t, srv.URL, "CREWEL-1", 1)
+			trigger := map[string][]string{
+				"sqlite": {`CREATE TRIGGER refuse_order BEFORE INSERT ON orders WHEN NEW.external_order_id = '` + refused + `' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`},
+				"postgres": {`CREATE FUNCTION refuse_order() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+IF NEW.external_order_id = '` + refused + `' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$`,
+					`CREATE TRIGGER refuse_order BEFORE INSERT ON orders FOR EACH ROW EXECUTE FUNCTION refuse_order()`},
+			}[b.Name]
+			for _, q := range trigger {
+				if err := db.Gorm().Exec(q).Error; err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := puller.Pull(ctx, ch.ID); err != nil {
+				t.Fatal(err)
+			}
+			var missed int64
+			db.Gorm().Table("exceptions").Where("kind = 'missed_order' AND status = 'open' AND summary LIKE ?", "%"+refused+"%").Count(&missed)
+			if missed != 1 {
+				t.Fatalf("%d missed_order exceptions for the refused order", missed)
+			}
+			db.Gorm().Exec(`DROP TRIGGER refuse_order` + map[string]string{"postgres": " ON orders"}[b.Name])
+			if rep, err := puller.Pull(ctx, ch.ID); err != nil || rep.Orders.Created != 1 {
+				t.Fatalf("the refused order on the next pull: %+v %v", rep, err)
 			}
 		})
 	}
