@@ -84,6 +84,14 @@ func goMigrations(dialect Dialect) []*goose.Migration {
 				return execAll(ctx, tx, appendOnlyDown(dialect, appendOnlyTables))
 			}},
 		),
+		goose.NewGoMigration(11,
+			&goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
+				return execAll(ctx, tx, append(appendOnlyUp(dialect, ledgerTables), ledgerBalanceUp(dialect)...))
+			}},
+			&goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
+				return execAll(ctx, tx, append(ledgerBalanceDown(dialect), ledgerTriggersDown(dialect)...))
+			}},
+		),
 		goose.NewGoMigration(8,
 			&goose.GoFunc{RunDB: func(ctx context.Context, db *sql.DB) error { return lineStatuses(ctx, db, dialect, lineStatusesV8) }},
 			&goose.GoFunc{RunDB: func(ctx context.Context, db *sql.DB) error { return lineStatuses(ctx, db, dialect, lineStatusesV6) }},
@@ -177,6 +185,50 @@ quantity, unit_price_paise, status, location_id, created_at, updated_at FROM ord
 		return fmt.Errorf("migrations: rebuilding order_lines broke a foreign key")
 	}
 	return tx.Commit()
+}
+
+// ledgerTables are append-only like movements: a correction is a new,
+// reversing entry.
+var ledgerTables = []string{"ledger_entries", "ledger_postings"}
+
+// ledgerBalanceUp makes PostgreSQL itself refuse, at commit, an entry
+// whose postings do not sum to zero. SQLite has no deferred triggers; the
+// finance package refuses such an entry before it is written, on both.
+func ledgerBalanceUp(dialect Dialect) []string {
+	if dialect != Postgres {
+		return nil
+	}
+	return []string{`CREATE OR REPLACE FUNCTION artisanbridge_entry_balances() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF (SELECT COALESCE(SUM(amount_paise), 0) FROM ledger_postings WHERE entry_id = NEW.entry_id) <> 0 THEN
+        RAISE EXCEPTION 'ledger entry % does not balance', NEW.entry_id USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NULL;
+END
+$$`, `CREATE CONSTRAINT TRIGGER ledger_postings_balance AFTER INSERT ON ledger_postings
+DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION artisanbridge_entry_balances()`}
+}
+
+func ledgerBalanceDown(dialect Dialect) []string {
+	if dialect != Postgres {
+		return nil
+	}
+	return []string{`DROP TRIGGER IF EXISTS ledger_postings_balance ON ledger_postings`, `DROP FUNCTION IF EXISTS artisanbridge_entry_balances()`}
+}
+
+// ledgerTriggersDown drops only the ledger's append-only triggers: the
+// shared function stays for migration 2's tables.
+func ledgerTriggersDown(dialect Dialect) []string {
+	var stmts []string
+	for _, t := range ledgerTables {
+		if dialect == Postgres {
+			stmts = append(stmts, fmt.Sprintf(`DROP TRIGGER IF EXISTS %[1]s_append_only ON %[1]s`, t))
+			continue
+		}
+		stmts = append(stmts, fmt.Sprintf(`DROP TRIGGER IF EXISTS %s_no_update`, t), fmt.Sprintf(`DROP TRIGGER IF EXISTS %s_no_delete`, t))
+	}
+	return stmts
 }
 
 func appendOnlyUp(dialect Dialect, tables []string) []string {

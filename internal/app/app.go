@@ -28,6 +28,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/channels"
 	"github.com/jkhhc/artisanbridge/internal/channelsync"
 	"github.com/jkhhc/artisanbridge/internal/exceptions"
+	"github.com/jkhhc/artisanbridge/internal/finance"
 	"github.com/jkhhc/artisanbridge/internal/fulfilment"
 	"github.com/jkhhc/artisanbridge/internal/fulfilpush"
 	"github.com/jkhhc/artisanbridge/internal/httpapi"
@@ -66,6 +67,7 @@ type App struct {
 	Orders     *orders.Service
 	Puller     *orderpull.Puller
 	Notify     *notify.Service
+	Finance    *finance.Service
 	Pusher     *fulfilpush.Pusher
 	Sync       *channelsync.Engine
 	Relay      *outbox.Relay
@@ -126,6 +128,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 	a.Listings = listing.NewService(a.DB.Listings(), nil)
 	a.Exceptions = exceptions.NewService(a.DB.Exceptions(), nil)
 	a.Orders = orders.NewService(a.DB.Orders(), nil)
+	a.Finance = finance.NewService(a.DB.Finance(), nil)
 	a.Puller = &orderpull.Puller{Channels: a.Channels, Orders: a.Orders, Cursors: a.DB.Orders(), Factory: a.adapterFor,
 		Exceptions: a.DB.Exceptions(), Log: log}
 	a.calls = callCounter{rdb: a.Redis}
@@ -275,6 +278,13 @@ func (a *App) runMaintenance(ctx context.Context) {
 		} else if n > 0 {
 			a.log.Info("pruned idempotency keys", "count", n)
 		}
+		// Earnings whose return window closed become payable; every
+		// replica may run this, the ledger posts each release once.
+		if n, err := a.Finance.ReleaseDue(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("releasing artisan earnings failed", "err", err)
+		} else if n > 0 {
+			a.log.Info("artisan earnings became payable", "count", n)
+		}
 		if n, err := a.DB.Outbox().PruneSent(ctx, now.Add(-7*24*time.Hour)); err != nil && ctx.Err() == nil {
 			a.log.Warn("pruning outbox failed", "err", err)
 		} else if n > 0 {
@@ -294,7 +304,7 @@ func (a *App) Handler(mode Mode) http.Handler {
 	insp := asynq.NewInspectorFromRedisClient(a.Redis)
 	return httpapi.New(httpapi.Deps{
 		Log: a.log, Auth: a.Auth, Catalog: a.Catalog, Inventory: a.Stock, Audit: a.DB.Audit(),
-		Channels: a.Channels, Listings: a.Listings, Exceptions: a.Exceptions, Orders: a.Orders, Tasks: fulfilment.NewService(a.DB.Fulfilment(), nil), ChannelCalls: a.calls.lastHour,
+		Channels: a.Channels, Listings: a.Listings, Exceptions: a.Exceptions, Orders: a.Orders, Tasks: fulfilment.NewService(a.DB.Fulfilment(), nil), Finance: a.Finance, ChannelCalls: a.calls.lastHour,
 		Files: a.DB.ChannelFiles(), ImportOrders: a.importOrders, RescanOrders: a.rescanOrders,
 		Idempotency:  a.DB.Idempotency(),
 		Queues:       func(ctx context.Context) ([]httpapi.QueueInfo, error) { return queueInfo(insp) },

@@ -29,6 +29,8 @@ const (
 	TasksRead      Permission = "fulfilment:read"
 	TasksWork      Permission = "fulfilment:work"
 	CounterSales   Permission = "showroom-sales:write"
+	FinanceRead    Permission = "finance:read"
+	FinanceWrite   Permission = "finance:write"
 )
 
 // showroomReads is what the showroom reads, which operations reads too
@@ -45,7 +47,8 @@ var grants = map[Role][]Permission{
 	RoleOperations: append([]Permission{JobsRead, ExceptionsRead, ExceptionsWork, OrdersWrite, TasksRead, TasksWork}, showroomReads...),
 	// Finance reads artisans (payees) and the products their earnings come
 	// from; it does not see stock or change the catalogue.
-	RoleFinance: {ArtisansRead, ProductsRead, ClustersRead, ChannelsRead, OrdersRead},
+	// Finance also works the exceptions its settlements raise.
+	RoleFinance: {ArtisansRead, ProductsRead, ClustersRead, ChannelsRead, OrdersRead, FinanceRead, FinanceWrite, ExceptionsRead, ExceptionsWork},
 }
 
 var table = func() map[Role]map[Permission]bool {

@@ -41,6 +41,9 @@ type Channel struct {
 type Settings struct {
 	// DispatchDays is the dispatch time promised to the marketplace.
 	DispatchDays int `json:"dispatch_days"`
+	// ReturnWindowDays is how long buyers may return a delivered piece;
+	// an artisan's earning becomes payable only after it (0: 10 days).
+	ReturnWindowDays int `json:"return_window_days"`
 	// Locations are the stock locations this channel sells from, with the
 	// marketplace's id for each (required by Flipkart).
 	Locations []LocationMap `json:"locations"`
@@ -234,6 +237,9 @@ func checkURL(fe apperr.FieldErrors, field, raw string) {
 }
 
 func checkSettings(fe apperr.FieldErrors, s Settings) {
+	if s.ReturnWindowDays < 0 || s.ReturnWindowDays > 90 {
+		fe.Add("settings.return_window_days", "must be between 0 and 90")
+	}
 	if s.DispatchDays < 0 || s.DispatchDays > 60 {
 		fe.Add("settings.dispatch_days", "must be between 0 and 60")
 	}
@@ -250,4 +256,13 @@ func checkSettings(fe apperr.FieldErrors, s Settings) {
 			fe.Add("settings.locations", "entry %d: external_location_id is too long", i+1)
 		}
 	}
+}
+
+// ReturnWindow is the channel's return window.
+func (s Settings) ReturnWindow() time.Duration {
+	days := s.ReturnWindowDays
+	if days == 0 {
+		days = 10
+	}
+	return time.Duration(days) * 24 * time.Hour
 }

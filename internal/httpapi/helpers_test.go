@@ -17,6 +17,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/catalog"
 	"github.com/jkhhc/artisanbridge/internal/channels"
 	"github.com/jkhhc/artisanbridge/internal/exceptions"
+	"github.com/jkhhc/artisanbridge/internal/finance"
 	"github.com/jkhhc/artisanbridge/internal/fulfilment"
 	"github.com/jkhhc/artisanbridge/internal/httpapi"
 	"github.com/jkhhc/artisanbridge/internal/inventory"
@@ -55,7 +56,7 @@ func newTestServer(t testing.TB, b testenv.Backend) *testServer {
 		Log: log, Auth: authSvc, Catalog: catalog.NewService(db.Catalog(), ring, crafts, nil),
 		Inventory: inventory.NewService(db.Inventory(), nil), Audit: db.Audit(), Idempotency: db.Idempotency(),
 		Channels: channels.NewService(db.Channels(), ring, nil), Listings: listing.NewService(db.Listings(), nil),
-		Exceptions: exceptions.NewService(db.Exceptions(), nil), Files: db.ChannelFiles(), Orders: orders.NewService(db.Orders(), nil), Tasks: fulfilment.NewService(db.Fulfilment(), nil),
+		Exceptions: exceptions.NewService(db.Exceptions(), nil), Files: db.ChannelFiles(), Orders: orders.NewService(db.Orders(), nil), Tasks: fulfilment.NewService(db.Fulfilment(), nil), Finance: finance.NewService(db.Finance(), nil),
 		RescanOrders: func(ctx context.Context, channelID string, since time.Time) error {
 			return db.Orders().ResetPullCursor(ctx, channelID, since)
 		},

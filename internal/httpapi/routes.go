@@ -16,6 +16,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/catalog"
 	"github.com/jkhhc/artisanbridge/internal/channels"
 	"github.com/jkhhc/artisanbridge/internal/exceptions"
+	"github.com/jkhhc/artisanbridge/internal/finance"
 	"github.com/jkhhc/artisanbridge/internal/fulfilment"
 	"github.com/jkhhc/artisanbridge/internal/ids"
 	"github.com/jkhhc/artisanbridge/internal/inventory"
@@ -89,6 +90,11 @@ func (s *Server) routes() []Route {
 		{Method: "DELETE", Path: p + "/products/:id/listings/:channel_id", Permission: auth.ListingsWrite, Summary: "unpublish (quantity 0, listing paused)", handler: s.unpublish},
 		{Method: "GET", Path: p + "/listings", Permission: auth.ListingsRead, Summary: "listings with their sync state and the marketplace's last message", handler: list(s, s.listListings)},
 
+		{Method: "POST", Path: p + "/fee-schedules", Permission: auth.FinanceWrite, Summary: "a channel's fees from a date (commission, fixed slabs, collection, shipping, waivers)", handler: create(s, s.Finance.CreateFeeSchedule)},
+		{Method: "GET", Path: p + "/fee-schedules", Permission: auth.FinanceRead, Summary: "fee schedules (channel_id narrows)", handler: s.listFeeSchedules},
+		{Method: "POST", Path: p + "/settlements/import", Permission: auth.FinanceWrite, Summary: "import a settlement file (?channel_id=, multipart field file): matched, classified, posted", handler: s.importSettlement, bodyLimit: 16<<20 + 64<<10},
+		{Method: "GET", Path: p + "/ledger/trial-balance", Permission: auth.FinanceRead, Summary: "every account's debits and credits; they must be equal", handler: s.trialBalance},
+		{Method: "GET", Path: p + "/artisans/:id/statement", Permission: auth.FinanceRead, Summary: "what an artisan earned, is owed and was paid (format=json, csv or html)", handler: s.artisanStatement},
 		{Method: "GET", Path: p + "/exceptions", Permission: auth.ExceptionsRead, Summary: "what needs a person", handler: list(s, s.listExceptions)},
 		{Method: "POST", Path: p + "/exceptions/:id/resolve", Permission: auth.ExceptionsWork, Summary: "close an exception saying what was done", handler: s.resolveException},
 
@@ -436,24 +442,31 @@ func (s *Server) importOrders(c *gin.Context) {
 		writeError(c, s.log, err)
 		return
 	}
-	fh, err := c.FormFile("file")
+	data, _, err := upload(c, "order")
 	if err != nil {
-		writeError(c, s.log, apperr.New(apperr.Invalid, "send the order file as multipart/form-data field \"file\" (at most 16 MiB)"))
-		return
-	}
-	f, err := fh.Open()
-	if err != nil {
-		writeError(c, s.log, apperr.New(apperr.Invalid, "the uploaded file could not be read"))
-		return
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, 16<<20))
-	if err != nil {
-		writeError(c, s.log, apperr.New(apperr.Invalid, "the uploaded file could not be read"))
+		writeError(c, s.log, err)
 		return
 	}
 	sum, err := s.ImportOrders(c.Request.Context(), id, data)
 	s.respond(c, http.StatusOK, sum, err)
+}
+
+// upload reads the multipart field "file" (at most 16 MiB).
+func upload(c *gin.Context, what string) ([]byte, string, error) {
+	fh, err := c.FormFile("file")
+	if err != nil {
+		return nil, "", apperr.New(apperr.Invalid, "send the %s file as multipart/form-data field \"file\" (at most 16 MiB)", what)
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return nil, "", apperr.New(apperr.Invalid, "the uploaded file could not be read")
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, 16<<20))
+	if err != nil {
+		return nil, "", apperr.New(apperr.Invalid, "the uploaded file could not be read")
+	}
+	return data, fh.Filename, nil
 }
 
 // RescanInput is the body of POST /channels/{id}/orders/rescan.
@@ -514,5 +527,63 @@ func actionStatus[In, Out any](s *Server, status int, fn func(ctx context.Contex
 		}
 		out, err := fn(c.Request.Context(), id, in)
 		s.respond(c, status, out, err)
+	}
+}
+
+func (s *Server) listFeeSchedules(c *gin.Context) {
+	out, err := s.Finance.ListFeeSchedules(c.Request.Context(), c.Query("channel_id"))
+	s.respond(c, http.StatusOK, gin.H{"items": out}, err)
+}
+
+func (s *Server) importSettlement(c *gin.Context) {
+	data, name, err := upload(c, "settlement")
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	sum, err := s.Finance.ImportSettlement(c.Request.Context(), c.Query("channel_id"), name, data)
+	s.respond(c, http.StatusOK, sum, err)
+}
+
+func (s *Server) trialBalance(c *gin.Context) {
+	tb, err := s.Finance.TrialBalance(c.Request.Context())
+	s.respond(c, http.StatusOK, tb, err)
+}
+
+// artisanStatement answers JSON (with an SMS-length summary), a CSV of
+// the lines, or a printable HTML page.
+func (s *Server) artisanStatement(c *gin.Context) {
+	id, err := pathID(c)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	ctx := c.Request.Context()
+	a, err := s.Catalog.GetArtisan(ctx, id)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	st, err := s.Finance.ArtisanStatement(ctx, id)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	switch c.DefaultQuery("format", "json") {
+	case "csv":
+		c.Header("Content-Disposition", `attachment; filename="statement-`+a.Code+`.csv"`)
+		c.Data(http.StatusOK, "text/csv; charset=utf-8", finance.StatementCSV(st))
+	case "html":
+		page, err := finance.StatementHTML(st, a.Name, a.Code)
+		if err != nil {
+			writeError(c, s.log, err)
+			return
+		}
+		c.Data(http.StatusOK, "text/html; charset=utf-8", page)
+	case "json":
+		c.JSON(http.StatusOK, gin.H{"artisan_id": st.ArtisanID, "payable_paise": st.PayablePaise, "held_paise": st.HeldPaise,
+			"paid_paise": st.PaidPaise, "lines": st.Lines, "sms_summary": st.SMSSummary(a.Name)})
+	default:
+		writeError(c, s.log, apperr.FieldErrors{"format": "must be json, csv or html"}.Err())
 	}
 }

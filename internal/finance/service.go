@@ -1,0 +1,175 @@
+package finance
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jkhhc/artisanbridge/internal/apperr"
+	"github.com/jkhhc/artisanbridge/internal/clock"
+)
+
+// Match is what a settlement line is matched to: the order line, its
+// product's terms and its maker.
+type Match struct {
+	LineID            string
+	OrderedAt         time.Time
+	Quantity          int64
+	Craft             string
+	GSTRateBP         int64
+	ArtisanID         string
+	ArtisanPricePaise *int64
+	ArtisanShareBP    *int64
+	ReturnWindow      time.Duration
+}
+
+// Earning is what the maker earns from a settled line: the agreed price
+// per unit, or their share of what the marketplace actually paid.
+func (m Match) Earning(paid Components) int64 {
+	if m.ArtisanPricePaise != nil {
+		return *m.ArtisanPricePaise * m.Quantity
+	}
+	if m.ArtisanShareBP != nil {
+		return BasisPoints(paid.NetPaise, *m.ArtisanShareBP)
+	}
+	return 0
+}
+
+// SettlementEntry is the ledger entry of a matched settlement line: the
+// bank got the net, the marketplace kept its fees (GST on them claimable)
+// and the taxes it deducted (claimable), the maker's earning is held for
+// the return window, and the corporation keeps the rest of the sale.
+func SettlementEntry(channelID string, l SettlementLine, m Match) Entry {
+	p := l.Paid
+	earning := m.Earning(p)
+	return entryFor(SettlementSource(channelID, l), "settlement",
+		fmt.Sprintf("settlement %s of order %s line %s", l.SettlementRef, l.ExternalOrderID, l.ExternalLineID), l.SettledOn,
+		debit(AccountBank, p.NetPaise), debit(Fees(channelID), p.Fees()), debit(AccountGSTInput, p.GSTOnFeesPaise),
+		debit(AccountTCSReceivable, p.TCSPaise), debit(AccountTDSReceivable, p.TDSPaise),
+		artisanPosting(Held(m.ArtisanID), m.ArtisanID, -earning), credit(AccountMargin, p.GrossPaise-earning))
+}
+
+// SettlementSource names a settlement line as a ledger source.
+func SettlementSource(channelID string, l SettlementLine) string {
+	return "settlement:" + channelID + ":" + l.SettlementRef + ":" + l.ExternalOrderID + ":" + l.ExternalLineID
+}
+
+// ReleaseEntry moves an earning out of the return window: held to payable.
+func ReleaseEntry(earningID, artisanID string, amount int64, at time.Time) Entry {
+	return entryFor("release:"+earningID, "release", "return window closed", at,
+		artisanPosting(Held(artisanID), artisanID, amount), artisanPosting(Payable(artisanID), artisanID, -amount))
+}
+
+// ImportSummary says what a settlement file did.
+type ImportSummary struct {
+	Lines     int `json:"lines"`
+	New       int `json:"new"`
+	Repeated  int `json:"repeated"`
+	Settled   int `json:"settled"`
+	ShortPaid int `json:"short_paid"`
+	Unmatched int `json:"unmatched"`
+}
+
+// StatementLine is one posting on an artisan's accounts.
+type StatementLine struct {
+	At          time.Time `json:"at"`
+	Kind        string    `json:"kind"`
+	Memo        string    `json:"memo"`
+	Account     string    `json:"account"`
+	AmountPaise int64     `json:"amount_paise"` // positive: earned; negative: paid out or clawed back
+}
+
+// Statement is what an artisan has earned, is owed and was paid.
+type Statement struct {
+	ArtisanID    string          `json:"artisan_id"`
+	PayablePaise int64           `json:"payable_paise"`
+	HeldPaise    int64           `json:"held_paise"`
+	PaidPaise    int64           `json:"paid_paise"`
+	Lines        []StatementLine `json:"lines"`
+}
+
+// Store keeps fee schedules, settlements and the ledger.
+type Store interface {
+	CreateFeeSchedule(ctx context.Context, f FeeSchedule) (FeeSchedule, error)
+	ListFeeSchedules(ctx context.Context, channelID string) ([]FeeSchedule, error)
+	// ImportSettlement matches, classifies and posts every line in one
+	// transaction; a line already imported changes nothing.
+	ImportSettlement(ctx context.Context, channelID, fileName string, lines []SettlementLine, now time.Time) (ImportSummary, error)
+	// ReleaseDue makes payable every held earning whose window has closed.
+	ReleaseDue(ctx context.Context, now time.Time) (int, error)
+	TrialBalance(ctx context.Context) ([]Balance, error)
+	ArtisanStatement(ctx context.Context, artisanID string) (Statement, error)
+	// Post writes one entry unless its source was posted before; it
+	// reports whether it wrote.
+	Post(ctx context.Context, e Entry) (bool, error)
+}
+
+// Service applies the rules.
+type Service struct {
+	store Store
+	now   func() time.Time
+}
+
+// NewService returns a finance service; now may be nil.
+func NewService(store Store, now func() time.Time) *Service {
+	return &Service{store: store, now: clock.Or(now)}
+}
+
+// CreateFeeSchedule adds a schedule.
+func (s *Service) CreateFeeSchedule(ctx context.Context, f FeeSchedule) (FeeSchedule, error) {
+	if err := f.Validate(); err != nil {
+		return FeeSchedule{}, err
+	}
+	if f.FixedFeeSlabs == nil {
+		f.FixedFeeSlabs = []Slab{}
+	}
+	f.CreatedAt = s.now().UTC()
+	return s.store.CreateFeeSchedule(ctx, f)
+}
+
+// ListFeeSchedules lists a channel's schedules (all channels if empty).
+func (s *Service) ListFeeSchedules(ctx context.Context, channelID string) ([]FeeSchedule, error) {
+	return s.store.ListFeeSchedules(ctx, channelID)
+}
+
+// ImportSettlement reads a settlement file and imports it whole or not at all.
+func (s *Service) ImportSettlement(ctx context.Context, channelID, fileName string, data []byte) (ImportSummary, error) {
+	if strings.TrimSpace(channelID) == "" {
+		return ImportSummary{}, apperr.FieldErrors{"channel_id": "is required"}.Err()
+	}
+	lines, err := ParseSettlementFile(data)
+	if err != nil {
+		return ImportSummary{}, err
+	}
+	return s.store.ImportSettlement(ctx, channelID, fileName, lines, s.now().UTC())
+}
+
+// ReleaseDue releases earnings whose return window has closed.
+func (s *Service) ReleaseDue(ctx context.Context) (int, error) {
+	return s.store.ReleaseDue(ctx, s.now().UTC())
+}
+
+// TrialBalance totals every account.
+func (s *Service) TrialBalance(ctx context.Context) (TrialBalance, error) {
+	b, err := s.store.TrialBalance(ctx)
+	if err != nil {
+		return TrialBalance{}, err
+	}
+	return NewTrialBalance(b), nil
+}
+
+// ArtisanStatement is an artisan's statement.
+func (s *Service) ArtisanStatement(ctx context.Context, artisanID string) (Statement, error) {
+	return s.store.ArtisanStatement(ctx, artisanID)
+}
+
+// SMSSummary is the statement in one SMS for an artisan without internet.
+func (st Statement) SMSSummary(name string) string {
+	text := fmt.Sprintf("JKHHC: %s, due to you Rs %s, held in return window Rs %s, paid so far Rs %s.",
+		strings.Join(strings.Fields(name), " "), rupees(st.PayablePaise), rupees(st.HeldPaise), rupees(st.PaidPaise))
+	if len(text) > 160 {
+		text = text[:160]
+	}
+	return text
+}

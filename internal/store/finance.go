@@ -1,0 +1,304 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/jkhhc/artisanbridge/internal/apperr"
+	"github.com/jkhhc/artisanbridge/internal/channels"
+	"github.com/jkhhc/artisanbridge/internal/exceptions"
+	"github.com/jkhhc/artisanbridge/internal/finance"
+	"github.com/jkhhc/artisanbridge/internal/ids"
+)
+
+// Finance implements finance.Store.
+type Finance struct{ db *DB }
+
+func (db *DB) Finance() *Finance { return &Finance{db: db} }
+
+var _ finance.Store = (*Finance)(nil)
+
+type feeScheduleRow struct {
+	ID                    string `gorm:"primaryKey"`
+	ChannelID             string
+	Category              string
+	EffectiveFrom         time.Time
+	EffectiveTo           *time.Time
+	CommissionBP          int64 `gorm:"column:commission_bp"`
+	FixedFeeSlabs         string
+	CollectionFeeBP       int64 `gorm:"column:collection_fee_bp"`
+	ShippingFeePaise      int64
+	CommissionWaivedUntil *time.Time
+	CreatedAt             time.Time
+}
+
+func (feeScheduleRow) TableName() string { return "fee_schedules" }
+
+func (r feeScheduleRow) domain() finance.FeeSchedule {
+	f := finance.FeeSchedule{ID: r.ID, ChannelID: r.ChannelID, Category: r.Category, EffectiveFrom: r.EffectiveFrom.UTC(),
+		EffectiveTo: utcPtr(r.EffectiveTo), CommissionBP: r.CommissionBP, CollectionFeeBP: r.CollectionFeeBP,
+		ShippingFeePaise: r.ShippingFeePaise, CommissionWaivedUntil: utcPtr(r.CommissionWaivedUntil), CreatedAt: r.CreatedAt.UTC()}
+	_ = json.Unmarshal([]byte(r.FixedFeeSlabs), &f.FixedFeeSlabs)
+	if f.FixedFeeSlabs == nil {
+		f.FixedFeeSlabs = []finance.Slab{}
+	}
+	return f
+}
+
+func (s *Finance) CreateFeeSchedule(ctx context.Context, f finance.FeeSchedule) (finance.FeeSchedule, error) {
+	var n int64
+	if err := s.db.gorm.WithContext(ctx).Table("channels").Where("id = ?", f.ChannelID).Count(&n).Error; err != nil {
+		return finance.FeeSchedule{}, err
+	}
+	if n == 0 {
+		return finance.FeeSchedule{}, apperr.FieldErrors{"channel_id": "no such channel"}.Err()
+	}
+	slabs, _ := json.Marshal(f.FixedFeeSlabs)
+	f.ID = ids.New()
+	row := feeScheduleRow{ID: f.ID, ChannelID: f.ChannelID, Category: f.Category, EffectiveFrom: f.EffectiveFrom.UTC(), EffectiveTo: utcPtr(f.EffectiveTo),
+		CommissionBP: f.CommissionBP, FixedFeeSlabs: string(slabs), CollectionFeeBP: f.CollectionFeeBP, ShippingFeePaise: f.ShippingFeePaise,
+		CommissionWaivedUntil: utcPtr(f.CommissionWaivedUntil), CreatedAt: f.CreatedAt}
+	if err := s.db.gorm.WithContext(ctx).Create(&row).Error; err != nil {
+		return finance.FeeSchedule{}, translate(err)
+	}
+	return row.domain(), nil
+}
+
+func (s *Finance) ListFeeSchedules(ctx context.Context, channelID string) ([]finance.FeeSchedule, error) {
+	var rows []feeScheduleRow
+	q := whereIf(s.db.gorm.WithContext(ctx), "channel_id = ?", channelID)
+	if err := q.Order("channel_id, effective_from, id").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	return mapRows(rows, feeScheduleRow.domain), nil
+}
+
+// post writes an entry unless its source was posted before. The entry is
+// checked first (it must balance); PostgreSQL checks again at commit.
+func post(tx *gorm.DB, e finance.Entry, now time.Time) (bool, error) {
+	if err := e.Validate(); err != nil {
+		return false, err
+	}
+	e.ID = ids.New()
+	ins := tx.Exec(`INSERT INTO ledger_entries (id, source_ref, kind, memo, occurred_at, created_at) VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (source_ref) DO NOTHING`, e.ID, e.SourceRef, e.Kind, e.Memo, e.OccurredAt.UTC(), now)
+	if ins.Error != nil || ins.RowsAffected == 0 {
+		return false, ins.Error
+	}
+	rows := make([][]any, len(e.Postings))
+	for i, p := range e.Postings {
+		rows[i] = []any{ids.New(), e.ID, p.Account, p.ArtisanID, p.AmountPaise, now}
+	}
+	return true, insertRows(tx, "ledger_postings", []string{"id", "entry_id", "account", "artisan_id", "amount_paise", "created_at"}, rows)
+}
+
+func (s *Finance) Post(ctx context.Context, e finance.Entry) (bool, error) {
+	var wrote bool
+	err := s.db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		wrote, err = post(tx, e, time.Now().UTC())
+		return err
+	})
+	return wrote, translate(err)
+}
+
+// ImportSettlement runs a whole file in one transaction: each line is
+// recorded once (a repeated file changes nothing), matched to its order
+// line, compared with what the fee schedule says it should be, and posted.
+func (s *Finance) ImportSettlement(ctx context.Context, channelID, fileName string, lines []finance.SettlementLine, now time.Time) (finance.ImportSummary, error) {
+	var sum finance.ImportSummary
+	err := s.db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		sum = finance.ImportSummary{Lines: len(lines)}
+		var ch channelRow
+		if err := tx.Select("id", "kind", "settings").Where("id = ?", channelID).Take(&ch).Error; err != nil {
+			return notFound(err, "channel %s not found", channelID)
+		}
+		var settings channels.Settings
+		_ = json.Unmarshal([]byte(ch.Settings), &settings)
+		var schedRows []feeScheduleRow
+		if err := tx.Where("channel_id = ?", channelID).Find(&schedRows).Error; err != nil {
+			return err
+		}
+		schedules := mapRows(schedRows, feeScheduleRow.domain)
+		for _, l := range lines {
+			if err := s.importLine(tx, &sum, ch, settings, schedules, fileName, l, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return sum, translate(err)
+}
+
+func (s *Finance) importLine(tx *gorm.DB, sum *finance.ImportSummary, ch channelRow, settings channels.Settings, schedules []finance.FeeSchedule,
+	fileName string, l finance.SettlementLine, now time.Time) error {
+	var found []struct {
+		LineID            string
+		OrderedAt         time.Time
+		Quantity          int64
+		Craft             string
+		GSTRateBP         int64 `gorm:"column:gst_rate_bp"`
+		ArtisanID         string
+		ArtisanPricePaise *int64
+		ArtisanShareBP    *int64 `gorm:"column:artisan_share_bp"`
+	}
+	if err := tx.Raw(`SELECT l.id AS line_id, o.ordered_at, l.quantity, p.craft, p.gst_rate_bp, l.artisan_id, p.artisan_price_paise, p.artisan_share_bp
+FROM order_lines l JOIN orders o ON o.id = l.order_id JOIN products p ON p.id = l.product_id
+WHERE l.channel_id = ? AND l.external_order_id = ? AND l.external_line_id = ? AND l.artisan_id IS NOT NULL`,
+		ch.ID, l.ExternalOrderID, l.ExternalLineID).Scan(&found).Error; err != nil {
+		return err
+	}
+	status, diffs := finance.StatusUnmatched, []finance.Difference{}
+	var lineID any
+	var expectedNet *int64
+	var m finance.Match
+	if len(found) == 1 {
+		f := found[0]
+		m = finance.Match{LineID: f.LineID, OrderedAt: f.OrderedAt.UTC(), Quantity: f.Quantity, Craft: f.Craft, GSTRateBP: f.GSTRateBP,
+			ArtisanID: f.ArtisanID, ArtisanPricePaise: f.ArtisanPricePaise, ArtisanShareBP: f.ArtisanShareBP, ReturnWindow: settings.ReturnWindow()}
+		lineID = f.LineID
+		sched, ok := finance.Pick(schedules, f.Craft, m.OrderedAt)
+		exp := finance.Expected(sched, l.Paid.GrossPaise, f.GSTRateBP, m.OrderedAt, l.SettledOn)
+		expectedNet = &exp.NetPaise
+		var short bool
+		diffs, short = finance.Compare(exp, l.Paid)
+		if diffs == nil {
+			diffs = []finance.Difference{}
+		}
+		status = finance.StatusSettled
+		if short {
+			status = finance.StatusShortPaid
+		}
+		if !ok {
+			status = finance.StatusShortPaid
+			diffs = append(diffs, finance.Difference{Component: "no_fee_schedule"})
+		}
+	}
+	dj, _ := json.Marshal(diffs)
+	ins := tx.Exec(`INSERT INTO settlement_lines (id, channel_id, settlement_ref, external_order_id, external_line_id, line_id, settled_on,
+gross_paise, fees_paise, gst_on_fees_paise, tcs_paise, tds_paise, net_paise, expected_net_paise, status, differences, file_name, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (channel_id, settlement_ref, external_order_id, external_line_id) DO NOTHING`,
+		ids.New(), ch.ID, l.SettlementRef, l.ExternalOrderID, l.ExternalLineID, lineID, l.SettledOn.UTC(), l.Paid.GrossPaise, l.Paid.Fees(),
+		l.Paid.GSTOnFeesPaise, l.Paid.TCSPaise, l.Paid.TDSPaise, l.Paid.NetPaise, expectedNet, status, string(dj), fileName, now)
+	if ins.Error != nil {
+		return ins.Error
+	}
+	if ins.RowsAffected == 0 {
+		sum.Repeated++
+		return nil
+	}
+	sum.New++
+	cause := "settlement:" + ch.ID + ":" + l.SettlementRef + ":" + l.ExternalOrderID + ":" + l.ExternalLineID
+	switch status {
+	case finance.StatusUnmatched:
+		sum.Unmatched++
+		return raise(tx, exceptions.Exception{Kind: exceptions.SettlementMismatch, CauseKey: cause,
+			Summary:  fmt.Sprintf("%s settled order %s line %s, which matches no order line", ch.Kind, l.ExternalOrderID, l.ExternalLineID),
+			Detail:   fmt.Sprintf("settlement %s row %d: sale %d paise, paid %d paise", l.SettlementRef, l.Row, l.Paid.GrossPaise, l.Paid.NetPaise),
+			Action:   "Find the order (re-scan the channel's orders, or map its SKU); the money stays unposted until it matches.",
+			Resource: "channel", ResourceID: ch.ID})
+	case finance.StatusShortPaid:
+		sum.ShortPaid++
+		if err := raise(tx, exceptions.Exception{Kind: exceptions.SettlementMismatch, CauseKey: cause,
+			Summary:  fmt.Sprintf("%s paid order %s line %s differently from its fee schedule", ch.Kind, l.ExternalOrderID, l.ExternalLineID),
+			Detail:   "differences (component, expected, paid): " + string(dj),
+			Action:   "Raise the difference with the marketplace's seller support, or correct the channel's fee schedule if it changed.",
+			Resource: "channel", ResourceID: ch.ID}); err != nil {
+			return err
+		}
+	default:
+		sum.Settled++
+	}
+	if _, err := post(tx, finance.SettlementEntry(ch.ID, l, m), now); err != nil {
+		return err
+	}
+	payableAfter := l.SettledOn.UTC().Add(m.ReturnWindow)
+	return tx.Exec(`INSERT INTO artisan_earnings (id, line_id, artisan_id, amount_paise, payable_after, status, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, 'held', ?, ?) ON CONFLICT (line_id) DO NOTHING`, ids.New(), m.LineID, m.ArtisanID, m.Earning(l.Paid), payableAfter, now, now).Error
+}
+
+// ReleaseDue releases each due earning in its own transaction; a line
+// returned meanwhile stays held for the return to claw back.
+func (s *Finance) ReleaseDue(ctx context.Context, now time.Time) (int, error) {
+	var due []struct {
+		ID, ArtisanID string
+		AmountPaise   int64
+	}
+	if err := s.db.gorm.WithContext(ctx).Raw(`SELECT e.id, e.artisan_id, e.amount_paise FROM artisan_earnings e JOIN order_lines l ON l.id = e.line_id
+WHERE e.status = 'held' AND e.payable_after <= ? AND l.status <> 'returned' ORDER BY e.payable_after, e.id LIMIT 1000`, now.UTC()).Scan(&due).Error; err != nil {
+		return 0, err
+	}
+	released := 0
+	for _, d := range due {
+		err := s.db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			upd := tx.Exec(`UPDATE artisan_earnings SET status = 'payable', updated_at = ? WHERE id = ? AND status = 'held'`, now, d.ID)
+			if upd.Error != nil || upd.RowsAffected == 0 {
+				return upd.Error
+			}
+			if d.AmountPaise == 0 {
+				return nil
+			}
+			_, err := post(tx, finance.ReleaseEntry(d.ID, d.ArtisanID, d.AmountPaise, now), now)
+			return err
+		})
+		if err != nil {
+			return released, translate(err)
+		}
+		released++
+	}
+	return released, nil
+}
+
+func (s *Finance) TrialBalance(ctx context.Context) ([]finance.Balance, error) {
+	var out []finance.Balance
+	err := s.db.gorm.WithContext(ctx).Raw(`SELECT account,
+COALESCE(SUM(CASE WHEN amount_paise > 0 THEN amount_paise ELSE 0 END), 0) AS debits_paise,
+COALESCE(SUM(CASE WHEN amount_paise < 0 THEN -amount_paise ELSE 0 END), 0) AS credits_paise,
+COALESCE(SUM(amount_paise), 0) AS balance_paise
+FROM ledger_postings GROUP BY account ORDER BY account`).Scan(&out).Error
+	return out, err
+}
+
+func (s *Finance) ArtisanStatement(ctx context.Context, artisanID string) (finance.Statement, error) {
+	var n int64
+	if err := s.db.gorm.WithContext(ctx).Table("artisans").Where("id = ?", artisanID).Count(&n).Error; err != nil {
+		return finance.Statement{}, err
+	}
+	if n == 0 {
+		return finance.Statement{}, apperr.New(apperr.NotFound, "artisan %s not found", artisanID)
+	}
+	st := finance.Statement{ArtisanID: artisanID, Lines: []finance.StatementLine{}}
+	var rows []struct {
+		OccurredAt  time.Time
+		Kind, Memo  string
+		Account     string
+		AmountPaise int64
+	}
+	if err := s.db.gorm.WithContext(ctx).Raw(`SELECT e.occurred_at, e.kind, e.memo, p.account, p.amount_paise
+FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id
+WHERE p.artisan_id = ? ORDER BY e.occurred_at, e.id, p.account`, artisanID).Scan(&rows).Error; err != nil {
+		return finance.Statement{}, err
+	}
+	for _, r := range rows {
+		// The artisan's accounts are liabilities: a credit is money owed to them.
+		switch r.Account {
+		case finance.Held(artisanID):
+			st.HeldPaise -= r.AmountPaise
+		case finance.Payable(artisanID):
+			st.PayablePaise -= r.AmountPaise
+			if r.Kind == "payout" {
+				st.PaidPaise += r.AmountPaise
+			}
+		}
+		if r.Kind == "release" && r.Account == finance.Held(artisanID) {
+			continue // a move between the artisan's own accounts shows once
+		}
+		st.Lines = append(st.Lines, finance.StatementLine{At: r.OccurredAt.UTC(), Kind: r.Kind, Memo: r.Memo, Account: r.Account, AmountPaise: -r.AmountPaise})
+	}
+	return st, nil
+}
