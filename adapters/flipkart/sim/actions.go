@@ -19,6 +19,7 @@ func (s *Sim) registerActions(m *http.ServeMux) {
 	m.HandleFunc("POST /sellers/v3/shipments/labels", s.action(flipkart.OpShipmentLabels, s.labels))
 	m.HandleFunc("POST /sellers/v3/shipments/dispatch", s.action(flipkart.OpShipmentDispatch, s.dispatch))
 	m.HandleFunc("POST /sellers/v3/shipments/cancel", s.action(flipkart.OpShipmentCancel, s.cancel))
+	m.HandleFunc("POST /_sim/settlements", s.settlements)
 }
 
 // action admits the call, decodes its body strictly and answers what fn

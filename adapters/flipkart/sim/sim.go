@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,6 +49,7 @@ type listing struct {
 	Price     int64
 	Status    string
 	HSN       string
+	GSTRateBP int64 // from tax_code (GST_5 is 500)
 	Locations map[string]int64
 }
 
@@ -59,7 +61,10 @@ type Sim struct {
 	listings  map[string]*listing
 	shipments map[string]*shipment // by order id
 	orderSeq  int
-	mux       *http.ServeMux
+	// settled are the order items a settlement file has covered.
+	settled       map[string]bool
+	settlementSeq int
+	mux           *http.ServeMux
 }
 
 // New returns a simulator.
@@ -74,7 +79,7 @@ func New(cfg Config) *Sim {
 		cfg.Now = time.Now
 	}
 	s := &Sim{cfg: cfg, kit: simkit.New(cfg.Limits, cfg.Seed, cfg.Now), tokens: map[string]time.Time{}, listings: map[string]*listing{},
-		shipments: map[string]*shipment{}}
+		shipments: map[string]*shipment{}, settled: map[string]bool{}}
 	s.kit.OnExpireTokens = func() { s.tokens = map[string]time.Time{} }
 	m := http.NewServeMux()
 	m.HandleFunc("GET /oauth-service/oauth/token", s.token)
@@ -217,6 +222,9 @@ func (s *Sim) create(sku string, raw json.RawMessage) flipkart.ChangeResult {
 	}
 	l := &listing{SKU: sku, ProductID: req.ProductID, MRP: req.Price.MRP, Price: req.Price.SellingPrice,
 		Status: strings.ToUpper(req.ListingStatus), HSN: req.Tax.HSN, Locations: map[string]int64{}}
+	if rate, err := strconv.Atoi(strings.TrimPrefix(req.Tax.TaxCode, "GST_")); err == nil && rate >= 0 && rate <= 28 {
+		l.GSTRateBP = int64(rate) * 100
+	}
 	if l.Status == "" {
 		l.Status = "ACTIVE"
 	}

@@ -1,0 +1,268 @@
+package store_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/jkhhc/artisanbridge/adapters"
+	"github.com/jkhhc/artisanbridge/adapters/flipkart"
+	flipkartsim "github.com/jkhhc/artisanbridge/adapters/flipkart/sim"
+	"github.com/jkhhc/artisanbridge/adapters/httpx"
+	"github.com/jkhhc/artisanbridge/internal/apperr"
+	"github.com/jkhhc/artisanbridge/internal/catalog"
+	"github.com/jkhhc/artisanbridge/internal/channels"
+	"github.com/jkhhc/artisanbridge/internal/finance"
+	"github.com/jkhhc/artisanbridge/internal/fulfilment"
+	"github.com/jkhhc/artisanbridge/internal/orderpull"
+	"github.com/jkhhc/artisanbridge/internal/orders"
+	"github.com/jkhhc/artisanbridge/internal/paging"
+	"github.com/jkhhc/artisanbridge/internal/testenv"
+)
+
+func simPost(t *testing.T, url, body string) []byte {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 300 {
+		t.Fatalf("POST %s: %d %s", url, resp.StatusCode, b)
+	}
+	return b
+}
+
+// TestFlipkartSettlementPaysTheArtisan is the finance issue's acceptance
+// 1: a Flipkart order delivered and settled through the simulator's
+// settlement file makes the artisan's payable exactly their agreed price
+// once the return window closes, and the ledger balances. A repeated file
+// changes nothing; a short payment is classified with an exception.
+func TestFlipkartSettlementPaysTheArtisan(t *testing.T) {
+	for _, b := range testenv.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, b)
+			ctx := context.Background()
+			sim := flipkartsim.New(flipkartsim.Config{Seed: 5, Limits: map[adapters.Operation]adapters.Limit{}})
+			srv := httptest.NewServer(sim)
+			defer srv.Close()
+			chans := channels.NewService(f.db.Channels(), mustRing(t), nil)
+			if err := chans.Ensure(ctx, "flipkart", "fk", srv.URL+"/sellers", srv.URL+"/oauth-service/oauth/token", true,
+				map[string]string{"app_id": flipkartsim.AppID, "app_secret": flipkartsim.AppSecret},
+				channels.Settings{ReturnWindowDays: 7, Locations: []channels.LocationMap{{LocationID: f.showroom.ID, ExternalLocationID: "LOC1"}}}); err != nil {
+				t.Fatal(err)
+			}
+			list, _ := chans.List(ctx)
+			ch := list[0]
+			intake(t, f, f.product.ID, f.showroom, 3)
+			client := flipkart.New(flipkart.Config{BaseURL: srv.URL + "/sellers", TokenURL: srv.URL + "/oauth-service/oauth/token",
+				AppID: flipkartsim.AppID, AppSecret: flipkartsim.AppSecret, Account: ch.ID}, &httpx.Client{MaxAttempts: 3, BaseDelay: time.Millisecond})
+			if res, err := client.PushListings(ctx, []adapters.Listing{{SKU: f.product.SKU, ExternalID: "SHWKANI000000001", HSNCode: "62142010", GSTRateBP: 500,
+				MRPPaise: 9_500_000, PricePaise: 8_900_000, Locations: []adapters.LocationQuantity{{LocationID: "LOC1", Quantity: 3}}}}); err != nil || !res[0].Accepted {
+				t.Fatalf("listing: %+v %v", res, err)
+			}
+			fin := finance.NewService(f.db.Finance(), nil)
+			fees := flipkartsim.SettlementFees
+			fees.ChannelID, fees.EffectiveFrom = ch.ID, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+			if _, err := fin.CreateFeeSchedule(ctx, fees); err != nil {
+				t.Fatal(err)
+			}
+			puller := &orderpull.Puller{Channels: chans, Orders: orders.NewService(f.db.Orders(), nil), Cursors: f.db.Orders(),
+				Factory: func(channels.Channel, map[string]string) (adapters.Channel, error) { return client, nil }}
+			tasks := fulfilment.NewService(f.db.Fulfilment(), nil)
+			sell := func() {
+				t.Helper()
+				var placed struct{ ID string }
+				mustJSON(t, simPost(t, srv.URL+"/_sim/orders", `{"sku":"KANI-001","quantity":1}`), &placed)
+				if _, err := puller.Pull(ctx, ch.ID); err != nil {
+					t.Fatal(err)
+				}
+				o, err := orders.NewService(f.db.Orders(), nil).List(ctx, orders.Filter{ChannelID: ch.ID}, pageOf(100))
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, ord := range o.Items {
+					if ord.ExternalOrderID != placed.ID {
+						continue
+					}
+					for _, to := range []fulfilment.Transition{{To: "packed"}, {To: "dispatched", TrackingNo: "FMPC1"}} {
+						if _, err := tasks.Transition(ctx, *ord.Lines[0].TaskID, to); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+				simPost(t, srv.URL+"/_sim/orders/"+placed.ID+"/deliver", "")
+				if _, err := puller.Pull(ctx, ch.ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			sell()
+			file := simPost(t, srv.URL+"/_sim/settlements", "")
+			sum, err := fin.ImportSettlement(ctx, ch.ID, "settlement.csv", file)
+			if err != nil || sum.Settled != 1 || sum.New != 1 {
+				t.Fatalf("import: %+v %v\n%s", sum, err, file)
+			}
+			st, _ := fin.ArtisanStatement(ctx, f.artisan.ID)
+			if st.HeldPaise != 6_000_000 || st.PayablePaise != 0 {
+				t.Fatalf("inside the return window: %+v", st)
+			}
+			store := f.db.Finance()
+			if n, _ := store.ReleaseDue(ctx, time.Now().Add(6*24*time.Hour)); n != 0 {
+				t.Fatalf("released %d inside the window", n)
+			}
+			if n, err := store.ReleaseDue(ctx, time.Now().Add(8*24*time.Hour)); n != 1 || err != nil {
+				t.Fatalf("released %d after the window: %v", n, err)
+			}
+			st, _ = fin.ArtisanStatement(ctx, f.artisan.ID)
+			if st.PayablePaise != 6_000_000 || st.HeldPaise != 0 {
+				t.Fatalf("payable %d held %d, want exactly the agreed 6000000 paise", st.PayablePaise, st.HeldPaise)
+			}
+			tb, _ := fin.TrialBalance(ctx)
+			if !tb.Balanced || tb.DebitsPaise == 0 {
+				t.Fatalf("trial balance %+v", tb)
+			}
+			// The same file again changes nothing.
+			if sum, err := fin.ImportSettlement(ctx, ch.ID, "settlement.csv", file); err != nil || sum.Repeated != 1 || sum.New != 0 {
+				t.Fatalf("repeated import: %+v %v", sum, err)
+			}
+			if tb2, _ := fin.TrialBalance(ctx); tb2.DebitsPaise != tb.DebitsPaise {
+				t.Fatalf("a repeated file posted again: %d then %d", tb.DebitsPaise, tb2.DebitsPaise)
+			}
+			// A short payment is classified, with the difference per component.
+			sell()
+			short := simPost(t, srv.URL+"/_sim/settlements", `{"short_pay_paise": 2500}`)
+			if sum, err := fin.ImportSettlement(ctx, ch.ID, "short.csv", short); err != nil || sum.ShortPaid != 1 {
+				t.Fatalf("short import: %+v %v", sum, err)
+			}
+			var detail string
+			f.db.Gorm().Table("exceptions").Where("kind = 'settlement_mismatch' AND status = 'open'").Pluck("detail", &detail)
+			if !strings.Contains(detail, `"component":"shipping_fee"`) || !strings.Contains(detail, `"component":"net"`) {
+				t.Fatalf("exception detail %q", detail)
+			}
+			// A malformed file is refused whole and posts nothing.
+			before, _ := fin.TrialBalance(ctx)
+			bad := bytes.Replace(file, []byte("DELIVERED"), nil, 1)
+			bad = append(bad, []byte("NEFT9,2026-11-20,OD9,9,10.00,x,0,0,0,0,0,0,10.00\n")...)
+			if _, err := fin.ImportSettlement(ctx, ch.ID, "bad.csv", bad); !apperr.Is(err, apperr.Invalid) || !strings.Contains(err.Error(), "row") {
+				t.Fatalf("malformed file: %v", err)
+			}
+			if after, _ := fin.TrialBalance(ctx); after.DebitsPaise != before.DebitsPaise {
+				t.Fatal("a refused file posted")
+			}
+			// Ledger rows are evidence: no update, no delete.
+			for _, q := range []string{`UPDATE ledger_postings SET amount_paise = 1`, `DELETE FROM ledger_postings`, `UPDATE ledger_entries SET memo = 'x'`, `DELETE FROM ledger_entries`} {
+				if err := f.db.Gorm().Exec(q).Error; err == nil {
+					t.Errorf("%s was allowed", q)
+				}
+			}
+		})
+	}
+}
+
+// TestLedgerProperties: thousands of random settlements (some repeated),
+// releases and hand-made entries keep the trial balance at zero and every
+// artisan's statement equal to the sum of their postings; an unbalanced
+// entry is refused.
+func TestLedgerProperties(t *testing.T) {
+	for _, b := range testenv.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, b)
+			ctx := context.Background()
+			store := f.db.Finance()
+			rng := rand.New(rand.NewPCG(7, 11))
+			artisans := []string{f.artisan.ID}
+			for i := 0; i < 3; i++ {
+				a, err := f.cat.CreateArtisan(ctx, catalogArtisan(fmt.Sprintf("PR-%d", i)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				artisans = append(artisans, a.ID)
+			}
+			ops := 2000
+			if testing.Short() {
+				ops = 300
+			}
+			var posted []finance.Entry
+			for i := 0; i < ops; i++ {
+				var e finance.Entry
+				switch r := rng.IntN(10); {
+				case r < 2 && len(posted) > 0: // a repeat of an earlier source
+					e = posted[rng.IntN(len(posted))]
+				case r < 8:
+					gross := 1 + rng.Int64N(10_000_000)
+					fee := rng.Int64N(gross / 4)
+					gst := finance.BasisPoints(fee, 1800)
+					tcs, tds := finance.BasisPoints(gross, 50), finance.BasisPoints(gross, 10)
+					l := finance.SettlementLine{SettlementRef: "R", SettledOn: time.Now(), ExternalOrderID: fmt.Sprint("O", i), ExternalLineID: "1",
+						Paid: finance.Components{GrossPaise: gross, CommissionPaise: fee, GSTOnFeesPaise: gst, TCSPaise: tcs, TDSPaise: tds,
+							NetPaise: gross - fee - gst - tcs - tds}}
+					price := rng.Int64N(gross)
+					e = finance.SettlementEntry("CH", l, finance.Match{ArtisanID: artisans[rng.IntN(len(artisans))], Quantity: 1, ArtisanPricePaise: &price})
+				default:
+					a := artisans[rng.IntN(len(artisans))]
+					e = finance.ReleaseEntry(fmt.Sprint("E", i), a, 1+rng.Int64N(100_000), time.Now())
+				}
+				if _, err := store.Post(ctx, e); err != nil {
+					t.Fatalf("op %d: %v", i, err)
+				}
+				posted = append(posted, e)
+			}
+			tb, _ := finance.NewService(store, nil).TrialBalance(ctx)
+			if !tb.Balanced || tb.DebitsPaise == 0 {
+				t.Fatalf("trial balance %d debits, %d credits", tb.DebitsPaise, tb.CreditsPaise)
+			}
+			for _, a := range artisans {
+				st, err := store.ArtisanStatement(ctx, a)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var sum int64
+				f.db.Gorm().Raw(`SELECT COALESCE(SUM(amount_paise), 0) FROM ledger_postings WHERE artisan_id = ?`, a).Scan(&sum)
+				if st.HeldPaise+st.PayablePaise != -sum {
+					t.Fatalf("artisan %s: held %d + payable %d, postings sum to %d", a, st.HeldPaise, st.PayablePaise, sum)
+				}
+			}
+			unbalanced := finance.Entry{SourceRef: "bad", Postings: []finance.Posting{{Account: "bank", AmountPaise: 5}, {Account: "margin", AmountPaise: -4}}}
+			if _, err := store.Post(ctx, unbalanced); err == nil {
+				t.Fatal("an unbalanced entry was posted")
+			}
+			if b.Name == "postgres" { // the database refuses it even past the Go check
+				err := f.db.Gorm().Transaction(func(tx *gorm.DB) error {
+					if err := tx.Exec(`INSERT INTO ledger_entries (id, source_ref, kind, occurred_at, created_at) VALUES ('x', 'raw', 'raw', now(), now())`).Error; err != nil {
+						return err
+					}
+					return tx.Exec(`INSERT INTO ledger_postings (id, entry_id, account, amount_paise, created_at) VALUES ('p', 'x', 'bank', 5, now())`).Error
+				})
+				if err == nil {
+					t.Fatal("PostgreSQL committed an unbalanced entry")
+				}
+			}
+		})
+	}
+}
+
+func mustJSON(t *testing.T, b []byte, v any) {
+	t.Helper()
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+}
+
+func pageOf(n int) paging.Request { return paging.Request{Limit: n} }
+
+func catalogArtisan(code string) catalog.ArtisanInput {
+	return catalog.ArtisanInput{Code: ptr(code), Name: ptr("Artisan " + code), Craft: ptr("namda")}
+}
