@@ -191,3 +191,21 @@ func TestSMSSummary(t *testing.T) {
 		t.Fatalf("%q", got)
 	}
 }
+
+// FuzzParseBankResults: the bank's answer is untrusted; it is refused or
+// read into rows that each have a reference, and a UTR when paid.
+func FuzzParseBankResults(f *testing.F) {
+	f.Add([]byte("Reference,UTR,Status,Reason\nJK0001,SBIN326000001,paid,\nJK0002,,failed,account closed\n"))
+	f.Add([]byte("reference,utr,status\nJK1,,paid\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rows, err := finance.ParseBankResults(data)
+		if err != nil {
+			return
+		}
+		for _, r := range rows {
+			if r.Reference == "" || (r.Paid && r.UTR == "") {
+				t.Fatalf("accepted %+v", r)
+			}
+		}
+	})
+}

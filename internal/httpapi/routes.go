@@ -95,6 +95,12 @@ func (s *Server) routes() []Route {
 		{Method: "POST", Path: p + "/settlements/import", Permission: auth.FinanceWrite, Summary: "import a settlement file (?channel_id=, multipart field file): matched, classified, posted", handler: s.importSettlement, bodyLimit: 16<<20 + 64<<10},
 		{Method: "GET", Path: p + "/ledger/trial-balance", Permission: auth.FinanceRead, Summary: "every account's debits and credits; they must be equal", handler: s.trialBalance},
 		{Method: "GET", Path: p + "/artisans/:id/statement", Permission: auth.FinanceRead, Summary: "what an artisan earned, is owed and was paid (format=json, csv or html)", handler: s.artisanStatement},
+		{Method: "POST", Path: p + "/payout-batches", Permission: auth.FinanceWrite, Summary: "draft a batch of every payable balance above min_paise (the maker)", handler: create(s, s.Payouts.Create)},
+		{Method: "GET", Path: p + "/payout-batches", Permission: auth.FinanceRead, Summary: "payout batches, newest first", handler: s.listBatches},
+		{Method: "GET", Path: p + "/payout-batches/:id", Permission: auth.FinanceRead, Summary: "one batch with its lines", handler: byID(s, s.Payouts.Get)},
+		{Method: "POST", Path: p + "/payout-batches/:id/approve", Permission: auth.FinanceWrite, Summary: "approve a draft (the checker: never its maker)", handler: action(s, s.Payouts.Approve)},
+		{Method: "GET", Path: p + "/payout-batches/:id/bank-file", Permission: auth.FinanceWrite, Summary: "the NEFT bulk file of an approved batch (full account numbers, only here)", handler: s.bankFile},
+		{Method: "POST", Path: p + "/payout-batches/:id/mark-paid", Permission: auth.FinanceWrite, Summary: "the bank's answer (multipart field file: reference, utr, status paid or failed)", handler: s.markPaid, bodyLimit: 16<<20 + 64<<10},
 		{Method: "GET", Path: p + "/exceptions", Permission: auth.ExceptionsRead, Summary: "what needs a person", handler: list(s, s.listExceptions)},
 		{Method: "POST", Path: p + "/exceptions/:id/resolve", Permission: auth.ExceptionsWork, Summary: "close an exception saying what was done", handler: s.resolveException},
 
@@ -586,4 +592,42 @@ func (s *Server) artisanStatement(c *gin.Context) {
 	default:
 		writeError(c, s.log, apperr.FieldErrors{"format": "must be json, csv or html"}.Err())
 	}
+}
+
+func (s *Server) listBatches(c *gin.Context) {
+	out, err := s.Payouts.List(c.Request.Context())
+	s.respond(c, http.StatusOK, gin.H{"items": out}, err)
+}
+
+// bankFile is the one response with full bank account numbers; it is
+// never cached.
+func (s *Server) bankFile(c *gin.Context) {
+	id, err := pathID(c)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	data, err := s.Payouts.BankFile(c.Request.Context(), id)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.Header("Content-Disposition", `attachment; filename="neft-`+id+`.csv"`)
+	c.Data(http.StatusOK, "text/csv; charset=utf-8", data)
+}
+
+func (s *Server) markPaid(c *gin.Context) {
+	id, err := pathID(c)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	data, _, err := upload(c, "bank answer")
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	out, err := s.Payouts.MarkPaid(c.Request.Context(), id, data)
+	s.respond(c, http.StatusOK, out, err)
 }

@@ -58,6 +58,7 @@ type Deps struct {
 	Orders     *orders.Service
 	Tasks      *fulfilment.Service
 	Finance    *finance.Service
+	Payouts    *finance.Payouts
 	// Health fills in a channel's call counts (shared across processes).
 	ChannelCalls func(ctx context.Context, channelID string) (calls, throttled int64)
 	// Files are what assisted channels (GeM) produce for staff to upload.

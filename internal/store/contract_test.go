@@ -44,6 +44,7 @@ func TestContract(t *testing.T) {
 
 type fixture struct {
 	db       *store.DB
+	ring     *secrets.Keyring
 	cat      *catalog.Service
 	inv      *inventory.Service
 	artisan  catalog.Artisan
@@ -57,7 +58,7 @@ func newFixture(t *testing.T, b testenv.Backend) *fixture {
 	db, _ := b.Open(t)
 	ring := mustRing(t)
 	crafts, _ := catalog.NewCrafts()
-	f := &fixture{db: db, cat: catalog.NewService(db.Catalog(), ring, crafts, nil), inv: inventory.NewService(db.Inventory(), nil)}
+	f := &fixture{db: db, ring: ring, cat: catalog.NewService(db.Catalog(), ring, crafts, nil), inv: inventory.NewService(db.Inventory(), nil)}
 	ctx := context.Background()
 	var err error
 	f.artisan, err = f.cat.CreateArtisan(ctx, catalog.ArtisanInput{Code: ptr("GH-001"), Name: ptr("Ghulam Nabi"), Craft: ptr("kani_shawl"),

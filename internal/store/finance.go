@@ -291,14 +291,13 @@ WHERE p.artisan_id = ? ORDER BY e.occurred_at, e.id, p.account`, artisanID).Scan
 			st.HeldPaise -= r.AmountPaise
 		case finance.Payable(artisanID):
 			st.PayablePaise -= r.AmountPaise
-			if r.Kind == "payout" {
-				st.PaidPaise += r.AmountPaise
-			}
 		}
 		if r.Kind == "release" && r.Account == finance.Held(artisanID) {
 			continue // a move between the artisan's own accounts shows once
 		}
 		st.Lines = append(st.Lines, finance.StatementLine{At: r.OccurredAt.UTC(), Kind: r.Kind, Memo: r.Memo, Account: r.Account, AmountPaise: -r.AmountPaise})
 	}
-	return st, nil
+	err := s.db.gorm.WithContext(ctx).Raw(`SELECT COALESCE(SUM(amount_paise), 0) FROM payout_lines WHERE artisan_id = ? AND status = 'paid'`, artisanID).
+		Scan(&st.PaidPaise).Error
+	return st, err
 }
