@@ -144,7 +144,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 		jobs.ListingSync{Dirty: a.DB.Listings(), Enqueue: a.syncQueue.Enqueue, Log: log},
 		jobs.OrderMapping{Orders: a.DB.Orders()},
 		jobs.ArtisanNotifier{Service: a.Notify},
-		jobs.FulfilmentPush{Pusher: a.Pusher}}
+		jobs.FulfilmentPush{Pusher: a.Pusher},
+		jobs.FinanceClawback{Ledger: a.DB.Finance()}}
 	if cfg.Embedded() {
 		err = a.startSimulators(ctx)
 	} else {

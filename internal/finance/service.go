@@ -8,6 +8,7 @@ import (
 
 	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/clock"
+	"github.com/jkhhc/artisanbridge/internal/ids"
 )
 
 // Match is what a settlement line is matched to: the order line, its
@@ -103,6 +104,10 @@ type Store interface {
 	// Post writes one entry unless its source was posted before; it
 	// reports whether it wrote.
 	Post(ctx context.Context, e Entry) (bool, error)
+	// ClawbackLine claws back the earnings of a line's returns not yet
+	// clawed back (none if the line is not settled yet: the settlement
+	// import claws back what was returned before it).
+	ClawbackLine(ctx context.Context, lineID string, now time.Time) error
 }
 
 // Service applies the rules.
@@ -172,4 +177,56 @@ func (st Statement) SMSSummary(name string) string {
 		text = text[:160]
 	}
 	return text
+}
+
+// TopicLineReturned tells finance that goods of an order line came back,
+// so the maker's earning from them is clawed back.
+const TopicLineReturned = "orders.line_returned"
+
+// LineReturned is its payload.
+type LineReturned struct {
+	LineID string `json:"line_id"`
+}
+
+// ClawbackEntry reverses the part of an earning that came back: out of the
+// artisan's held or payable account (which may go negative and is carried
+// forward against later earnings) back to the corporation.
+func ClawbackEntry(returnID, account, artisanID string, amount int64, at time.Time) Entry {
+	return entryFor("clawback:"+returnID, "clawback", "goods returned: earning clawed back", at,
+		artisanPosting(account, artisanID, amount), credit(AccountMargin, amount))
+}
+
+// AdvanceInput is the body of POST /artisans/{id}/advances.
+type AdvanceInput struct {
+	AmountPaise int64  `json:"amount_paise"`
+	Reason      string `json:"reason"`
+}
+
+// AdvanceEntry pays an artisan ahead of their earnings: their payable
+// balance goes negative and later earnings net against it.
+func AdvanceEntry(advanceID, artisanID string, amount int64, reason string, at time.Time) Entry {
+	return entryFor("advance:"+advanceID, "advance", "advance: "+reason, at,
+		artisanPosting(Payable(artisanID), artisanID, amount), credit(AccountBank, amount))
+}
+
+// Advance records money paid to an artisan ahead of earnings.
+func (s *Service) Advance(ctx context.Context, artisanID string, in AdvanceInput) (Statement, error) {
+	in.Reason = strings.TrimSpace(in.Reason)
+	fe := apperr.FieldErrors{}
+	if in.AmountPaise <= 0 || in.AmountPaise > 10_000_000_00 {
+		fe.Add("amount_paise", "must be between 1 and 1000000000")
+	}
+	if in.Reason == "" || len(in.Reason) > 300 {
+		fe.Add("reason", "say what the advance is for (at most 300 characters)")
+	}
+	if err := fe.Err(); err != nil {
+		return Statement{}, err
+	}
+	if _, err := s.store.ArtisanStatement(ctx, artisanID); err != nil {
+		return Statement{}, err
+	}
+	if _, err := s.store.Post(ctx, AdvanceEntry(ids.New(), artisanID, in.AmountPaise, in.Reason, s.now().UTC())); err != nil {
+		return Statement{}, err
+	}
+	return s.store.ArtisanStatement(ctx, artisanID)
 }

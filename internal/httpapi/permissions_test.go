@@ -60,6 +60,7 @@ var policy = map[string][]auth.Role{
 	"POST /api/v1/exceptions/:id/resolve":              {"admin", "operations", "finance"},
 	"POST /api/v1/fee-schedules":                       {"admin", "finance"},
 	"POST /api/v1/payout-batches":                      {"admin", "finance"},
+	"POST /api/v1/artisans/:id/advances":               {"admin", "finance"},
 	"GET /api/v1/payout-batches":                       {"admin", "finance"},
 	"GET /api/v1/payout-batches/:id":                   {"admin", "finance"},
 	"POST /api/v1/payout-batches/:id/approve":          {"admin", "finance"},

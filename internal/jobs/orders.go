@@ -9,6 +9,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/jkhhc/artisanbridge/internal/finance"
 	"github.com/jkhhc/artisanbridge/internal/fulfilment"
 	"github.com/jkhhc/artisanbridge/internal/fulfilpush"
 	"github.com/jkhhc/artisanbridge/internal/notify"
@@ -86,4 +87,19 @@ func retryDelay(n int, err error, t *asynq.Task) time.Duration {
 		return time.Duration(min(n+1, 30)) * time.Second
 	}
 	return asynq.DefaultRetryDelayFunc(n, err, t)
+}
+
+// Clawer claws back a returned line's earnings.
+type Clawer interface {
+	ClawbackLine(ctx context.Context, lineID string, now time.Time) error
+}
+
+// FinanceClawback claws back the maker's earning of goods that came back.
+type FinanceClawback struct{ Ledger Clawer }
+
+func (FinanceClawback) Name() string     { return "finance-clawback" }
+func (FinanceClawback) Topics() []string { return []string{finance.TopicLineReturned} }
+
+func (f FinanceClawback) Consume(ctx context.Context, m outbox.Message) error {
+	return f.Ledger.ClawbackLine(ctx, m.Key, time.Now().UTC())
 }

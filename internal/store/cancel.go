@@ -10,6 +10,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/audit"
 	"github.com/jkhhc/artisanbridge/internal/effects"
+	"github.com/jkhhc/artisanbridge/internal/finance"
 	"github.com/jkhhc/artisanbridge/internal/ids"
 	"github.com/jkhhc/artisanbridge/internal/inventory"
 	"github.com/jkhhc/artisanbridge/internal/notify"
@@ -129,17 +130,18 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, out.ID, orderID, r.LineID, r.Quantity, r
 		if err := tx.Exec(`UPDATE order_lines SET status = 'returned', updated_at = ? WHERE id = ?`, now, r.LineID).Error; err != nil {
 			return err
 		}
-		fx := effects.Set{Audit: []audit.Entry{audit.New(ctx, now, "return", "order_line", r.LineID, nil, out)}}
+		fx := effects.Set{Audit: []audit.Entry{audit.New(ctx, now, "return", "order_line", r.LineID, nil, out)},
+			Events: []outbox.Message{outbox.New(now, finance.TopicLineReturned, r.LineID, finance.LineReturned{LineID: r.LineID})}}
 		if r.Disposition == orders.Restock {
-			fx.Events = []outbox.Message{outbox.New(now, outbox.TopicStockChanged, productID,
-				outbox.StockChanged{ProductID: productID, LocationIDs: []string{r.LocationID}})}
+			fx.Events = append(fx.Events, outbox.New(now, outbox.TopicStockChanged, productID,
+				outbox.StockChanged{ProductID: productID, LocationIDs: []string{r.LocationID}}))
 		}
 		return writeEffects(tx, fx)
 	})
 	if err != nil {
 		return orders.Return{}, translate(err)
 	}
-	if r.Disposition == orders.Restock && s.db.afterEvents != nil {
+	if s.db.afterEvents != nil {
 		s.db.afterEvents()
 	}
 	return out, nil

@@ -218,8 +218,11 @@ ON CONFLICT (channel_id, settlement_ref, external_order_id, external_line_id) DO
 		return err
 	}
 	payableAfter := l.SettledOn.UTC().Add(m.ReturnWindow)
-	return tx.Exec(`INSERT INTO artisan_earnings (id, line_id, artisan_id, amount_paise, payable_after, status, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, 'held', ?, ?) ON CONFLICT (line_id) DO NOTHING`, ids.New(), m.LineID, m.ArtisanID, m.Earning(l.Paid), payableAfter, now, now).Error
+	if err := tx.Exec(`INSERT INTO artisan_earnings (id, line_id, artisan_id, amount_paise, payable_after, status, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, 'held', ?, ?) ON CONFLICT (line_id) DO NOTHING`, ids.New(), m.LineID, m.ArtisanID, m.Earning(l.Paid), payableAfter, now, now).Error; err != nil {
+		return err
+	}
+	return clawbackReturns(tx, m.LineID, now) // goods that came back before the money
 }
 
 // ReleaseDue releases each due earning in its own transaction; a line
@@ -300,4 +303,59 @@ WHERE p.artisan_id = ? ORDER BY e.occurred_at, e.id, p.account`, artisanID).Scan
 	err := s.db.gorm.WithContext(ctx).Raw(`SELECT COALESCE(SUM(amount_paise), 0) FROM payout_lines WHERE artisan_id = ? AND status = 'paid'`, artisanID).
 		Scan(&st.PaidPaise).Error
 	return st, err
+}
+
+// clawbackReturns claws back, once per return, the earning of the units
+// that came back: the line's earning is split per unit (leftover paise
+// deterministically) and each return takes the shares of its units, in
+// the order the returns were recorded.
+func clawbackReturns(tx *gorm.DB, lineID string, now time.Time) error {
+	var earning []struct {
+		ID, ArtisanID, Status string
+		AmountPaise           int64
+		Quantity              int64
+	}
+	if err := tx.Raw(`SELECT e.id, e.artisan_id, e.status, e.amount_paise, l.quantity FROM artisan_earnings e JOIN order_lines l ON l.id = e.line_id
+WHERE e.line_id = ?`, lineID).Scan(&earning).Error; err != nil || len(earning) == 0 {
+		return err // not settled yet: the import claws back
+	}
+	e := earning[0]
+	var returns []struct {
+		ID       string
+		Quantity int64
+	}
+	if err := tx.Raw(`SELECT id, quantity FROM order_returns WHERE line_id = ? ORDER BY created_at, id`, lineID).Scan(&returns).Error; err != nil {
+		return err
+	}
+	shares, err := finance.Split(e.AmountPaise, int(max(e.Quantity, 1)))
+	if err != nil {
+		return err
+	}
+	account := finance.Payable(e.ArtisanID)
+	if e.Status == "held" {
+		account = finance.Held(e.ArtisanID)
+	}
+	unit, clawed := 0, int64(0)
+	for _, r := range returns {
+		var amount int64
+		for i := int64(0); i < r.Quantity && unit < len(shares); i++ {
+			amount += shares[unit]
+			unit++
+		}
+		clawed += r.Quantity
+		if amount == 0 {
+			continue
+		}
+		if _, err := post(tx, finance.ClawbackEntry(r.ID, account, e.ArtisanID, amount, now), now); err != nil {
+			return err
+		}
+	}
+	if e.Status == "held" && clawed >= e.Quantity {
+		return tx.Exec(`UPDATE artisan_earnings SET status = 'clawed_back', updated_at = ? WHERE id = ? AND status = 'held'`, now, e.ID).Error
+	}
+	return nil
+}
+
+func (s *Finance) ClawbackLine(ctx context.Context, lineID string, now time.Time) error {
+	return translate(s.db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return clawbackReturns(tx, lineID, now) }))
 }

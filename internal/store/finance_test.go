@@ -161,6 +161,50 @@ func TestFlipkartSettlementPaysTheArtisan(t *testing.T) {
 			if after, _ := fin.TrialBalance(ctx); after.DebitsPaise != before.DebitsPaise {
 				t.Fatal("a refused file posted")
 			}
+			// An advance nets against later earnings; a return after the
+			// earning became payable claws it back, and the negative balance
+			// is carried forward (no payout batch picks it up).
+			if st, err := fin.Advance(ctx, f.artisan.ID, finance.AdvanceInput{AmountPaise: 1_000_000, Reason: "loom repair"}); err != nil || st.PayablePaise != 5_000_000 {
+				t.Fatalf("advance: %+v %v", st, err)
+			}
+			if _, err := fin.Advance(ctx, f.artisan.ID, finance.AdvanceInput{AmountPaise: -5, Reason: "x"}); !apperr.Is(err, apperr.Invalid) {
+				t.Fatalf("a negative advance: %v", err)
+			}
+			var first struct{ ID, OrderID string }
+			f.db.Gorm().Raw(`SELECT l.id, l.order_id FROM order_lines l JOIN artisan_earnings e ON e.line_id = l.id WHERE e.status = 'payable'`).Scan(&first)
+			if _, err := orders.NewService(f.db.Orders(), nil).RecordReturn(ctx, first.OrderID, orders.ReturnRequest{LineID: first.ID, Quantity: 1,
+				Source: "customer", Disposition: orders.Restock, LocationID: f.showroom.ID}); err != nil {
+				t.Fatal(err)
+			}
+			for range 2 { // the consumer may run twice; the ledger claws back once
+				if err := store.ClawbackLine(ctx, first.ID, time.Now()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if st, _ := fin.ArtisanStatement(ctx, f.artisan.ID); st.PayablePaise != -1_000_000 {
+				t.Fatalf("after the clawback: payable %d, want -1000000", st.PayablePaise)
+			}
+			if tb, _ := fin.TrialBalance(ctx); !tb.Balanced {
+				t.Fatalf("trial balance after the clawback: %+v", tb)
+			}
+			// Goods back before the money: the settlement's earning is clawed back at once.
+			heldBefore, _ := fin.ArtisanStatement(ctx, f.artisan.ID)
+			sell()
+			var third struct{ ID, OrderID string }
+			f.db.Gorm().Raw(`SELECT l.id, l.order_id FROM order_lines l WHERE l.status = 'delivered' AND NOT EXISTS
+(SELECT 1 FROM artisan_earnings e WHERE e.line_id = l.id)`).Scan(&third)
+			if _, err := orders.NewService(f.db.Orders(), nil).RecordReturn(ctx, third.OrderID, orders.ReturnRequest{LineID: third.ID, Quantity: 1,
+				Source: "courier", Disposition: orders.Restock, LocationID: f.showroom.ID}); err != nil {
+				t.Fatal(err)
+			}
+			if sum, err := fin.ImportSettlement(ctx, ch.ID, "third.csv", simPost(t, srv.URL+"/_sim/settlements", "")); err != nil || sum.New != 1 {
+				t.Fatalf("third settlement: %+v %v", sum, err)
+			}
+			var status string
+			f.db.Gorm().Table("artisan_earnings").Where("line_id = ?", third.ID).Pluck("status", &status)
+			if st, _ := fin.ArtisanStatement(ctx, f.artisan.ID); st.HeldPaise != heldBefore.HeldPaise || status != "clawed_back" {
+				t.Fatalf("held %d (was %d), earning %s", st.HeldPaise, heldBefore.HeldPaise, status)
+			}
 			// Ledger rows are evidence: no update, no delete.
 			for _, q := range []string{`UPDATE ledger_postings SET amount_paise = 1`, `DELETE FROM ledger_postings`, `UPDATE ledger_entries SET memo = 'x'`, `DELETE FROM ledger_entries`} {
 				if err := f.db.Gorm().Exec(q).Error; err == nil {
