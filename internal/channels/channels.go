@@ -44,6 +44,10 @@ type Settings struct {
 	// ReturnWindowDays is how long buyers may return a delivered piece;
 	// an artisan's earning becomes payable only after it (0: 10 days).
 	ReturnWindowDays int `json:"return_window_days"`
+	// SettlementDays is how long after dispatch the marketplace should
+	// have paid (Flipkart 7 to 15 business days by tier; GeM 10 days
+	// after the receipt certificate); later lines are overdue (0: 15).
+	SettlementDays int `json:"settlement_days"`
 	// Locations are the stock locations this channel sells from, with the
 	// marketplace's id for each (required by Flipkart).
 	Locations []LocationMap `json:"locations"`
@@ -237,6 +241,9 @@ func checkURL(fe apperr.FieldErrors, field, raw string) {
 }
 
 func checkSettings(fe apperr.FieldErrors, s Settings) {
+	if s.SettlementDays < 0 || s.SettlementDays > 120 {
+		fe.Add("settings.settlement_days", "must be between 0 and 120")
+	}
 	if s.ReturnWindowDays < 0 || s.ReturnWindowDays > 90 {
 		fe.Add("settings.return_window_days", "must be between 0 and 90")
 	}
@@ -265,4 +272,12 @@ func (s Settings) ReturnWindow() time.Duration {
 		days = 10
 	}
 	return time.Duration(days) * 24 * time.Hour
+}
+
+// SettlementPeriod is how long after dispatch payment is due.
+func (s Settings) SettlementPeriod() int {
+	if s.SettlementDays == 0 {
+		return 15
+	}
+	return s.SettlementDays
 }

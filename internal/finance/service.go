@@ -230,3 +230,36 @@ func (s *Service) Advance(ctx context.Context, artisanID string, in AdvanceInput
 	}
 	return s.store.ArtisanStatement(ctx, artisanID)
 }
+
+// ChannelStatement is what one marketplace sold, kept and paid.
+type ChannelStatement struct {
+	ChannelID          string `json:"channel_id"`
+	SalesPaise         int64  `json:"sales_paise"` // shipped lines at their selling price
+	SettledGrossPaise  int64  `json:"settled_gross_paise"`
+	FeesPaise          int64  `json:"fees_paise"`
+	GSTOnFeesPaise     int64  `json:"gst_on_fees_paise"`
+	TCSPaise           int64  `json:"tcs_paise"`
+	TDSPaise           int64  `json:"tds_paise"`
+	SettledNetPaise    int64  `json:"settled_net_paise"`
+	ShortPaidLines     int64  `json:"short_paid_lines"`
+	UnmatchedLines     int64  `json:"unmatched_lines"`
+	OutstandingPaise   int64  `json:"outstanding_paise"` // shipped, not settled yet
+	OutstandingLines   int64  `json:"outstanding_lines"`
+	OverduePaise       int64  `json:"overdue_paise"` // of that, past the channel's settlement period
+	OverdueLines       int64  `json:"overdue_lines"`
+	SettlementDaysUsed int    `json:"settlement_days"`
+}
+
+// ChannelStatementStore reads a channel's figures.
+type ChannelStatementStore interface {
+	ChannelStatement(ctx context.Context, channelID string, now time.Time) (ChannelStatement, error)
+}
+
+// ChannelStatement is a channel's statement as of now.
+func (s *Service) ChannelStatement(ctx context.Context, channelID string) (ChannelStatement, error) {
+	cs, ok := s.store.(ChannelStatementStore)
+	if !ok {
+		return ChannelStatement{}, apperr.New(apperr.Internal, "channel statements are not available")
+	}
+	return cs.ChannelStatement(ctx, channelID, s.now().UTC())
+}

@@ -61,6 +61,7 @@ var policy = map[string][]auth.Role{
 	"POST /api/v1/fee-schedules":                       {"admin", "finance"},
 	"POST /api/v1/payout-batches":                      {"admin", "finance"},
 	"POST /api/v1/artisans/:id/advances":               {"admin", "finance"},
+	"GET /api/v1/channels/:id/statement":               {"admin", "finance"},
 	"GET /api/v1/payout-batches":                       {"admin", "finance"},
 	"GET /api/v1/payout-batches/:id":                   {"admin", "finance"},
 	"POST /api/v1/payout-batches/:id/approve":          {"admin", "finance"},

@@ -93,6 +93,7 @@ func (s *Server) routes() []Route {
 		{Method: "POST", Path: p + "/fee-schedules", Permission: auth.FinanceWrite, Summary: "a channel's fees from a date (commission, fixed slabs, collection, shipping, waivers)", handler: create(s, s.Finance.CreateFeeSchedule)},
 		{Method: "GET", Path: p + "/fee-schedules", Permission: auth.FinanceRead, Summary: "fee schedules (channel_id narrows)", handler: s.listFeeSchedules},
 		{Method: "POST", Path: p + "/settlements/import", Permission: auth.FinanceWrite, Summary: "import a settlement file (?channel_id=, multipart field file): matched, classified, posted", handler: s.importSettlement, bodyLimit: 16<<20 + 64<<10},
+		{Method: "GET", Path: p + "/channels/:id/statement", Permission: auth.FinanceRead, Summary: "a marketplace's sales, fees, taxes, settled, outstanding and overdue", handler: byID(s, s.Finance.ChannelStatement)},
 		{Method: "GET", Path: p + "/ledger/trial-balance", Permission: auth.FinanceRead, Summary: "every account's debits and credits; they must be equal", handler: s.trialBalance},
 		{Method: "POST", Path: p + "/artisans/:id/advances", Permission: auth.FinanceWrite, Summary: "pay an artisan ahead of earnings; later earnings net against it", handler: actionStatus(s, http.StatusCreated, s.Finance.Advance)},
 		{Method: "GET", Path: p + "/artisans/:id/statement", Permission: auth.FinanceRead, Summary: "what an artisan earned, is owed and was paid (format=json, csv or html)", handler: s.artisanStatement},

@@ -359,3 +359,47 @@ WHERE e.line_id = ?`, lineID).Scan(&earning).Error; err != nil || len(earning) =
 func (s *Finance) ClawbackLine(ctx context.Context, lineID string, now time.Time) error {
 	return translate(s.db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return clawbackReturns(tx, lineID, now) }))
 }
+
+var _ finance.ChannelStatementStore = (*Finance)(nil)
+
+// ChannelStatement totals a channel's sales, settlements and what is
+// still owed, overdue past the channel's settlement period after dispatch.
+func (s *Finance) ChannelStatement(ctx context.Context, channelID string, now time.Time) (finance.ChannelStatement, error) {
+	var ch channelRow
+	if err := s.db.gorm.WithContext(ctx).Select("id", "settings").Where("id = ?", channelID).Take(&ch).Error; err != nil {
+		return finance.ChannelStatement{}, notFound(err, "channel %s not found", channelID)
+	}
+	var settings channels.Settings
+	_ = json.Unmarshal([]byte(ch.Settings), &settings)
+	var st finance.ChannelStatement
+	db := s.db.gorm.WithContext(ctx)
+	if err := db.Raw(`SELECT COALESCE(SUM(gross_paise), 0) AS settled_gross_paise, COALESCE(SUM(fees_paise), 0) AS fees_paise,
+COALESCE(SUM(gst_on_fees_paise), 0) AS gst_on_fees_paise, COALESCE(SUM(tcs_paise), 0) AS tcs_paise, COALESCE(SUM(tds_paise), 0) AS tds_paise,
+COALESCE(SUM(net_paise), 0) AS settled_net_paise,
+COALESCE(SUM(CASE WHEN status = 'short_paid' THEN 1 ELSE 0 END), 0) AS short_paid_lines,
+COALESCE(SUM(CASE WHEN status = 'unmatched' THEN 1 ELSE 0 END), 0) AS unmatched_lines
+FROM settlement_lines WHERE channel_id = ?`, channelID).Scan(&st).Error; err != nil {
+		return st, err
+	}
+	st.ChannelID, st.SettlementDaysUsed = channelID, settings.SettlementPeriod()
+	shipped := `FROM order_lines l JOIN fulfilment_tasks t ON t.line_id = l.id
+WHERE l.channel_id = ? AND l.status IN ('shipped', 'delivered', 'returned')`
+	unsettled := ` AND NOT EXISTS (SELECT 1 FROM settlement_lines x WHERE x.line_id = l.id)`
+	var sales, outstanding, overdue struct {
+		Paise int64
+		Lines int64
+	}
+	sum := `SELECT COALESCE(SUM(l.unit_price_paise * l.quantity), 0) AS paise, COUNT(*) AS lines `
+	if err := db.Raw(sum+shipped, channelID).Scan(&sales).Error; err != nil {
+		return st, err
+	}
+	if err := db.Raw(sum+shipped+unsettled, channelID).Scan(&outstanding).Error; err != nil {
+		return st, err
+	}
+	due := now.Add(-time.Duration(st.SettlementDaysUsed) * 24 * time.Hour)
+	if err := db.Raw(sum+shipped+unsettled+` AND t.updated_at < ?`, channelID, due).Scan(&overdue).Error; err != nil {
+		return st, err
+	}
+	st.SalesPaise, st.OutstandingPaise, st.OutstandingLines, st.OverduePaise, st.OverdueLines = sales.Paise, outstanding.Paise, outstanding.Lines, overdue.Paise, overdue.Lines
+	return st, nil
+}

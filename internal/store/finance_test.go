@@ -66,11 +66,11 @@ func TestFlipkartSettlementPaysTheArtisan(t *testing.T) {
 			}
 			list, _ := chans.List(ctx)
 			ch := list[0]
-			intake(t, f, f.product.ID, f.showroom, 3)
+			intake(t, f, f.product.ID, f.showroom, 5)
 			client := flipkart.New(flipkart.Config{BaseURL: srv.URL + "/sellers", TokenURL: srv.URL + "/oauth-service/oauth/token",
 				AppID: flipkartsim.AppID, AppSecret: flipkartsim.AppSecret, Account: ch.ID}, &httpx.Client{MaxAttempts: 3, BaseDelay: time.Millisecond})
 			if res, err := client.PushListings(ctx, []adapters.Listing{{SKU: f.product.SKU, ExternalID: "SHWKANI000000001", HSNCode: "62142010", GSTRateBP: 500,
-				MRPPaise: 9_500_000, PricePaise: 8_900_000, Locations: []adapters.LocationQuantity{{LocationID: "LOC1", Quantity: 3}}}}); err != nil || !res[0].Accepted {
+				MRPPaise: 9_500_000, PricePaise: 8_900_000, Locations: []adapters.LocationQuantity{{LocationID: "LOC1", Quantity: 5}}}}); err != nil || !res[0].Accepted {
 				t.Fatalf("listing: %+v %v", res, err)
 			}
 			fin := finance.NewService(f.db.Finance(), nil)
@@ -204,6 +204,19 @@ func TestFlipkartSettlementPaysTheArtisan(t *testing.T) {
 			f.db.Gorm().Table("artisan_earnings").Where("line_id = ?", third.ID).Pluck("status", &status)
 			if st, _ := fin.ArtisanStatement(ctx, f.artisan.ID); st.HeldPaise != heldBefore.HeldPaise || status != "clawed_back" {
 				t.Fatalf("held %d (was %d), earning %s", st.HeldPaise, heldBefore.HeldPaise, status)
+			}
+			// The channel's statement: what it sold, kept and paid, and what it owes.
+			sell() // delivered, not settled
+			cs, err := fin.ChannelStatement(ctx, ch.ID)
+			var net int64
+			f.db.Gorm().Raw(`SELECT SUM(net_paise) FROM settlement_lines`).Scan(&net)
+			if err != nil || cs.SalesPaise != 4*8_900_000 || cs.SettledGrossPaise != 3*8_900_000 || cs.SettledNetPaise != net || cs.ShortPaidLines != 1 ||
+				cs.OutstandingLines != 1 || cs.OutstandingPaise != 8_900_000 || cs.OverdueLines != 0 {
+				t.Fatalf("channel statement: %+v %v", cs, err)
+			}
+			later := finance.NewService(f.db.Finance(), func() time.Time { return time.Now().Add(16 * 24 * time.Hour) })
+			if cs, _ := later.ChannelStatement(ctx, ch.ID); cs.OverdueLines != 1 || cs.OverduePaise != 8_900_000 {
+				t.Fatalf("16 days later: %+v", cs)
 			}
 			// Ledger rows are evidence: no update, no delete.
 			for _, q := range []string{`UPDATE ledger_postings SET amount_paise = 1`, `DELETE FROM ledger_postings`, `UPDATE ledger_entries SET memo = 'x'`, `DELETE FROM ledger_entries`} {
