@@ -229,7 +229,7 @@ func TestFlipkartSettlementPaysTheArtisan(t *testing.T) {
 }
 
 // TestLedgerProperties: thousands of random settlements (some repeated),
-// releases and hand-made entries keep the trial balance at zero and every
+// releases, advances, returns and payouts keep the trial balance at zero and every
 // artisan's statement equal to the sum of their postings; an unbalanced
 // entry is refused.
 func TestLedgerProperties(t *testing.T) {
@@ -270,7 +270,22 @@ func TestLedgerProperties(t *testing.T) {
 					e = finance.SettlementEntry("CH", l, finance.Match{ArtisanID: artisans[rng.IntN(len(artisans))], Quantity: 1, ArtisanPricePaise: &price})
 				default:
 					a := artisans[rng.IntN(len(artisans))]
-					e = finance.ReleaseEntry(fmt.Sprint("E", i), a, 1+rng.Int64N(100_000), time.Now())
+					amount := 1 + rng.Int64N(100_000)
+					line := finance.PayoutLine{ID: fmt.Sprint("L", i), ArtisanID: a, AmountPaise: amount, Reference: fmt.Sprint("JK", i)}
+					switch rng.IntN(6) {
+					case 0:
+						e = finance.ReleaseEntry(fmt.Sprint("E", i), a, amount, time.Now())
+					case 1:
+						e = finance.AdvanceEntry(fmt.Sprint("A", i), a, amount, "advance", time.Now())
+					case 2:
+						e = finance.ClawbackEntry(fmt.Sprint("R", i), finance.Payable(a), a, amount, time.Now())
+					case 3:
+						e = finance.PayoutEntry(line, time.Now())
+					case 4:
+						e = finance.PaidEntry(line, "UTR1", time.Now())
+					default:
+						e = finance.FailedEntry(line, "closed", time.Now())
+					}
 				}
 				if _, err := store.Post(ctx, e); err != nil {
 					t.Fatalf("op %d: %v", i, err)
