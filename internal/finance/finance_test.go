@@ -209,3 +209,22 @@ func FuzzParseBankResults(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseGeMPayments: GeM's payment records are refused or read into
+// rows that add up; never a panic.
+func FuzzParseGeMPayments(f *testing.F) {
+	f.Add([]byte("Contract No,Invoice No,CRAC Date,Payment Date,Invoice Amount (Rs.),Transaction Charges (Rs.),TDS (Rs.),TCS (Rs.),Amount Paid (Rs.)\n" +
+		"GEMC-1,INV-1,2026-11-01,2026-11-20,3000.00,0.01,3.00,15.00,2981.99\nGEMC-2,INV-2,2026-11-01,,5000.00,,,,\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rows, err := finance.ParseGeMPayments(data)
+		if err != nil {
+			return
+		}
+		for _, r := range rows {
+			p := r.Paid
+			if r.PaymentDate != nil && p.NetPaise != p.GrossPaise-p.Fees()-p.TCSPaise-p.TDSPaise {
+				t.Fatalf("accepted a row that does not add up: %+v", r)
+			}
+		}
+	})
+}

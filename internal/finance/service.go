@@ -70,6 +70,7 @@ type ImportSummary struct {
 	Settled   int `json:"settled"`
 	ShortPaid int `json:"short_paid"`
 	Unmatched int `json:"unmatched"`
+	Overdue   int `json:"overdue"` // GeM invoices unpaid past their due date
 }
 
 // StatementLine is one posting on an artisan's accounts.
@@ -142,6 +143,15 @@ func (s *Service) ListFeeSchedules(ctx context.Context, channelID string) ([]Fee
 func (s *Service) ImportSettlement(ctx context.Context, channelID, fileName string, data []byte) (ImportSummary, error) {
 	if strings.TrimSpace(channelID) == "" {
 		return ImportSummary{}, apperr.FieldErrors{"channel_id": "is required"}.Err()
+	}
+	if gs, ok := s.store.(GeMStore); ok {
+		kind, err := gs.ChannelKind(ctx, channelID)
+		if err != nil {
+			return ImportSummary{}, err
+		}
+		if kind == "gem" {
+			return s.importGeM(ctx, gs, channelID, fileName, data)
+		}
 	}
 	lines, err := ParseSettlementFile(data)
 	if err != nil {

@@ -403,3 +403,24 @@ WHERE l.channel_id = ? AND l.status IN ('shipped', 'delivered', 'returned')`
 	st.SalesPaise, st.OutstandingPaise, st.OutstandingLines, st.OverduePaise, st.OverdueLines = sales.Paise, outstanding.Paise, outstanding.Lines, overdue.Paise, overdue.Lines
 	return st, nil
 }
+
+var _ finance.GeMStore = (*Finance)(nil)
+
+func (s *Finance) ChannelKind(ctx context.Context, channelID string) (string, error) {
+	var ch channelRow
+	if err := s.db.gorm.WithContext(ctx).Select("id", "kind").Where("id = ?", channelID).Take(&ch).Error; err != nil {
+		return "", notFound(err, "channel %s not found", channelID)
+	}
+	return ch.Kind, nil
+}
+
+func (s *Finance) ContractLines(ctx context.Context, channelID, contractNo string) ([]finance.ContractLine, error) {
+	var out []finance.ContractLine
+	err := s.db.gorm.WithContext(ctx).Raw(`SELECT external_line_id, unit_price_paise * quantity AS gross_paise FROM order_lines
+WHERE channel_id = ? AND external_order_id = ? AND status <> 'cancelled' ORDER BY external_line_id`, channelID, contractNo).Scan(&out).Error
+	return out, err
+}
+
+func (s *Finance) Raise(ctx context.Context, e exceptions.Exception) error {
+	return raise(s.db.gorm.WithContext(ctx), e)
+}

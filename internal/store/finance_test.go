@@ -338,3 +338,62 @@ func pageOf(n int) paging.Request { return paging.Request{Limit: n} }
 func catalogArtisan(code string) catalog.ArtisanInput {
 	return catalog.ArtisanInput{Code: ptr(code), Name: ptr("Artisan " + code), Craft: ptr("namda")}
 }
+
+// TestGeMPayments: GeM's payment records are spread over each contract's
+// lines to the paisa and posted; an invoice unpaid ten days after its CRAC
+// is overdue, with an exception; a bad file is refused whole.
+func TestGeMPayments(t *testing.T) {
+	for _, b := range testenv.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, b)
+			ctx := context.Background()
+			chans := channels.NewService(f.db.Channels(), f.ring, nil)
+			if err := chans.Ensure(ctx, "gem", "gem", "", "", true, nil, channels.Settings{Locations: []channels.LocationMap{{LocationID: f.showroom.ID}}}); err != nil {
+				t.Fatal(err)
+			}
+			list, _ := chans.List(ctx)
+			ch := list[0].ID
+			second := mustProduct(t, f, "KANI-002")
+			intake(t, f, f.product.ID, f.showroom, 2)
+			intake(t, f, second.ID, f.showroom, 2)
+			at := time.Now().UTC().Add(-30 * 24 * time.Hour).Truncate(time.Second)
+			svc := orders.NewService(f.db.Orders(), nil)
+			o := order(ch, 77, at, orders.StatusDelivered, orders.IncomingLine{ExternalLineID: "1", SKU: f.product.SKU, Quantity: 1, UnitPricePaise: 100_000},
+				orders.IncomingLine{ExternalLineID: "2", SKU: second.SKU, Quantity: 2, UnitPricePaise: 100_000})
+			o.ExternalOrderID = "GEMC-511687"
+			if _, err := svc.Ingest(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+			fin := finance.NewService(f.db.Finance(), nil)
+			crac := time.Now().In(finance.IST).AddDate(0, 0, -15).Format("2006-01-02")
+			file := "Contract No,Invoice No,CRAC Date,Payment Date,Invoice Amount (Rs.),Transaction Charges (Rs.),TDS (Rs.),TCS (Rs.),Amount Paid (Rs.)\n" +
+				"GEMC-511687,INV-1," + crac + ",2026-11-20,3000.00,0.01,3.00,15.00,2981.99\n" +
+				"GEMC-511688,INV-2," + crac + ",,5000.00,,,,\n"
+			sum, err := fin.ImportSettlement(ctx, ch, "gem.csv", []byte(file))
+			if err != nil || sum.Overdue != 1 || sum.New != 2 || sum.Lines != 2 {
+				t.Fatalf("import: %+v %v", sum, err)
+			}
+			var parts []struct {
+				GrossPaise, FeesPaise, NetPaise int64
+			}
+			f.db.Gorm().Raw(`SELECT gross_paise, fees_paise, net_paise FROM settlement_lines ORDER BY external_line_id`).Scan(&parts)
+			if len(parts) != 2 || parts[0].GrossPaise != 100_000 || parts[1].GrossPaise != 200_000 || parts[0].FeesPaise+parts[1].FeesPaise != 1 ||
+				parts[0].NetPaise+parts[1].NetPaise != 298_199 {
+				t.Fatalf("spread over the contract: %+v", parts)
+			}
+			var overdue int64
+			f.db.Gorm().Table("exceptions").Where("kind = 'settlement_mismatch' AND summary LIKE ?", "%INV-2%").Count(&overdue)
+			if overdue != 1 {
+				t.Fatal("no exception for the overdue invoice")
+			}
+			if tb, _ := fin.TrialBalance(ctx); !tb.Balanced || tb.DebitsPaise == 0 {
+				t.Fatalf("trial balance %+v", tb)
+			}
+			bad := strings.Replace(file, "2981.99", "2900.00", 1)
+			if _, err := fin.ImportSettlement(ctx, ch, "bad.csv", []byte(bad)); !apperr.Is(err, apperr.Invalid) || !strings.Contains(err.Error(), "row 2") {
+				t.Fatalf("a file that does not add up: %v", err)
+			}
+		})
+	}
+}
