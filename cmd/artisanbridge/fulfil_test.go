@@ -126,7 +126,13 @@ func fulfilEndToEnd(t *testing.T, in *instance, admin string, flipkart, amazon *
 	if code != 200 || got["status"] != "cancelled" {
 		t.Fatalf("cancel: %d %v", code, got)
 	}
-	eventually(t, "Flipkart shipment cancelled", 15*time.Second, simStatus(flipkart.simBase, third, "CANCELLED"))
+	eventually(t, "Flipkart shipment cancelled", 15*time.Second, func() (bool, any) {
+		ok, last := simStatus(flipkart.simBase, third, "CANCELLED")()
+		if !ok {
+			return false, fmt.Sprintf("%v\nlogs with the cancellation:\n%s", last, grepLines(in.logs.String(), "cancel", "fulfilment-push", "task failed"))
+		}
+		return true, last
+	})
 	waitSims(t, []string{amazon.simBase}, "NAMDA-RED-1", 450000, 2)
 	if code, got := in.call(ops, "POST", "/api/v1/orders/"+fk["id"].(string)+"/cancel", map[string]any{"reason": "too late"}); code != 409 {
 		t.Fatalf("cancelling a dispatched order: %d %v", code, got)
@@ -142,4 +148,18 @@ func fulfilEndToEnd(t *testing.T, in *instance, admin string, flipkart, amazon *
 		}
 		return told == len(tasks["items"].([]any)) && told >= 3, tasks
 	})
+}
+
+// grepLines keeps the log lines that mention any of words.
+func grepLines(logs string, words ...string) string {
+	var out []string
+	for _, l := range strings.Split(logs, "\n") {
+		for _, w := range words {
+			if strings.Contains(l, w) {
+				out = append(out, l)
+				break
+			}
+		}
+	}
+	return strings.Join(out, "\n")
 }
