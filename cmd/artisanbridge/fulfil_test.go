@@ -126,10 +126,12 @@ func fulfilEndToEnd(t *testing.T, in *instance, admin string, flipkart, amazon *
 	if code != 200 || got["status"] != "cancelled" {
 		t.Fatalf("cancel: %d %v", code, got)
 	}
-	eventually(t, "Flipkart shipment cancelled", 15*time.Second, func() (bool, any) {
+	eventually(t, "Flipkart shipment cancelled", 30*time.Second, func() (bool, any) {
 		ok, last := simStatus(flipkart.simBase, third, "CANCELLED")()
 		if !ok {
-			return false, fmt.Sprintf("%v\nlogs with the cancellation:\n%s", last, grepLines(in.logs.String(), "cancel", "fulfilment-push", "task failed"))
+			_, ex := in.call(ops, "GET", "/api/v1/exceptions", nil)
+			return false, fmt.Sprintf("%v\nexceptions: %v\nlogs with the cancellation:\n%s", last, ex,
+				grepLines(in.logs.String(), "cancel", "fulfilment-push", "task failed", "consumer failed"))
 		}
 		return true, last
 	})

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -80,11 +81,16 @@ func (o OrderMapping) Consume(ctx context.Context, m outbox.Message) error {
 	return err
 }
 
-// retryDelay retries a push waiting for its previous step within seconds;
-// everything else backs off as Asynq does by default.
+// retryDelay retries a push waiting for its previous step within seconds,
+// and the first few retries of anything else after 1, 2, 4 and 8 seconds
+// (a marketplace's passing hiccup should not hold an order for a minute);
+// later ones back off as Asynq does by default.
 func retryDelay(n int, err error, t *asynq.Task) time.Duration {
-	if errors.Is(err, fulfilpush.ErrNotYet) {
+	switch {
+	case errors.Is(err, fulfilpush.ErrNotYet):
 		return time.Duration(min(n+1, 30)) * time.Second
+	case n < 4:
+		return time.Duration(1<<n)*time.Second + time.Duration(rand.Int64N(int64(500*time.Millisecond)))
 	}
 	return asynq.DefaultRetryDelayFunc(n, err, t)
 }
