@@ -8,7 +8,6 @@ import (
 
 	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/exceptions"
-	"github.com/jkhhc/artisanbridge/internal/sheet"
 )
 
 // GeMPaymentColumns are the columns of GeM's payment records (as staff
@@ -32,39 +31,16 @@ type GeMPayment struct {
 
 // ParseGeMPayments reads the payment records; any bad row refuses the file.
 func ParseGeMPayments(data []byte) ([]GeMPayment, error) {
-	records, err := sheet.Read(data, MaxSettlementRows+1)
+	t, err := readTable(data, MaxSettlementRows, GeMPaymentColumns)
 	if err != nil {
-		return nil, apperr.FieldErrors{"file": err.Error()}.Err()
-	}
-	if len(records) < 2 {
-		return nil, apperr.FieldErrors{"file": "the file has no rows under its header"}.Err()
-	}
-	col := map[string]int{}
-	for i, h := range records[0] {
-		col[columnKey(h)] = i
-	}
-	fe := apperr.FieldErrors{}
-	for _, c := range GeMPaymentColumns {
-		if _, ok := col[columnKey(c)]; !ok {
-			fe.Add("file", "required column %q is missing", c)
-		}
-	}
-	if err := fe.Err(); err != nil {
 		return nil, err
 	}
+	fe := apperr.FieldErrors{}
 	var out []GeMPayment
 	seen := map[string]int{}
-	for i, rec := range records[1:] {
-		if sheet.Blank(rec) {
-			continue
-		}
-		row := i + 2
-		get := func(c string) string {
-			if j := col[columnKey(c)]; j < len(rec) {
-				return strings.TrimSpace(rec[j])
-			}
-			return ""
-		}
+	for _, r := range t.rows {
+		row := r.line
+		get := func(c string) string { return t.get(r, c) }
 		var problems []string
 		p := GeMPayment{Row: row, ContractNo: get("Contract No"), InvoiceNo: get("Invoice No")}
 		if p.ContractNo == "" || len(p.ContractNo) > 128 || p.InvoiceNo == "" || len(p.InvoiceNo) > 128 {

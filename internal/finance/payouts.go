@@ -10,7 +10,6 @@ import (
 
 	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/reqctx"
-	"github.com/jkhhc/artisanbridge/internal/sheet"
 )
 
 // AccountPayoutsInTransit holds approved payouts until the bank confirms.
@@ -184,39 +183,16 @@ func (p *Payouts) MarkPaid(ctx context.Context, id string, data []byte) (PayoutB
 
 // ParseBankResults reads a bank's payout answer; any bad row refuses the file.
 func ParseBankResults(data []byte) ([]BankResult, error) {
-	records, err := sheet.Read(data, 100_001)
+	t, err := readTable(data, 100_000, []string{"Reference", "UTR", "Status"})
 	if err != nil {
-		return nil, apperr.FieldErrors{"file": err.Error()}.Err()
-	}
-	if len(records) < 2 {
-		return nil, apperr.FieldErrors{"file": "the file has no rows under its header"}.Err()
-	}
-	col := map[string]int{}
-	for i, h := range records[0] {
-		col[sheet.Header(h)] = i
-	}
-	fe := apperr.FieldErrors{}
-	for _, c := range []string{"reference", "utr", "status"} {
-		if _, ok := col[c]; !ok {
-			fe.Add("file", "required column %q is missing", c)
-		}
-	}
-	if err := fe.Err(); err != nil {
 		return nil, err
 	}
+	fe := apperr.FieldErrors{}
 	var out []BankResult
 	seen := map[string]bool{}
-	for i, rec := range records[1:] {
-		if sheet.Blank(rec) {
-			continue
-		}
-		get := func(c string) string {
-			if j, ok := col[c]; ok && j < len(rec) {
-				return strings.TrimSpace(rec[j])
-			}
-			return ""
-		}
-		r := BankResult{Row: i + 2, Reference: get("reference"), UTR: get("utr"), Reason: get("reason")}
+	for _, row := range t.rows {
+		get := func(c string) string { return t.get(row, c) }
+		r := BankResult{Row: row.line, Reference: get("reference"), UTR: get("utr"), Reason: get("reason")}
 		switch strings.ToLower(get("status")) {
 		case "paid", "success", "processed":
 			r.Paid = true

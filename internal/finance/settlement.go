@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/jkhhc/artisanbridge/internal/apperr"
-	"github.com/jkhhc/artisanbridge/internal/sheet"
 )
 
 // SettlementLine is one order line a marketplace says it settled, with
@@ -39,59 +38,21 @@ var SettlementColumns = []string{"Settlement Ref No", "Settlement Date", "Order 
 // MaxSettlementRows bounds one file.
 const MaxSettlementRows = 50_000
 
-// columnKey normalises a header: lower case, words joined, "(rs.)" dropped.
-func columnKey(h string) string {
-	h = strings.ReplaceAll(strings.ToLower(h), "(rs.)", "")
-	h = strings.ReplaceAll(h, "(inr)", "")
-	return sheet.Header(h)
-}
-
 // ParseSettlementFile reads a Flipkart settlement report (CSV or XLSX) by
 // its header names. Every row must be complete and add up (sale less
 // fees, GST and taxes is what the bank got); a file with any bad row is
 // refused whole, every bad row named, so nothing is half-imported.
 func ParseSettlementFile(data []byte) ([]SettlementLine, error) {
-	records, err := sheet.Read(data, MaxSettlementRows+1)
+	t, err := readTable(data, MaxSettlementRows, SettlementColumns)
 	if err != nil {
-		return nil, apperr.FieldErrors{"file": err.Error()}.Err()
-	}
-	if len(records) < 2 {
-		return nil, apperr.FieldErrors{"file": "the file has no rows under its header"}.Err()
-	}
-	if len(records) > MaxSettlementRows+1 {
-		return nil, apperr.FieldErrors{"file": fmt.Sprintf("at most %d rows in one file", MaxSettlementRows)}.Err()
-	}
-	col := map[string]int{}
-	for i, h := range records[0] {
-		if k := columnKey(h); k != "" {
-			if _, dup := col[k]; dup {
-				return nil, apperr.FieldErrors{"file": "column " + h + " appears twice"}.Err()
-			}
-			col[k] = i
-		}
-	}
-	fe := apperr.FieldErrors{}
-	for _, c := range SettlementColumns {
-		if _, ok := col[columnKey(c)]; !ok {
-			fe.Add("file", "required column %q is missing", c)
-		}
-	}
-	if err := fe.Err(); err != nil {
 		return nil, err
 	}
+	fe := apperr.FieldErrors{}
 	var out []SettlementLine
 	seen := map[string]int{}
-	for i, rec := range records[1:] {
-		if sheet.Blank(rec) {
-			continue
-		}
-		row := i + 2
-		get := func(c string) string {
-			if j := col[columnKey(c)]; j < len(rec) {
-				return strings.TrimSpace(rec[j])
-			}
-			return ""
-		}
+	for _, r := range t.rows {
+		row := r.line
+		get := func(c string) string { return t.get(r, c) }
 		var problems []string
 		money := func(c string) int64 {
 			p, err := ParseRupees(get(c))
