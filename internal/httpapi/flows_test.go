@@ -280,3 +280,65 @@ func TestOrderImportRefusesBadFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestFinanceAPI: fee schedules are validated, a bad settlement file is
+// refused whole with its rows named and nothing written, and an artisan's
+// statement comes as JSON (with an SMS summary), CSV or printable HTML;
+// the trial balance says debits and credits.
+func TestFinanceAPI(t *testing.T) {
+	for _, b := range testenv.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			ts := newTestServer(t, b)
+			ch := ts.channel()
+			if r := ts.do(auth.RoleFinance, "POST", "/api/v1/fee-schedules", map[string]any{"channel_id": ch, "effective_from": "2026-01-01T00:00:00Z",
+				"commission_bp": 20000}); r.Status != 422 || !strings.Contains(string(r.Body), "commission_bp") {
+				t.Fatalf("a 200%% commission: %d %s", r.Status, r.Body)
+			}
+			if r := ts.do(auth.RoleFinance, "POST", "/api/v1/fee-schedules", map[string]any{"channel_id": ch, "effective_from": "2026-01-01T00:00:00Z",
+				"commission_bp": 800, "fixed_fee_slabs": []any{map[string]any{"up_to_paise": 100000, "fee_paise": 1000}, map[string]any{"up_to_paise": 0, "fee_paise": 2000}}}); r.Status != 201 {
+				t.Fatalf("fee schedule: %d %s", r.Status, r.Body)
+			}
+			if r := ts.do(auth.RoleFinance, "GET", "/api/v1/fee-schedules?channel_id="+ch, nil); r.Status != 200 || len(r.json(t)["items"].([]any)) != 1 {
+				t.Fatalf("list: %d %s", r.Status, r.Body)
+			}
+			before := ts.rowCounts()
+			bad := "Settlement Ref No,Settlement Date,Order ID,Order Item ID,Sale Amount (Rs.),Commission (Rs.),Fixed Fee (Rs.),Collection Fee (Rs.),Shipping Fee (Rs.),GST on Fees (Rs.),TCS (Rs.),TDS (Rs.),Bank Settlement Value (Rs.)\n" +
+				"N1,2026-11-20,OD1,1,100.00,0,0,0,0,0,0,0,100.00\n" +
+				"N1,2026-11-20,OD2,1,100.00,0,0,0,0,0,0,0,90.00\n"
+			r := ts.upload("/api/v1/settlements/import?channel_id="+ch, "s.csv", []byte(bad), auth.RoleFinance)
+			if fields, _ := r.json(t)["error"].(map[string]any)["fields"].(map[string]any); r.Status != 422 || fields["row 3"] == nil {
+				t.Fatalf("bad settlement file: %d %s", r.Status, r.Body)
+			}
+			after := ts.rowCounts()
+			for tb, n := range before {
+				if after[tb] != n {
+					t.Fatalf("%s changed", tb)
+				}
+			}
+			art := ts.mustCreate("/api/v1/artisans", map[string]any{"code": "ST-1", "name": "Mehmooda <b>Begum</b>", "craft": "crewel"})
+			id := art["id"].(string)
+			st := ts.do(auth.RoleFinance, "GET", "/api/v1/artisans/"+id+"/statement", nil).json(t)
+			if st["payable_paise"] != 0.0 || !strings.HasPrefix(st["sms_summary"].(string), "JKHHC: Mehmooda") {
+				t.Fatalf("statement: %v", st)
+			}
+			if r := ts.do(auth.RoleFinance, "GET", "/api/v1/artisans/"+id+"/statement?format=csv", nil); r.Status != 200 ||
+				!strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") || !strings.HasPrefix(string(r.Body), "date,kind,account,amount_rupees,memo") {
+				t.Fatalf("csv: %d %s", r.Status, r.Body)
+			}
+			if r := ts.do(auth.RoleFinance, "GET", "/api/v1/artisans/"+id+"/statement?format=html", nil); r.Status != 200 ||
+				!strings.Contains(string(r.Body), "Mehmooda &lt;b&gt;Begum&lt;/b&gt;") {
+				t.Fatalf("html (escaped): %d %s", r.Status, r.Body)
+			}
+			if r := ts.do(auth.RoleFinance, "GET", "/api/v1/artisans/"+id+"/statement?format=pdf", nil); r.Status != 422 {
+				t.Fatalf("unknown format: %d", r.Status)
+			}
+			tb := ts.do(auth.RoleFinance, "GET", "/api/v1/ledger/trial-balance", nil).json(t)
+			if tb["debits_paise"] != 0.0 || tb["credits_paise"] != 0.0 || tb["balanced"] != true {
+				t.Fatalf("trial balance: %v", tb)
+			}
+			if r := ts.do(auth.RoleFinance, "POST", "/api/v1/payout-batches", map[string]any{}); r.Status != 409 {
+				t.Fatalf("a batch with nobody to pay: %d %s", r.Status, r.Body)
+			}
+		})
+	}
+}

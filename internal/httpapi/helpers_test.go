@@ -142,7 +142,9 @@ func (ts *testServer) rowCounts() map[string]int64 {
 	ts.t.Helper()
 	out := map[string]int64{}
 	for _, tb := range []string{"users", "api_tokens", "clusters", "artisans", "products", "locations",
-		"stock_levels", "stock_movements", "audit_log", "outbox", "idempotency_keys", "channels", "listings", "exceptions", "orders", "order_lines", "reservations"} {
+		"stock_levels", "stock_movements", "audit_log", "outbox", "idempotency_keys", "channels", "listings", "exceptions", "orders", "order_lines", "reservations",
+		"fulfilment_tasks", "order_returns", "artisan_notifications", "fee_schedules", "settlement_lines", "ledger_entries", "ledger_postings",
+		"artisan_earnings", "payout_batches", "payout_lines"} {
 		var n int64
 		if err := ts.db.Gorm().Table(tb).Count(&n).Error; err != nil {
 			ts.t.Fatal(err)
