@@ -112,17 +112,16 @@ const (
 // copy, drop, rename, check the keys, commit). Going down, to_make lines
 // become oversold: they hold no stock either.
 func lineStatuses(ctx context.Context, db *sql.DB, dialect Dialect, statuses string) error {
-	down := statuses == lineStatusesV6
+	stmts := []string{}
+	if statuses == lineStatusesV6 { // going down
+		stmts = append(stmts, `UPDATE order_lines SET status = 'oversold' WHERE status = 'to_make'`)
+	}
 	if dialect == Postgres {
 		tx, err := db.BeginTx(ctx, nil)
 		if err != nil {
 			return err
 		}
 		defer tx.Rollback() //nolint:errcheck // a no-op after commit
-		stmts := []string{}
-		if down {
-			stmts = append(stmts, `UPDATE order_lines SET status = 'oversold' WHERE status = 'to_make'`)
-		}
 		stmts = append(stmts, `ALTER TABLE order_lines DROP CONSTRAINT IF EXISTS order_lines_status_check`,
 			`ALTER TABLE order_lines ADD CONSTRAINT order_lines_status_check CHECK (status IN (`+statuses+`))`)
 		if err := execAll(ctx, tx, stmts); err != nil {
@@ -144,10 +143,6 @@ func lineStatuses(ctx context.Context, db *sql.DB, dialect Dialect, statuses str
 		return err
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after commit
-	stmts := []string{}
-	if down {
-		stmts = append(stmts, `UPDATE order_lines SET status = 'oversold' WHERE status = 'to_make'`)
-	}
 	stmts = append(stmts, `CREATE TABLE order_lines_rebuilt (
     id                  TEXT PRIMARY KEY,
     order_id            TEXT NOT NULL REFERENCES orders (id),

@@ -315,20 +315,7 @@ func byID[Out any](s *Server, fn func(ctx context.Context, id string) (Out, erro
 
 // patch makes a handler for PATCH /{id} with a JSON body.
 func patch[In, Out any](s *Server, fn func(ctx context.Context, id string, in In) (Out, error)) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id, err := pathID(c)
-		if err != nil {
-			writeError(c, s.log, err)
-			return
-		}
-		var in In
-		if err := decodeJSON(c, &in); err != nil {
-			writeError(c, s.log, err)
-			return
-		}
-		out, err := fn(c.Request.Context(), id, in)
-		s.respond(c, http.StatusOK, out, err)
-	}
+	return actionStatus(s, http.StatusOK, fn)
 }
 
 func (s *Server) getChannel(ctx context.Context, id string) (channels.Channel, error) {
