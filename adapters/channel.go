@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jkhhc/artisanbridge/internal/finance"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 )
 
@@ -244,4 +245,18 @@ func WithMaxWait(ctx context.Context, d time.Duration) context.Context {
 func MaxWait(ctx context.Context) (time.Duration, bool) {
 	d, ok := ctx.Value(maxWaitKey{}).(time.Duration)
 	return d, ok
+}
+
+// SettlementReport is one settlement a marketplace published.
+type SettlementReport struct {
+	ID         string
+	DocumentID string
+	Created    time.Time
+}
+
+// SettlementSource is a channel whose settlements are pulled from its API
+// (Amazon's Reports API); the others' are imported as files.
+type SettlementSource interface {
+	ListSettlements(ctx context.Context, since time.Time) ([]SettlementReport, error)
+	FetchSettlement(ctx context.Context, r SettlementReport) ([]finance.SettlementLine, error)
 }

@@ -80,6 +80,9 @@ func New(cfg Config, hc *httpx.Client) *Client {
 		}
 		cfg.Limits[OpSearchOrders] = SearchOrdersLimit
 		cfg.Limits[OpConfirmShipment] = ConfirmShipmentLimit
+		for op, l := range ReportLimits {
+			cfg.Limits[op] = l
+		}
 	}
 	if cfg.MarketplaceID == "" {
 		cfg.MarketplaceID = MarketplaceIndia

@@ -18,6 +18,7 @@ import (
 	"github.com/jkhhc/artisanbridge/adapters/amazon/sim"
 	"github.com/jkhhc/artisanbridge/adapters/httpx"
 	"github.com/jkhhc/artisanbridge/adapters/simkit"
+	"github.com/jkhhc/artisanbridge/internal/finance"
 )
 
 type env struct {
@@ -34,7 +35,7 @@ func newEnv(t *testing.T, creds ...string) *env {
 	t.Cleanup(srv.Close)
 	check := &validating{base: http.DefaultTransport,
 		routers: []routers.Router{loadModel(t, "listingsItems_2021-08-01.json", srv.URL), loadModel(t, "feeds_2021-06-30.json", srv.URL),
-			loadModel(t, "orders_2026-01-01.json", srv.URL), loadModel(t, "ordersV0.json", srv.URL)},
+			loadModel(t, "orders_2026-01-01.json", srv.URL), loadModel(t, "ordersV0.json", srv.URL), loadModel(t, "reports_2021-06-30.json", srv.URL)},
 		feedSchema: jsonSchema(t, "listings-feed-schema-v2.json"), report: jsonSchema(t, "listings-feed-processing-report-schema-v2.json")}
 	secret := sim.ClientSecret
 	if len(creds) > 0 {
@@ -287,4 +288,49 @@ func getJSON(t *testing.T, url string, v any) {
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestSettlementReports: a settlement period closed on the simulator is
+// listed by getReports, downloaded through getReportDocument and its URL,
+// and read into one settlement line per order item that adds up to what
+// the simulator's fee schedule says (validated against the Reports model).
+func TestSettlementReports(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, err := e.client.PushListings(ctx, []adapters.Listing{listing(1)}); err != nil {
+		t.Fatal(err)
+	}
+	since := time.Now().Add(-time.Minute)
+	for i := 0; i < 2; i++ {
+		resp, err := http.Post(e.base+"/_sim/orders", "application/json", strings.NewReader(`{"sku":"PAPIER-001","quantity":1}`))
+		if err != nil || resp.StatusCode != 201 {
+			t.Fatalf("order: %v %v", resp, err)
+		}
+		var placed struct{ ID string }
+		_ = json.NewDecoder(resp.Body).Decode(&placed)
+		resp.Body.Close()
+		if i == 0 { // only a shipped order is settled
+			r, _ := http.Post(e.base+"/_sim/orders/"+placed.ID+"/deliver", "application/json", nil)
+			r.Body.Close()
+		}
+	}
+	r, _ := http.Post(e.base+"/_sim/settlements", "application/json", nil)
+	r.Body.Close()
+	reports, err := e.client.ListSettlements(ctx, since)
+	if err != nil || len(reports) != 1 {
+		t.Fatalf("reports: %+v %v", reports, err)
+	}
+	lines, err := e.client.FetchSettlement(ctx, reports[0])
+	if err != nil || len(lines) != 1 {
+		t.Fatalf("lines: %+v %v", lines, err)
+	}
+	l := lines[0]
+	want := finance.Expected(sim.SettlementFees, 199950, 500, time.Now(), time.Now())
+	if l.Paid != want || l.SettlementRef != reports[0].ID || l.ExternalLineID == "" {
+		t.Fatalf("settlement line %+v\nwant paid %+v", l, want)
+	}
+	if later, _ := e.client.ListSettlements(ctx, time.Now().Add(time.Hour)); len(later) != 0 {
+		t.Fatalf("createdSince ignored: %+v", later)
+	}
+	e.check.assertValid(t)
 }

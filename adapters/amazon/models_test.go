@@ -140,7 +140,9 @@ func (v *validating) RoundTrip(req *http.Request) (*http.Response, error) {
 			return v.base.RoundTrip(req)
 		}
 		resp, err := v.base.RoundTrip(req)
-		if err == nil {
+		// Feed processing reports are JSON with a schema; settlement
+		// reports are tab-separated flat files, read by their parser.
+		if err == nil && strings.Contains(resp.Header.Get("Content-Type"), "json") {
 			rb, _ := io.ReadAll(resp.Body)
 			resp.Body = io.NopCloser(bytes.NewReader(rb))
 			v.checkDoc(v.report, "the processing report", rb)

@@ -1,6 +1,7 @@
 package amazon
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -142,6 +143,58 @@ func FuzzErrorIssues(f *testing.F) {
 		for _, is := range issues {
 			if len(is.Message) > 1200 || len(is.Code) > 40 {
 				t.Fatalf("unbounded issue %+v", is)
+			}
+		}
+	})
+}
+
+const flatHeader = "settlement-id\tsettlement-start-date\tsettlement-end-date\tdeposit-date\ttotal-amount\tcurrency\ttransaction-type\torder-id\tmerchant-order-id\tadjustment-id\tshipment-id\tmarketplace-name\tamount-type\tamount-description\tamount\tfulfillment-id\tposted-date\tposted-date-time\torder-item-code\tmerchant-order-item-id\tmerchant-adjustment-item-id\tsku\tquantity-purchased\tpromotion-id\n"
+
+func flatRow(order, item, typ, desc, amount string) string {
+	return "S1\t\t\t\t\t\tOrder\t" + order + "\t\t\t\tAmazon.in\t" + typ + "\t" + desc + "\t" + amount + "\tMFN\t20.11.2026\t\t" + item + "\t\t\tSKU\t1\t\n"
+}
+
+func TestParseSettlementFlatFile(t *testing.T) {
+	good := flatHeader + "S1\t2026-11-13\t2026-11-20\t2026-11-22\t1000.00\tINR" + strings.Repeat("\t", 18) + "\n" +
+		flatRow("403-1", "11", "ItemPrice", "Principal", "1999.50") + flatRow("403-1", "11", "ItemFees", "Commission", "-119.97") +
+		flatRow("403-1", "11", "ItemFees", "Tax on fees (IGST)", "-21.59") + flatRow("403-1", "11", "ItemWithheldTax", "TCS-IGST", "-9.52") +
+		flatRow("403-1", "11", "ItemWithheldTax", "TDS (Section 194-O)", "-1.90") + flatRow("403-1", "11", "Promotion", "Shipping", "-10.00")
+	lines, err := ParseSettlementFile([]byte(good))
+	if err != nil || len(lines) != 1 {
+		t.Fatalf("%+v %v", lines, err)
+	}
+	p := lines[0].Paid
+	if p.GrossPaise != 198950 || p.CommissionPaise != 11997 || p.GSTOnFeesPaise != 2159 || p.TCSPaise != 952 || p.TDSPaise != 190 ||
+		p.NetPaise != 198950-11997-2159-952-190 || lines[0].SettlementRef != "S1" {
+		t.Fatalf("paid %+v", p)
+	}
+	for name, body := range map[string]string{
+		"not tab separated": "a,b,c\n1,2,3\n",
+		"missing column":    strings.Replace(flatHeader, "amount-type\t", "", 1) + "x\n",
+		"bad amount":        flatHeader + flatRow("403-1", "11", "ItemPrice", "Principal", "19.995"),
+		"bad date":          strings.Replace(flatHeader+flatRow("403-1", "11", "ItemPrice", "Principal", "10.00"), "20.11.2026", "someday", 1),
+		"no sale":           flatHeader + flatRow("403-1", "11", "ItemFees", "Commission", "-1.00"),
+		"huge amount":       flatHeader + flatRow("403-1", "11", "ItemPrice", "Principal", "900000000000000.00"),
+	} {
+		if _, err := ParseSettlementFile([]byte(body)); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+// FuzzParseSettlementFlatFile: a settlement report is untrusted; it is
+// refused or read into lines that add up, never a panic.
+func FuzzParseSettlementFlatFile(f *testing.F) {
+	f.Add([]byte(flatHeader + flatRow("403-1", "11", "ItemPrice", "Principal", "1999.50") + flatRow("403-1", "11", "ItemFees", "Commission", "-119.97")))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		lines, err := ParseSettlementFile(data)
+		if err != nil {
+			return
+		}
+		for _, l := range lines {
+			p := l.Paid
+			if p.GrossPaise <= 0 || p.NetPaise != p.GrossPaise-p.Fees()-p.GSTOnFeesPaise-p.TCSPaise-p.TDSPaise {
+				t.Fatalf("accepted a line that does not add up: %+v", l)
 			}
 		}
 	})

@@ -1,12 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	amazonsim "github.com/jkhhc/artisanbridge/adapters/amazon/sim"
+	flipkartsim "github.com/jkhhc/artisanbridge/adapters/flipkart/sim"
+	"github.com/jkhhc/artisanbridge/internal/finance"
 )
 
 // eventually polls cond until it holds or the deadline passes.
@@ -164,4 +171,79 @@ func grepLines(logs string, words ...string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// upload posts a file as multipart field "file" with a token.
+func (in *instance) upload(token, path, name string, data []byte) (int, map[string]any) {
+	in.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("file", name)
+	fw.Write(data)
+	mw.Close()
+	req, _ := http.NewRequest("POST", in.base+path, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		in.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+// settleEndToEnd is the finance issue's first acceptance through the
+// binary: the Flipkart order, delivered, is settled by the simulator's
+// settlement file imported by finance; the Amazon order's settlement is
+// pulled from Amazon's Reports API; each makes the maker's earning exactly
+// the agreed price (held in the return window), and the ledger balances.
+func settleEndToEnd(t *testing.T, in *instance, flipkart, amazon *marketplace, fkOrder, artisanID string) {
+	fin := in.addUser("finance")
+	for _, m := range []struct {
+		mk   *marketplace
+		fees finance.FeeSchedule
+	}{{flipkart, flipkartsim.SettlementFees}, {amazon, amazonsim.SettlementFees}} {
+		body := map[string]any{"channel_id": m.mk.id, "effective_from": "2020-01-01T00:00:00Z", "commission_bp": m.fees.CommissionBP,
+			"fixed_fee_slabs": m.fees.FixedFeeSlabs, "collection_fee_bp": m.fees.CollectionFeeBP, "shipping_fee_paise": m.fees.ShippingFeePaise}
+		if code, got := in.call(fin, "POST", "/api/v1/fee-schedules", body); code != 201 {
+			t.Fatalf("fee schedule: %d %v", code, got)
+		}
+	}
+	resp, err := http.Post(flipkart.simBase+"/_sim/orders/"+fkOrder+"/deliver", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	resp, err = http.Post(flipkart.simBase+"/_sim/settlements", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	code, sum := in.upload(fin, "/api/v1/settlements/import?channel_id="+flipkart.id, "flipkart-settlement.csv", file)
+	if code != 200 || sum["settled"] != 1.0 {
+		t.Fatalf("Flipkart settlement: %d %v\n%s", code, sum, file)
+	}
+	resp, err = http.Post(amazon.simBase+"/_sim/settlements", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	code, sum = in.call(fin, "POST", "/api/v1/settlements/pull?channel_id="+amazon.id, nil)
+	if code != 200 || sum["settled"] != 1.0 {
+		t.Fatalf("Amazon settlement pull: %d %v", code, sum)
+	}
+	if code, again := in.call(fin, "POST", "/api/v1/settlements/pull?channel_id="+amazon.id, nil); code != 200 || again["new"] != 0.0 {
+		t.Fatalf("a second pull imported again: %d %v", code, again)
+	}
+	_, st := in.call(fin, "GET", "/api/v1/artisans/"+artisanID+"/statement", nil)
+	if st["held_paise"] != 600000.0 || st["payable_paise"] != 0.0 {
+		t.Fatalf("statement: %v", st)
+	}
+	_, tb := in.call(fin, "GET", "/api/v1/ledger/trial-balance", nil)
+	if tb["balanced"] != true || tb["debits_paise"] != tb["credits_paise"] || tb["debits_paise"] == 0.0 {
+		t.Fatalf("trial balance: %v", tb)
+	}
 }

@@ -155,6 +155,7 @@ func TestPublishReachesSimulators(t *testing.T) {
 			waitSims(t, []string{markets[0].simBase}, "NAMDA-RED-1", 450000, 0)
 			t.Logf("an Amazon order reached Flipkart's quantity in %v", time.Since(began))
 			fulfilEndToEnd(t, in, admin, markets[0], markets[1], prod["id"].(string), loc["id"].(string), fkOrder, amzOrder)
+			settleEndToEnd(t, in, markets[0], markets[1], fkOrder, art["id"].(string))
 			// A refused listing shows the marketplace's own words and opens an exception.
 			_, p2 := in.call(admin, "POST", "/api/v1/products", map[string]any{"sku": "NAMDA-BLUE-1", "title": "Blue namda", "craft": "namda",
 				"hsn_code": "57049000", "gst_rate_bp": 500, "mrp_paise": 500000, "price_paise": 450000, "artisan_id": art["id"], "artisan_price_paise": 300000})

@@ -22,6 +22,7 @@ import (
 	"github.com/jkhhc/artisanbridge/adapters/httpx"
 	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/channels"
+	"github.com/jkhhc/artisanbridge/internal/finance"
 	"github.com/jkhhc/artisanbridge/internal/jobs"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/store"
@@ -238,6 +239,9 @@ func demoAmazonLimits() map[adapters.Operation]adapters.Limit {
 	}
 	l[amazon.OpSearchOrders] = adapters.Limit{Rate: 1, Burst: 20}
 	l[amazon.OpConfirmShipment] = amazon.ConfirmShipmentLimit
+	for op, v := range amazon.ReportLimits {
+		l[op] = v
+	}
 	return l
 }
 
@@ -304,4 +308,67 @@ func (a *App) rescanOrders(ctx context.Context, channelID string, since time.Tim
 		return err
 	}
 	return jobs.EnqueuePull(ctx, a.client, channelID, time.Second)
+}
+
+// pullSettlements imports the settlement reports a channel published in
+// the last 90 days (Amazon keeps reports that long) that are not imported
+// yet; each report is imported whole or not at all, once.
+func (a *App) pullSettlements(ctx context.Context, channelID string) (finance.ImportSummary, error) {
+	var sum finance.ImportSummary
+	ad, err := a.channelAdapter(ctx, channelID)
+	if err != nil {
+		return sum, err
+	}
+	src, ok := ad.(adapters.SettlementSource)
+	if !ok {
+		return sum, apperr.New(apperr.Invalid, "this channel's settlements come as files: POST /settlements/import")
+	}
+	reports, err := src.ListSettlements(ctx, time.Now().AddDate(0, 0, -90))
+	if err != nil {
+		return sum, err
+	}
+	ledger := a.DB.Finance()
+	for _, r := range reports {
+		name := "amazon-report:" + r.ID
+		if done, err := ledger.SettlementFileImported(ctx, channelID, name); err != nil || done {
+			if err != nil {
+				return sum, err
+			}
+			continue
+		}
+		lines, err := src.FetchSettlement(ctx, r)
+		if err != nil {
+			return sum, fmt.Errorf("settlement report %s: %w", r.ID, err)
+		}
+		got, err := ledger.ImportSettlement(ctx, channelID, name, lines, time.Now().UTC())
+		if err != nil {
+			return sum, fmt.Errorf("settlement report %s: %w", r.ID, err)
+		}
+		sum.Lines += got.Lines
+		sum.New += got.New
+		sum.Repeated += got.Repeated
+		sum.Settled += got.Settled
+		sum.ShortPaid += got.ShortPaid
+		sum.Unmatched += got.Unmatched
+	}
+	return sum, nil
+}
+
+// pullAllSettlements pulls every enabled channel that publishes its
+// settlements (maintenance, hourly).
+func (a *App) pullAllSettlements(ctx context.Context) {
+	list, err := a.Channels.List(ctx)
+	if err != nil {
+		return
+	}
+	for _, ch := range list {
+		if !ch.Enabled || ch.Kind != "amazon" {
+			continue
+		}
+		if sum, err := a.pullSettlements(ctx, ch.ID); err != nil && ctx.Err() == nil {
+			a.log.Warn("pulling settlements failed", "channel", ch.Name, "err", err)
+		} else if sum.New > 0 {
+			a.log.Info("settlements pulled", "channel", ch.Name, "lines", sum.New, "short_paid", sum.ShortPaid, "unmatched", sum.Unmatched)
+		}
+	}
 }

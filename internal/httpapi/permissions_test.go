@@ -69,6 +69,7 @@ var policy = map[string][]auth.Role{
 	"POST /api/v1/payout-batches/:id/mark-paid":        {"admin", "finance"},
 	"GET /api/v1/fee-schedules":                        {"admin", "finance"},
 	"POST /api/v1/settlements/import":                  {"admin", "finance"},
+	"POST /api/v1/settlements/pull":                    {"admin", "finance"},
 	"GET /api/v1/ledger/trial-balance":                 {"admin", "finance"},
 	"GET /api/v1/artisans/:id/statement":               {"admin", "finance"},
 	"GET /api/v1/audit":                                {"admin"},

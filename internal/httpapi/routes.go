@@ -94,6 +94,7 @@ func (s *Server) routes() []Route {
 		{Method: "GET", Path: p + "/fee-schedules", Permission: auth.FinanceRead, Summary: "fee schedules (channel_id narrows)", handler: s.listFeeSchedules},
 		{Method: "POST", Path: p + "/settlements/import", Permission: auth.FinanceWrite, Summary: "import a settlement file (?channel_id=, multipart field file): matched, classified, posted", handler: s.importSettlement, bodyLimit: 16<<20 + 64<<10},
 		{Method: "GET", Path: p + "/channels/:id/statement", Permission: auth.FinanceRead, Summary: "a marketplace's sales, fees, taxes, settled, outstanding and overdue", handler: byID(s, s.Finance.ChannelStatement)},
+		{Method: "POST", Path: p + "/settlements/pull", Permission: auth.FinanceWrite, Summary: "pull a channel's settlement reports now (?channel_id=; Amazon's Reports API; hourly anyway)", handler: s.pullSettlements},
 		{Method: "GET", Path: p + "/ledger/trial-balance", Permission: auth.FinanceRead, Summary: "every account's debits and credits; they must be equal", handler: s.trialBalance},
 		{Method: "POST", Path: p + "/artisans/:id/advances", Permission: auth.FinanceWrite, Summary: "pay an artisan ahead of earnings; later earnings net against it", handler: actionStatus(s, http.StatusCreated, s.Finance.Advance)},
 		{Method: "GET", Path: p + "/artisans/:id/statement", Permission: auth.FinanceRead, Summary: "what an artisan earned, is owed and was paid (format=json, csv or html)", handler: s.artisanStatement},
@@ -619,4 +620,14 @@ func (s *Server) markPaid(c *gin.Context) {
 	}
 	out, err := s.Payouts.MarkPaid(c.Request.Context(), id, data)
 	s.respond(c, http.StatusOK, out, err)
+}
+
+func (s *Server) pullSettlements(c *gin.Context) {
+	id := c.Query("channel_id")
+	if !ids.Valid(id) {
+		writeError(c, s.log, apperr.FieldErrors{"channel_id": "is required"}.Err())
+		return
+	}
+	sum, err := s.PullSettlements(c.Request.Context(), id)
+	s.respond(c, http.StatusOK, sum, err)
 }

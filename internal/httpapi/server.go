@@ -65,6 +65,8 @@ type Deps struct {
 	Files *store.ChannelFiles
 	// ImportOrders takes a channel's order file (GeM's portal export) in.
 	ImportOrders func(ctx context.Context, channelID string, data []byte) (orders.ImportSummary, error)
+	// PullSettlements imports a channel's published settlement reports.
+	PullSettlements func(ctx context.Context, channelID string) (finance.ImportSummary, error)
 	// RescanOrders re-reads a channel's orders from a time on.
 	RescanOrders func(ctx context.Context, channelID string, since time.Time) error
 	Audit        audit.Reader

@@ -424,3 +424,11 @@ WHERE channel_id = ? AND external_order_id = ? AND status <> 'cancelled' ORDER B
 func (s *Finance) Raise(ctx context.Context, e exceptions.Exception) error {
 	return raise(s.db.gorm.WithContext(ctx), e)
 }
+
+// SettlementFileImported says whether lines of a file (or a marketplace
+// report, by its name) were imported for the channel before.
+func (s *Finance) SettlementFileImported(ctx context.Context, channelID, fileName string) (bool, error) {
+	var n int64
+	err := s.db.gorm.WithContext(ctx).Table("settlement_lines").Where("channel_id = ? AND file_name = ?", channelID, fileName).Limit(1).Count(&n).Error
+	return n > 0, err
+}

@@ -34,6 +34,17 @@ type Config struct {
 	Seed     uint64
 	TokenTTL time.Duration // default one hour, as Login with Amazon
 	Now      func() time.Time
+	// GSTRateBP is the GST rate of the account's listings (set per listing
+	// in Seller Central); settlements compute TCS and TDS net of it.
+	// Default 500 (5%, most handicrafts).
+	GSTRateBP int64
+}
+
+func (c Config) gst() int64 {
+	if c.GSTRateBP == 0 {
+		return 500
+	}
+	return c.GSTRateBP
 }
 
 type item struct {
@@ -51,8 +62,12 @@ type Sim struct {
 	docs   map[string]*document
 	feeds  map[string]*feed
 	orders map[string]*simOrder
-	seq    int
-	mux    *http.ServeMux
+	// settled are the order items a settlement report has covered.
+	settled       map[string]bool
+	reports       []amazon.Report
+	settlementSeq int
+	seq           int
+	mux           *http.ServeMux
 }
 
 // New returns a simulator.
@@ -67,12 +82,15 @@ func New(cfg Config) *Sim {
 		}
 		cfg.Limits[amazon.OpSearchOrders] = adapters.Limit{Rate: 0.0056, Burst: 20}
 		cfg.Limits[amazon.OpConfirmShipment] = amazon.ConfirmShipmentLimit
+		for op, l := range amazon.ReportLimits {
+			cfg.Limits[op] = l
+		}
 	}
 	if cfg.TokenTTL == 0 {
 		cfg.TokenTTL = time.Hour
 	}
 	s := &Sim{cfg: cfg, kit: simkit.New(cfg.Limits, cfg.Seed, cfg.Now), tokens: map[string]time.Time{}, items: map[string]*item{},
-		docs: map[string]*document{}, feeds: map[string]*feed{}, orders: map[string]*simOrder{}}
+		docs: map[string]*document{}, feeds: map[string]*feed{}, orders: map[string]*simOrder{}, settled: map[string]bool{}}
 	s.kit.OnExpireTokens = func() { s.tokens = map[string]time.Time{} }
 	m := http.NewServeMux()
 	m.HandleFunc("POST /auth/o2/token", s.token)
@@ -83,6 +101,7 @@ func New(cfg Config) *Sim {
 	m.HandleFunc("GET "+p, s.api(adapters.OpGetListings, s.get))
 	s.registerFeeds(m)
 	s.registerOrders(m)
+	s.registerReports(m)
 	m.HandleFunc("GET /_sim/listings", func(w http.ResponseWriter, r *http.Request) {
 		simkit.WriteJSON(w, http.StatusOK, map[string]any{"items": s.Listings()})
 	})
