@@ -228,3 +228,30 @@ func FuzzParseGeMPayments(f *testing.F) {
 		}
 	})
 }
+
+// TestSharedEarning: a piece made by several makers splits its earning by
+// weight, every paisa handed out, and the settlement entry still balances.
+func TestSharedEarning(t *testing.T) {
+	price := int64(1000)
+	m := finance.Match{ArtisanID: "a", Quantity: 1, ArtisanPricePaise: &price,
+		Shares: []finance.Share{{ArtisanID: "a", Weight: 3}, {ArtisanID: "b", Weight: 2}, {ArtisanID: "c", Weight: 2}}}
+	got := m.Earnings(finance.Components{})
+	if len(got) != 3 || got[0].AmountPaise != 428 || got[1].AmountPaise != 286 || got[2].AmountPaise != 286 {
+		t.Fatalf("earnings %+v", got)
+	}
+	l := finance.SettlementLine{SettlementRef: "S", SettledOn: time.Now(), ExternalOrderID: "O", ExternalLineID: "1",
+		Paid: finance.Components{GrossPaise: 5000, CommissionPaise: 400, NetPaise: 4600}}
+	e := finance.SettlementEntry("CH", l, m)
+	if err := e.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	held := 0
+	for _, p := range e.Postings {
+		if strings.HasPrefix(p.Account, "artisan_held:") {
+			held++
+		}
+	}
+	if held != 3 {
+		t.Fatalf("%d held postings, want one per maker: %+v", held, e.Postings)
+	}
+}

@@ -23,6 +23,43 @@ type Match struct {
 	ArtisanPricePaise *int64
 	ArtisanShareBP    *int64
 	ReturnWindow      time.Duration
+	// Shares split the earning between several makers by weight; empty,
+	// ArtisanID earns it all.
+	Shares []Share
+}
+
+// Share is one maker's weight in a piece's earning.
+type Share struct {
+	ArtisanID string `json:"artisan_id"`
+	Weight    int64  `json:"weight"`
+}
+
+// MakerEarning is what one maker earns from a line.
+type MakerEarning struct {
+	ArtisanID   string
+	AmountPaise int64
+}
+
+// Earnings splits the line's earning between its makers by weight, the
+// leftover paise handed out deterministically (Allocate).
+func (m Match) Earnings(paid Components) []MakerEarning {
+	total := m.Earning(paid)
+	if len(m.Shares) == 0 {
+		return []MakerEarning{{ArtisanID: m.ArtisanID, AmountPaise: total}}
+	}
+	weights := make([]int64, len(m.Shares))
+	for i, s := range m.Shares {
+		weights[i] = s.Weight
+	}
+	parts, err := Allocate(total, weights)
+	if err != nil { // weights are validated > 0 on write
+		return []MakerEarning{{ArtisanID: m.ArtisanID, AmountPaise: total}}
+	}
+	out := make([]MakerEarning, len(parts))
+	for i, p := range parts {
+		out[i] = MakerEarning{ArtisanID: m.Shares[i].ArtisanID, AmountPaise: p}
+	}
+	return out
 }
 
 // Earning is what the maker earns from a settled line: the agreed price
@@ -44,11 +81,13 @@ func (m Match) Earning(paid Components) int64 {
 func SettlementEntry(channelID string, l SettlementLine, m Match) Entry {
 	p := l.Paid
 	earning := m.Earning(p)
+	postings := []Posting{debit(AccountBank, p.NetPaise), debit(Fees(channelID), p.Fees()), debit(AccountGSTInput, p.GSTOnFeesPaise),
+		debit(AccountTCSReceivable, p.TCSPaise), debit(AccountTDSReceivable, p.TDSPaise), credit(AccountMargin, p.GrossPaise-earning)}
+	for _, e := range m.Earnings(p) {
+		postings = append(postings, artisanPosting(Held(e.ArtisanID), e.ArtisanID, -e.AmountPaise))
+	}
 	return entryFor(SettlementSource(channelID, l), "settlement",
-		fmt.Sprintf("settlement %s of order %s line %s", l.SettlementRef, l.ExternalOrderID, l.ExternalLineID), l.SettledOn,
-		debit(AccountBank, p.NetPaise), debit(Fees(channelID), p.Fees()), debit(AccountGSTInput, p.GSTOnFeesPaise),
-		debit(AccountTCSReceivable, p.TCSPaise), debit(AccountTDSReceivable, p.TDSPaise),
-		artisanPosting(Held(m.ArtisanID), m.ArtisanID, -earning), credit(AccountMargin, p.GrossPaise-earning))
+		fmt.Sprintf("settlement %s of order %s line %s", l.SettlementRef, l.ExternalOrderID, l.ExternalLineID), l.SettledOn, postings...)
 }
 
 // SettlementSource names a settlement line as a ledger source.
@@ -202,7 +241,7 @@ type LineReturned struct {
 // artisan's held or payable account (which may go negative and is carried
 // forward against later earnings) back to the corporation.
 func ClawbackEntry(returnID, account, artisanID string, amount int64, at time.Time) Entry {
-	return entryFor("clawback:"+returnID, "clawback", "goods returned: earning clawed back", at,
+	return entryFor("clawback:"+returnID+":"+artisanID, "clawback", "goods returned: earning clawed back", at,
 		artisanPosting(account, artisanID, amount), credit(AccountMargin, amount))
 }
 
@@ -272,4 +311,58 @@ func (s *Service) ChannelStatement(ctx context.Context, channelID string) (Chann
 		return ChannelStatement{}, apperr.New(apperr.Internal, "channel statements are not available")
 	}
 	return cs.ChannelStatement(ctx, channelID, s.now().UTC())
+}
+
+// SharesStore keeps earning shares.
+type SharesStore interface {
+	SetShares(ctx context.Context, productID string, shares []Share) error
+	Shares(ctx context.Context, productID string) ([]Share, error)
+}
+
+// SharesInput is the body of PUT /products/{id}/earning-shares.
+type SharesInput struct {
+	Shares []Share `json:"shares"`
+}
+
+// SetShares replaces how a product's earning is shared between makers; an
+// empty list gives it all to the product's maker again.
+func (s *Service) SetShares(ctx context.Context, productID string, in SharesInput) (SharesInput, error) {
+	ss, ok := s.store.(SharesStore)
+	if !ok {
+		return SharesInput{}, apperr.New(apperr.Internal, "earning shares are not available")
+	}
+	fe := apperr.FieldErrors{}
+	if len(in.Shares) > 20 {
+		fe.Add("shares", "at most 20 makers")
+	}
+	seen := map[string]bool{}
+	for _, sh := range in.Shares {
+		if strings.TrimSpace(sh.ArtisanID) == "" || seen[sh.ArtisanID] {
+			fe.Add("shares.artisan_id", "each maker once")
+		}
+		seen[sh.ArtisanID] = true
+		if sh.Weight < 1 || sh.Weight > 10000 {
+			fe.Add("shares.weight", "must be between 1 and 10000")
+		}
+	}
+	if err := fe.Err(); err != nil {
+		return SharesInput{}, err
+	}
+	if err := ss.SetShares(ctx, productID, in.Shares); err != nil {
+		return SharesInput{}, err
+	}
+	return s.Shares(ctx, productID)
+}
+
+// Shares returns a product's earning shares (empty: its maker earns all).
+func (s *Service) Shares(ctx context.Context, productID string) (SharesInput, error) {
+	ss, ok := s.store.(SharesStore)
+	if !ok {
+		return SharesInput{}, apperr.New(apperr.Internal, "earning shares are not available")
+	}
+	out, err := ss.Shares(ctx, productID)
+	if out == nil {
+		out = []Share{}
+	}
+	return SharesInput{Shares: out}, err
 }

@@ -61,6 +61,8 @@ var policy = map[string][]auth.Role{
 	"POST /api/v1/fee-schedules":                       {"admin", "finance"},
 	"POST /api/v1/payout-batches":                      {"admin", "finance"},
 	"POST /api/v1/artisans/:id/advances":               {"admin", "finance"},
+	"PUT /api/v1/products/:id/earning-shares":          {"admin", "showroom"},
+	"GET /api/v1/products/:id/earning-shares":          {"admin", "showroom", "operations", "finance"},
 	"GET /api/v1/channels/:id/statement":               {"admin", "finance"},
 	"GET /api/v1/payout-batches":                       {"admin", "finance"},
 	"GET /api/v1/payout-batches/:id":                   {"admin", "finance"},

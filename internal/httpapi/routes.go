@@ -96,6 +96,8 @@ func (s *Server) routes() []Route {
 		{Method: "GET", Path: p + "/channels/:id/statement", Permission: auth.FinanceRead, Summary: "a marketplace's sales, fees, taxes, settled, outstanding and overdue", handler: byID(s, s.Finance.ChannelStatement)},
 		{Method: "POST", Path: p + "/settlements/pull", Permission: auth.FinanceWrite, Summary: "pull a channel's settlement reports now (?channel_id=; Amazon's Reports API; hourly anyway)", handler: s.pullSettlements},
 		{Method: "GET", Path: p + "/ledger/trial-balance", Permission: auth.FinanceRead, Summary: "every account's debits and credits; they must be equal", handler: s.trialBalance},
+		{Method: "PUT", Path: p + "/products/:id/earning-shares", Permission: auth.ProductsWrite, Summary: "share a piece's earning between several makers by weight (empty: its maker earns it all)", handler: action(s, s.Finance.SetShares)},
+		{Method: "GET", Path: p + "/products/:id/earning-shares", Permission: auth.ProductsRead, Summary: "how a piece's earning is shared between makers", handler: byID(s, s.Finance.Shares)},
 		{Method: "POST", Path: p + "/artisans/:id/advances", Permission: auth.FinanceWrite, Summary: "pay an artisan ahead of earnings; later earnings net against it", handler: actionStatus(s, http.StatusCreated, s.Finance.Advance)},
 		{Method: "GET", Path: p + "/artisans/:id/statement", Permission: auth.FinanceRead, Summary: "what an artisan earned, is owed and was paid (format=json, csv or html)", handler: s.artisanStatement},
 		{Method: "POST", Path: p + "/payout-batches", Permission: auth.FinanceWrite, Summary: "draft a batch of every payable balance above min_paise (the maker)", handler: create(s, s.Payouts.Create)},

@@ -138,6 +138,7 @@ func (s *Finance) importLine(tx *gorm.DB, sum *finance.ImportSummary, ch channel
 	fileName string, l finance.SettlementLine, now time.Time) error {
 	var found []struct {
 		LineID            string
+		ProductID         string
 		OrderedAt         time.Time
 		Quantity          int64
 		Craft             string
@@ -146,7 +147,7 @@ func (s *Finance) importLine(tx *gorm.DB, sum *finance.ImportSummary, ch channel
 		ArtisanPricePaise *int64
 		ArtisanShareBP    *int64 `gorm:"column:artisan_share_bp"`
 	}
-	if err := tx.Raw(`SELECT l.id AS line_id, o.ordered_at, l.quantity, p.craft, p.gst_rate_bp, l.artisan_id, p.artisan_price_paise, p.artisan_share_bp
+	if err := tx.Raw(`SELECT l.id AS line_id, l.product_id, o.ordered_at, l.quantity, p.craft, p.gst_rate_bp, l.artisan_id, p.artisan_price_paise, p.artisan_share_bp
 FROM order_lines l JOIN orders o ON o.id = l.order_id JOIN products p ON p.id = l.product_id
 WHERE l.channel_id = ? AND l.external_order_id = ? AND l.external_line_id = ? AND l.artisan_id IS NOT NULL`,
 		ch.ID, l.ExternalOrderID, l.ExternalLineID).Scan(&found).Error; err != nil {
@@ -160,6 +161,9 @@ WHERE l.channel_id = ? AND l.external_order_id = ? AND l.external_line_id = ? AN
 		f := found[0]
 		m = finance.Match{LineID: f.LineID, OrderedAt: f.OrderedAt.UTC(), Quantity: f.Quantity, Craft: f.Craft, GSTRateBP: f.GSTRateBP,
 			ArtisanID: f.ArtisanID, ArtisanPricePaise: f.ArtisanPricePaise, ArtisanShareBP: f.ArtisanShareBP, ReturnWindow: settings.ReturnWindow()}
+		if err := tx.Raw(`SELECT artisan_id, weight FROM earning_shares WHERE product_id = ? ORDER BY artisan_id`, f.ProductID).Scan(&m.Shares).Error; err != nil {
+			return err
+		}
 		lineID = f.LineID
 		sched, ok := finance.Pick(schedules, f.Craft, m.OrderedAt)
 		exp := finance.Expected(sched, l.Paid.GrossPaise, f.GSTRateBP, m.OrderedAt, l.SettledOn)
@@ -218,9 +222,11 @@ ON CONFLICT (channel_id, settlement_ref, external_order_id, external_line_id) DO
 		return err
 	}
 	payableAfter := l.SettledOn.UTC().Add(m.ReturnWindow)
-	if err := tx.Exec(`INSERT INTO artisan_earnings (id, line_id, artisan_id, amount_paise, payable_after, status, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, 'held', ?, ?) ON CONFLICT (line_id) DO NOTHING`, ids.New(), m.LineID, m.ArtisanID, m.Earning(l.Paid), payableAfter, now, now).Error; err != nil {
-		return err
+	for _, e := range m.Earnings(l.Paid) {
+		if err := tx.Exec(`INSERT INTO artisan_earnings (id, line_id, artisan_id, amount_paise, payable_after, status, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, 'held', ?, ?) ON CONFLICT (line_id, artisan_id) DO NOTHING`, ids.New(), m.LineID, e.ArtisanID, e.AmountPaise, payableAfter, now, now).Error; err != nil {
+			return err
+		}
 	}
 	return clawbackReturns(tx, m.LineID, now) // goods that came back before the money
 }
@@ -305,21 +311,20 @@ WHERE p.artisan_id = ? ORDER BY e.occurred_at, e.id, p.account`, artisanID).Scan
 	return st, err
 }
 
-// clawbackReturns claws back, once per return, the earning of the units
-// that came back: the line's earning is split per unit (leftover paise
-// deterministically) and each return takes the shares of its units, in
-// the order the returns were recorded.
+// clawbackReturns claws back, once per return and maker, the earning of
+// the units that came back: each maker's earning from the line is split
+// per unit (leftover paise deterministically) and each return takes the
+// shares of its units, in the order the returns were recorded.
 func clawbackReturns(tx *gorm.DB, lineID string, now time.Time) error {
-	var earning []struct {
+	var earnings []struct {
 		ID, ArtisanID, Status string
 		AmountPaise           int64
 		Quantity              int64
 	}
 	if err := tx.Raw(`SELECT e.id, e.artisan_id, e.status, e.amount_paise, l.quantity FROM artisan_earnings e JOIN order_lines l ON l.id = e.line_id
-WHERE e.line_id = ?`, lineID).Scan(&earning).Error; err != nil || len(earning) == 0 {
+WHERE e.line_id = ? ORDER BY e.artisan_id`, lineID).Scan(&earnings).Error; err != nil || len(earnings) == 0 {
 		return err // not settled yet: the import claws back
 	}
-	e := earning[0]
 	var returns []struct {
 		ID       string
 		Quantity int64
@@ -327,31 +332,35 @@ WHERE e.line_id = ?`, lineID).Scan(&earning).Error; err != nil || len(earning) =
 	if err := tx.Raw(`SELECT id, quantity FROM order_returns WHERE line_id = ? ORDER BY created_at, id`, lineID).Scan(&returns).Error; err != nil {
 		return err
 	}
-	shares, err := finance.Split(e.AmountPaise, int(max(e.Quantity, 1)))
-	if err != nil {
-		return err
-	}
-	account := finance.Payable(e.ArtisanID)
-	if e.Status == "held" {
-		account = finance.Held(e.ArtisanID)
-	}
-	unit, clawed := 0, int64(0)
-	for _, r := range returns {
-		var amount int64
-		for i := int64(0); i < r.Quantity && unit < len(shares); i++ {
-			amount += shares[unit]
-			unit++
-		}
-		clawed += r.Quantity
-		if amount == 0 {
-			continue
-		}
-		if _, err := post(tx, finance.ClawbackEntry(r.ID, account, e.ArtisanID, amount, now), now); err != nil {
+	for _, e := range earnings {
+		shares, err := finance.Split(e.AmountPaise, int(max(e.Quantity, 1)))
+		if err != nil {
 			return err
 		}
-	}
-	if e.Status == "held" && clawed >= e.Quantity {
-		return tx.Exec(`UPDATE artisan_earnings SET status = 'clawed_back', updated_at = ? WHERE id = ? AND status = 'held'`, now, e.ID).Error
+		account := finance.Payable(e.ArtisanID)
+		if e.Status == "held" {
+			account = finance.Held(e.ArtisanID)
+		}
+		unit, clawed := 0, int64(0)
+		for _, r := range returns {
+			var amount int64
+			for i := int64(0); i < r.Quantity && unit < len(shares); i++ {
+				amount += shares[unit]
+				unit++
+			}
+			clawed += r.Quantity
+			if amount == 0 {
+				continue
+			}
+			if _, err := post(tx, finance.ClawbackEntry(r.ID, account, e.ArtisanID, amount, now), now); err != nil {
+				return err
+			}
+		}
+		if e.Status == "held" && clawed >= e.Quantity {
+			if err := tx.Exec(`UPDATE artisan_earnings SET status = 'clawed_back', updated_at = ? WHERE id = ? AND status = 'held'`, now, e.ID).Error; err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -431,4 +440,52 @@ func (s *Finance) SettlementFileImported(ctx context.Context, channelID, fileNam
 	var n int64
 	err := s.db.gorm.WithContext(ctx).Table("settlement_lines").Where("channel_id = ? AND file_name = ?", channelID, fileName).Limit(1).Count(&n).Error
 	return n > 0, err
+}
+
+var _ finance.SharesStore = (*Finance)(nil)
+
+// SetShares replaces a product's earning shares in one transaction.
+func (s *Finance) SetShares(ctx context.Context, productID string, shares []finance.Share) error {
+	return translate(s.db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var n int64
+		if err := tx.Table("products").Where("id = ?", productID).Count(&n).Error; err != nil {
+			return err
+		}
+		if n == 0 {
+			return apperr.New(apperr.NotFound, "product %s not found", productID)
+		}
+		if len(shares) > 0 {
+			ids := make([]string, len(shares))
+			for i, sh := range shares {
+				ids[i] = sh.ArtisanID
+			}
+			if err := tx.Table("artisans").Where("id IN ?", ids).Count(&n).Error; err != nil {
+				return err
+			}
+			if int(n) != len(shares) {
+				return apperr.FieldErrors{"shares.artisan_id": "no such artisan"}.Err()
+			}
+		}
+		if err := tx.Exec(`DELETE FROM earning_shares WHERE product_id = ?`, productID).Error; err != nil {
+			return err
+		}
+		rows := make([][]any, len(shares))
+		for i, sh := range shares {
+			rows[i] = []any{productID, sh.ArtisanID, sh.Weight}
+		}
+		return insertRows(tx, "earning_shares", []string{"product_id", "artisan_id", "weight"}, rows)
+	}))
+}
+
+func (s *Finance) Shares(ctx context.Context, productID string) ([]finance.Share, error) {
+	var n int64
+	if err := s.db.gorm.WithContext(ctx).Table("products").Where("id = ?", productID).Count(&n).Error; err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, apperr.New(apperr.NotFound, "product %s not found", productID)
+	}
+	var out []finance.Share
+	err := s.db.gorm.WithContext(ctx).Raw(`SELECT artisan_id, weight FROM earning_shares WHERE product_id = ? ORDER BY artisan_id`, productID).Scan(&out).Error
+	return out, err
 }

@@ -397,3 +397,79 @@ func TestGeMPayments(t *testing.T) {
 		})
 	}
 }
+
+// TestEarningShares: a piece made by three artisans pays each their share
+// of the agreed price to the paisa; a return claws back each share; bad
+// shares are refused.
+func TestEarningShares(t *testing.T) {
+	for _, b := range testenv.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, b)
+			ctx := context.Background()
+			fin := finance.NewService(f.db.Finance(), nil)
+			b2, _ := f.cat.CreateArtisan(ctx, catalogArtisan("CO-2"))
+			b3, _ := f.cat.CreateArtisan(ctx, catalogArtisan("CO-3"))
+			for name, in := range map[string]finance.SharesInput{
+				"zero weight":   {Shares: []finance.Share{{ArtisanID: f.artisan.ID, Weight: 0}}},
+				"twice":         {Shares: []finance.Share{{ArtisanID: f.artisan.ID, Weight: 1}, {ArtisanID: f.artisan.ID, Weight: 2}}},
+				"unknown maker": {Shares: []finance.Share{{ArtisanID: "01a00000-0000-7000-8000-000000000000", Weight: 1}}},
+			} {
+				if _, err := fin.SetShares(ctx, f.product.ID, in); !apperr.Is(err, apperr.Invalid) {
+					t.Errorf("%s: %v", name, err)
+				}
+			}
+			if _, err := fin.SetShares(ctx, f.product.ID, finance.SharesInput{Shares: []finance.Share{
+				{ArtisanID: f.artisan.ID, Weight: 3}, {ArtisanID: b2.ID, Weight: 2}, {ArtisanID: b3.ID, Weight: 2}}}); err != nil {
+				t.Fatal(err)
+			}
+			chans := channels.NewService(f.db.Channels(), f.ring, nil)
+			if err := chans.Ensure(ctx, "gem", "gem", "", "", true, nil, channels.Settings{Locations: []channels.LocationMap{{LocationID: f.showroom.ID}}}); err != nil {
+				t.Fatal(err)
+			}
+			list, _ := chans.List(ctx)
+			ch := list[0].ID
+			intake(t, f, f.product.ID, f.showroom, 1)
+			at := time.Now().UTC().Add(-20 * 24 * time.Hour).Truncate(time.Second)
+			o := order(ch, 5, at, orders.StatusDelivered, orders.IncomingLine{ExternalLineID: "1", SKU: f.product.SKU, Quantity: 1, UnitPricePaise: 8_900_000})
+			if _, err := orders.NewService(f.db.Orders(), nil).Ingest(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+			file := "Contract No,Invoice No,CRAC Date,Payment Date,Invoice Amount (Rs.),Transaction Charges (Rs.),TDS (Rs.),TCS (Rs.),Amount Paid (Rs.)\n" +
+				o.ExternalOrderID + ",INV-9,2026-11-01,2026-11-15,89000.00,0,89.00,445.00,88466.00\n"
+			if sum, err := fin.ImportSettlement(ctx, ch, "gem.csv", []byte(file)); err != nil || sum.New != 1 {
+				t.Fatalf("import: %+v %v", sum, err)
+			}
+			want := map[string]int64{f.artisan.ID: 2_571_428, b2.ID: 1_714_286, b3.ID: 1_714_286} // the largest remainders take the 2 leftover paise
+			var total int64
+			for id, paise := range want {
+				st, _ := fin.ArtisanStatement(ctx, id)
+				if st.HeldPaise != paise {
+					t.Errorf("artisan %s holds %d, want %d", id, st.HeldPaise, paise)
+				}
+				total += st.HeldPaise
+			}
+			if total != 6_000_000 {
+				t.Fatalf("shares sum to %d, not the agreed 6000000", total)
+			}
+			var line struct{ ID, OrderID string }
+			f.db.Gorm().Raw(`SELECT id, order_id FROM order_lines`).Scan(&line)
+			f.db.Gorm().Exec(`UPDATE order_lines SET status = 'delivered'`)
+			if _, err := orders.NewService(f.db.Orders(), nil).RecordReturn(ctx, line.OrderID, orders.ReturnRequest{LineID: line.ID, Quantity: 1,
+				Source: "customer", Disposition: orders.Restock, LocationID: f.showroom.ID}); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.db.Finance().ClawbackLine(ctx, line.ID, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			for id := range want {
+				if st, _ := fin.ArtisanStatement(ctx, id); st.HeldPaise != 0 {
+					t.Errorf("artisan %s still holds %d after the return", id, st.HeldPaise)
+				}
+			}
+			if tb, _ := fin.TrialBalance(ctx); !tb.Balanced {
+				t.Fatalf("trial balance %+v", tb)
+			}
+		})
+	}
+}
