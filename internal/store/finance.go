@@ -231,15 +231,15 @@ VALUES (?, ?, ?, ?, ?, 'held', ?, ?) ON CONFLICT (line_id, artisan_id) DO NOTHIN
 	return clawbackReturns(tx, m.LineID, now) // goods that came back before the money
 }
 
-// ReleaseDue releases each due earning in its own transaction; a line
-// returned meanwhile stays held for the return to claw back.
+// ReleaseDue releases each due earning in its own transaction: what is
+// still held of it, less what returns clawed back from the held account.
 func (s *Finance) ReleaseDue(ctx context.Context, now time.Time) (int, error) {
 	var due []struct {
-		ID, ArtisanID string
-		AmountPaise   int64
+		ID, ArtisanID, LineID string
+		AmountPaise           int64
 	}
-	if err := s.db.gorm.WithContext(ctx).Raw(`SELECT e.id, e.artisan_id, e.amount_paise FROM artisan_earnings e JOIN order_lines l ON l.id = e.line_id
-WHERE e.status = 'held' AND e.payable_after <= ? AND l.status <> 'returned' ORDER BY e.payable_after, e.id LIMIT 1000`, now.UTC()).Scan(&due).Error; err != nil {
+	if err := s.db.gorm.WithContext(ctx).Raw(`SELECT id, artisan_id, line_id, amount_paise FROM artisan_earnings
+WHERE status = 'held' AND payable_after <= ? ORDER BY payable_after, id LIMIT 1000`, now.UTC()).Scan(&due).Error; err != nil {
 		return 0, err
 	}
 	released := 0
@@ -249,11 +249,17 @@ WHERE e.status = 'held' AND e.payable_after <= ? AND l.status <> 'returned' ORDE
 			if upd.Error != nil || upd.RowsAffected == 0 {
 				return upd.Error
 			}
-			if d.AmountPaise == 0 {
-				return nil
+			var clawed int64
+			if err := tx.Raw(`SELECT COALESCE(SUM(p.amount_paise), 0) FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id
+JOIN order_returns r ON e.source_ref = 'clawback:' || r.id || ':' || ? WHERE r.line_id = ? AND p.account = ?`,
+				d.ArtisanID, d.LineID, finance.Held(d.ArtisanID)).Scan(&clawed).Error; err != nil {
+				return err
 			}
-			_, err := post(tx, finance.ReleaseEntry(d.ID, d.ArtisanID, d.AmountPaise, now), now)
-			return err
+			if left := d.AmountPaise - clawed; left > 0 {
+				_, err := post(tx, finance.ReleaseEntry(d.ID, d.ArtisanID, left, now), now)
+				return err
+			}
+			return nil
 		})
 		if err != nil {
 			return released, translate(err)

@@ -473,3 +473,50 @@ func TestEarningShares(t *testing.T) {
 		})
 	}
 }
+
+// TestPartialReturnRelease: when one of two units comes back inside the
+// return window, the other unit's earning still becomes payable.
+func TestPartialReturnRelease(t *testing.T) {
+	for _, b := range testenv.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, b)
+			ctx := context.Background()
+			fin := finance.NewService(f.db.Finance(), nil)
+			chans := channels.NewService(f.db.Channels(), f.ring, nil)
+			if err := chans.Ensure(ctx, "gem", "gem", "", "", true, nil, channels.Settings{Locations: []channels.LocationMap{{LocationID: f.showroom.ID}}}); err != nil {
+				t.Fatal(err)
+			}
+			list, _ := chans.List(ctx)
+			ch := list[0].ID
+			intake(t, f, f.product.ID, f.showroom, 2)
+			o := order(ch, 6, time.Now().UTC().Add(-20*24*time.Hour).Truncate(time.Second), orders.StatusDelivered,
+				orders.IncomingLine{ExternalLineID: "1", SKU: f.product.SKU, Quantity: 2, UnitPricePaise: 8_900_000})
+			if _, err := orders.NewService(f.db.Orders(), nil).Ingest(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+			var line struct{ ID, OrderID string }
+			f.db.Gorm().Raw(`SELECT id, order_id FROM order_lines`).Scan(&line)
+			f.db.Gorm().Exec(`UPDATE order_lines SET status = 'delivered'`)
+			file := "Contract No,Invoice No,CRAC Date,Payment Date,Invoice Amount (Rs.),Transaction Charges (Rs.),TDS (Rs.),TCS (Rs.),Amount Paid (Rs.)\n" +
+				o.ExternalOrderID + ",INV-1,2026-11-01,2026-11-15,178000.00,0,0,0,178000.00\n"
+			if _, err := fin.ImportSettlement(ctx, ch, "gem.csv", []byte(file)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := orders.NewService(f.db.Orders(), nil).RecordReturn(ctx, line.OrderID, orders.ReturnRequest{LineID: line.ID, Quantity: 1,
+				Source: "customer", Disposition: orders.Restock, LocationID: f.showroom.ID}); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.db.Finance().ClawbackLine(ctx, line.ID, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := f.db.Finance().ReleaseDue(ctx, time.Now().Add(30*24*time.Hour)); err != nil || n != 1 {
+				t.Fatalf("released %d: %v", n, err)
+			}
+			st, _ := fin.ArtisanStatement(ctx, f.artisan.ID)
+			if st.PayablePaise != 6_000_000 || st.HeldPaise != 0 {
+				t.Fatalf("after one of two units came back: payable %d held %d, want 6000000 and 0", st.PayablePaise, st.HeldPaise)
+			}
+		})
+	}
+}
