@@ -99,6 +99,16 @@ func (s *Orders) Ingest(ctx context.Context, in orders.Incoming, now time.Time) 
 		if err := applyMarketplaceStatus(tx, order.ID, in.Status, now); err != nil {
 			return err
 		}
+		if created && fulfilledElsewhere[in.Status] != "" && res.NewLines > res.Unmapped {
+			if err := raise(tx, exceptions.Exception{Kind: exceptions.MissedOrder, CauseKey: "fulfilled_elsewhere:" + order.ID,
+				Summary: fmt.Sprintf("order %s was first seen already %s: it was fulfilled outside artisanbridge", in.ExternalOrderID, in.Status),
+				Detail:  "nothing was reserved or routed for it; its makers are recorded for their earnings",
+				Action: "If the pieces left one of our locations, record a sale movement for each (POST /stock/movements, kind sale) " +
+					"so every channel offers the right quantity; then resolve this exception.",
+				Resource: "order", ResourceID: order.ID}); err != nil {
+				return err
+			}
+		}
 		if res.Unmapped > 0 {
 			if err := tx.Model(&orderRow{}).Where("id = ? AND status = ?", order.ID, orders.StatusOpen).
 				Update("status", orders.StatusAwaitingMapping).Error; err != nil {
@@ -227,6 +237,11 @@ func (s *Orders) ingestLine(tx *gorm.DB, w *routedRows, res *orders.Result, orde
 		switch {
 		case in.Status == orders.StatusCancelled:
 			status = orders.LineCancelled
+		case created && fulfilledElsewhere[in.Status] != "":
+			// First seen already past dispatch: it was fulfilled outside
+			// artisanbridge, so nothing is reserved or routed (a missed_order
+			// exception asks staff to record the stock that left).
+			status = fulfilledElsewhere[in.Status]
 		case created:
 			var err error
 			if d, err = decide(tx, rc, rl, product, now); err != nil {
@@ -262,7 +277,7 @@ ON CONFLICT (channel_id, external_order_id, external_line_id) DO NOTHING`,
 			Detail:   fmt.Sprintf("line %s, quantity %d; the order waits as awaiting_mapping and continues once the SKU is mapped", l.ExternalLineID, l.Quantity),
 			Action:   "Add the product with this SKU (or correct the SKU on the marketplace); the order is kept, not dropped.",
 			Resource: "order", ResourceID: order.ID})
-	case status == orders.LineCancelled:
+	case status == orders.LineCancelled || fulfilledElsewhere[in.Status] == status:
 		return nil, nil
 	case routeFirst:
 		return record(tx, w, res, rc, rl, product, d, now)
@@ -271,6 +286,12 @@ ON CONFLICT (channel_id, external_order_id, external_line_id) DO NOTHING`,
 }
 
 func unmappedCause(channelID, sku string) string { return "unmapped_sku:" + channelID + ":" + sku }
+
+// fulfilledElsewhere maps the order statuses past dispatch to the status a
+// line first seen in them takes.
+var fulfilledElsewhere = map[string]string{
+	orders.StatusShipped: orders.LineShipped, orders.StatusDelivered: orders.LineDelivered, orders.StatusReturned: orders.LineReturned,
+}
 
 // reserve holds qty units by conditional update: it fits, or changes nothing.
 func reserve(tx *gorm.DB, productID, locationID string, qty int64, now time.Time) (bool, error) {

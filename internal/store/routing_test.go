@@ -375,3 +375,36 @@ func TestMigrationKeepsOrders(t *testing.T) {
 		})
 	}
 }
+
+// TestFirstSeenShipped: an order first seen already past dispatch was
+// fulfilled elsewhere: nothing is reserved or routed, its maker is still
+// recorded, and an exception asks staff to record the stock that left.
+func TestFirstSeenShipped(t *testing.T) {
+	for _, b := range testenv.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, b)
+			ctx := context.Background()
+			ch := channelsFor(t, f, 1, f.showroom)[0]
+			intake(t, f, f.product.ID, f.showroom, 3)
+			at := time.Now().UTC().Truncate(time.Second)
+			res, err := orders.NewService(f.db.Orders(), nil).Ingest(ctx, order(ch, 9, at, orders.StatusDelivered,
+				orders.IncomingLine{ExternalLineID: "1", SKU: f.product.SKU, Quantity: 2}))
+			if err != nil || res.Reserved != 0 || res.NewLines != 1 {
+				t.Fatalf("%+v %v", res, err)
+			}
+			line, task := lineOf(t, f, res.OrderID)
+			if line.Status != orders.LineDelivered || line.ReservationStatus != nil || task.ID != "" || *line.ArtisanID != f.artisan.ID {
+				t.Fatalf("line %+v task %+v", line, task)
+			}
+			if l := level(t, f, f.product.ID, f.showroom); l != [2]int64{3, 0} {
+				t.Fatalf("stock %v", l)
+			}
+			var missed int64
+			f.db.Gorm().Table("exceptions").Where("kind = 'missed_order' AND status = 'open'").Count(&missed)
+			if missed != 1 {
+				t.Fatalf("%d missed_order exceptions", missed)
+			}
+		})
+	}
+}
