@@ -111,7 +111,7 @@ func (p GeMPayment) Lines(contract []ContractLine) ([]SettlementLine, error) {
 	split := func(total int64) ([]int64, error) { return Allocate(total, weights) }
 	gross, err := split(p.Paid.GrossPaise)
 	if err != nil {
-		return nil, err
+		return nil, apperr.FieldErrors{fmt.Sprintf("row %d", p.Row): "contract " + p.ContractNo + "'s lines have no value to spread the payment over"}.Err()
 	}
 	fees, _ := split(p.Paid.CommissionPaise)
 	tds, _ := split(p.Paid.TDSPaise)
