@@ -494,3 +494,14 @@ func testRollback(t *testing.T, b testenv.Backend) {
 		}
 	}
 }
+
+// eachBackend runs fn in parallel on a fresh fixture of every backend.
+func eachBackend(t *testing.T, fn func(t *testing.T, b testenv.Backend, f *fixture)) {
+	t.Helper()
+	for _, b := range testenv.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, b, newFixture(t, b))
+		})
+	}
+}
