@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jkhhc/artisanbridge/adapters"
@@ -57,13 +57,10 @@ type Config struct {
 
 // Client calls Amazon for one seller account; safe for concurrent use.
 type Client struct {
-	cfg  Config
-	http *httpx.Client
-	now  func() time.Time
-
-	mu      sync.Mutex
-	token   string
-	expires time.Time
+	cfg    Config
+	http   *httpx.Client
+	now    func() time.Time
+	tokens *httpx.TokenCache
 }
 
 var _ adapters.Channel = (*Client)(nil)
@@ -94,20 +91,17 @@ func New(cfg Config, hc *httpx.Client) *Client {
 		cfg.Brand = "JKHHC"
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	return &Client{cfg: cfg, http: hc, now: time.Now}
+	c := &Client{cfg: cfg, http: hc, now: time.Now}
+	c.tokens = &httpx.TokenCache{Fetch: c.fetchToken, Now: func() time.Time { return c.now() }}
+	return c
 }
 
 func (c *Client) Kind() adapters.Kind                           { return adapters.Amazon }
 func (c *Client) Limits() map[adapters.Operation]adapters.Limit { return c.cfg.Limits }
 
-// accessToken exchanges the refresh token for an access token and keeps
-// it for its hour, less a minute.
-func (c *Client) accessToken(ctx context.Context) (string, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.token != "" && c.now().Before(c.expires) {
-		return c.token, nil
-	}
+// fetchToken exchanges the refresh token for an access token (it lives
+// an hour; the cache renews it a minute before, or after a refusal).
+func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, error) {
 	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {c.cfg.RefreshToken},
 		"client_id": {c.cfg.ClientID}, "client_secret": {c.cfg.ClientSecret}}.Encode()
 	_, body, err := c.http.Do(ctx, httpx.Request{
@@ -122,23 +116,13 @@ func (c *Client) accessToken(ctx context.Context) (string, error) {
 		},
 	})
 	if err != nil {
-		return "", fmt.Errorf("amazon: token: %w", err)
+		return "", 0, fmt.Errorf("amazon: token: %w", err)
 	}
 	t, err := DecodeToken(body)
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
-	c.token = t.AccessToken
-	c.expires = c.now().Add(time.Duration(t.ExpiresIn)*time.Second - time.Minute)
-	return c.token, nil
-}
-
-func (c *Client) forgetToken(used string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.token == used {
-		c.token = ""
-	}
+	return t.AccessToken, time.Duration(t.ExpiresIn) * time.Second, nil
 }
 
 // call sends one request with x-amz-access-token; an expired token (403 or
@@ -152,25 +136,15 @@ func (c *Client) call(ctx context.Context, op adapters.Operation, method, path s
 			return nil, err
 		}
 	}
-	for attempt := 0; attempt < 2; attempt++ {
-		token, err := c.accessToken(ctx)
-		if err != nil {
-			return nil, err
-		}
+	resp, err := c.tokens.WithToken(ctx, func(token string) ([]byte, error) {
 		_, resp, err := c.http.Do(ctx, httpx.Request{
 			Op: op, Key: "amazon:" + c.cfg.Account + ":" + usagePlan(op), Limit: c.cfg.Limits[op], Timeout: 30 * time.Second,
 			Build: func(ctx context.Context) (*http.Request, error) {
-				var rd *bytes.Reader
+				var rd io.Reader
 				if body != nil {
 					rd = bytes.NewReader(body)
 				}
-				var req *http.Request
-				var err error
-				if rd != nil {
-					req, err = http.NewRequestWithContext(ctx, method, c.cfg.BaseURL+path, rd)
-				} else {
-					req, err = http.NewRequestWithContext(ctx, method, c.cfg.BaseURL+path, nil)
-				}
+				req, err := http.NewRequestWithContext(ctx, method, c.cfg.BaseURL+path, rd)
 				if err != nil {
 					return nil, err
 				}
@@ -182,17 +156,12 @@ func (c *Client) call(ctx context.Context, op adapters.Operation, method, path s
 				return req, nil
 			},
 		})
-		var se *httpx.StatusError
-		if errors.As(err, &se) && (se.Status == http.StatusUnauthorized || se.Status == http.StatusForbidden) && attempt == 0 {
-			c.forgetToken(token)
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("amazon %s: %w", op, err)
-		}
-		return resp, nil
+		return resp, err
+	}, http.StatusUnauthorized, http.StatusForbidden) // SP-API answers an expired token with 403
+	if err != nil {
+		return nil, fmt.Errorf("amazon %s: %w", op, err)
 	}
-	return nil, fmt.Errorf("amazon %s: refused the renewed token", op)
+	return resp, nil
 }
 
 func (c *Client) itemPath(sku string, query url.Values) string {

@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jkhhc/artisanbridge/adapters"
@@ -58,13 +56,10 @@ type Config struct {
 
 // Client calls Flipkart for one seller account. It is safe for concurrent use.
 type Client struct {
-	cfg  Config
-	http *httpx.Client
-
-	mu      sync.Mutex
-	token   string
-	expires time.Time
-	now     func() time.Time
+	cfg    Config
+	http   *httpx.Client
+	tokens *httpx.TokenCache
+	now    func() time.Time
 }
 
 var _ adapters.Channel = (*Client)(nil)
@@ -78,23 +73,20 @@ func New(cfg Config, hc *httpx.Client) *Client {
 		cfg.DispatchDays = 3
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	return &Client{cfg: cfg, http: hc, now: time.Now}
+	c := &Client{cfg: cfg, http: hc, now: time.Now}
+	c.tokens = &httpx.TokenCache{Fetch: c.fetchToken, Now: func() time.Time { return c.now() }}
+	return c
 }
 
 func (c *Client) Kind() adapters.Kind                           { return adapters.Flipkart }
 func (c *Client) Limits() map[adapters.Operation]adapters.Limit { return c.cfg.Limits }
 
-// accessToken returns the cached token, renewing it a minute before it
-// expires (tokens live about 60 days) or after a 401.
-func (c *Client) accessToken(ctx context.Context) (string, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.token != "" && c.now().Before(c.expires) {
-		return c.token, nil
-	}
+// fetchToken gets a client-credentials token (tokens live about 60 days;
+// the cache renews one a minute before it expires or after a 401).
+func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, error) {
 	u, err := url.Parse(c.cfg.TokenURL)
 	if err != nil {
-		return "", fmt.Errorf("flipkart: token url: %w", err)
+		return "", 0, fmt.Errorf("flipkart: token url: %w", err)
 	}
 	q := u.Query()
 	q.Set("grant_type", "client_credentials")
@@ -114,26 +106,15 @@ func (c *Client) accessToken(ctx context.Context) (string, error) {
 		},
 	})
 	if err != nil {
-		return "", fmt.Errorf("flipkart: token: %w", err)
+		return "", 0, fmt.Errorf("flipkart: token: %w", err)
 	}
 	t, err := DecodeToken(body)
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
-	c.token = t.AccessToken
-	c.expires = c.now().Add(time.Duration(t.ExpiresIn)*time.Second - time.Minute)
-	return c.token, nil
+	return t.AccessToken, time.Duration(t.ExpiresIn) * time.Second, nil
 }
 
-func (c *Client) forgetToken(used string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.token == used {
-		c.token = ""
-	}
-}
-
-// call sends one listing API request; a 401 renews the token once and retries.
 func (c *Client) call(ctx context.Context, op adapters.Operation, method, path string, payload any) ([]byte, error) {
 	return c.callTimeout(ctx, op, method, path, payload, listingTimeout)
 }
@@ -146,11 +127,7 @@ func (c *Client) callTimeout(ctx context.Context, op adapters.Operation, method,
 			return nil, err
 		}
 	}
-	for attempt := 0; attempt < 2; attempt++ {
-		token, err := c.accessToken(ctx)
-		if err != nil {
-			return nil, err
-		}
+	resp, err := c.tokens.WithToken(ctx, func(token string) ([]byte, error) {
 		_, resp, err := c.http.Do(ctx, httpx.Request{
 			Op: op, Key: "flipkart:" + c.cfg.Account + ":" + string(op), Limit: c.cfg.Limits[op], Timeout: timeout,
 			Build: func(ctx context.Context) (*http.Request, error) {
@@ -164,17 +141,12 @@ func (c *Client) callTimeout(ctx context.Context, op adapters.Operation, method,
 				return req, nil
 			},
 		})
-		var se *httpx.StatusError
-		if errors.As(err, &se) && se.Status == http.StatusUnauthorized && attempt == 0 {
-			c.forgetToken(token)
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("flipkart %s: %w", op, err)
-		}
-		return resp, nil
+		return resp, err
+	}, http.StatusUnauthorized)
+	if err != nil {
+		return nil, fmt.Errorf("flipkart %s: %w", op, err)
 	}
-	return nil, fmt.Errorf("flipkart %s: refused the renewed token", op)
+	return resp, nil
 }
 
 // wirePrice converts paise to the whole rupees Flipkart's schema takes; a
