@@ -146,8 +146,10 @@ func (s *Finance) importLine(tx *gorm.DB, sum *finance.ImportSummary, ch channel
 		ArtisanID         string
 		ArtisanPricePaise *int64
 		ArtisanShareBP    *int64 `gorm:"column:artisan_share_bp"`
+		DeliveredAt       *time.Time
 	}
-	if err := tx.Raw(`SELECT l.id AS line_id, l.product_id, o.ordered_at, l.quantity, p.craft, p.gst_rate_bp, l.artisan_id, p.artisan_price_paise, p.artisan_share_bp
+	if err := tx.Raw(`SELECT l.id AS line_id, l.product_id, o.ordered_at, l.quantity, p.craft, p.gst_rate_bp, l.artisan_id, p.artisan_price_paise, p.artisan_share_bp,
+(SELECT t.updated_at FROM fulfilment_tasks t WHERE t.line_id = l.id AND t.status = 'delivered') AS delivered_at
 FROM order_lines l JOIN orders o ON o.id = l.order_id JOIN products p ON p.id = l.product_id
 WHERE l.channel_id = ? AND l.external_order_id = ? AND l.external_line_id = ? AND l.artisan_id IS NOT NULL`,
 		ch.ID, l.ExternalOrderID, l.ExternalLineID).Scan(&found).Error; err != nil {
@@ -157,6 +159,7 @@ WHERE l.channel_id = ? AND l.external_order_id = ? AND l.external_line_id = ? AN
 	var lineID any
 	var expectedNet *int64
 	var m finance.Match
+	var deliveredAt *time.Time
 	if len(found) == 1 {
 		f := found[0]
 		m = finance.Match{LineID: f.LineID, OrderedAt: f.OrderedAt.UTC(), Quantity: f.Quantity, Craft: f.Craft, GSTRateBP: f.GSTRateBP,
@@ -164,7 +167,7 @@ WHERE l.channel_id = ? AND l.external_order_id = ? AND l.external_line_id = ? AN
 		if err := tx.Raw(`SELECT artisan_id, weight FROM earning_shares WHERE product_id = ? ORDER BY artisan_id`, f.ProductID).Scan(&m.Shares).Error; err != nil {
 			return err
 		}
-		lineID = f.LineID
+		lineID, deliveredAt = f.LineID, utcPtr(f.DeliveredAt)
 		sched, ok := finance.Pick(schedules, f.Craft, m.OrderedAt)
 		exp := finance.Expected(sched, l.Paid.GrossPaise, f.GSTRateBP, m.OrderedAt, l.SettledOn)
 		expectedNet = &exp.NetPaise
@@ -221,7 +224,16 @@ ON CONFLICT (channel_id, settlement_ref, external_order_id, external_line_id) DO
 	if _, err := post(tx, finance.SettlementEntry(ch.ID, l, m), now); err != nil {
 		return err
 	}
+	// The return window runs from delivery; a line settled after it closed
+	// is payable at once. Without a recorded delivery it runs from the
+	// settlement.
 	payableAfter := l.SettledOn.UTC().Add(m.ReturnWindow)
+	if deliveredAt != nil {
+		payableAfter = deliveredAt.Add(m.ReturnWindow)
+		if payableAfter.Before(l.SettledOn) {
+			payableAfter = l.SettledOn.UTC()
+		}
+	}
 	for _, e := range m.Earnings(l.Paid) {
 		if err := tx.Exec(`INSERT INTO artisan_earnings (id, line_id, artisan_id, amount_paise, payable_after, status, created_at, updated_at)
 VALUES (?, ?, ?, ?, ?, 'held', ?, ?) ON CONFLICT (line_id, artisan_id) DO NOTHING`, ids.New(), m.LineID, e.ArtisanID, e.AmountPaise, payableAfter, now, now).Error; err != nil {

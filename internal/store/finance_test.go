@@ -500,3 +500,40 @@ func TestPartialReturnRelease(t *testing.T) {
 		}
 	})
 }
+
+// TestWindowFromDelivery: the return window runs from delivery, so a line
+// delivered three weeks before its settlement is payable at once.
+func TestWindowFromDelivery(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b testenv.Backend, f *fixture) {
+		ctx := context.Background()
+		chans := channels.NewService(f.db.Channels(), f.ring, nil)
+		if err := chans.Ensure(ctx, "gem", "gem", "", "", true, nil, channels.Settings{Locations: []channels.LocationMap{{LocationID: f.showroom.ID}}}); err != nil {
+			t.Fatal(err)
+		}
+		list, _ := chans.List(ctx)
+		ch := list[0].ID
+		intake(t, f, f.product.ID, f.showroom, 1)
+		o := order(ch, 8, time.Now().UTC().Add(-30*24*time.Hour).Truncate(time.Second), orders.StatusOpen,
+			orders.IncomingLine{ExternalLineID: "1", SKU: f.product.SKU, Quantity: 1, UnitPricePaise: 8_900_000})
+		res, err := orders.NewService(f.db.Orders(), nil).Ingest(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, task := lineOf(t, f, res.OrderID)
+		move(t, f, task.ID, fulfilment.Transition{To: fulfilment.Packed}, fulfilment.Transition{To: fulfilment.Dispatched, TrackingNo: "IP1"},
+			fulfilment.Transition{To: fulfilment.Delivered})
+		f.db.Gorm().Exec(`UPDATE fulfilment_tasks SET updated_at = ?`, time.Now().UTC().Add(-21*24*time.Hour))
+		file := "Contract No,Invoice No,CRAC Date,Payment Date,Invoice Amount (Rs.),Transaction Charges (Rs.),TDS (Rs.),TCS (Rs.),Amount Paid (Rs.)\n" +
+			o.ExternalOrderID + ",INV-1,2026-11-01," + time.Now().In(finance.IST).Format("2006-01-02") + ",89000.00,0,0,0,89000.00\n"
+		fin := finance.NewService(f.db.Finance(), nil)
+		if _, err := fin.ImportSettlement(ctx, ch, "gem.csv", []byte(file)); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := f.db.Finance().ReleaseDue(ctx, time.Now().Add(time.Minute)); err != nil || n != 1 {
+			t.Fatalf("released %d: %v", n, err)
+		}
+		if st, _ := fin.ArtisanStatement(ctx, f.artisan.ID); st.PayablePaise != 6_000_000 {
+			t.Fatalf("payable %d", st.PayablePaise)
+		}
+	})
+}
