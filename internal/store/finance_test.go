@@ -337,12 +337,7 @@ func catalogArtisan(code string) catalog.ArtisanInput {
 func TestGeMPayments(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b testenv.Backend, f *fixture) {
 		ctx := context.Background()
-		chans := channels.NewService(f.db.Channels(), f.ring, nil)
-		if err := chans.Ensure(ctx, "gem", "gem", "", "", true, nil, channels.Settings{Locations: []channels.LocationMap{{LocationID: f.showroom.ID}}}); err != nil {
-			t.Fatal(err)
-		}
-		list, _ := chans.List(ctx)
-		ch := list[0].ID
+		ch := gemChannel(t, f)
 		second := mustProduct(t, f, "KANI-002")
 		intake(t, f, f.product.ID, f.showroom, 2)
 		intake(t, f, second.ID, f.showroom, 2)
@@ -408,12 +403,7 @@ func TestEarningShares(t *testing.T) {
 			{ArtisanID: f.artisan.ID, Weight: 3}, {ArtisanID: b2.ID, Weight: 2}, {ArtisanID: b3.ID, Weight: 2}}}); err != nil {
 			t.Fatal(err)
 		}
-		chans := channels.NewService(f.db.Channels(), f.ring, nil)
-		if err := chans.Ensure(ctx, "gem", "gem", "", "", true, nil, channels.Settings{Locations: []channels.LocationMap{{LocationID: f.showroom.ID}}}); err != nil {
-			t.Fatal(err)
-		}
-		list, _ := chans.List(ctx)
-		ch := list[0].ID
+		ch := gemChannel(t, f)
 		intake(t, f, f.product.ID, f.showroom, 1)
 		at := time.Now().UTC().Add(-20 * 24 * time.Hour).Truncate(time.Second)
 		o := order(ch, 5, at, orders.StatusDelivered, orders.IncomingLine{ExternalLineID: "1", SKU: f.product.SKU, Quantity: 1, UnitPricePaise: 8_900_000})
@@ -464,12 +454,7 @@ func TestPartialReturnRelease(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b testenv.Backend, f *fixture) {
 		ctx := context.Background()
 		fin := finance.NewService(f.db.Finance(), nil)
-		chans := channels.NewService(f.db.Channels(), f.ring, nil)
-		if err := chans.Ensure(ctx, "gem", "gem", "", "", true, nil, channels.Settings{Locations: []channels.LocationMap{{LocationID: f.showroom.ID}}}); err != nil {
-			t.Fatal(err)
-		}
-		list, _ := chans.List(ctx)
-		ch := list[0].ID
+		ch := gemChannel(t, f)
 		intake(t, f, f.product.ID, f.showroom, 2)
 		o := order(ch, 6, time.Now().UTC().Add(-20*24*time.Hour).Truncate(time.Second), orders.StatusDelivered,
 			orders.IncomingLine{ExternalLineID: "1", SKU: f.product.SKU, Quantity: 2, UnitPricePaise: 8_900_000})
@@ -506,12 +491,7 @@ func TestPartialReturnRelease(t *testing.T) {
 func TestWindowFromDelivery(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b testenv.Backend, f *fixture) {
 		ctx := context.Background()
-		chans := channels.NewService(f.db.Channels(), f.ring, nil)
-		if err := chans.Ensure(ctx, "gem", "gem", "", "", true, nil, channels.Settings{Locations: []channels.LocationMap{{LocationID: f.showroom.ID}}}); err != nil {
-			t.Fatal(err)
-		}
-		list, _ := chans.List(ctx)
-		ch := list[0].ID
+		ch := gemChannel(t, f)
 		intake(t, f, f.product.ID, f.showroom, 1)
 		o := order(ch, 8, time.Now().UTC().Add(-30*24*time.Hour).Truncate(time.Second), orders.StatusOpen,
 			orders.IncomingLine{ExternalLineID: "1", SKU: f.product.SKU, Quantity: 1, UnitPricePaise: 8_900_000})
@@ -536,4 +516,19 @@ func TestWindowFromDelivery(t *testing.T) {
 			t.Fatalf("payable %d", st.PayablePaise)
 		}
 	})
+}
+
+// gemChannel makes a GeM channel selling from the fixture's showroom.
+func gemChannel(t *testing.T, f *fixture) string {
+	t.Helper()
+	ctx := context.Background()
+	chans := channels.NewService(f.db.Channels(), f.ring, nil)
+	if err := chans.Ensure(ctx, "gem", "gem", "", "", true, nil, channels.Settings{Locations: []channels.LocationMap{{LocationID: f.showroom.ID}}}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := chans.List(ctx)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("channels: %v %v", list, err)
+	}
+	return list[0].ID
 }
