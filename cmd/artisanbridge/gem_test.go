@@ -283,23 +283,17 @@ func download(t *testing.T, url string) []byte {
 
 func importFile(t *testing.T, in *instance, token, channelID string, data []byte) map[string]float64 {
 	t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	fw, _ := mw.CreateFormFile("file", "orders.xlsx")
-	fw.Write(data)
-	mw.Close()
-	req, _ := http.NewRequest("POST", in.base+"/api/v1/channels/"+channelID+"/orders/import", &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	code, got := in.upload(token, "/api/v1/channels/"+channelID+"/orders/import", "orders.xlsx", data)
+	out := map[string]float64{}
+	for k, v := range got {
+		n, ok := v.(float64)
+		if !ok {
+			t.Fatalf("import: %d %v", code, got)
+		}
+		out[k] = n
 	}
-	defer resp.Body.Close()
-	var out map[string]float64
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 || json.Unmarshal(raw, &out) != nil {
-		t.Fatalf("import: %d %s", resp.StatusCode, raw)
+	if code != 200 {
+		t.Fatalf("import: %d %v", code, got)
 	}
 	return out
 }

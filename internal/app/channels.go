@@ -344,12 +344,7 @@ func (a *App) pullSettlements(ctx context.Context, channelID string) (finance.Im
 		if err != nil {
 			return sum, fmt.Errorf("settlement report %s: %w", r.ID, err)
 		}
-		sum.Lines += got.Lines
-		sum.New += got.New
-		sum.Repeated += got.Repeated
-		sum.Settled += got.Settled
-		sum.ShortPaid += got.ShortPaid
-		sum.Unmatched += got.Unmatched
+		sum.Add(got)
 	}
 	return sum, nil
 }

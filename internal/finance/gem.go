@@ -135,7 +135,7 @@ type GeMStore interface {
 
 // importGeM turns payment records into settlement lines and opens an
 // exception for every invoice unpaid past its due date.
-func (s *Service) importGeM(ctx context.Context, gs GeMStore, channelID, fileName string, data []byte) (ImportSummary, error) {
+func (s *Service) importGeM(ctx context.Context, channelID, fileName string, data []byte) (ImportSummary, error) {
 	payments, err := ParseGeMPayments(data)
 	if err != nil {
 		return ImportSummary{}, err
@@ -148,7 +148,7 @@ func (s *Service) importGeM(ctx context.Context, gs GeMStore, channelID, fileNam
 			due := p.CRACDate.AddDate(0, 0, GeMPaymentDays)
 			if now.After(due) {
 				overdue++
-				if err := gs.Raise(ctx, exceptions.Exception{Kind: exceptions.SettlementMismatch, CauseKey: "gem_overdue:" + channelID + ":" + p.InvoiceNo,
+				if err := s.store.Raise(ctx, exceptions.Exception{Kind: exceptions.SettlementMismatch, CauseKey: "gem_overdue:" + channelID + ":" + p.InvoiceNo,
 					Summary:  fmt.Sprintf("GeM contract %s invoice %s is unpaid %d days after its CRAC", p.ContractNo, p.InvoiceNo, int(now.Sub(p.CRACDate).Hours()/24)),
 					Detail:   fmt.Sprintf("payment was due on %s (10 days after the CRAC of %s); invoice %s paise", due.In(IST).Format("2006-01-02"), p.CRACDate.In(IST).Format("2006-01-02"), rupees(p.Paid.GrossPaise)),
 					Action:   "Raise the delayed payment with the buyer's paying authority on the GeM portal (incident management).",
@@ -158,7 +158,7 @@ func (s *Service) importGeM(ctx context.Context, gs GeMStore, channelID, fileNam
 			}
 			continue
 		}
-		contract, err := gs.ContractLines(ctx, channelID, p.ContractNo)
+		contract, err := s.store.ContractLines(ctx, channelID, p.ContractNo)
 		if err != nil {
 			return ImportSummary{}, err
 		}

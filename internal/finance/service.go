@@ -112,6 +112,17 @@ type ImportSummary struct {
 	Overdue   int `json:"overdue"` // GeM invoices unpaid past their due date
 }
 
+// Add counts another import into s.
+func (s *ImportSummary) Add(o ImportSummary) {
+	s.Lines += o.Lines
+	s.New += o.New
+	s.Repeated += o.Repeated
+	s.Settled += o.Settled
+	s.ShortPaid += o.ShortPaid
+	s.Unmatched += o.Unmatched
+	s.Overdue += o.Overdue
+}
+
 // StatementLine is one posting on an artisan's accounts.
 type StatementLine struct {
 	At          time.Time `json:"at"`
@@ -148,6 +159,9 @@ type Store interface {
 	// clawed back (none if the line is not settled yet: the settlement
 	// import claws back what was returned before it).
 	ClawbackLine(ctx context.Context, lineID string, now time.Time) error
+	GeMStore
+	SharesStore
+	ChannelStatementStore
 }
 
 // Service applies the rules.
@@ -183,14 +197,12 @@ func (s *Service) ImportSettlement(ctx context.Context, channelID, fileName stri
 	if strings.TrimSpace(channelID) == "" {
 		return ImportSummary{}, apperr.FieldErrors{"channel_id": "is required"}.Err()
 	}
-	if gs, ok := s.store.(GeMStore); ok {
-		kind, err := gs.ChannelKind(ctx, channelID)
-		if err != nil {
-			return ImportSummary{}, err
-		}
-		if kind == "gem" {
-			return s.importGeM(ctx, gs, channelID, fileName, data)
-		}
+	kind, err := s.store.ChannelKind(ctx, channelID)
+	if err != nil {
+		return ImportSummary{}, err
+	}
+	if kind == "gem" {
+		return s.importGeM(ctx, channelID, fileName, data)
 	}
 	lines, err := ParseSettlementFile(data)
 	if err != nil {
@@ -306,11 +318,7 @@ type ChannelStatementStore interface {
 
 // ChannelStatement is a channel's statement as of now.
 func (s *Service) ChannelStatement(ctx context.Context, channelID string) (ChannelStatement, error) {
-	cs, ok := s.store.(ChannelStatementStore)
-	if !ok {
-		return ChannelStatement{}, apperr.New(apperr.Internal, "channel statements are not available")
-	}
-	return cs.ChannelStatement(ctx, channelID, s.now().UTC())
+	return s.store.ChannelStatement(ctx, channelID, s.now().UTC())
 }
 
 // SharesStore keeps earning shares.
@@ -327,10 +335,6 @@ type SharesInput struct {
 // SetShares replaces how a product's earning is shared between makers; an
 // empty list gives it all to the product's maker again.
 func (s *Service) SetShares(ctx context.Context, productID string, in SharesInput) (SharesInput, error) {
-	ss, ok := s.store.(SharesStore)
-	if !ok {
-		return SharesInput{}, apperr.New(apperr.Internal, "earning shares are not available")
-	}
 	fe := apperr.FieldErrors{}
 	if len(in.Shares) > 20 {
 		fe.Add("shares", "at most 20 makers")
@@ -348,7 +352,7 @@ func (s *Service) SetShares(ctx context.Context, productID string, in SharesInpu
 	if err := fe.Err(); err != nil {
 		return SharesInput{}, err
 	}
-	if err := ss.SetShares(ctx, productID, in.Shares); err != nil {
+	if err := s.store.SetShares(ctx, productID, in.Shares); err != nil {
 		return SharesInput{}, err
 	}
 	return s.Shares(ctx, productID)
@@ -356,11 +360,7 @@ func (s *Service) SetShares(ctx context.Context, productID string, in SharesInpu
 
 // Shares returns a product's earning shares (empty: its maker earns all).
 func (s *Service) Shares(ctx context.Context, productID string) (SharesInput, error) {
-	ss, ok := s.store.(SharesStore)
-	if !ok {
-		return SharesInput{}, apperr.New(apperr.Internal, "earning shares are not available")
-	}
-	out, err := ss.Shares(ctx, productID)
+	out, err := s.store.Shares(ctx, productID)
 	if out == nil {
 		out = []Share{}
 	}

@@ -148,7 +148,6 @@ func (s *Service) Deliver(ctx context.Context, id string) error {
 	if n.Status == "sent" {
 		return nil
 	}
-	err = nil
 	if strings.TrimSpace(n.Phone) == "" {
 		err = fmt.Errorf("artisan %s has no phone number: %w", n.ArtisanID, ErrUndeliverable)
 	} else {

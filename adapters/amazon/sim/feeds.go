@@ -186,12 +186,19 @@ func (s *Sim) applyMessage(m amazon.FeedMessage) *amazon.ReportIssue {
 
 func (s *Sim) getDocument(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("feedDocumentId")
+	if !s.hasDoc(w, id) {
+		return
+	}
+	simkit.WriteJSON(w, http.StatusOK, amazon.FeedDocument{FeedDocumentID: id, URL: s.docURL(r, id)})
+}
+
+// hasDoc answers 404 for a document the simulator does not hold.
+func (s *Sim) hasDoc(w http.ResponseWriter, id string) bool {
 	s.kit.Lock()
 	d := s.docs[id]
 	s.kit.Unlock()
 	if d == nil {
 		apiError(w, http.StatusNotFound, "NotFound", "no such document", "")
-		return
 	}
-	simkit.WriteJSON(w, http.StatusOK, amazon.FeedDocument{FeedDocumentID: id, URL: s.docURL(r, id)})
+	return d != nil
 }

@@ -119,7 +119,7 @@ func (s *Sim) getReports(w http.ResponseWriter, r *http.Request) {
 		}
 		offset, size = n, 100
 	} else {
-		if q.Get("reportTypes") == "" && q.Get("nextToken") == "" {
+		if q.Get("reportTypes") == "" {
 			apiError(w, http.StatusBadRequest, "InvalidInput", "reportTypes or nextToken is required", "")
 			return
 		}
@@ -150,11 +150,7 @@ func (s *Sim) getReports(w http.ResponseWriter, r *http.Request) {
 
 func (s *Sim) getReportDocument(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("reportDocumentId")
-	s.kit.Lock()
-	d := s.docs[id]
-	s.kit.Unlock()
-	if d == nil {
-		apiError(w, http.StatusNotFound, "NotFound", "no such report document", "")
+	if !s.hasDoc(w, id) {
 		return
 	}
 	simkit.WriteJSON(w, http.StatusOK, amazon.ReportDocument{ReportDocumentID: id, URL: s.docURL(r, id)})
