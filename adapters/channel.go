@@ -164,6 +164,9 @@ type OrderCursor struct {
 // OrderPage is one page of orders a marketplace reported, normalised.
 type OrderPage struct {
 	Orders []orders.Incoming
+	// Unreadable lists what the page held that could not be read: every
+	// one becomes a missed_order exception, never silently skipped.
+	Unreadable []orders.Unreadable
 	// NextPageToken is empty on the last page.
 	NextPageToken string
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/jkhhc/artisanbridge/adapters"
+	"github.com/jkhhc/artisanbridge/internal/money"
 )
 
 // MarketplaceIndia is Amazon.in's marketplace id; India is served by the
@@ -109,10 +110,10 @@ type ErrorList struct {
 }
 
 // Rupees renders paise as the exact decimal Amazon's attributes take.
-func Rupees(paise int64) json.Number { return json.Number(adapters.FormatRupees(paise)) }
+func Rupees(paise int64) json.Number { return json.Number(money.Format(paise)) }
 
 // ParsePaise reads an amount Amazon sent.
-func ParsePaise(s string) (int64, error) { return adapters.ParseRupees(s) }
+func ParsePaise(s string) (int64, error) { return money.Parse(s) }
 
 // DecodeSubmission reads a ListingsItemSubmissionResponse into a result.
 // ACCEPTED (and VALID, in validation preview) is accepted; anything else is

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jkhhc/artisanbridge/adapters"
+	"github.com/jkhhc/artisanbridge/internal/money"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 )
 
@@ -157,7 +158,7 @@ func (r FilterResponse) orders() []orders.Incoming {
 		}
 		for _, it := range s.OrderItems {
 			status, ok := itemStatus[strings.ToUpper(it.Status)]
-			price, err := adapters.ParseRupees(it.PriceComponents.SellingPrice.String())
+			price, err := money.Parse(it.PriceComponents.SellingPrice.String())
 			if !ok || err != nil || !fits(it.OrderID, 128) || !fits(it.OrderItemID, 128) || !fits(it.SKU, 64) ||
 				it.Quantity <= 0 || it.Quantity > 10000 || price < 0 {
 				continue

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/jkhhc/artisanbridge/adapters"
+	"github.com/jkhhc/artisanbridge/internal/money"
 	"github.com/jkhhc/artisanbridge/internal/sheet"
 )
 
@@ -118,7 +119,7 @@ func ParseCatalogueExport(data []byte) ([]adapters.RemoteListing, error) {
 		if l.ExternalID == "" {
 			bad = append(bad, RowError{r.Line, "Catalogue ID", "is empty"})
 		}
-		price, err := adapters.ParseRupees(t.Get(r, "offer_price"))
+		price, err := money.Parse(t.Get(r, "offer_price"))
 		if err != nil || price <= 0 {
 			bad = append(bad, RowError{r.Line, "Offer Price", "must be a positive amount in rupees"})
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/jkhhc/artisanbridge/adapters"
+	"github.com/jkhhc/artisanbridge/internal/money"
 )
 
 // File is a workbook for staff.
@@ -126,7 +127,7 @@ func (c *Client) PushListings(ctx context.Context, items []adapters.Listing) ([]
 			continue
 		}
 		if l.ExternalID != "" {
-			live = append(live, []any{l.ExternalID, l.SKU, adapters.FormatRupees(l.MRPPaise), adapters.FormatRupees(l.PricePaise), l.Quantity})
+			live = append(live, []any{l.ExternalID, l.SKU, money.Format(l.MRPPaise), money.Format(l.PricePaise), l.Quantity})
 			liveSKUs = append(liveSKUs, l.SKU)
 			continue
 		}
@@ -139,7 +140,7 @@ func (c *Client) PushListings(ctx context.Context, items []adapters.Listing) ([]
 			gi, cert = "Yes", l.GICertificateNo
 		}
 		fresh = append(fresh, []any{category, l.Title, orDefault(l.Brand, c.cfg.Brand), l.SKU, l.HSNCode,
-			adapters.FormatRupees(l.GSTRateBP), adapters.FormatRupees(l.MRPPaise), adapters.FormatRupees(l.PricePaise), l.Quantity, 1,
+			money.Format(l.GSTRateBP), money.Format(l.MRPPaise), money.Format(l.PricePaise), l.Quantity, 1,
 			max(c.cfg.DeliveryDays, l.DispatchDays), orDefault(l.CountryOfOrigin, "India"), strings.Join(l.Images, " | "), gi, cert, l.Description})
 		freshSKUs = append(freshSKUs, l.SKU)
 	}
@@ -167,7 +168,7 @@ func (c *Client) PushPrices(ctx context.Context, items []adapters.PriceUpdate) (
 			out = append(out, waiting(p.SKU))
 			continue
 		}
-		rows = append(rows, []any{p.ExternalID, p.SKU, adapters.FormatRupees(p.MRPPaise), adapters.FormatRupees(p.PricePaise), ""})
+		rows = append(rows, []any{p.ExternalID, p.SKU, money.Format(p.MRPPaise), money.Format(p.PricePaise), ""})
 		skus = append(skus, p.SKU)
 	}
 	res, err := c.write(ctx, "price-update", UpdateColumns, rows, skus, true)

@@ -17,6 +17,7 @@ import (
 	"github.com/jkhhc/artisanbridge/adapters"
 	"github.com/jkhhc/artisanbridge/adapters/gem"
 	"github.com/jkhhc/artisanbridge/adapters/gem/sim"
+	"github.com/jkhhc/artisanbridge/internal/money"
 )
 
 // memStore keeps files in memory.
@@ -149,7 +150,7 @@ func TestRoundTrip(t *testing.T) {
 
 func TestMoneyIsExact(t *testing.T) {
 	for paise, want := range map[int64]string{1: "0.01", 99: "0.99", 100: "1.00", 123456789: "1234567.89"} {
-		if got := adapters.FormatRupees(paise); got != want {
+		if got := money.Format(paise); got != want {
 			t.Errorf("FormatRupees(%d) = %s, want %s", paise, got, want)
 		}
 	}

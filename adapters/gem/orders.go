@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jkhhc/artisanbridge/adapters"
 	"github.com/jkhhc/artisanbridge/internal/apperr"
+	"github.com/jkhhc/artisanbridge/internal/money"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 )
 
@@ -70,7 +70,7 @@ func ParseOrderFile(channelID string, data []byte) ([]orders.Incoming, error) {
 		if err != nil || qty <= 0 || qty > 10000 {
 			bad = append(bad, RowError{r.Line, "Quantity", "must be a whole number from 1 to 10000"})
 		}
-		price, err := adapters.ParseRupees(t.Get(r, "unit_price_(inr)"))
+		price, err := money.Parse(t.Get(r, "unit_price_(inr)"))
 		if err != nil || price < 0 {
 			bad = append(bad, RowError{r.Line, "Unit Price (INR)", "must be an amount in rupees"})
 		}

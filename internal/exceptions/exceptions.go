@@ -30,23 +30,30 @@ const (
 
 var Kinds = []string{UnmappedSKU, Oversold, ListingRejected, SyncFailing, SettlementMismatch, MissedOrder, StockDrift}
 
+// MaxPayloadBytes caps the raw payload an exception keeps: enough for any
+// one order or item, never a whole page.
+const MaxPayloadBytes = 64 << 10
+
 // Exception is one problem for a person to look at.
 type Exception struct {
-	ID          string     `json:"id"`
-	Kind        string     `json:"kind"`
-	CauseKey    string     `json:"cause_key"`
-	Status      string     `json:"status"`
-	Summary     string     `json:"summary"`
-	Detail      string     `json:"detail"`
-	Action      string     `json:"action"`
-	Resource    string     `json:"resource"`
-	ResourceID  string     `json:"resource_id"`
-	Occurrences int64      `json:"occurrences"`
-	Resolution  string     `json:"resolution"`
-	ResolvedBy  string     `json:"resolved_by"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
-	ResolvedAt  *time.Time `json:"resolved_at"`
+	ID          string `json:"id"`
+	Kind        string `json:"kind"`
+	CauseKey    string `json:"cause_key"`
+	Status      string `json:"status"`
+	Summary     string `json:"summary"`
+	Detail      string `json:"detail"`
+	Action      string `json:"action"`
+	Resource    string `json:"resource"`
+	ResourceID  string `json:"resource_id"`
+	Occurrences int64  `json:"occurrences"`
+	// Payload is what a marketplace sent that could not be read (a
+	// missed_order's raw order or item), at most MaxPayloadBytes.
+	Payload    string     `json:"payload,omitempty"`
+	Resolution string     `json:"resolution"`
+	ResolvedBy string     `json:"resolved_by"`
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
+	ResolvedAt *time.Time `json:"resolved_at"`
 }
 
 // Filter narrows GET /exceptions.

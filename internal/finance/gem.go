@@ -8,6 +8,7 @@ import (
 
 	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/exceptions"
+	"github.com/jkhhc/artisanbridge/internal/money"
 )
 
 // GeMPaymentColumns are the columns of GeM's payment records (as staff
@@ -50,7 +51,7 @@ func ParseGeMPayments(data []byte) ([]GeMPayment, error) {
 			problems = append(problems, "CRAC Date: "+err.Error())
 		}
 		money := func(c string) int64 {
-			v, err := ParseRupees(get(c))
+			v, err := money.ParseSheet(get(c))
 			if err != nil {
 				problems = append(problems, fmt.Sprintf("%s: %v", c, err))
 			}

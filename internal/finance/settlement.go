@@ -2,11 +2,11 @@ package finance
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jkhhc/artisanbridge/internal/apperr"
+	"github.com/jkhhc/artisanbridge/internal/money"
 )
 
 // SettlementLine is one order line a marketplace says it settled, with
@@ -55,7 +55,7 @@ func ParseSettlementFile(data []byte) ([]SettlementLine, error) {
 		get := func(c string) string { return t.get(r, c) }
 		var problems []string
 		money := func(c string) int64 {
-			p, err := ParseRupees(get(c))
+			p, err := money.ParseSheet(get(c))
 			if err != nil {
 				problems = append(problems, fmt.Sprintf("%s: %v", c, err))
 			}
@@ -110,34 +110,6 @@ func ParseSettlementFile(data []byte) ([]SettlementLine, error) {
 		return nil, apperr.FieldErrors{"file": "the file has no settlement rows"}.Err()
 	}
 	return out, nil
-}
-
-// ParseRupees reads "1234.5", "1,234.50" or "₹1234" as paise; more than
-// two decimals, signs and anything else are refused.
-func ParseRupees(s string) (int64, error) {
-	s = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), "₹"))
-	s = strings.ReplaceAll(s, ",", "")
-	if s == "" {
-		return 0, fmt.Errorf("is empty")
-	}
-	whole, frac, _ := strings.Cut(s, ".")
-	if len(frac) > 2 || whole == "" || len(whole) > 13 {
-		return 0, fmt.Errorf("%q is not an amount in rupees", s)
-	}
-	for len(frac) < 2 {
-		frac += "0"
-	}
-	for _, r := range whole + frac {
-		if r < '0' || r > '9' {
-			return 0, fmt.Errorf("%q is not an amount in rupees", s)
-		}
-	}
-	w, err := strconv.ParseInt(whole, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("%q is not an amount in rupees", s)
-	}
-	f, _ := strconv.ParseInt(frac, 10, 64)
-	return w*100 + f, nil
 }
 
 // parseDate reads YYYY-MM-DD (an Indian date) or RFC 3339.

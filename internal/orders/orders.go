@@ -64,6 +64,33 @@ type IncomingLine struct {
 	// shipment at its location); empty where the marketplace has none.
 	ExternalShipmentID string
 	ExternalLocationID string
+	// Status is the line's own state at the marketplace, normalised to one
+	// of the order statuses (Flipkart reports state per order item, so one
+	// item of a shipment can be cancelled while another ships); empty means
+	// the order's Status.
+	Status string
+	// MarketplaceStatus is the marketplace's own word for that state
+	// (Flipkart's READY_TO_DISPATCH, Amazon's Unshipped), kept for people.
+	MarketplaceStatus string
+	// UpdatedAt is when the marketplace last changed this line: staleness is
+	// judged per line. Zero means the order's UpdatedAt.
+	UpdatedAt time.Time
+}
+
+// Unreadable is an order, or one item of it, that an adapter could not
+// read (a quantity or price out of range, an unknown status, a bad date).
+// Nothing from a marketplace is dropped unseen: each becomes a missed_order
+// exception holding the raw payload, for a person to see and retry.
+type Unreadable struct {
+	// ExternalOrderID and ExternalLineID are what could be read of the
+	// order's identity; either may be empty.
+	ExternalOrderID string
+	ExternalLineID  string
+	// Reason says what could not be read, in words an operator follows.
+	Reason string
+	// Payload is the order or item as the marketplace sent it; the store
+	// keeps at most exceptions.MaxPayloadBytes of it.
+	Payload []byte
 }
 
 // MaxLines bounds one order; no marketplace order of handicrafts has more.

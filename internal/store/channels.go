@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -386,6 +388,7 @@ type exceptionRow struct {
 	Resource    string
 	ResourceID  string
 	Occurrences int64
+	Payload     string
 	Resolution  string
 	ResolvedBy  string
 	CreatedAt   time.Time
@@ -397,7 +400,7 @@ func (exceptionRow) TableName() string { return "exceptions" }
 
 func (r exceptionRow) domain() exceptions.Exception {
 	return exceptions.Exception{ID: r.ID, Kind: r.Kind, CauseKey: r.CauseKey, Status: r.Status, Summary: r.Summary, Detail: r.Detail,
-		Action: r.Action, Resource: r.Resource, ResourceID: r.ResourceID, Occurrences: r.Occurrences, Resolution: r.Resolution,
+		Action: r.Action, Resource: r.Resource, ResourceID: r.ResourceID, Payload: r.Payload, Occurrences: r.Occurrences, Resolution: r.Resolution,
 		ResolvedBy: r.ResolvedBy, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), ResolvedAt: utcPtr(r.ResolvedAt)}
 }
 
@@ -414,15 +417,31 @@ func (s *Exceptions) Raise(ctx context.Context, e exceptions.Exception) error {
 	return raise(s.db.gorm.WithContext(ctx), e)
 }
 
+// capPayload keeps at most exceptions.MaxPayloadBytes of a payload, cut at
+// a rune boundary and made valid UTF-8 without NUL bytes (PostgreSQL's text
+// refuses both), so that whatever a marketplace sent can be stored.
+func capPayload(p string) string {
+	p = strings.ToValidUTF8(strings.ReplaceAll(p, "\x00", ""), "\uFFFD")
+	if len(p) <= exceptions.MaxPayloadBytes {
+		return p
+	}
+	cut := exceptions.MaxPayloadBytes
+	for cut > 0 && !utf8.RuneStart(p[cut]) {
+		cut--
+	}
+	return p[:cut]
+}
+
 // raise opens or counts an exception inside tx.
 func raise(tx *gorm.DB, e exceptions.Exception) error {
 	now := time.Now().UTC()
 	return tx.Exec(`INSERT INTO exceptions
-(id, kind, cause_key, status, summary, detail, action, resource, resource_id, occurrences, created_at, updated_at)
-VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, 1, ?, ?)
+(id, kind, cause_key, status, summary, detail, action, resource, resource_id, payload, occurrences, created_at, updated_at)
+VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, 1, ?, ?)
 ON CONFLICT (cause_key) WHERE status = 'open'
-DO UPDATE SET occurrences = exceptions.occurrences + 1, detail = excluded.detail, summary = excluded.summary, updated_at = excluded.updated_at`,
-		ids.New(), e.Kind, e.CauseKey, e.Summary, truncateText(e.Detail), e.Action, e.Resource, e.ResourceID, now, now).Error
+DO UPDATE SET occurrences = exceptions.occurrences + 1, detail = excluded.detail, summary = excluded.summary,
+payload = excluded.payload, updated_at = excluded.updated_at`,
+		ids.New(), e.Kind, e.CauseKey, e.Summary, truncateText(e.Detail), e.Action, e.Resource, e.ResourceID, capPayload(e.Payload), now, now).Error
 }
 
 func (s *Exceptions) Resolve(ctx context.Context, id, resolution, by string, at time.Time, fx effects.Set) (exceptions.Exception, error) {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jkhhc/artisanbridge/internal/finance"
+	"github.com/jkhhc/artisanbridge/internal/money"
 )
 
 // SettlementFees is what the simulated marketplace charges (a fee schedule
@@ -47,7 +48,7 @@ func (s *Sim) settlements(w http.ResponseWriter, r *http.Request) {
 				continue
 			}
 			s.settled[it.OrderItemID] = true
-			gross, _ := finance.ParseRupees(it.PriceComponents.SellingPrice.String())
+			gross, _ := money.ParseSheet(it.PriceComponents.SellingPrice.String())
 			var gst int64
 			if l := s.listings[it.SKU]; l != nil {
 				gst = l.GSTRateBP

@@ -8,9 +8,9 @@ import (
 	"sort"
 	"time"
 
-	"github.com/jkhhc/artisanbridge/adapters"
 	"github.com/jkhhc/artisanbridge/adapters/gem"
 	"github.com/jkhhc/artisanbridge/adapters/simkit"
+	"github.com/jkhhc/artisanbridge/internal/money"
 )
 
 type order struct {
@@ -96,7 +96,7 @@ func (s *Sim) exportOrders(w http.ResponseWriter, r *http.Request) {
 	rows := [][]any{}
 	for _, o := range list {
 		rows = append(rows, []any{o.ID, "1", o.placed.Format(time.RFC3339), o.updated.Format(time.RFC3339),
-			o.placed.Add(15 * 24 * time.Hour).Format("2006-01-02"), o.SKU, o.Quantity, adapters.FormatRupees(o.price), o.Status})
+			o.placed.Add(15 * 24 * time.Hour).Format("2006-01-02"), o.SKU, o.Quantity, money.Format(o.price), o.Status})
 	}
 	data, err := gem.Workbook(gem.OrderColumns, rows)
 	if err != nil {

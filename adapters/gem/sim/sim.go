@@ -15,6 +15,7 @@ import (
 	"github.com/jkhhc/artisanbridge/adapters"
 	"github.com/jkhhc/artisanbridge/adapters/gem"
 	"github.com/jkhhc/artisanbridge/adapters/simkit"
+	"github.com/jkhhc/artisanbridge/internal/money"
 	"github.com/jkhhc/artisanbridge/internal/sheet"
 )
 
@@ -130,12 +131,12 @@ func checkCatalogue(data []byte, existing func(sku string) bool) ([]offering, []
 		if !hsnPattern.MatchString(get(r, "HSN Code")) {
 			bad = append(bad, gem.RowError{Line: r.Line, Column: "HSN Code", Message: "must be 4, 6 or 8 digits"})
 		}
-		if _, err := adapters.ParseRupees(get(r, "GST Rate (%)")); err != nil {
+		if _, err := money.Parse(get(r, "GST Rate (%)")); err != nil {
 			bad = append(bad, gem.RowError{Line: r.Line, Column: "GST Rate (%)", Message: "must be a percentage"})
 		}
 		var err1, err2 error
-		o.mrp, err1 = adapters.ParseRupees(get(r, "MRP (INR)"))
-		o.price, err2 = adapters.ParseRupees(get(r, "Offer Price incl. GST (INR)"))
+		o.mrp, err1 = money.Parse(get(r, "MRP (INR)"))
+		o.price, err2 = money.Parse(get(r, "Offer Price incl. GST (INR)"))
 		switch {
 		case err1 != nil || o.mrp <= 0:
 			bad = append(bad, gem.RowError{Line: r.Line, Column: "MRP (INR)", Message: "must be a positive amount"})
@@ -212,14 +213,14 @@ func (s *Sim) update(w http.ResponseWriter, data []byte) {
 		}
 		c := change{o: o}
 		if v := t.Get(r, normal("MRP (INR)")); v != "" {
-			p, err := adapters.ParseRupees(v)
+			p, err := money.Parse(v)
 			if err != nil || p <= 0 {
 				bad = append(bad, gem.RowError{Line: r.Line, Column: "MRP (INR)", Message: "must be a positive amount"})
 			}
 			c.mrp = &p
 		}
 		if v := t.Get(r, normal("Offer Price incl. GST (INR)")); v != "" {
-			p, err := adapters.ParseRupees(v)
+			p, err := money.Parse(v)
 			mrp := o.mrp
 			if c.mrp != nil {
 				mrp = *c.mrp
@@ -297,7 +298,7 @@ func (s *Sim) edit(w http.ResponseWriter, r *http.Request) {
 func (s *Sim) export(w http.ResponseWriter, r *http.Request) {
 	rows := [][]any{}
 	for _, l := range s.Listings() {
-		rows = append(rows, []any{s.CatalogueID(l.SKU), l.SKU, adapters.FormatRupees(l.PricePaise), l.Quantity, "Active"})
+		rows = append(rows, []any{s.CatalogueID(l.SKU), l.SKU, money.Format(l.PricePaise), l.Quantity, "Active"})
 	}
 	data, err := gem.Workbook([]string{"Catalogue ID", "Model/SKU", "Offer Price", "Stock", "Status"}, rows)
 	if err != nil {
