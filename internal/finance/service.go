@@ -9,6 +9,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/clock"
 	"github.com/jkhhc/artisanbridge/internal/ids"
+	"github.com/jkhhc/artisanbridge/internal/money"
 )
 
 // Match is what a settlement line is matched to: the order line, its
@@ -155,6 +156,9 @@ type Store interface {
 	// Post writes one entry unless its source was posted before; it
 	// reports whether it wrote.
 	Post(ctx context.Context, e Entry) (bool, error)
+	// RecordAdvance posts an advance (NotFound for an unknown artisan),
+	// audited, and answers the artisan's statement as committed.
+	RecordAdvance(ctx context.Context, artisanID string, e Entry, in AdvanceInput) (Statement, error)
 	// ClawbackLine claws back the earnings of a line's returns not yet
 	// clawed back (none if the line is not settled yet: the settlement
 	// import claws back what was returned before it).
@@ -274,8 +278,8 @@ func AdvanceEntry(advanceID, artisanID string, amount int64, reason string, at t
 func (s *Service) Advance(ctx context.Context, artisanID string, in AdvanceInput) (Statement, error) {
 	in.Reason = strings.TrimSpace(in.Reason)
 	fe := apperr.FieldErrors{}
-	if in.AmountPaise <= 0 || in.AmountPaise > 10_000_000_00 {
-		fe.Add("amount_paise", "must be between 1 and 1000000000")
+	if in.AmountPaise <= 0 || in.AmountPaise > money.MaxAdvancePaise {
+		fe.Add("amount_paise", "must be between 1 and %d (₹10 lakh)", money.MaxAdvancePaise)
 	}
 	if in.Reason == "" || len(in.Reason) > 300 {
 		fe.Add("reason", "say what the advance is for (at most 300 characters)")
@@ -283,13 +287,7 @@ func (s *Service) Advance(ctx context.Context, artisanID string, in AdvanceInput
 	if err := fe.Err(); err != nil {
 		return Statement{}, err
 	}
-	if _, err := s.store.ArtisanStatement(ctx, artisanID); err != nil {
-		return Statement{}, err
-	}
-	if _, err := s.store.Post(ctx, AdvanceEntry(ids.New(), artisanID, in.AmountPaise, in.Reason, s.now().UTC())); err != nil {
-		return Statement{}, err
-	}
-	return s.store.ArtisanStatement(ctx, artisanID)
+	return s.store.RecordAdvance(ctx, artisanID, AdvanceEntry(ids.New(), artisanID, in.AmountPaise, in.Reason, s.now().UTC()), in)
 }
 
 // ChannelStatement is what one marketplace sold, kept and paid.
@@ -323,7 +321,8 @@ func (s *Service) ChannelStatement(ctx context.Context, channelID string) (Chann
 
 // SharesStore keeps earning shares.
 type SharesStore interface {
-	SetShares(ctx context.Context, productID string, shares []Share) error
+	// SetShares replaces a product's shares and answers them as committed.
+	SetShares(ctx context.Context, productID string, shares []Share) ([]Share, error)
 	Shares(ctx context.Context, productID string) ([]Share, error)
 }
 
@@ -352,10 +351,11 @@ func (s *Service) SetShares(ctx context.Context, productID string, in SharesInpu
 	if err := fe.Err(); err != nil {
 		return SharesInput{}, err
 	}
-	if err := s.store.SetShares(ctx, productID, in.Shares); err != nil {
-		return SharesInput{}, err
+	out, err := s.store.SetShares(ctx, productID, in.Shares)
+	if out == nil {
+		out = []Share{}
 	}
-	return s.Shares(ctx, productID)
+	return SharesInput{Shares: out}, err
 }
 
 // Shares returns a product's earning shares (empty: its maker earns all).

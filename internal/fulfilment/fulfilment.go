@@ -12,7 +12,6 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/clock"
 	"github.com/jkhhc/artisanbridge/internal/paging"
-	"github.com/jkhhc/artisanbridge/internal/reqctx"
 )
 
 // Task statuses in the only order they may go (API.md, "fulfilment tasks").
@@ -129,14 +128,14 @@ type Filter struct {
 	LocationID string
 }
 
-// Store keeps tasks. Apply moves a task from `from` to t.To only if it is
-// still at `from`; a dispatch also takes the units off the shelf (on hand
-// and reserved together, recorded as a sale movement) in the same
-// transaction. Returns Conflict if the task moved meanwhile.
+// Store keeps tasks. Apply loads the task under its order's lock, asks
+// Check, and moves it; a dispatch also takes the units off the shelf (on
+// hand and reserved together, recorded as a sale movement) in the same
+// transaction. It answers the task as committed.
 type Store interface {
 	GetTask(ctx context.Context, id string) (Task, error)
 	ListTasks(ctx context.Context, f Filter, p paging.Request) (paging.Page[Task], error)
-	Apply(ctx context.Context, task Task, t Transition, actorID string, now time.Time) (Task, error)
+	Apply(ctx context.Context, id string, t Transition, now time.Time) (Task, error)
 }
 
 // Service applies the rules.
@@ -152,15 +151,8 @@ func NewService(store Store, now func() time.Time) *Service {
 
 // Transition moves a task on one step (or over optional ones).
 func (s *Service) Transition(ctx context.Context, id string, t Transition) (Task, error) {
-	task, err := s.store.GetTask(ctx, id)
-	if err != nil {
-		return Task{}, err
-	}
 	t.TrackingNo, t.Carrier = strings.TrimSpace(t.TrackingNo), strings.TrimSpace(t.Carrier)
-	if err := Check(task, t); err != nil {
-		return Task{}, err
-	}
-	return s.store.Apply(ctx, task, t, reqctx.ActorFrom(ctx).ID, s.now().UTC())
+	return s.store.Apply(ctx, id, t, s.now().UTC())
 }
 
 // List lists tasks.

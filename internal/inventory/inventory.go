@@ -24,7 +24,13 @@ import (
 
 // Location kinds: a showroom or warehouse of the corporation, or the home of
 // an artisan who still holds the goods.
-var LocationKinds = []string{"showroom", "warehouse", "artisan"}
+const (
+	LocationShowroom  = "showroom"
+	LocationWarehouse = "warehouse"
+	LocationArtisan   = "artisan"
+)
+
+var LocationKinds = []string{LocationShowroom, LocationWarehouse, LocationArtisan}
 
 // Location is a place stock is held.
 type Location struct {
@@ -99,6 +105,16 @@ func (m Movement) Deltas() []Delta {
 		return []Delta{{m.LocationID, -m.Quantity}}
 	case KindTransfer:
 		return []Delta{{m.LocationID, -m.Quantity}, {*m.ToLocationID, m.Quantity}}
+	}
+	return nil
+}
+
+// CheckReturnLocation says whether goods coming back may be received at a
+// location of this kind (kinds holds it, or nothing when there is no such
+// location): a showroom or a warehouse, never an artisan's home.
+func CheckReturnLocation(kinds []string) error {
+	if len(kinds) == 0 || kinds[0] == LocationArtisan {
+		return apperr.FieldErrors{"location_id": "must be a showroom or warehouse of ours"}.Err()
 	}
 	return nil
 }
@@ -214,9 +230,9 @@ func (s *Service) CreateLocation(ctx context.Context, in NewLocation) (Location,
 		fe.Add("address", "district at most 120 and address at most 500 characters")
 	}
 	switch {
-	case l.Kind == "artisan" && (l.ArtisanID == nil || !ids.Valid(*l.ArtisanID)):
+	case l.Kind == LocationArtisan && (l.ArtisanID == nil || !ids.Valid(*l.ArtisanID)):
 		fe.Add("artisan_id", "is required for an artisan location")
-	case l.Kind != "artisan" && l.ArtisanID != nil:
+	case l.Kind != LocationArtisan && l.ArtisanID != nil:
 		fe.Add("artisan_id", "is only for an artisan location")
 	}
 	if err := fe.Err(); err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/clock"
+	"github.com/jkhhc/artisanbridge/internal/money"
 	"github.com/jkhhc/artisanbridge/internal/paging"
 )
 
@@ -25,20 +26,6 @@ const (
 	StatusDelivered       = "delivered"
 	StatusReturned        = "returned"
 )
-
-// Line statuses: where each line's stock stands.
-const (
-	LineAwaitingMapping = "awaiting_mapping" // its SKU is not in the catalogue yet
-	LineReserved        = "reserved"         // units held for it (showroom, or at the artisan's to collect)
-	LineToMake          = "to_make"          // its maker is making the piece
-	LineOversold        = "oversold"         // nothing covers it: an exception says what to do
-	LineCancelled       = "cancelled"
-	LineShipped         = "shipped"
-	LineDelivered       = "delivered"
-	LineReturned        = "returned"
-)
-
-var incomingStatuses = []string{StatusOpen, StatusCancelled, StatusShipped, StatusDelivered, StatusReturned}
 
 // Incoming is an order as an adapter normalised it from a marketplace's
 // answer. UpdatedAt is the marketplace's own last-change time: an update
@@ -106,8 +93,8 @@ func (in Incoming) Validate() error {
 	}
 	text("channel_id", in.ChannelID, 64)
 	text("external_order_id", in.ExternalOrderID, 128)
-	if !slices.Contains(incomingStatuses, in.Status) {
-		fe.Add("status", "must be one of %s", strings.Join(incomingStatuses, ", "))
+	if !slices.Contains(IncomingStatuses, in.Status) {
+		fe.Add("status", "must be one of %s", strings.Join(IncomingStatuses, ", "))
 	}
 	if in.OrderedAt.IsZero() || in.UpdatedAt.IsZero() {
 		fe.Add("updated_at", "ordered and updated times are required")
@@ -123,14 +110,20 @@ func (in Incoming) Validate() error {
 			fe.Add("lines.external_line_id", "repeats within the order")
 		}
 		seen[l.ExternalLineID] = true
-		if l.Quantity <= 0 || l.Quantity > 10000 {
-			fe.Add("lines.quantity", "must be between 1 and 10000")
+		if !money.QuantityOK(l.Quantity) {
+			fe.Add("lines.quantity", "must be between 1 and %d", money.MaxQuantity)
+		}
+		if l.Status != "" && !slices.Contains(IncomingStatuses, l.Status) {
+			fe.Add("lines.status", "must be one of %s", strings.Join(IncomingStatuses, ", "))
+		}
+		if len(l.MarketplaceStatus) > 64 {
+			fe.Add("lines.marketplace_status", "at most 64 characters")
 		}
 		if len(l.ExternalShipmentID) > 128 || len(l.ExternalLocationID) > 128 {
 			fe.Add("lines.external_shipment_id", "at most 128 characters")
 		}
-		if l.UnitPricePaise < 0 {
-			fe.Add("lines.unit_price_paise", "must be >= 0")
+		if !money.PriceOK(l.UnitPricePaise) {
+			fe.Add("lines.unit_price_paise", "must be between 0 and %d paise", money.MaxPricePaise)
 		}
 	}
 	return fe.Err()
@@ -189,7 +182,7 @@ type Store interface {
 	GetOrder(ctx context.Context, id string) (Order, error)
 	// Cancel cancels an order none of whose lines is packed yet, or
 	// returns Conflict.
-	Cancel(ctx context.Context, id, reason string, now time.Time) error
+	Cancel(ctx context.Context, id, reason string, now time.Time) (Order, error)
 	// RecordReturn records a return of a shipped line, within what was shipped.
 	RecordReturn(ctx context.Context, orderID string, r ReturnRequest, now time.Time) (Return, error)
 }
@@ -216,6 +209,9 @@ func (s *Service) Ingest(ctx context.Context, in Incoming) (Result, error) {
 		return Result{}, err
 	}
 	in.OrderedAt, in.UpdatedAt = in.OrderedAt.UTC(), in.UpdatedAt.UTC()
+	for i := range in.Lines {
+		in.Lines[i].UpdatedAt = in.Lines[i].UpdatedAt.UTC()
+	}
 	return s.store.Ingest(ctx, in, s.now().UTC())
 }
 
@@ -234,18 +230,25 @@ type Order struct {
 
 // Line is one order line with its product, maker, source and task.
 type Line struct {
-	ID                string  `json:"id"`
-	ExternalLineID    string  `json:"external_line_id"`
-	SKU               string  `json:"sku"`
-	ProductID         *string `json:"product_id"`
-	ArtisanID         *string `json:"artisan_id"`
-	Quantity          int64   `json:"quantity"`
-	UnitPricePaise    int64   `json:"unit_price_paise"`
-	Status            string  `json:"status"`
-	LocationID        *string `json:"location_id"`
-	ReservationStatus *string `json:"reservation_status"`
-	ReturnedQuantity  int64   `json:"returned_quantity"`
-	TaskID            *string `json:"fulfilment_task_id"`
+	ID             string     `json:"id"`
+	ExternalLineID string     `json:"external_line_id"`
+	SKU            string     `json:"sku"`
+	ProductID      *string    `json:"product_id"`
+	ArtisanID      *string    `json:"artisan_id"`
+	Quantity       int64      `json:"quantity"`
+	UnitPricePaise int64      `json:"unit_price_paise"`
+	Status         LineStatus `json:"status"`
+	// MarketplaceStatus, MarketplaceState and MarketplaceUpdatedAt are the
+	// line's state as its marketplace last reported it (normalised, in the
+	// marketplace's own word, and when).
+	MarketplaceStatus    string     `json:"marketplace_status"`
+	MarketplaceState     string     `json:"marketplace_state"`
+	MarketplaceUpdatedAt *time.Time `json:"marketplace_updated_at"`
+	LocationID           *string    `json:"location_id"`
+	ReservationStatus    *string    `json:"reservation_status"`
+	ReturnedQuantity     int64      `json:"returned_quantity"`
+	DeliveredAt          *time.Time `json:"delivered_at"`
+	TaskID               *string    `json:"fulfilment_task_id"`
 }
 
 // Filter narrows GET /orders.
@@ -288,10 +291,7 @@ func (s *Service) Cancel(ctx context.Context, id string, req CancelRequest) (Ord
 	if req.Reason == "" || len(req.Reason) > 500 {
 		return Order{}, apperr.FieldErrors{"reason": "say why (at most 500 characters): the marketplace is told"}.Err()
 	}
-	if err := s.store.Cancel(ctx, id, req.Reason, s.now().UTC()); err != nil {
-		return Order{}, err
-	}
-	return s.store.GetOrder(ctx, id)
+	return s.store.Cancel(ctx, id, req.Reason, s.now().UTC())
 }
 
 // Return dispositions and sources.

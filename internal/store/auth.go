@@ -4,8 +4,6 @@ import (
 	"context"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/auth"
 	"github.com/jkhhc/artisanbridge/internal/effects"
@@ -23,7 +21,8 @@ var _ auth.Store = (*Users)(nil)
 
 // CreateUser stores u, its first token hash and fx in one transaction.
 func (s *Users) CreateUser(ctx context.Context, u auth.User, tokenHash string, fx effects.Set) error {
-	return s.db.inTx(ctx, fx, func(tx *gorm.DB) error {
+	return s.db.inTx(ctx, time.Time{}, func(tx *Tx) error {
+		tx.Add(fx)
 		row := userRow{ID: u.ID, Name: u.Name, Role: string(u.Role), Status: u.Status, CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC()}
 		if err := tx.Create(&row).Error; err != nil {
 			return err
@@ -53,7 +52,8 @@ func (s *Users) ListUsers(ctx context.Context, p paging.Request) (paging.Page[au
 }
 
 func (s *Users) AddToken(ctx context.Context, userID, tokenHash string, at time.Time, fx effects.Set) error {
-	return s.db.inTx(ctx, fx, func(tx *gorm.DB) error {
+	return s.db.inTx(ctx, time.Time{}, func(tx *Tx) error {
+		tx.Add(fx)
 		var n int64
 		if err := tx.Model(&userRow{}).Where("id = ?", userID).Count(&n).Error; err != nil {
 			return err
@@ -67,7 +67,8 @@ func (s *Users) AddToken(ctx context.Context, userID, tokenHash string, at time.
 
 func (s *Users) RevokeTokens(ctx context.Context, userID string, at time.Time, fx effects.Set) (int64, error) {
 	var revoked int64
-	err := s.db.inTx(ctx, fx, func(tx *gorm.DB) error {
+	err := s.db.inTx(ctx, time.Time{}, func(tx *Tx) error {
+		tx.Add(fx)
 		res := tx.Model(&tokenRow{}).Where("user_id = ? AND revoked_at IS NULL", userID).Update("revoked_at", at.UTC())
 		if res.Error != nil {
 			return res.Error

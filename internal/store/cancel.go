@@ -3,146 +3,150 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/jkhhc/artisanbridge/internal/apperr"
-	"github.com/jkhhc/artisanbridge/internal/audit"
-	"github.com/jkhhc/artisanbridge/internal/effects"
 	"github.com/jkhhc/artisanbridge/internal/finance"
+	"github.com/jkhhc/artisanbridge/internal/fulfilment"
 	"github.com/jkhhc/artisanbridge/internal/ids"
 	"github.com/jkhhc/artisanbridge/internal/inventory"
 	"github.com/jkhhc/artisanbridge/internal/notify"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/outbox"
-	"github.com/jkhhc/artisanbridge/internal/reqctx"
 )
 
-// Cancel cancels an order whose lines are all still before packing, in one
-// transaction: reservations released, tasks stopped, the order marked,
-// and events for the other channels' quantities and the marketplace.
-func (s *Orders) Cancel(ctx context.Context, id, reason string, now time.Time) error {
-	before, err := s.GetOrder(ctx, id)
-	if err != nil {
-		return err
-	}
-	var events []outbox.Message
-	err = s.db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		events = nil
-		var blocking []struct{ ExternalLineID, Status string }
-		if err := tx.Raw(`SELECT l.external_line_id, COALESCE(t.status, l.status) AS status FROM order_lines l
-LEFT JOIN fulfilment_tasks t ON t.line_id = l.id
-WHERE l.order_id = ? AND (t.status IN ('packed', 'dispatched', 'delivered') OR l.status IN ('shipped', 'delivered', 'returned'))`, id).
-			Scan(&blocking).Error; err != nil {
-			return err
-		}
-		if len(blocking) > 0 {
-			return apperr.New(apperr.Conflict, "line %s is already %s: after packing, an order is cancelled on the marketplace (its cancellation releases the stock) or comes back as a return",
-				blocking[0].ExternalLineID, blocking[0].Status)
-		}
-		upd := tx.Exec(`UPDATE orders SET status = 'cancelled', updated_at = ? WHERE id = ? AND status <> 'cancelled'`, now, id)
-		if upd.Error != nil {
-			return upd.Error
-		}
-		if upd.RowsAffected == 0 {
-			return apperr.New(apperr.Conflict, "order %s is already cancelled", id)
-		}
-		var res orders.Result
-		ev, err := releaseOrder(tx, &res, id, now)
+// Cancel cancels an order for operations in one transaction under the
+// order's lock: orders.CanCancel decides from the lines and their tasks as
+// they are now; every line before dispatch gives back what it holds and its
+// task stops; the marketplace is told through the outbox. It answers the
+// order as committed.
+func (s *Orders) Cancel(ctx context.Context, id, reason string, now time.Time) (orders.Order, error) {
+	var out orders.Order
+	err := s.db.inTx(ctx, now, func(tx *Tx) error {
+		found, err := tx.lock("orders", id)
 		if err != nil {
 			return err
 		}
-		events = append(ev, outbox.New(now, orders.TopicOrderCancelled, id, orders.Cancelled{OrderID: id, Reason: reason}))
-		after := before
-		after.Status = orders.StatusCancelled
-		return writeEffects(tx, effects.Set{Events: events,
-			Audit: []audit.Entry{audit.New(ctx, now, "cancel", "order", id, before, map[string]any{"status": after.Status, "reason": reason})}})
-	})
-	if err != nil {
-		return translate(err)
-	}
-	if s.db.afterEvents != nil {
-		s.db.afterEvents()
-	}
-	return nil
-}
-
-// RecordReturn counts goods back in against a shipped line: never more
-// than was shipped less what came back before, each unit as a return
-// movement (and a damage movement if it cannot be sold again).
-func (s *Orders) RecordReturn(ctx context.Context, orderID string, r orders.ReturnRequest, now time.Time) (orders.Return, error) {
-	out := orders.Return{ID: ids.New(), OrderID: orderID, LineID: r.LineID, Quantity: r.Quantity, Source: r.Source,
-		Disposition: r.Disposition, LocationID: r.LocationID, Reason: r.Reason, CreatedAt: now}
-	actor := reqctx.ActorFrom(ctx).ID
-	var productID string
-	err := s.db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var line []struct {
-			ProductID *string
-			Status    string
-			Quantity  int64
-			Returned  int64
+		if !found {
+			return apperr.New(apperr.NotFound, "order %s not found", id)
 		}
-		if err := tx.Raw(`SELECT l.product_id, l.status, l.quantity,
-(SELECT COALESCE(SUM(quantity), 0) FROM order_returns WHERE line_id = l.id) AS returned
-FROM order_lines l WHERE l.id = ? AND l.order_id = ?`, r.LineID, orderID).Scan(&line).Error; err != nil {
+		before, err := getOrder(tx.DB, id)
+		if err != nil {
 			return err
 		}
-		if len(line) == 0 {
+		var lines []orders.CancelLine
+		if err := tx.Raw(`SELECT l.external_line_id, l.status, COALESCE(t.status, '') AS task_status FROM order_lines l
+LEFT JOIN fulfilment_tasks t ON t.line_id = l.id WHERE l.order_id = ? ORDER BY l.external_line_id`, id).Scan(&lines).Error; err != nil {
+			return err
+		}
+		if err := orders.CanCancel(before.Status, lines); err != nil {
+			return err
+		}
+		for _, l := range before.Lines {
+			if !slices.Contains(orders.BeforeDispatch, l.Status) {
+				continue
+			}
+			if _, err := releaseLine(tx, l.ID); err != nil {
+				return err
+			}
+			if err := tx.Exec(`UPDATE fulfilment_tasks SET status = ?, version = version + 1, updated_at = ? WHERE line_id = ? AND status IN ?`,
+				fulfilment.Cancelled, tx.Now, l.ID, tasksBeforeDispatch).Error; err != nil {
+				return err
+			}
+			if err := tx.Exec(`UPDATE order_lines SET status = ?, updated_at = ? WHERE id = ? AND status IN ?`,
+				orders.LineCancelled, tx.Now, l.ID, orders.BeforeDispatch).Error; err != nil {
+				return err
+			}
+		}
+		if err := tx.Exec(`UPDATE orders SET status = ?, updated_at = ? WHERE id = ?`, orders.StatusCancelled, tx.Now, id).Error; err != nil {
+			return err
+		}
+		tx.Emit(outbox.New(tx.Now, orders.TopicOrderCancelled, id, orders.Cancelled{OrderID: id, Reason: reason}))
+		if out, err = getOrder(tx.DB, id); err != nil {
+			return err
+		}
+		tx.AuditChange("cancel", "order", id, before, map[string]any{"status": out.Status, "reason": reason})
+		return nil
+	})
+	return out, err
+}
+
+// RecordReturn counts goods back in against a shipped line, under the
+// order's lock: orders.CheckReturn decides, and the UPDATE that counts the
+// units on the line repeats the rule as its condition (never more back than
+// shipped), so concurrent returns cannot pass it together. Each return is a
+// return movement, and a damage movement after it when the piece cannot be
+// sold again.
+func (s *Orders) RecordReturn(ctx context.Context, orderID string, r orders.ReturnRequest, now time.Time) (orders.Return, error) {
+	out := orders.Return{ID: ids.New(), OrderID: orderID, LineID: r.LineID, Quantity: r.Quantity, Source: r.Source,
+		Disposition: r.Disposition, LocationID: r.LocationID, Reason: r.Reason}
+	err := s.db.inTx(ctx, now, func(tx *Tx) error {
+		out.CreatedAt = tx.Now
+		found, err := tx.lock("orders", orderID)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return apperr.New(apperr.NotFound, "order %s not found", orderID)
+		}
+		var lines []struct {
+			ProductID        *string
+			Status           string
+			Quantity         int64
+			ReturnedQuantity int64
+		}
+		if err := tx.Raw(`SELECT product_id, status, quantity, returned_quantity FROM order_lines WHERE id = ? AND order_id = ?`, r.LineID, orderID).
+			Scan(&lines).Error; err != nil {
+			return err
+		}
+		if len(lines) == 0 {
 			return apperr.New(apperr.NotFound, "order %s has no line %s", orderID, r.LineID)
 		}
-		l := line[0]
-		if l.ProductID == nil || (l.Status != orders.LineShipped && l.Status != orders.LineDelivered && l.Status != orders.LineReturned) {
-			return apperr.New(apperr.Conflict, "line %s is %s: only what was shipped can come back", r.LineID, l.Status)
+		l := lines[0]
+		if err := orders.CheckReturn(orders.ReturnLine{ID: r.LineID, Status: orders.LineStatus(l.Status), HasProduct: l.ProductID != nil,
+			Quantity: l.Quantity, ReturnedQuantity: l.ReturnedQuantity}, r.Quantity); err != nil {
+			return err
 		}
-		if l.Returned+r.Quantity > l.Quantity {
-			return apperr.New(apperr.Conflict, "line %s shipped %d and %d came back already; %d more cannot", r.LineID, l.Quantity, l.Returned, r.Quantity)
-		}
-		productID = *l.ProductID
 		var kind []string
 		if err := tx.Table("locations").Where("id = ?", r.LocationID).Pluck("kind", &kind).Error; err != nil {
 			return err
 		}
-		if len(kind) == 0 || kind[0] == "artisan" {
-			return apperr.FieldErrors{"location_id": "must be a showroom or warehouse"}.Err()
+		if err := inventory.CheckReturnLocation(kind); err != nil {
+			return err
+		}
+		counted := tx.Exec(`UPDATE order_lines SET returned_quantity = returned_quantity + ?, status = ?, updated_at = ?
+WHERE id = ? AND status IN ? AND returned_quantity + ? <= quantity`, r.Quantity, orders.LineReturned, tx.Now, r.LineID, orders.Shipped, r.Quantity)
+		if counted.Error != nil {
+			return counted.Error
+		}
+		if counted.RowsAffected == 0 {
+			return apperr.New(apperr.Conflict, "line %s changed meanwhile: reload it and record what is left to come back", r.LineID)
 		}
 		if err := tx.Exec(`INSERT INTO order_returns (id, order_id, line_id, quantity, source, disposition, location_id, reason, actor_id, created_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, out.ID, orderID, r.LineID, r.Quantity, r.Source, r.Disposition, r.LocationID, r.Reason, actor, now).Error; err != nil {
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, out.ID, orderID, r.LineID, r.Quantity, r.Source, r.Disposition, r.LocationID, r.Reason, tx.Actor.ID, tx.Now).Error; err != nil {
 			return err
 		}
-		moves := []inventory.Movement{{Kind: inventory.KindReturn, Quantity: r.Quantity}}
+		productID := *l.ProductID
+		kinds := []string{inventory.KindReturn}
 		if r.Disposition == orders.Damaged {
-			moves = append(moves, inventory.Movement{Kind: inventory.KindDamage, Quantity: r.Quantity})
+			kinds = append(kinds, inventory.KindDamage)
 		}
-		for _, m := range moves {
-			m.ID, m.ProductID, m.LocationID, m.ActorID, m.CreatedAt = ids.New(), productID, r.LocationID, actor, now
-			m.Reason = fmt.Sprintf("%s return of order line %s: %s", r.Source, r.LineID, r.Reason)
-			if err := tx.Create(&movementRow{ID: m.ID, ProductID: m.ProductID, LocationID: m.LocationID, Kind: m.Kind,
-				Quantity: m.Quantity, Reason: m.Reason, ActorID: m.ActorID, CreatedAt: now}).Error; err != nil {
+		for _, k := range kinds {
+			if err := applyMovement(tx, inventory.Movement{ID: ids.New(), ProductID: productID, LocationID: r.LocationID, Kind: k, Quantity: r.Quantity,
+				Reason: fmt.Sprintf("%s return of order line %s: %s", r.Source, r.LineID, r.Reason), ActorID: tx.Actor.ID, CreatedAt: tx.Now}); err != nil {
 				return err
 			}
-			for _, d := range m.Deltas() {
-				if err := applyDelta(tx, productID, d, now); err != nil {
-					return err
-				}
-			}
 		}
-		if err := tx.Exec(`UPDATE order_lines SET status = 'returned', updated_at = ? WHERE id = ?`, now, r.LineID).Error; err != nil {
-			return err
-		}
-		fx := effects.Set{Audit: []audit.Entry{audit.New(ctx, now, "return", "order_line", r.LineID, nil, out)},
-			Events: []outbox.Message{outbox.New(now, finance.TopicLineReturned, r.LineID, finance.LineReturned{LineID: r.LineID})}}
 		if r.Disposition == orders.Restock {
-			fx.Events = append(fx.Events, outbox.New(now, outbox.TopicStockChanged, productID,
-				outbox.StockChanged{ProductID: productID, LocationIDs: []string{r.LocationID}}))
+			stockChanged(tx, productID, r.LocationID)
 		}
-		return writeEffects(tx, fx)
+		tx.Emit(outbox.New(tx.Now, finance.TopicLineReturned, r.LineID, finance.LineReturned{LineID: r.LineID}))
+		tx.AuditChange("return", "order_line", r.LineID, nil, out)
+		return nil
 	})
 	if err != nil {
-		return orders.Return{}, translate(err)
-	}
-	if s.db.afterEvents != nil {
-		s.db.afterEvents()
+		return orders.Return{}, err
 	}
 	return out, nil
 }

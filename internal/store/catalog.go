@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -21,7 +22,10 @@ var _ catalog.Store = (*Catalog)(nil)
 
 func (c *Catalog) CreateCluster(ctx context.Context, cl catalog.Cluster, fx effects.Set) error {
 	row := clusterRow{ID: cl.ID, Name: cl.Name, Craft: cl.Craft, District: cl.District, Lat: cl.Lat, Lon: cl.Lon, CreatedAt: cl.CreatedAt.UTC()}
-	return c.db.inTx(ctx, fx, func(tx *gorm.DB) error { return tx.Create(&row).Error })
+	return c.db.inTx(ctx, time.Time{}, func(tx *Tx) error {
+		tx.Add(fx)
+		return tx.Create(&row).Error
+	})
 }
 
 func (c *Catalog) ListClusters(ctx context.Context, p paging.Request) (paging.Page[catalog.Cluster], error) {
@@ -40,11 +44,15 @@ func (c *Catalog) ClusterExists(ctx context.Context, id string) (bool, error) {
 
 func (c *Catalog) CreateArtisan(ctx context.Context, a catalog.Artisan, acct catalog.SealedAccount, fx effects.Set) error {
 	row := artisanRowFrom(a, acct)
-	return c.db.inTx(ctx, fx, func(tx *gorm.DB) error { return tx.Create(&row).Error })
+	return c.db.inTx(ctx, time.Time{}, func(tx *Tx) error {
+		tx.Add(fx)
+		return tx.Create(&row).Error
+	})
 }
 
 func (c *Catalog) UpdateArtisan(ctx context.Context, a catalog.Artisan, acct *catalog.SealedAccount, fx effects.Set) error {
-	return c.db.inTx(ctx, fx, func(tx *gorm.DB) error {
+	return c.db.inTx(ctx, time.Time{}, func(tx *Tx) error {
+		tx.Add(fx)
 		cols := map[string]any{
 			"name": a.Name, "craft": a.Craft, "cluster_id": a.ClusterID, "district": a.District, "phone": a.Phone,
 			"language": a.Language, "pehchan_card_no": a.PehchanCardNo, "gi_authorised_user_no": a.GIAuthorisedUserNo,
@@ -108,12 +116,16 @@ func (c *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, fx e
 	for i, p := range ps {
 		rows[i] = productRowFrom(p)
 	}
-	return c.db.inTx(ctx, fx, func(tx *gorm.DB) error { return tx.CreateInBatches(&rows, 200).Error })
+	return c.db.inTx(ctx, time.Time{}, func(tx *Tx) error {
+		tx.Add(fx)
+		return tx.CreateInBatches(&rows, 200).Error
+	})
 }
 
 func (c *Catalog) UpdateProduct(ctx context.Context, p catalog.Product, fx effects.Set) error {
 	row := productRowFrom(p)
-	return c.db.inTx(ctx, fx, func(tx *gorm.DB) error {
+	return c.db.inTx(ctx, time.Time{}, func(tx *Tx) error {
+		tx.Add(fx)
 		res := tx.Model(&productRow{}).Where("id = ? AND version = ?", p.ID, p.Version-1).Select("*").Omit("id", "sku", "created_at").Updates(&row)
 		if res.Error != nil {
 			return res.Error

@@ -100,7 +100,8 @@ func (s *Channels) Update(ctx context.Context, c channels.Channel, sealed *strin
 	if sealed != nil {
 		cols["credentials_sealed"] = *sealed
 	}
-	return s.db.inTx(ctx, fx, func(tx *gorm.DB) error {
+	return s.db.inTx(ctx, time.Time{}, func(tx *Tx) error {
+		tx.Add(fx)
 		res := tx.Model(&channelRow{}).Where("id = ? AND version = ?", c.ID, c.Version-1).Updates(cols)
 		if res.Error == nil && res.RowsAffected == 0 {
 			return apperr.New(apperr.Conflict, "channel %s was changed by someone else: reload and retry", c.ID)
@@ -185,7 +186,8 @@ func (db *DB) Listings() *Listings { return &Listings{db: db} }
 var _ listing.Store = (*Listings)(nil)
 
 func (s *Listings) Upsert(ctx context.Context, l listing.Listing, fx effects.Set) (listing.Listing, error) {
-	err := s.db.inTx(ctx, fx, func(tx *gorm.DB) error {
+	err := s.db.inTx(ctx, time.Time{}, func(tx *Tx) error {
+		tx.Add(fx)
 		if l.Version == 1 {
 			row := listingRow{ID: l.ID, ProductID: l.ProductID, ChannelID: l.ChannelID, Enabled: l.Enabled, PricePaise: l.PricePaise,
 				Buffer: l.Buffer, MaxQty: l.MaxQty, ExternalID: l.ExternalID, Status: l.Status, DirtySeq: 1, Version: 1,
@@ -249,7 +251,7 @@ func (s *Listings) ChannelExists(ctx context.Context, channelID string) (bool, e
 // the channels concerned.
 func (s *Listings) MarkProductDirty(ctx context.Context, productID string) ([]string, error) {
 	var chans []string
-	err := s.db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.inTx(ctx, time.Time{}, func(tx *Tx) error {
 		if err := tx.Exec("UPDATE listings SET dirty_seq = dirty_seq + 1 WHERE product_id = ?", productID).Error; err != nil {
 			return err
 		}
@@ -445,7 +447,8 @@ payload = excluded.payload, updated_at = excluded.updated_at`,
 }
 
 func (s *Exceptions) Resolve(ctx context.Context, id, resolution, by string, at time.Time, fx effects.Set) (exceptions.Exception, error) {
-	err := s.db.inTx(ctx, fx, func(tx *gorm.DB) error {
+	err := s.db.inTx(ctx, time.Time{}, func(tx *Tx) error {
+		tx.Add(fx)
 		res := tx.Model(&exceptionRow{}).Where("id = ? AND status = 'open'", id).
 			Updates(map[string]any{"status": "resolved", "resolution": resolution, "resolved_by": by, "resolved_at": at.UTC(), "updated_at": at.UTC()})
 		if res.Error == nil && res.RowsAffected == 0 {

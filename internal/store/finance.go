@@ -49,23 +49,30 @@ func (r feeScheduleRow) domain() finance.FeeSchedule {
 	return f
 }
 
+// CreateFeeSchedule adds a schedule, audited.
 func (s *Finance) CreateFeeSchedule(ctx context.Context, f finance.FeeSchedule) (finance.FeeSchedule, error) {
-	var n int64
-	if err := s.db.gorm.WithContext(ctx).Table("channels").Where("id = ?", f.ChannelID).Count(&n).Error; err != nil {
-		return finance.FeeSchedule{}, err
-	}
-	if n == 0 {
-		return finance.FeeSchedule{}, apperr.FieldErrors{"channel_id": "no such channel"}.Err()
-	}
-	slabs, _ := json.Marshal(f.FixedFeeSlabs)
-	f.ID = ids.New()
-	row := feeScheduleRow{ID: f.ID, ChannelID: f.ChannelID, Category: f.Category, EffectiveFrom: f.EffectiveFrom.UTC(), EffectiveTo: utcPtr(f.EffectiveTo),
-		CommissionBP: f.CommissionBP, FixedFeeSlabs: string(slabs), CollectionFeeBP: f.CollectionFeeBP, ShippingFeePaise: f.ShippingFeePaise,
-		CommissionWaivedUntil: utcPtr(f.CommissionWaivedUntil), CreatedAt: f.CreatedAt}
-	if err := s.db.gorm.WithContext(ctx).Create(&row).Error; err != nil {
-		return finance.FeeSchedule{}, translate(err)
-	}
-	return row.domain(), nil
+	var out finance.FeeSchedule
+	err := s.db.inTx(ctx, f.CreatedAt, func(tx *Tx) error {
+		var n int64
+		if err := tx.Table("channels").Where("id = ?", f.ChannelID).Count(&n).Error; err != nil {
+			return err
+		}
+		if n == 0 {
+			return apperr.FieldErrors{"channel_id": "no such channel"}.Err()
+		}
+		slabs, _ := json.Marshal(f.FixedFeeSlabs)
+		f.ID = ids.New()
+		row := feeScheduleRow{ID: f.ID, ChannelID: f.ChannelID, Category: f.Category, EffectiveFrom: f.EffectiveFrom.UTC(), EffectiveTo: utcPtr(f.EffectiveTo),
+			CommissionBP: f.CommissionBP, FixedFeeSlabs: string(slabs), CollectionFeeBP: f.CollectionFeeBP, ShippingFeePaise: f.ShippingFeePaise,
+			CommissionWaivedUntil: utcPtr(f.CommissionWaivedUntil), CreatedAt: tx.Now}
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		out = row.domain()
+		tx.AuditChange("create", "fee_schedule", out.ID, nil, out)
+		return nil
+	})
+	return out, err
 }
 
 func (s *Finance) ListFeeSchedules(ctx context.Context, channelID string) ([]finance.FeeSchedule, error) {
@@ -79,31 +86,53 @@ func (s *Finance) ListFeeSchedules(ctx context.Context, channelID string) ([]fin
 
 // post writes an entry unless its source was posted before. The entry is
 // checked first (it must balance); PostgreSQL checks again at commit.
-func post(tx *gorm.DB, e finance.Entry, now time.Time) (bool, error) {
+// posted_by names the actor of the transaction: a person, or the job.
+func post(tx *Tx, e finance.Entry) (bool, error) {
 	if err := e.Validate(); err != nil {
 		return false, err
 	}
 	e.ID = ids.New()
-	ins := tx.Exec(`INSERT INTO ledger_entries (id, source_ref, kind, memo, occurred_at, created_at) VALUES (?, ?, ?, ?, ?, ?)
-ON CONFLICT (source_ref) DO NOTHING`, e.ID, e.SourceRef, e.Kind, e.Memo, e.OccurredAt.UTC(), now)
+	ins := tx.Exec(`INSERT INTO ledger_entries (id, source_ref, kind, memo, occurred_at, posted_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (source_ref) DO NOTHING`, e.ID, e.SourceRef, e.Kind, e.Memo, e.OccurredAt.UTC(), tx.Actor.ID, tx.Now)
 	if ins.Error != nil || ins.RowsAffected == 0 {
 		return false, ins.Error
 	}
 	rows := make([][]any, len(e.Postings))
 	for i, p := range e.Postings {
-		rows[i] = []any{ids.New(), e.ID, p.Account, p.ArtisanID, p.AmountPaise, now}
+		rows[i] = []any{ids.New(), e.ID, p.Account, p.ArtisanID, p.AmountPaise, tx.Now}
 	}
 	return true, insertRows(tx, "ledger_postings", []string{"id", "entry_id", "account", "artisan_id", "amount_paise", "created_at"}, rows)
 }
 
 func (s *Finance) Post(ctx context.Context, e finance.Entry) (bool, error) {
 	var wrote bool
-	err := s.db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.inTx(ctx, time.Time{}, func(tx *Tx) error {
 		var err error
-		wrote, err = post(tx, e, time.Now().UTC())
+		wrote, err = post(tx, e)
 		return err
 	})
-	return wrote, translate(err)
+	return wrote, err
+}
+
+// RecordAdvance posts an advance to an artisan, audited, and answers their
+// statement as committed.
+func (s *Finance) RecordAdvance(ctx context.Context, artisanID string, e finance.Entry, in finance.AdvanceInput) (finance.Statement, error) {
+	var st finance.Statement
+	err := s.db.inTx(ctx, e.OccurredAt, func(tx *Tx) error {
+		if _, err := artisanStatement(tx.DB, artisanID); err != nil {
+			return err // NotFound before anything is posted
+		}
+		if _, err := post(tx, e); err != nil {
+			return err
+		}
+		var err error
+		if st, err = artisanStatement(tx.DB, artisanID); err != nil {
+			return err
+		}
+		tx.AuditChange("advance", "artisan", artisanID, nil, map[string]any{"amount_paise": in.AmountPaise, "reason": in.Reason, "entry": e.SourceRef})
+		return nil
+	})
+	return st, err
 }
 
 // ImportSettlement runs a whole file in one transaction: each line is
@@ -111,7 +140,7 @@ func (s *Finance) Post(ctx context.Context, e finance.Entry) (bool, error) {
 // line, compared with what the fee schedule says it should be, and posted.
 func (s *Finance) ImportSettlement(ctx context.Context, channelID, fileName string, lines []finance.SettlementLine, now time.Time) (finance.ImportSummary, error) {
 	var sum finance.ImportSummary
-	err := s.db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.inTx(ctx, now, func(tx *Tx) error {
 		sum = finance.ImportSummary{Lines: len(lines)}
 		var ch channelRow
 		if err := tx.Select("id", "kind", "settings").Where("id = ?", channelID).Take(&ch).Error; err != nil {
@@ -125,17 +154,18 @@ func (s *Finance) ImportSettlement(ctx context.Context, channelID, fileName stri
 		}
 		schedules := mapRows(schedRows, feeScheduleRow.domain)
 		for _, l := range lines {
-			if err := s.importLine(tx, &sum, ch, settings, schedules, fileName, l, now); err != nil {
+			if err := importLine(tx, &sum, ch, settings, schedules, fileName, l); err != nil {
 				return err
 			}
 		}
+		tx.AuditChange("import", "settlement_file", channelID, nil, map[string]any{"file_name": fileName, "summary": sum})
 		return nil
 	})
-	return sum, translate(err)
+	return sum, err
 }
 
-func (s *Finance) importLine(tx *gorm.DB, sum *finance.ImportSummary, ch channelRow, settings channels.Settings, schedules []finance.FeeSchedule,
-	fileName string, l finance.SettlementLine, now time.Time) error {
+func importLine(tx *Tx, sum *finance.ImportSummary, ch channelRow, settings channels.Settings, schedules []finance.FeeSchedule,
+	fileName string, l finance.SettlementLine) error {
 	var found []struct {
 		LineID            string
 		ProductID         string
@@ -149,17 +179,16 @@ func (s *Finance) importLine(tx *gorm.DB, sum *finance.ImportSummary, ch channel
 		DeliveredAt       *time.Time
 	}
 	if err := tx.Raw(`SELECT l.id AS line_id, l.product_id, o.ordered_at, l.quantity, p.craft, p.gst_rate_bp, l.artisan_id, p.artisan_price_paise, p.artisan_share_bp,
-(SELECT t.updated_at FROM fulfilment_tasks t WHERE t.line_id = l.id AND t.status = 'delivered') AS delivered_at
+l.delivered_at
 FROM order_lines l JOIN orders o ON o.id = l.order_id JOIN products p ON p.id = l.product_id
 WHERE l.channel_id = ? AND l.external_order_id = ? AND l.external_line_id = ? AND l.artisan_id IS NOT NULL`,
 		ch.ID, l.ExternalOrderID, l.ExternalLineID).Scan(&found).Error; err != nil {
 		return err
 	}
-	status, diffs := finance.StatusUnmatched, []finance.Difference{}
 	var lineID any
-	var expectedNet *int64
 	var m finance.Match
 	var deliveredAt *time.Time
+	var class finance.Classification
 	if len(found) == 1 {
 		f := found[0]
 		m = finance.Match{LineID: f.LineID, OrderedAt: f.OrderedAt.UTC(), Quantity: f.Quantity, Craft: f.Craft, GSTRateBP: f.GSTRateBP,
@@ -169,29 +198,18 @@ WHERE l.channel_id = ? AND l.external_order_id = ? AND l.external_line_id = ? AN
 		}
 		lineID, deliveredAt = f.LineID, utcPtr(f.DeliveredAt)
 		sched, ok := finance.Pick(schedules, f.Craft, m.OrderedAt)
-		exp := finance.Expected(sched, l.Paid.GrossPaise, f.GSTRateBP, m.OrderedAt, l.SettledOn)
-		expectedNet = &exp.NetPaise
-		var short bool
-		diffs, short = finance.Compare(exp, l.Paid)
-		if diffs == nil {
-			diffs = []finance.Difference{}
-		}
-		status = finance.StatusSettled
-		if short {
-			status = finance.StatusShortPaid
-		}
-		if !ok {
-			status = finance.StatusShortPaid
-			diffs = append(diffs, finance.Difference{Component: "no_fee_schedule"})
-		}
+		class = finance.Classify(true, sched, ok, f.GSTRateBP, m.OrderedAt, l)
+	} else {
+		class = finance.Classify(false, finance.FeeSchedule{}, false, 0, time.Time{}, l)
 	}
+	status, diffs, expectedNet := class.Status, class.Differences, class.ExpectedNetPaise
 	dj, _ := json.Marshal(diffs)
 	ins := tx.Exec(`INSERT INTO settlement_lines (id, channel_id, settlement_ref, external_order_id, external_line_id, line_id, settled_on,
 gross_paise, fees_paise, gst_on_fees_paise, tcs_paise, tds_paise, net_paise, expected_net_paise, status, differences, file_name, created_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (channel_id, settlement_ref, external_order_id, external_line_id) DO NOTHING`,
 		ids.New(), ch.ID, l.SettlementRef, l.ExternalOrderID, l.ExternalLineID, lineID, l.SettledOn.UTC(), l.Paid.GrossPaise, l.Paid.Fees(),
-		l.Paid.GSTOnFeesPaise, l.Paid.TCSPaise, l.Paid.TDSPaise, l.Paid.NetPaise, expectedNet, status, string(dj), fileName, now)
+		l.Paid.GSTOnFeesPaise, l.Paid.TCSPaise, l.Paid.TDSPaise, l.Paid.NetPaise, expectedNet, status, string(dj), fileName, tx.Now)
 	if ins.Error != nil {
 		return ins.Error
 	}
@@ -204,14 +222,14 @@ ON CONFLICT (channel_id, settlement_ref, external_order_id, external_line_id) DO
 	switch status {
 	case finance.StatusUnmatched:
 		sum.Unmatched++
-		return raise(tx, exceptions.Exception{Kind: exceptions.SettlementMismatch, CauseKey: cause,
+		return raise(tx.DB, exceptions.Exception{Kind: exceptions.SettlementMismatch, CauseKey: cause,
 			Summary:  fmt.Sprintf("%s settled order %s line %s, which matches no order line", ch.Kind, l.ExternalOrderID, l.ExternalLineID),
 			Detail:   fmt.Sprintf("settlement %s row %d: sale %d paise, paid %d paise", l.SettlementRef, l.Row, l.Paid.GrossPaise, l.Paid.NetPaise),
 			Action:   "Find the order (re-scan the channel's orders, or map its SKU); the money stays unposted until it matches.",
 			Resource: "channel", ResourceID: ch.ID})
 	case finance.StatusShortPaid:
 		sum.ShortPaid++
-		if err := raise(tx, exceptions.Exception{Kind: exceptions.SettlementMismatch, CauseKey: cause,
+		if err := raise(tx.DB, exceptions.Exception{Kind: exceptions.SettlementMismatch, CauseKey: cause,
 			Summary:  fmt.Sprintf("%s paid order %s line %s differently from its fee schedule", ch.Kind, l.ExternalOrderID, l.ExternalLineID),
 			Detail:   "differences (component, expected, paid): " + string(dj),
 			Action:   "Raise the difference with the marketplace's seller support, or correct the channel's fee schedule if it changed.",
@@ -221,26 +239,18 @@ ON CONFLICT (channel_id, settlement_ref, external_order_id, external_line_id) DO
 	default:
 		sum.Settled++
 	}
-	if _, err := post(tx, finance.SettlementEntry(ch.ID, l, m), now); err != nil {
+	if _, err := post(tx, finance.SettlementEntry(ch.ID, l, m)); err != nil {
 		return err
 	}
-	// The return window runs from delivery; a line settled after it closed
-	// is payable at once. Without a recorded delivery it runs from the
-	// settlement.
-	payableAfter := l.SettledOn.UTC().Add(m.ReturnWindow)
-	if deliveredAt != nil {
-		payableAfter = deliveredAt.Add(m.ReturnWindow)
-		if payableAfter.Before(l.SettledOn) {
-			payableAfter = l.SettledOn.UTC()
-		}
-	}
+	payableAfter := finance.PayableAfter(l.SettledOn, deliveredAt, m.ReturnWindow)
 	for _, e := range m.Earnings(l.Paid) {
 		if err := tx.Exec(`INSERT INTO artisan_earnings (id, line_id, artisan_id, amount_paise, payable_after, status, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, 'held', ?, ?) ON CONFLICT (line_id, artisan_id) DO NOTHING`, ids.New(), m.LineID, e.ArtisanID, e.AmountPaise, payableAfter, now, now).Error; err != nil {
+VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (line_id, artisan_id) DO NOTHING`, ids.New(), m.LineID, e.ArtisanID, e.AmountPaise, payableAfter,
+			finance.EarningHeld, tx.Now, tx.Now).Error; err != nil {
 			return err
 		}
 	}
-	return clawbackReturns(tx, m.LineID, now) // goods that came back before the money
+	return clawbackReturns(tx, m.LineID) // goods that came back before the money
 }
 
 // ReleaseDue releases each due earning in its own transaction: what is
@@ -251,13 +261,13 @@ func (s *Finance) ReleaseDue(ctx context.Context, now time.Time) (int, error) {
 		AmountPaise           int64
 	}
 	if err := s.db.gorm.WithContext(ctx).Raw(`SELECT id, artisan_id, line_id, amount_paise FROM artisan_earnings
-WHERE status = 'held' AND payable_after <= ? ORDER BY payable_after, id LIMIT 1000`, now.UTC()).Scan(&due).Error; err != nil {
+WHERE status = ? AND payable_after <= ? ORDER BY payable_after, id LIMIT 1000`, finance.EarningHeld, now.UTC()).Scan(&due).Error; err != nil {
 		return 0, err
 	}
 	released := 0
 	for _, d := range due {
-		err := s.db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			upd := tx.Exec(`UPDATE artisan_earnings SET status = 'payable', updated_at = ? WHERE id = ? AND status = 'held'`, now, d.ID)
+		err := s.db.inTx(ctx, now, func(tx *Tx) error {
+			upd := tx.Exec(`UPDATE artisan_earnings SET status = ?, updated_at = ? WHERE id = ? AND status = ?`, finance.EarningPayable, tx.Now, d.ID, finance.EarningHeld)
 			if upd.Error != nil || upd.RowsAffected == 0 {
 				return upd.Error
 			}
@@ -268,13 +278,13 @@ JOIN order_returns r ON e.source_ref = 'clawback:' || r.id || ':' || ? WHERE r.l
 				return err
 			}
 			if left := d.AmountPaise - clawed; left > 0 {
-				_, err := post(tx, finance.ReleaseEntry(d.ID, d.ArtisanID, left, now), now)
+				_, err := post(tx, finance.ReleaseEntry(d.ID, d.ArtisanID, left, tx.Now))
 				return err
 			}
 			return nil
 		})
 		if err != nil {
-			return released, translate(err)
+			return released, err
 		}
 		released++
 	}
@@ -292,8 +302,12 @@ FROM ledger_postings GROUP BY account ORDER BY account`).Scan(&out).Error
 }
 
 func (s *Finance) ArtisanStatement(ctx context.Context, artisanID string) (finance.Statement, error) {
+	return artisanStatement(s.db.gorm.WithContext(ctx), artisanID)
+}
+
+func artisanStatement(q *gorm.DB, artisanID string) (finance.Statement, error) {
 	var n int64
-	if err := s.db.gorm.WithContext(ctx).Table("artisans").Where("id = ?", artisanID).Count(&n).Error; err != nil {
+	if err := q.Table("artisans").Where("id = ?", artisanID).Count(&n).Error; err != nil {
 		return finance.Statement{}, err
 	}
 	if n == 0 {
@@ -306,7 +320,7 @@ func (s *Finance) ArtisanStatement(ctx context.Context, artisanID string) (finan
 		Account     string
 		AmountPaise int64
 	}
-	if err := s.db.gorm.WithContext(ctx).Raw(`SELECT e.occurred_at, e.kind, e.memo, p.account, p.amount_paise
+	if err := q.Raw(`SELECT e.occurred_at, e.kind, e.memo, p.account, p.amount_paise
 FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id
 WHERE p.artisan_id = ? ORDER BY e.occurred_at, e.id, p.account`, artisanID).Scan(&rows).Error; err != nil {
 		return finance.Statement{}, err
@@ -324,7 +338,7 @@ WHERE p.artisan_id = ? ORDER BY e.occurred_at, e.id, p.account`, artisanID).Scan
 		}
 		st.Lines = append(st.Lines, finance.StatementLine{At: r.OccurredAt.UTC(), Kind: r.Kind, Memo: r.Memo, Account: r.Account, AmountPaise: -r.AmountPaise})
 	}
-	err := s.db.gorm.WithContext(ctx).Raw(`SELECT COALESCE(SUM(amount_paise), 0) FROM payout_lines WHERE artisan_id = ? AND status = 'paid'`, artisanID).
+	err := q.Raw(`SELECT COALESCE(SUM(amount_paise), 0) FROM payout_lines WHERE artisan_id = ? AND status = 'paid'`, artisanID).
 		Scan(&st.PaidPaise).Error
 	return st, err
 }
@@ -333,7 +347,7 @@ WHERE p.artisan_id = ? ORDER BY e.occurred_at, e.id, p.account`, artisanID).Scan
 // the units that came back: each maker's earning from the line is split
 // per unit (leftover paise deterministically) and each return takes the
 // shares of its units, in the order the returns were recorded.
-func clawbackReturns(tx *gorm.DB, lineID string, now time.Time) error {
+func clawbackReturns(tx *Tx, lineID string) error {
 	var earnings []struct {
 		ID, ArtisanID, Status string
 		AmountPaise           int64
@@ -356,7 +370,7 @@ WHERE e.line_id = ? ORDER BY e.artisan_id`, lineID).Scan(&earnings).Error; err !
 			return err
 		}
 		account := finance.Payable(e.ArtisanID)
-		if e.Status == "held" {
+		if e.Status == finance.EarningHeld {
 			account = finance.Held(e.ArtisanID)
 		}
 		unit, clawed := 0, int64(0)
@@ -370,12 +384,13 @@ WHERE e.line_id = ? ORDER BY e.artisan_id`, lineID).Scan(&earnings).Error; err !
 			if amount == 0 {
 				continue
 			}
-			if _, err := post(tx, finance.ClawbackEntry(r.ID, account, e.ArtisanID, amount, now), now); err != nil {
+			if _, err := post(tx, finance.ClawbackEntry(r.ID, account, e.ArtisanID, amount, tx.Now)); err != nil {
 				return err
 			}
 		}
-		if e.Status == "held" && clawed >= e.Quantity {
-			if err := tx.Exec(`UPDATE artisan_earnings SET status = 'clawed_back', updated_at = ? WHERE id = ? AND status = 'held'`, now, e.ID).Error; err != nil {
+		if e.Status == finance.EarningHeld && clawed >= e.Quantity {
+			if err := tx.Exec(`UPDATE artisan_earnings SET status = ?, updated_at = ? WHERE id = ? AND status = ?`,
+				finance.EarningClawedBack, tx.Now, e.ID, finance.EarningHeld).Error; err != nil {
 				return err
 			}
 		}
@@ -384,7 +399,7 @@ WHERE e.line_id = ? ORDER BY e.artisan_id`, lineID).Scan(&earnings).Error; err !
 }
 
 func (s *Finance) ClawbackLine(ctx context.Context, lineID string, now time.Time) error {
-	return translate(s.db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return clawbackReturns(tx, lineID, now) }))
+	return s.db.inTx(ctx, now, func(tx *Tx) error { return clawbackReturns(tx, lineID) })
 }
 
 var _ finance.ChannelStatementStore = (*Finance)(nil)
@@ -463,8 +478,9 @@ func (s *Finance) SettlementFileImported(ctx context.Context, channelID, fileNam
 var _ finance.SharesStore = (*Finance)(nil)
 
 // SetShares replaces a product's earning shares in one transaction.
-func (s *Finance) SetShares(ctx context.Context, productID string, shares []finance.Share) error {
-	return translate(s.db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+func (s *Finance) SetShares(ctx context.Context, productID string, shares []finance.Share) ([]finance.Share, error) {
+	var out []finance.Share
+	err := s.db.inTx(ctx, time.Time{}, func(tx *Tx) error {
 		var n int64
 		if err := tx.Table("products").Where("id = ?", productID).Count(&n).Error; err != nil {
 			return err
@@ -484,6 +500,10 @@ func (s *Finance) SetShares(ctx context.Context, productID string, shares []fina
 				return apperr.FieldErrors{"shares.artisan_id": "no such artisan"}.Err()
 			}
 		}
+		var before []finance.Share
+		if err := tx.Raw(`SELECT artisan_id, weight FROM earning_shares WHERE product_id = ? ORDER BY artisan_id`, productID).Scan(&before).Error; err != nil {
+			return err
+		}
 		if err := tx.Exec(`DELETE FROM earning_shares WHERE product_id = ?`, productID).Error; err != nil {
 			return err
 		}
@@ -491,8 +511,16 @@ func (s *Finance) SetShares(ctx context.Context, productID string, shares []fina
 		for i, sh := range shares {
 			rows[i] = []any{productID, sh.ArtisanID, sh.Weight}
 		}
-		return insertRows(tx, "earning_shares", []string{"product_id", "artisan_id", "weight"}, rows)
-	}))
+		if err := insertRows(tx, "earning_shares", []string{"product_id", "artisan_id", "weight"}, rows); err != nil {
+			return err
+		}
+		if err := tx.Raw(`SELECT artisan_id, weight FROM earning_shares WHERE product_id = ? ORDER BY artisan_id`, productID).Scan(&out).Error; err != nil {
+			return err
+		}
+		tx.AuditChange("set_earning_shares", "product", productID, before, out)
+		return nil
+	})
+	return out, err
 }
 
 func (s *Finance) Shares(ctx context.Context, productID string) ([]finance.Share, error) {

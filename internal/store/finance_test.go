@@ -502,7 +502,7 @@ func TestWindowFromDelivery(t *testing.T) {
 		_, task := lineOf(t, f, res.OrderID)
 		move(t, f, task.ID, fulfilment.Transition{To: fulfilment.Packed}, fulfilment.Transition{To: fulfilment.Dispatched, TrackingNo: "IP1"},
 			fulfilment.Transition{To: fulfilment.Delivered})
-		f.db.Gorm().Exec(`UPDATE fulfilment_tasks SET updated_at = ?`, time.Now().UTC().Add(-21*24*time.Hour))
+		f.db.Gorm().Exec(`UPDATE order_lines SET delivered_at = ?`, time.Now().UTC().Add(-21*24*time.Hour))
 		file := "Contract No,Invoice No,CRAC Date,Payment Date,Invoice Amount (Rs.),Transaction Charges (Rs.),TDS (Rs.),TCS (Rs.),Amount Paid (Rs.)\n" +
 			o.ExternalOrderID + ",INV-1,2026-11-01," + time.Now().In(finance.IST).Format("2006-01-02") + ",89000.00,0,0,0,89000.00\n"
 		fin := finance.NewService(f.db.Finance(), nil)

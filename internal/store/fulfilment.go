@@ -9,12 +9,10 @@ import (
 
 	"github.com/jkhhc/artisanbridge/adapters"
 	"github.com/jkhhc/artisanbridge/internal/apperr"
-	"github.com/jkhhc/artisanbridge/internal/audit"
-	"github.com/jkhhc/artisanbridge/internal/effects"
 	"github.com/jkhhc/artisanbridge/internal/exceptions"
 	"github.com/jkhhc/artisanbridge/internal/fulfilment"
 	"github.com/jkhhc/artisanbridge/internal/fulfilpush"
-	"github.com/jkhhc/artisanbridge/internal/ids"
+	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/outbox"
 	"github.com/jkhhc/artisanbridge/internal/paging"
 )
@@ -31,8 +29,12 @@ t.due_at, t.tracking_no, t.carrier, t.destination_id, t.pushed_status, n.sent_at
 FROM fulfilment_tasks t JOIN order_lines l ON l.id = t.line_id LEFT JOIN artisan_notifications n ON n.task_id = t.id`
 
 func (s *Fulfilment) GetTask(ctx context.Context, id string) (fulfilment.Task, error) {
+	return getTask(s.db.gorm.WithContext(ctx), id)
+}
+
+func getTask(q *gorm.DB, id string) (fulfilment.Task, error) {
 	var out []fulfilment.Task
-	if err := s.db.gorm.WithContext(ctx).Raw(taskSelect+" WHERE t.id = ?", id).Scan(&out).Error; err != nil {
+	if err := q.Raw(taskSelect+" WHERE t.id = ?", id).Scan(&out).Error; err != nil {
 		return fulfilment.Task{}, err
 	}
 	if len(out) == 0 {
@@ -61,21 +63,38 @@ func (s *Fulfilment) ListTasks(ctx context.Context, f fulfilment.Filter, p pagin
 	return paging.Build(rows, p.Limit, func(t fulfilment.Task) string { return t.ID }), nil
 }
 
-// Apply moves the task only from the status it was read at; a dispatch
-// takes the reserved units off the shelf in the same transaction.
-func (s *Fulfilment) Apply(ctx context.Context, task fulfilment.Task, t fulfilment.Transition, actorID string, now time.Time) (fulfilment.Task, error) {
-	after := task
-	after.Status, after.Version, after.UpdatedAt = t.To, task.Version+1, now
-	if t.To == fulfilment.Dispatched {
-		after.TrackingNo, after.Carrier = t.TrackingNo, t.Carrier
-	}
-	fx := effects.Set{Audit: []audit.Entry{audit.New(ctx, now, "transition", "fulfilment_task", task.ID, task, after)}}
-	if fulfilment.Pushed(t.To) {
-		fx.Events = append(fx.Events, outbox.New(now, fulfilment.TopicTransitioned, task.ID, fulfilment.Transitioned{TaskID: task.ID, To: t.To}))
-	}
-	err := s.db.inTx(ctx, fx, func(tx *gorm.DB) error {
+// Apply moves a task on in one transaction under its order's lock:
+// fulfilment.Check decides from the task as it is now, the task moves only
+// from the status it was read at, and what the step does to stock goes
+// through stock.go (a dispatch consumes the line's reservation, a collect
+// brings the piece in). It answers the task as committed.
+func (s *Fulfilment) Apply(ctx context.Context, id string, t fulfilment.Transition, now time.Time) (fulfilment.Task, error) {
+	var out fulfilment.Task
+	err := s.db.inTx(ctx, now, func(tx *Tx) error {
+		var orderID []string
+		if err := tx.Raw(`SELECT l.order_id FROM fulfilment_tasks t JOIN order_lines l ON l.id = t.line_id WHERE t.id = ?`, id).Scan(&orderID).Error; err != nil {
+			return err
+		}
+		if len(orderID) == 0 {
+			return apperr.New(apperr.NotFound, "fulfilment task %s not found", id)
+		}
+		if _, err := tx.lock("orders", orderID[0]); err != nil {
+			return err
+		}
+		task, err := getTask(tx.DB, id)
+		if err != nil {
+			return err
+		}
+		if err := fulfilment.Check(task, t); err != nil {
+			return err
+		}
+		after := task
+		after.Status, after.Version, after.UpdatedAt = t.To, task.Version+1, tx.Now
+		if t.To == fulfilment.Dispatched {
+			after.TrackingNo, after.Carrier = t.TrackingNo, t.Carrier
+		}
 		res := tx.Exec(`UPDATE fulfilment_tasks SET status = ?, tracking_no = ?, carrier = ?, version = version + 1, updated_at = ? WHERE id = ? AND status = ?`,
-			t.To, after.TrackingNo, after.Carrier, now, task.ID, task.Status)
+			t.To, after.TrackingNo, after.Carrier, tx.Now, task.ID, task.Status)
 		if res.Error != nil {
 			return res.Error
 		}
@@ -84,127 +103,84 @@ func (s *Fulfilment) Apply(ctx context.Context, task fulfilment.Task, t fulfilme
 		}
 		switch t.To {
 		case fulfilment.Collected:
-			return bringIn(tx, task, actorID, now)
-		case fulfilment.Dispatched:
-			if err := dispatch(tx, task, t.TrackingNo, actorID, now); err != nil {
+			if err := bringIn(tx, task); err != nil {
 				return err
 			}
-			return tx.Exec(`UPDATE order_lines SET status = 'shipped', updated_at = ? WHERE id = ?`, now, task.LineID).Error
+		case fulfilment.Dispatched:
+			held, err := consumeLine(tx, task.LineID, fmt.Sprintf("dispatch of order line %s (tracking %s)", task.LineID, t.TrackingNo))
+			if err != nil {
+				return err
+			}
+			if held == nil {
+				return apperr.New(apperr.Conflict, "order line %s holds no stock to dispatch (oversold or cancelled)", task.LineID)
+			}
+			if err := setLineStatus(tx, task.LineID, orders.LineShipped, orders.BeforeDispatch); err != nil {
+				return err
+			}
 		case fulfilment.Delivered:
-			return tx.Exec(`UPDATE order_lines SET status = 'delivered', updated_at = ? WHERE id = ?`, now, task.LineID).Error
+			if err := tx.Exec(`UPDATE order_lines SET status = ?, delivered_at = ?, updated_at = ? WHERE id = ? AND status = ?`,
+				orders.LineDelivered, tx.Now, tx.Now, task.LineID, orders.LineShipped).Error; err != nil {
+				return err
+			}
 		}
-		return nil
+		if err := settleOrder(tx, orderID[0]); err != nil {
+			return err
+		}
+		if fulfilment.Pushed(t.To) {
+			tx.Emit(outbox.New(tx.Now, fulfilment.TopicTransitioned, task.ID, fulfilment.Transitioned{TaskID: task.ID, To: t.To}))
+		}
+		tx.AuditChange("transition", "fulfilment_task", task.ID, task, after)
+		out, err = getTask(tx.DB, id)
+		return err
 	})
-	if err != nil {
-		return fulfilment.Task{}, err
-	}
-	if t.To == fulfilment.Collected && s.db.afterEvents != nil {
-		s.db.afterEvents() // bringIn wrote a stock change
-	}
-	return s.GetTask(ctx, task.ID)
+	return out, err
 }
 
-// dispatch consumes the line's reservation: on hand and reserved go down
-// together, recorded as a sale movement, so available stock is unchanged
-// and the marketplaces keep their quantities.
-func dispatch(tx *gorm.DB, task fulfilment.Task, trackingNo, actorID string, now time.Time) error {
-	var r []struct {
-		ID, ProductID, LocationID string
-		Quantity                  int64
+// setLineStatus moves a line to status from one of from; a miss is a
+// conflict (the line changed meanwhile).
+func setLineStatus(tx *Tx, lineID string, status orders.LineStatus, from []orders.LineStatus) error {
+	upd := tx.Exec(`UPDATE order_lines SET status = ?, updated_at = ? WHERE id = ? AND status IN ?`, status, tx.Now, lineID, from)
+	if upd.Error != nil {
+		return upd.Error
 	}
-	if err := tx.Raw(`SELECT id, product_id, location_id, quantity FROM reservations WHERE line_id = ? AND status = 'held'`, task.LineID).Scan(&r).Error; err != nil {
-		return err
+	if upd.RowsAffected == 0 {
+		return apperr.New(apperr.Conflict, "order line %s changed meanwhile: reload it", lineID)
 	}
-	if len(r) == 0 {
-		return apperr.New(apperr.Conflict, "order line %s holds no stock to dispatch (oversold or cancelled)", task.LineID)
-	}
-	res := r[0]
-	lv := tx.Exec(`UPDATE stock_levels SET on_hand = on_hand - ?, reserved = reserved - ?, updated_at = ?
-WHERE product_id = ? AND location_id = ? AND reserved >= ? AND on_hand >= ?`, res.Quantity, res.Quantity, now, res.ProductID, res.LocationID, res.Quantity, res.Quantity)
-	if lv.Error != nil {
-		return lv.Error
-	}
-	if lv.RowsAffected == 0 {
-		return apperr.New(apperr.Conflict, "the reserved units of line %s are no longer on hand", task.LineID)
-	}
-	if err := tx.Exec(`UPDATE reservations SET status = 'consumed', updated_at = ? WHERE id = ?`, now, res.ID).Error; err != nil {
-		return err
-	}
-	if err := tx.Exec(`INSERT INTO stock_movements (id, product_id, location_id, kind, quantity, reason, actor_id, created_at)
-VALUES (?, ?, ?, 'sale', ?, ?, ?, ?)`, ids.New(), res.ProductID, res.LocationID, res.Quantity,
-		fmt.Sprintf("dispatch of order line %s (tracking %s)", task.LineID, trackingNo), actorID, now).Error; err != nil {
-		return err
-	}
-	return writeEffects(tx, effects.Set{Events: []outbox.Message{outbox.New(now, outbox.TopicStockChanged, res.ProductID,
-		outbox.StockChanged{ProductID: res.ProductID, LocationIDs: []string{res.LocationID}})}})
+	return nil
 }
 
 // bringIn puts a collected or made piece on the destination's shelf,
 // reserved for its line: a collected one is a transfer from the artisan's
 // home with its reservation, a made one an intake with a new reservation.
-func bringIn(tx *gorm.DB, task fulfilment.Task, actorID string, now time.Time) error {
+func bringIn(tx *Tx, task fulfilment.Task) error {
 	if task.DestinationID == nil || task.LocationID == nil {
 		return apperr.New(apperr.Conflict, "task %s has no destination to bring the piece to", task.ID)
 	}
-	var line struct {
+	var line []struct {
 		ProductID *string
 		Quantity  int64
 	}
 	if err := tx.Raw(`SELECT product_id, quantity FROM order_lines WHERE id = ?`, task.LineID).Scan(&line).Error; err != nil {
 		return err
 	}
-	if line.ProductID == nil {
+	if len(line) == 0 || line[0].ProductID == nil {
 		return apperr.New(apperr.Conflict, "order line %s has no product", task.LineID)
 	}
-	product, dest, q := *line.ProductID, *task.DestinationID, line.Quantity
-	if err := tx.Exec(`INSERT INTO stock_levels (product_id, location_id, on_hand, reserved, updated_at)
-VALUES (?, ?, 0, 0, ?) ON CONFLICT (product_id, location_id) DO NOTHING`, product, dest, now).Error; err != nil {
-		return err
-	}
-	move := movementRow{ID: ids.New(), ProductID: product, LocationID: dest, Kind: "intake", Quantity: q, ActorID: actorID, CreatedAt: now,
-		Reason: fmt.Sprintf("made to order for order line %s", task.LineID)}
-	touched := []string{dest}
+	dest := *task.DestinationID
 	switch task.Kind {
 	case fulfilment.KindCollect:
-		from := *task.LocationID
-		res := tx.Exec(`UPDATE stock_levels SET on_hand = on_hand - ?, reserved = reserved - ?, updated_at = ?
-WHERE product_id = ? AND location_id = ? AND reserved >= ? AND on_hand >= ?`, q, q, now, product, from, q, q)
-		if res.Error != nil {
-			return res.Error
+		if err := moveReserved(tx, task.LineID, *task.LocationID, dest, fmt.Sprintf("collected from the artisan for order line %s", task.LineID)); err != nil {
+			return err
 		}
-		if res.RowsAffected == 0 {
-			return apperr.New(apperr.Conflict, "the units reserved for line %s are no longer at the artisan's", task.LineID)
-		}
-		upd := tx.Exec(`UPDATE reservations SET location_id = ?, updated_at = ? WHERE line_id = ? AND status = 'held' AND location_id = ?`, dest, now, task.LineID, from)
-		if upd.Error != nil {
-			return upd.Error
-		}
-		if upd.RowsAffected == 0 {
-			return apperr.New(apperr.Conflict, "order line %s holds nothing at the artisan's to collect", task.LineID)
-		}
-		move.LocationID, move.ToLocationID, move.Kind = from, &dest, "transfer"
-		move.Reason = fmt.Sprintf("collected from the artisan for order line %s", task.LineID)
-		touched = append(touched, from)
 	case fulfilment.KindMake:
-		if err := tx.Exec(`INSERT INTO reservations (id, line_id, product_id, location_id, quantity, status, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, 'held', ?, ?)`, ids.New(), task.LineID, product, dest, q, now, now).Error; err != nil {
+		if err := intakeReserved(tx, task.LineID, *line[0].ProductID, dest, line[0].Quantity, fmt.Sprintf("made to order for order line %s", task.LineID)); err != nil {
 			return err
 		}
 	default:
 		return apperr.New(apperr.Conflict, "a %s task has nothing to bring in", task.Kind)
 	}
-	if err := tx.Exec(`UPDATE stock_levels SET on_hand = on_hand + ?, reserved = reserved + ?, updated_at = ? WHERE product_id = ? AND location_id = ?`,
-		q, q, now, product, dest).Error; err != nil {
-		return err
-	}
-	if err := tx.Create(&move).Error; err != nil {
-		return err
-	}
-	if err := tx.Exec(`UPDATE order_lines SET status = 'reserved', location_id = ?, updated_at = ? WHERE id = ?`, dest, now, task.LineID).Error; err != nil {
-		return err
-	}
-	return writeEffects(tx, effects.Set{Events: []outbox.Message{outbox.New(now, outbox.TopicStockChanged, product,
-		outbox.StockChanged{ProductID: product, LocationIDs: touched})}})
+	return tx.Exec(`UPDATE order_lines SET status = ?, location_id = ?, updated_at = ? WHERE id = ? AND status IN ?`,
+		orders.LineReserved, dest, tx.Now, task.LineID, []orders.LineStatus{orders.LineReserved, orders.LineToMake}).Error
 }
 
 // MarkPushed records that the marketplace accepted a step, only forward.

@@ -24,7 +24,10 @@ var _ inventory.Store = (*Inventory)(nil)
 func (s *Inventory) CreateLocation(ctx context.Context, l inventory.Location, fx effects.Set) error {
 	row := locationRow{ID: l.ID, Code: l.Code, Name: l.Name, Kind: l.Kind, District: l.District,
 		Address: l.Address, ArtisanID: l.ArtisanID, CreatedAt: l.CreatedAt.UTC()}
-	return s.db.inTx(ctx, fx, func(tx *gorm.DB) error { return tx.Create(&row).Error })
+	return s.db.inTx(ctx, time.Time{}, func(tx *Tx) error {
+		tx.Add(fx)
+		return tx.Create(&row).Error
+	})
 }
 
 func (s *Inventory) ListLocations(ctx context.Context, p paging.Request) (paging.Page[inventory.Location], error) {
@@ -35,29 +38,19 @@ func (s *Inventory) ListLocations(ctx context.Context, p paging.Request) (paging
 	return paging.Build(mapRows(rows, locationRow.domain), p.Limit, func(x inventory.Location) string { return x.ID }), nil
 }
 
-// ApplyMovement never reads a level to decide: each delta is one conditional
-// UPDATE whose WHERE clause is the rule, re-checked by PostgreSQL after a
-// concurrent update and serialised by SQLite's immediate transactions.
+// ApplyMovement records a movement with its deltas (stock.go: each one
+// conditional UPDATE whose WHERE clause is the rule).
 func (s *Inventory) ApplyMovement(ctx context.Context, m inventory.Movement, fx effects.Set) error {
-	return s.db.inTx(ctx, fx, func(tx *gorm.DB) error {
-		if err := s.mustExist(tx, m); err != nil {
+	return s.db.inTx(ctx, m.CreatedAt, func(tx *Tx) error {
+		tx.Add(fx)
+		if err := mustExist(tx, m); err != nil {
 			return err
 		}
-		row := movementRow{ID: m.ID, ProductID: m.ProductID, LocationID: m.LocationID, ToLocationID: m.ToLocationID,
-			Kind: m.Kind, Quantity: m.Quantity, Reason: m.Reason, ActorID: m.ActorID, CreatedAt: m.CreatedAt.UTC()}
-		if err := tx.Create(&row).Error; err != nil {
-			return err
-		}
-		for _, d := range m.Deltas() {
-			if err := applyDelta(tx, m.ProductID, d, m.CreatedAt); err != nil {
-				return err
-			}
-		}
-		return nil
+		return applyMovement(tx, m)
 	})
 }
 
-func (s *Inventory) mustExist(tx *gorm.DB, m inventory.Movement) error {
+func mustExist(tx *Tx, m inventory.Movement) error {
 	var n int64
 	if err := tx.Model(&productRow{}).Where("id = ?", m.ProductID).Count(&n).Error; err != nil {
 		return err
@@ -76,38 +69,6 @@ func (s *Inventory) mustExist(tx *gorm.DB, m inventory.Movement) error {
 		return apperr.New(apperr.NotFound, "location %s not found", strings.Join(locs, " or "))
 	}
 	return nil
-}
-
-func applyDelta(tx *gorm.DB, productID string, d inventory.Delta, at time.Time) error {
-	if d.OnHand > 0 {
-		// Make sure the row exists; a concurrent insert of the same row is
-		// absorbed by ON CONFLICT on both databases.
-		if err := tx.Exec(`INSERT INTO stock_levels (product_id, location_id, on_hand, reserved, updated_at)
-VALUES (?, ?, 0, 0, ?) ON CONFLICT (product_id, location_id) DO NOTHING`, productID, d.LocationID, at.UTC()).Error; err != nil {
-			return err
-		}
-	}
-	res := tx.Exec(`UPDATE stock_levels SET on_hand = on_hand + ?, updated_at = ?
-WHERE product_id = ? AND location_id = ? AND on_hand + ? >= reserved`, d.OnHand, at.UTC(), productID, d.LocationID, d.OnHand)
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 0 {
-		return insufficient(tx, productID, d)
-	}
-	return nil
-}
-
-// insufficient explains a refused decrease with the numbers behind it.
-func insufficient(tx *gorm.DB, productID string, d inventory.Delta) error {
-	var lvl stockLevelRow
-	err := tx.Where("product_id = ? AND location_id = ?", productID, d.LocationID).Take(&lvl).Error
-	if err != nil && err != gorm.ErrRecordNotFound {
-		return err
-	}
-	return apperr.New(apperr.Conflict,
-		"not enough stock at location %s: on hand %d, reserved %d, so at most %d can leave; asked for %d",
-		d.LocationID, lvl.OnHand, lvl.Reserved, lvl.OnHand-lvl.Reserved, -d.OnHand)
 }
 
 func (s *Inventory) ListLevels(ctx context.Context, f inventory.LevelFilter, p paging.Request) (paging.Page[inventory.Level], error) {

@@ -7,124 +7,206 @@ import (
 	"strings"
 	"time"
 
-	"gorm.io/gorm"
-
+	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/channels"
-	"github.com/jkhhc/artisanbridge/internal/effects"
 	"github.com/jkhhc/artisanbridge/internal/exceptions"
+	"github.com/jkhhc/artisanbridge/internal/fulfilment"
 	"github.com/jkhhc/artisanbridge/internal/ids"
 	"github.com/jkhhc/artisanbridge/internal/notify"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/outbox"
+	"github.com/jkhhc/artisanbridge/internal/routing"
+	"gorm.io/gorm"
 )
 
-// routeContext is what routing needs to know of the channel an order came
-// from: its kind (for the artisan's message) and the locations it ships
-// from, its dispatch location first.
-type routeContext struct {
+// router applies routing decisions for one channel inside a transaction:
+// routing.Candidates lists a line's sources, the router tries a
+// conditional reservation at each in turn (the database decides which one
+// still has the units), and it gathers what follows (the line, its
+// reservation, its task, the maker's message) so that each table gets one
+// INSERT per order.
+type router struct {
+	tx          *Tx
 	channelKind string
-	locs        []string
+	shelves     []string
 	destName    string
+	homes       map[string][]string // the maker's home locations, by artisan
+	lines       []newLine
+	reserved    reservationRows
+	tasks       [][]any
+	notes       [][]any
 }
 
-func newRouteContext(tx *gorm.DB, ch channelRow) (routeContext, error) {
+// newLine is an order line about to be inserted.
+type newLine struct {
+	ID, OrderID, ChannelID, ExternalOrderID string
+	Line                                    orders.IncomingLine
+	Status                                  orders.LineStatus
+	ProductID, ArtisanID, LocationID        *string
+	DispatchBy                              *time.Time
+}
+
+func newRouter(tx *Tx, ch channelRow) (*router, error) {
 	var settings channels.Settings
 	_ = json.Unmarshal([]byte(ch.Settings), &settings) // validated on write; unreadable means none
-	locs, names, err := sellableLocations(tx, settings)
-	if err != nil {
-		return routeContext{}, err
+	r := &router{tx: tx, channelKind: ch.Kind, homes: map[string][]string{}}
+	if len(settings.Locations) == 0 {
+		return r, nil
 	}
-	rc := routeContext{channelKind: ch.Kind, locs: locs}
-	if len(names) > 0 {
-		rc.destName = names[0]
+	locIDs := make([]string, len(settings.Locations))
+	for i, l := range settings.Locations {
+		locIDs[i] = l.LocationID
 	}
-	return rc, nil
-}
-
-// routedLine is an order line about to be routed.
-type routedLine struct {
-	ID, OrderID, ExternalOrderID, ExternalLineID, SKU string
-	Quantity                                          int64
-	DispatchBy                                        *time.Time
-}
-
-// decision is where a line's units come from: a pick from the channel's
-// shelf, a collect from the maker's home, a make at the maker's loom, or
-// nothing (kind "": oversold).
-type decision struct {
-	kind, loc, dest string
-	due             *time.Time
-}
-
-// lineState is the status and location a line takes from its decision.
-func (d decision) lineState() (string, any) {
-	switch d.kind {
-	case "pick", "collect":
-		return orders.LineReserved, d.loc
-	case "make":
-		return orders.LineToMake, d.dest
+	var rows []locationRow
+	if err := tx.Select("id", "name").Where("id IN ? AND kind <> ?", locIDs, "artisan").Find(&rows).Error; err != nil {
+		return nil, err
 	}
-	return orders.LineOversold, nil
-}
-
-// decide picks the line's source, in order: the channel's own shelves (a
-// pick task), the maker's home (a collect task, the corporation's pickup,
-// due before the dispatch deadline), the maker's loom for a made-to-order
-// product (a make task). It reserves the units where they are (a
-// conditional update that fits or changes nothing) and writes nothing else,
-// so a new line can be inserted already routed.
-func decide(tx *gorm.DB, rc routeContext, l routedLine, p productRow, now time.Time) (decision, error) {
-	for _, loc := range rc.locs {
-		ok, err := reserve(tx, p.ID, loc, l.Quantity, now)
-		if err != nil || ok {
-			return decision{kind: "pick", loc: loc, dest: loc, due: l.DispatchBy}, err
+	name := map[string]string{}
+	for _, l := range rows {
+		name[l.ID] = l.Name
+	}
+	for _, id := range locIDs { // the channel's order: its dispatch location first
+		if n, ok := name[id]; ok {
+			r.shelves = append(r.shelves, id)
+			if r.destName == "" {
+				r.destName = n
+			}
 		}
 	}
-	if len(rc.locs) == 0 {
-		return decision{}, nil
+	return r, nil
+}
+
+// homesOf returns the maker's home locations (stock at an artisan's home
+// serves only that artisan's pieces).
+func (r *router) homesOf(artisanID string) ([]string, error) {
+	if h, ok := r.homes[artisanID]; ok {
+		return h, nil
 	}
 	var homes []string
-	if err := tx.Table("locations").Where("kind = 'artisan' AND artisan_id = ?", p.ArtisanID).Order("id").Pluck("id", &homes).Error; err != nil {
-		return decision{}, err
+	if err := r.tx.Table("locations").Where("kind = ? AND artisan_id = ?", "artisan", artisanID).Order("id").Pluck("id", &homes).Error; err != nil {
+		return nil, err
 	}
-	for _, home := range homes {
-		ok, err := reserve(tx, p.ID, home, l.Quantity, now)
-		if err != nil || ok {
-			return decision{kind: "collect", loc: home, dest: rc.locs[0], due: collectDue(l.DispatchBy, now)}, err
+	r.homes[artisanID] = homes
+	return homes, nil
+}
+
+// route finds a new line's source and notes what follows; the line is
+// inserted (already routed) by flush.
+func (r *router) route(res *orders.Result, nl *newLine, p productRef) error {
+	src, err := r.pick(p, nl.Line.Quantity, nl.DispatchBy)
+	if err != nil {
+		return err
+	}
+	return r.record(res, nl, p, src)
+}
+
+// pick tries each candidate source in order; nil means none serves.
+func (r *router) pick(p productRef, qty int64, dispatchBy *time.Time) (*routing.Source, error) {
+	homes, err := r.homesOf(p.ArtisanID)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range routing.Candidates(routing.Line{Quantity: qty, DispatchBy: dispatchBy}, p.MadeToOrder,
+		routing.Places{Shelves: r.shelves, Homes: homes}, r.tx.Now) {
+		if !c.Reserve {
+			return &c, nil
+		}
+		ok, err := reserveUnits(r.tx, p.ID, c.LocationID, qty)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return &c, nil
 		}
 	}
-	if p.MadeToOrder {
-		return decision{kind: "make", loc: rc.locs[0], dest: rc.locs[0], due: l.DispatchBy}, nil
-	}
-	return decision{}, nil
+	return nil, nil
 }
 
-// routedRows collects what routing writes for an order's lines, so that
-// each table gets one multi-row INSERT per order, not one per line.
-type routedRows struct {
-	reservations, tasks, notes [][]any
-}
-
-// flush writes the collected rows, parents before children.
-func (w *routedRows) flush(tx *gorm.DB) error {
-	if err := insertRows(tx, "reservations", []string{"id", "line_id", "product_id", "location_id", "quantity", "status", "created_at", "updated_at"}, w.reservations); err != nil {
-		return err
+// record notes the reservation, the task and the maker's message of a
+// routed line, or raises the oversold exception saying what can be done.
+func (r *router) record(res *orders.Result, nl *newLine, p productRef, src *routing.Source) error {
+	if src == nil {
+		res.Oversold++
+		nl.Status, nl.LocationID = orders.LineOversold, nil
+		return raise(r.tx.DB, exceptions.Exception{Kind: exceptions.Oversold, CauseKey: "oversold:" + p.ID,
+			Summary: fmt.Sprintf("%s sold more of %s than is in stock", r.channelKind, nl.Line.SKU),
+			Detail: fmt.Sprintf("order %s line %s wants %d and no location of the channel, nor the maker, has it free",
+				nl.ExternalOrderID, nl.Line.ExternalLineID, nl.Line.Quantity),
+			Action:   "Take the piece in from the artisan if they have one, or cancel the line on the marketplace before its dispatch deadline.",
+			Resource: "order", ResourceID: nl.OrderID})
 	}
-	if err := insertRows(tx, "fulfilment_tasks", []string{"id", "line_id", "kind", "location_id", "destination_id", "artisan_id", "status", "due_at", "created_at", "updated_at"}, w.tasks); err != nil {
-		return err
+	loc := src.LocationID
+	nl.LocationID = &loc
+	switch src.Kind {
+	case routing.Make:
+		res.ToMake++
+		nl.Status = orders.LineToMake
+	default:
+		res.Reserved++
+		nl.Status = orders.LineReserved
+		r.reserved.add(r.tx, nl.ID, heldUnits{ProductID: p.ID, LocationID: src.LocationID, Quantity: nl.Line.Quantity})
+		stockChanged(r.tx, p.ID, src.LocationID)
 	}
-	if err := insertRows(tx, "artisan_notifications", []string{"id", "artisan_id", "task_id", "message", "status", "created_at"}, w.notes); err != nil {
-		return err
-	}
-	*w = routedRows{}
+	r.addTask(nl, p, *src)
 	return nil
 }
 
+// addTask notes the fulfilment task and the message to its maker.
+func (r *router) addTask(nl *newLine, p productRef, src routing.Source) {
+	taskID := ids.New()
+	r.tasks = append(r.tasks, []any{taskID, nl.ID, string(src.Kind), src.LocationID, src.Destination, p.ArtisanID, fulfilment.Open, src.Due, r.tx.Now, r.tx.Now})
+	text := notify.TaskText(notify.Task{Kind: string(src.Kind), Channel: r.channelKind, OrderRef: nl.ExternalOrderID, SKU: nl.Line.SKU,
+		Title: p.Title, Quantity: nl.Line.Quantity, DueAt: src.Due, PlaceName: r.destName})
+	noteID := ids.New()
+	r.notes = append(r.notes, []any{noteID, p.ArtisanID, taskID, text, "pending", r.tx.Now})
+	r.tx.Emit(outbox.New(r.tx.Now, notify.TopicArtisanNotify, noteID, notify.Event{NotificationID: noteID}))
+}
+
+// flush writes what was gathered, parents before children. A line that
+// exists already (impossible while the order's row is locked) refuses the
+// whole order, which is then taken in again from the start.
+func (r *router) flush() error {
+	if len(r.lines) > 0 {
+		rows := make([][]any, len(r.lines))
+		for i, nl := range r.lines {
+			l := nl.Line
+			rows[i] = []any{nl.ID, nl.OrderID, nl.ChannelID, nl.ExternalOrderID, l.ExternalLineID, l.SKU, nl.ProductID, nl.ArtisanID,
+				l.Quantity, l.UnitPricePaise, nl.Status, nl.LocationID, l.ExternalShipmentID, l.ExternalLocationID,
+				l.Status, l.MarketplaceStatus, l.UpdatedAt.UTC(), r.tx.Now, r.tx.Now}
+		}
+		ins := insertRowsResult(r.tx, "order_lines", []string{"id", "order_id", "channel_id", "external_order_id", "external_line_id", "sku", "product_id",
+			"artisan_id", "quantity", "unit_price_paise", "status", "location_id", "external_shipment_id", "external_location_id",
+			"marketplace_status", "marketplace_state", "marketplace_updated_at", "created_at", "updated_at"}, rows,
+			"ON CONFLICT (channel_id, external_order_id, external_line_id) DO NOTHING")
+		if ins.Error != nil {
+			return ins.Error
+		}
+		if int(ins.RowsAffected) != len(rows) {
+			return apperr.New(apperr.Conflict, "a line of order %s was taken in concurrently; take the order in again", r.lines[0].ExternalOrderID)
+		}
+		r.lines = nil
+	}
+	if err := r.reserved.flush(r.tx); err != nil {
+		return err
+	}
+	if err := insertRows(r.tx, "fulfilment_tasks", []string{"id", "line_id", "kind", "location_id", "destination_id", "artisan_id", "status", "due_at", "created_at", "updated_at"}, r.tasks); err != nil {
+		return err
+	}
+	r.tasks = nil
+	err := insertRows(r.tx, "artisan_notifications", []string{"id", "artisan_id", "task_id", "message", "status", "created_at"}, r.notes)
+	r.notes = nil
+	return err
+}
+
 // insertRows inserts rows into table in one statement.
-func insertRows(tx *gorm.DB, table string, cols []string, rows [][]any) error {
+func insertRows(tx *Tx, table string, cols []string, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
 	}
+	return insertRowsResult(tx, table, cols, rows, "").Error
+}
+
+func insertRowsResult(tx *Tx, table string, cols []string, rows [][]any, suffix string) *gorm.DB {
 	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
 	values := make([]string, len(rows))
 	args := make([]any, 0, len(rows)*len(cols))
@@ -132,138 +214,80 @@ func insertRows(tx *gorm.DB, table string, cols []string, rows [][]any) error {
 		values[i] = one
 		args = append(args, r...)
 	}
-	return tx.Exec("INSERT INTO "+table+" ("+strings.Join(cols, ", ")+") VALUES "+strings.Join(values, ", "), args...).Error
-}
-
-// record notes what follows a decision once the line exists (written by
-// w.flush): the reservation, the task and the maker's message; or it
-// raises the oversold exception saying what can be done. The maker is
-// recorded on every line.
-func record(tx *gorm.DB, w *routedRows, res *orders.Result, rc routeContext, l routedLine, p productRow, d decision, now time.Time) ([]outbox.Message, error) {
-	switch d.kind {
-	case "pick", "collect":
-		res.Reserved++
-		w.reservations = append(w.reservations, []any{ids.New(), l.ID, p.ID, d.loc, l.Quantity, "held", now, now})
-		ev := addTask(w, rc, l, p, d, now)
-		return append(ev, outbox.New(now, outbox.TopicStockChanged, p.ID, outbox.StockChanged{ProductID: p.ID, LocationIDs: []string{d.loc}})), nil
-	case "make":
-		res.ToMake++
-		return addTask(w, rc, l, p, d, now), nil
-	}
-	res.Oversold++
-	return nil, raise(tx, exceptions.Exception{Kind: exceptions.Oversold, CauseKey: "oversold:" + p.ID,
-		Summary:  fmt.Sprintf("%s sold more of %s than is in stock", rc.channelKind, l.SKU),
-		Detail:   fmt.Sprintf("order %s line %s wants %d and no location of the channel, nor the maker, has it free", l.ExternalOrderID, l.ExternalLineID, l.Quantity),
-		Action:   "Take the piece in from the artisan if they have one, or cancel the line on the marketplace before its dispatch deadline.",
-		Resource: "order", ResourceID: l.OrderID})
-}
-
-// route routes a line that already exists (added to a known order, or
-// resumed once its SKU was mapped); the caller flushes w.
-func route(tx *gorm.DB, w *routedRows, res *orders.Result, rc routeContext, l routedLine, p productRow, now time.Time) ([]outbox.Message, error) {
-	d, err := decide(tx, rc, l, p, now)
-	if err != nil {
-		return nil, err
-	}
-	status, loc := d.lineState()
-	if err := tx.Exec(`UPDATE order_lines SET status = ?, location_id = ?, updated_at = ? WHERE id = ?`, status, loc, now, l.ID).Error; err != nil {
-		return nil, err
-	}
-	return record(tx, w, res, rc, l, p, d, now)
-}
-
-// collectDue leaves a day between the pickup and the dispatch deadline
-// when there is time for it, half the time left otherwise.
-func collectDue(dispatchBy *time.Time, now time.Time) *time.Time {
-	if dispatchBy == nil {
-		return nil
-	}
-	due := dispatchBy.Add(-24 * time.Hour)
-	if !due.After(now) {
-		due = now.Add(dispatchBy.Sub(now) / 2)
-	}
-	return &due
-}
-
-// addTask notes the fulfilment task and the message to its maker.
-func addTask(w *routedRows, rc routeContext, l routedLine, p productRow, d decision, now time.Time) []outbox.Message {
-	taskID := ids.New()
-	w.tasks = append(w.tasks, []any{taskID, l.ID, d.kind, d.loc, d.dest, p.ArtisanID, "open", d.due, now, now})
-	text := notify.TaskText(notify.Task{Kind: d.kind, Channel: rc.channelKind, OrderRef: l.ExternalOrderID, SKU: l.SKU,
-		Title: p.Title, Quantity: l.Quantity, DueAt: d.due, PlaceName: rc.destName})
-	notificationID := ids.New()
-	w.notes = append(w.notes, []any{notificationID, p.ArtisanID, taskID, text, "pending", now})
-	return []outbox.Message{outbox.New(now, notify.TopicArtisanNotify, notificationID, notify.Event{NotificationID: notificationID})}
+	return tx.Exec("INSERT INTO "+table+" ("+strings.Join(cols, ", ")+") VALUES "+strings.Join(values, ", ")+" "+suffix, args...)
 }
 
 // ResumeUnmapped continues the lines that waited for a product's SKU: each
 // is mapped to the product and its maker and routed, one order per
-// transaction; the unmapped_sku exception closes once no line waits for it.
+// transaction under the order's lock; the unmapped_sku exception closes
+// once no line waits for it.
 func (s *Orders) ResumeUnmapped(ctx context.Context, productID string, now time.Time) (int, error) {
-	var p productRow
-	if err := s.db.gorm.WithContext(ctx).Where("id = ?", productID).Take(&p).Error; err != nil {
-		if err == gorm.ErrRecordNotFound {
-			return 0, nil
-		}
+	var p []productRef
+	if err := s.db.gorm.WithContext(ctx).Table("products").Select("id", "sku", "title", "artisan_id", "made_to_order").
+		Where("id = ?", productID).Scan(&p).Error; err != nil || len(p) == 0 {
 		return 0, err
 	}
-	var waiting []struct {
-		ID, OrderID, ChannelID, ExternalOrderID, ExternalLineID string
-		Quantity                                                int64
-		DispatchBy                                              *time.Time
-	}
-	if err := s.db.gorm.WithContext(ctx).Raw(`SELECT l.id, l.order_id, l.channel_id, l.external_order_id, l.external_line_id, l.quantity, o.dispatch_by
-FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE l.sku = ? AND l.status = 'awaiting_mapping' ORDER BY l.created_at, l.id`, p.SKU).
-		Scan(&waiting).Error; err != nil {
+	var waiting []struct{ ID, OrderID, ChannelID string }
+	if err := s.db.gorm.WithContext(ctx).Raw(`SELECT id, order_id, channel_id FROM order_lines WHERE sku = ? AND status = ? ORDER BY created_at, id`,
+		p[0].SKU, orders.LineAwaitingMapping).Scan(&waiting).Error; err != nil {
 		return 0, err
 	}
 	resumed := 0
 	for _, w := range waiting {
-		var events []outbox.Message
-		err := s.db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			events = nil
-			upd := tx.Exec(`UPDATE order_lines SET product_id = ?, artisan_id = ?, status = ?, updated_at = ? WHERE id = ? AND status = 'awaiting_mapping'`,
-				p.ID, p.ArtisanID, orders.LineReserved, now, w.ID)
-			if upd.Error != nil || upd.RowsAffected == 0 {
-				return upd.Error // another worker resumed it
+		done := false
+		err := s.db.inTx(ctx, now, func(tx *Tx) error {
+			done = false
+			if _, err := tx.lock("orders", w.OrderID); err != nil {
+				return err
+			}
+			var line []struct {
+				ExternalOrderID, ExternalLineID string
+				Quantity                        int64
+				DispatchBy                      *time.Time
+			}
+			if err := tx.Raw(`SELECT l.external_order_id, l.external_line_id, l.quantity, o.dispatch_by FROM order_lines l JOIN orders o ON o.id = l.order_id
+WHERE l.id = ? AND l.status = ?`, w.ID, orders.LineAwaitingMapping).Scan(&line).Error; err != nil || len(line) == 0 {
+				return err // another worker resumed it
 			}
 			var ch channelRow
-			if err := tx.Where("id = ?", w.ChannelID).Take(&ch).Error; err != nil {
+			if err := tx.Select("id", "kind", "settings").Where("id = ?", w.ChannelID).Take(&ch).Error; err != nil {
 				return err
 			}
-			rc, err := newRouteContext(tx, ch)
+			r, err := newRouter(tx, ch)
 			if err != nil {
 				return err
 			}
+			nl := newLine{ID: w.ID, OrderID: w.OrderID, ChannelID: w.ChannelID, ExternalOrderID: line[0].ExternalOrderID,
+				Line: orders.IncomingLine{ExternalLineID: line[0].ExternalLineID, SKU: p[0].SKU, Quantity: line[0].Quantity}, DispatchBy: utcPtr(line[0].DispatchBy)}
 			var res orders.Result
-			var rows routedRows
-			ev, err := route(tx, &rows, &res, rc, routedLine{ID: w.ID, OrderID: w.OrderID, ExternalOrderID: w.ExternalOrderID,
-				ExternalLineID: w.ExternalLineID, SKU: p.SKU, Quantity: w.Quantity, DispatchBy: utcPtr(w.DispatchBy)}, p, now)
-			if err != nil {
+			if err := r.route(&res, &nl, p[0]); err != nil {
 				return err
 			}
-			events = ev
-			if err := rows.flush(tx); err != nil {
+			if err := tx.Exec(`UPDATE order_lines SET product_id = ?, artisan_id = ?, status = ?, location_id = ?, updated_at = ? WHERE id = ? AND status = ?`,
+				p[0].ID, p[0].ArtisanID, nl.Status, nl.LocationID, tx.Now, w.ID, orders.LineAwaitingMapping).Error; err != nil {
 				return err
 			}
-			if err := tx.Exec(`UPDATE orders SET status = 'open', updated_at = ? WHERE id = ? AND status = 'awaiting_mapping'
-AND NOT EXISTS (SELECT 1 FROM order_lines WHERE order_id = ? AND status = 'awaiting_mapping')`, now, w.OrderID, w.OrderID).Error; err != nil {
+			if err := r.flush(); err != nil {
+				return err
+			}
+			if err := settleOrder(tx, w.OrderID); err != nil {
 				return err
 			}
 			if err := tx.Exec(`UPDATE exceptions SET status = 'resolved', resolution = ?, resolved_by = 'system', resolved_at = ?, updated_at = ?
 WHERE cause_key = ? AND status = 'open' AND NOT EXISTS
-(SELECT 1 FROM order_lines WHERE channel_id = ? AND sku = ? AND status = 'awaiting_mapping')`,
-				"product "+p.SKU+" was added; the waiting lines were routed", now, now, unmappedCause(w.ChannelID, p.SKU), w.ChannelID, p.SKU).Error; err != nil {
+(SELECT 1 FROM order_lines WHERE channel_id = ? AND sku = ? AND status = ?)`,
+				"product "+p[0].SKU+" was added; the waiting lines were routed", tx.Now, tx.Now, unmappedCause(w.ChannelID, p[0].SKU),
+				w.ChannelID, p[0].SKU, orders.LineAwaitingMapping).Error; err != nil {
 				return err
 			}
-			resumed++
-			return writeEffects(tx, effects.Set{Events: events})
+			done = true
+			return nil
 		})
 		if err != nil {
-			return resumed, translate(err)
+			return resumed, err
 		}
-		if len(events) > 0 && s.db.afterEvents != nil {
-			s.db.afterEvents()
+		if done {
+			resumed++
 		}
 	}
 	return resumed, nil

@@ -33,6 +33,8 @@ type DB struct {
 	// afterEvents is called after a commit that wrote outbox rows, so the
 	// relay can hand them over at once instead of on its next tick.
 	afterEvents func()
+	// clock is the time of changes whose caller passes none (nil: the wall clock).
+	clock func() time.Time
 }
 
 // Options choose and tune the database.
@@ -126,23 +128,8 @@ func (db *DB) OnEvents(fn func()) { db.afterEvents = fn }
 // Gorm exposes the gorm handle to tests of this package's users.
 func (db *DB) Gorm() *gorm.DB { return db.gorm }
 
-// inTx runs fn in a transaction and writes fx in it; fn's error rolls all back.
-func (db *DB) inTx(ctx context.Context, fx effects.Set, fn func(tx *gorm.DB) error) error {
-	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := fn(tx); err != nil {
-			return err
-		}
-		return writeEffects(tx, fx)
-	})
-	if err != nil {
-		return translate(err)
-	}
-	if len(fx.Events) > 0 && db.afterEvents != nil {
-		db.afterEvents()
-	}
-	return nil
-}
-
+// writeEffects writes a change's audit entries and outbox events in its
+// transaction, one INSERT per table however many rows.
 func writeEffects(tx *gorm.DB, fx effects.Set) error {
 	audits := make([]auditRow, 0, len(fx.Audit))
 	for _, a := range fx.Audit {

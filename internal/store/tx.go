@@ -1,0 +1,124 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"gorm.io/gorm"
+
+	"github.com/jkhhc/artisanbridge/internal/audit"
+	"github.com/jkhhc/artisanbridge/internal/effects"
+	"github.com/jkhhc/artisanbridge/internal/outbox"
+	"github.com/jkhhc/artisanbridge/internal/reqctx"
+	"github.com/jkhhc/artisanbridge/migrations"
+)
+
+// Tx is one transaction of the store: the gorm handle, the instant the
+// change happens at, who makes it, and the effects (audit entries, outbox
+// events) written just before it commits. A change and its effects commit
+// together or not at all. Every write of the store goes through one (an
+// architecture test forbids transactions opened anywhere else).
+type Tx struct {
+	*gorm.DB
+	// Now is the change's one clock: every row it writes carries it.
+	Now time.Time
+	// Actor is who the change is attributed to (reqctx.System for jobs).
+	Actor   reqctx.Actor
+	ctx     context.Context
+	dialect migrations.Dialect
+	fx      effects.Set
+}
+
+// Audit records who did what, written with the change.
+func (t *Tx) Audit(entries ...audit.Entry) { t.fx.Audit = append(t.fx.Audit, entries...) }
+
+// Emit announces the change through the outbox, written with it.
+func (t *Tx) Emit(events ...outbox.Message) { t.fx.Events = append(t.fx.Events, events...) }
+
+// Add takes the effects a domain service decided.
+func (t *Tx) Add(fx effects.Set) {
+	t.Audit(fx.Audit...)
+	t.Emit(fx.Events...)
+}
+
+// AuditChange records the actor's change of a resource at the
+// transaction's time: the store's own audit entries name the same actor and
+// request as the domain's.
+func (t *Tx) AuditChange(action, resource, id string, before, after any) {
+	t.Audit(audit.New(t.ctx, t.Now, action, resource, id, before, after))
+}
+
+// lock takes a row lock on one row of table on PostgreSQL, so that every
+// change of that row's children (an order's lines, a batch's lines) is
+// serialised by the database; SQLite serialises every write transaction
+// already (immediate transactions), and has no row locks. It returns
+// NotFound when the row does not exist.
+func (t *Tx) lock(table, id string) (bool, error) {
+	q := "SELECT id FROM " + table + " WHERE id = ?"
+	if t.dialect == migrations.Postgres {
+		q += " FOR UPDATE"
+	}
+	var got []string
+	if err := t.Raw(q, id).Scan(&got).Error; err != nil {
+		return false, err
+	}
+	return len(got) == 1, nil
+}
+
+// maxAttempts bounds the retries of a transaction PostgreSQL aborted to
+// break a deadlock or a serialisation failure: the work is redone from the
+// start with fresh reads and fresh effects.
+const maxAttempts = 4
+
+// inTx runs fn in one transaction at now (the store's clock when zero),
+// writes the effects fn gathered, and commits; fn's error rolls everything
+// back. A transaction PostgreSQL aborts to break a deadlock is run again.
+func (db *DB) inTx(ctx context.Context, now time.Time, fn func(*Tx) error) error {
+	if now.IsZero() {
+		now = db.now()
+	}
+	var t *Tx
+	var err error
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		t = &Tx{Now: now.UTC(), Actor: reqctx.ActorFrom(ctx), ctx: ctx, dialect: db.dialect}
+		err = db.gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+			t.DB = g
+			if err := fn(t); err != nil {
+				return err
+			}
+			return writeEffects(g, t.fx)
+		})
+		if !retryable(err) || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(time.Duration(attempt*attempt) * 5 * time.Millisecond)
+	}
+	if err != nil {
+		return translate(err)
+	}
+	if len(t.fx.Events) > 0 && db.afterEvents != nil {
+		db.afterEvents()
+	}
+	return nil
+}
+
+// retryable says PostgreSQL aborted the transaction to resolve a conflict
+// with another one (deadlock, serialisation failure): running it again is
+// safe because nothing of it committed.
+func retryable(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && (pg.Code == "40P01" || pg.Code == "40001")
+}
+
+// now is the store's clock for changes whose caller has none.
+func (db *DB) now() time.Time {
+	if db.clock != nil {
+		return db.clock().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// SetClock fixes the store's clock (tests); nil restores the wall clock.
+func (db *DB) SetClock(now func() time.Time) { db.clock = now }
