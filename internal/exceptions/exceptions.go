@@ -28,6 +28,13 @@ const (
 	StockDrift         = "stock_drift"
 )
 
+// Statuses of an exception (the partial unique index on open cause keys
+// names StatusOpen).
+const (
+	StatusOpen     = "open"
+	StatusResolved = "resolved"
+)
+
 var Kinds = []string{UnmappedSKU, Oversold, ListingRejected, SyncFailing, SettlementMismatch, MissedOrder, StockDrift}
 
 // MaxPayloadBytes caps the raw payload an exception keeps: enough for any
@@ -96,12 +103,12 @@ func (s *Service) Resolve(ctx context.Context, id string, in ResolveInput, by st
 	if err != nil {
 		return Exception{}, err
 	}
-	if before.Status != "open" {
+	if before.Status != StatusOpen {
 		return Exception{}, apperr.New(apperr.Conflict, "exception %s is already resolved", id)
 	}
 	now := s.now().UTC()
 	after := before
-	after.Status, after.Resolution, after.ResolvedBy, after.ResolvedAt = "resolved", in.Resolution, by, &now
+	after.Status, after.Resolution, after.ResolvedBy, after.ResolvedAt = StatusResolved, in.Resolution, by, &now
 	fx := effects.Set{Audit: []audit.Entry{audit.New(ctx, now, "resolve", "exception", id, before, after)}}
 	return s.store.Resolve(ctx, id, in.Resolution, by, now, fx)
 }
@@ -111,7 +118,7 @@ func (s *Service) List(ctx context.Context, f Filter, p paging.Request) (paging.
 	if f.Kind != "" && !slices.Contains(Kinds, f.Kind) {
 		return paging.Page[Exception]{}, apperr.FieldErrors{"kind": "unknown kind"}.Err()
 	}
-	if f.Status != "" && f.Status != "open" && f.Status != "resolved" {
+	if f.Status != "" && f.Status != StatusOpen && f.Status != StatusResolved {
 		return paging.Page[Exception]{}, apperr.FieldErrors{"status": "must be open or resolved"}.Err()
 	}
 	return s.store.List(ctx, f, p)

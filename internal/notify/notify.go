@@ -19,6 +19,13 @@ import (
 // SMSLength is one GSM-7 SMS; a longer text costs two and may arrive split.
 const SMSLength = 160
 
+// Statuses of a message to an artisan (the CHECK of
+// artisan_notifications.status lists the same).
+const (
+	StatusPending = "pending"
+	StatusSent    = "sent"
+)
+
 // TopicArtisanNotify is the outbox topic of a stored notification to send.
 const TopicArtisanNotify = "notify.artisan"
 
@@ -145,7 +152,7 @@ func (s *Service) Deliver(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if n.Status == "sent" {
+	if n.Status == StatusSent {
 		return nil
 	}
 	if strings.TrimSpace(n.Phone) == "" {

@@ -171,11 +171,11 @@ FROM artisan_notifications n JOIN artisans a ON a.id = n.artisan_id WHERE n.id =
 }
 
 func (s *Notifications) MarkSent(ctx context.Context, id string, at time.Time) error {
-	return s.db.gorm.WithContext(ctx).Exec(`UPDATE artisan_notifications SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = ''
-WHERE id = ? AND status = 'pending'`, at, id).Error
+	return s.db.gorm.WithContext(ctx).Exec(`UPDATE artisan_notifications SET status = ?, attempts = attempts + 1, sent_at = ?, last_error = ''
+WHERE id = ? AND status = ?`, notify.StatusSent, at, id, notify.StatusPending).Error
 }
 
 func (s *Notifications) RecordFailure(ctx context.Context, id, reason string) error {
-	return s.db.gorm.WithContext(ctx).Exec(`UPDATE artisan_notifications SET attempts = attempts + 1, last_error = ? WHERE id = ? AND status = 'pending'`,
-		reason, id).Error
+	return s.db.gorm.WithContext(ctx).Exec(`UPDATE artisan_notifications SET attempts = attempts + 1, last_error = ? WHERE id = ? AND status = ?`,
+		reason, id, notify.StatusPending).Error
 }

@@ -439,18 +439,18 @@ func raise(tx *gorm.DB, e exceptions.Exception) error {
 	now := time.Now().UTC()
 	return tx.Exec(`INSERT INTO exceptions
 (id, kind, cause_key, status, summary, detail, action, resource, resource_id, payload, occurrences, created_at, updated_at)
-VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, 1, ?, ?)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
 ON CONFLICT (cause_key) WHERE status = 'open'
 DO UPDATE SET occurrences = exceptions.occurrences + 1, detail = excluded.detail, summary = excluded.summary,
 payload = excluded.payload, updated_at = excluded.updated_at`,
-		ids.New(), e.Kind, e.CauseKey, e.Summary, truncateText(e.Detail), e.Action, e.Resource, e.ResourceID, capPayload(e.Payload), now, now).Error
+		ids.New(), e.Kind, e.CauseKey, exceptions.StatusOpen, e.Summary, truncateText(e.Detail), e.Action, e.Resource, e.ResourceID, capPayload(e.Payload), now, now).Error
 }
 
 func (s *Exceptions) Resolve(ctx context.Context, id, resolution, by string, at time.Time, fx effects.Set) (exceptions.Exception, error) {
 	err := s.db.inTx(ctx, time.Time{}, func(tx *Tx) error {
 		tx.Add(fx)
-		res := tx.Model(&exceptionRow{}).Where("id = ? AND status = 'open'", id).
-			Updates(map[string]any{"status": "resolved", "resolution": resolution, "resolved_by": by, "resolved_at": at.UTC(), "updated_at": at.UTC()})
+		res := tx.Model(&exceptionRow{}).Where("id = ? AND status = ?", id, exceptions.StatusOpen).
+			Updates(map[string]any{"status": exceptions.StatusResolved, "resolution": resolution, "resolved_by": by, "resolved_at": at.UTC(), "updated_at": at.UTC()})
 		if res.Error == nil && res.RowsAffected == 0 {
 			return apperr.New(apperr.Conflict, "exception %s is already resolved", id)
 		}

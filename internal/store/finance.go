@@ -13,6 +13,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/exceptions"
 	"github.com/jkhhc/artisanbridge/internal/finance"
 	"github.com/jkhhc/artisanbridge/internal/ids"
+	"github.com/jkhhc/artisanbridge/internal/orders"
 )
 
 // Finance implements finance.Store.
@@ -338,7 +339,7 @@ WHERE p.artisan_id = ? ORDER BY e.occurred_at, e.id, p.account`, artisanID).Scan
 		}
 		st.Lines = append(st.Lines, finance.StatementLine{At: r.OccurredAt.UTC(), Kind: r.Kind, Memo: r.Memo, Account: r.Account, AmountPaise: -r.AmountPaise})
 	}
-	err := q.Raw(`SELECT COALESCE(SUM(amount_paise), 0) FROM payout_lines WHERE artisan_id = ? AND status = 'paid'`, artisanID).
+	err := q.Raw(`SELECT COALESCE(SUM(amount_paise), 0) FROM payout_lines WHERE artisan_id = ? AND status = ?`, artisanID, finance.PayoutPaid).
 		Scan(&st.PaidPaise).Error
 	return st, err
 }
@@ -418,28 +419,30 @@ func (s *Finance) ChannelStatement(ctx context.Context, channelID string, now ti
 	if err := db.Raw(`SELECT COALESCE(SUM(gross_paise), 0) AS settled_gross_paise, COALESCE(SUM(fees_paise), 0) AS fees_paise,
 COALESCE(SUM(gst_on_fees_paise), 0) AS gst_on_fees_paise, COALESCE(SUM(tcs_paise), 0) AS tcs_paise, COALESCE(SUM(tds_paise), 0) AS tds_paise,
 COALESCE(SUM(net_paise), 0) AS settled_net_paise,
-COALESCE(SUM(CASE WHEN status = 'short_paid' THEN 1 ELSE 0 END), 0) AS short_paid_lines,
-COALESCE(SUM(CASE WHEN status = 'unmatched' THEN 1 ELSE 0 END), 0) AS unmatched_lines
-FROM settlement_lines WHERE channel_id = ?`, channelID).Scan(&st).Error; err != nil {
+COALESCE(SUM(CASE WHEN status = ? THEN 1 ELSE 0 END), 0) AS short_paid_lines,
+COALESCE(SUM(CASE WHEN status = ? THEN 1 ELSE 0 END), 0) AS unmatched_lines
+FROM settlement_lines WHERE channel_id = ?`, finance.StatusShortPaid, finance.StatusUnmatched, channelID).Scan(&st).Error; err != nil {
 		return st, err
 	}
 	st.ChannelID, st.SettlementDaysUsed = channelID, settings.SettlementPeriod()
+	// Sales count every line that left us; what is still owed leaves out
+	// the lines that came back (nothing is owed for them).
 	shipped := `FROM order_lines l JOIN fulfilment_tasks t ON t.line_id = l.id
-WHERE l.channel_id = ? AND l.status IN ('shipped', 'delivered', 'returned')`
-	unsettled := ` AND NOT EXISTS (SELECT 1 FROM settlement_lines x WHERE x.line_id = l.id)`
+WHERE l.channel_id = ? AND l.status IN ?`
+	unsettled := ` AND l.status <> ? AND NOT EXISTS (SELECT 1 FROM settlement_lines x WHERE x.line_id = l.id)`
 	var sales, outstanding, overdue struct {
 		Paise int64
 		Lines int64
 	}
 	sum := `SELECT COALESCE(SUM(l.unit_price_paise * l.quantity), 0) AS paise, COUNT(*) AS lines `
-	if err := db.Raw(sum+shipped, channelID).Scan(&sales).Error; err != nil {
+	if err := db.Raw(sum+shipped, channelID, orders.Shipped).Scan(&sales).Error; err != nil {
 		return st, err
 	}
-	if err := db.Raw(sum+shipped+unsettled, channelID).Scan(&outstanding).Error; err != nil {
+	if err := db.Raw(sum+shipped+unsettled, channelID, orders.Shipped, orders.LineReturned).Scan(&outstanding).Error; err != nil {
 		return st, err
 	}
 	due := now.Add(-time.Duration(st.SettlementDaysUsed) * 24 * time.Hour)
-	if err := db.Raw(sum+shipped+unsettled+` AND t.updated_at < ?`, channelID, due).Scan(&overdue).Error; err != nil {
+	if err := db.Raw(sum+shipped+unsettled+` AND t.updated_at < ?`, channelID, orders.Shipped, orders.LineReturned, due).Scan(&overdue).Error; err != nil {
 		return st, err
 	}
 	st.SalesPaise, st.OutstandingPaise, st.OutstandingLines, st.OverduePaise, st.OverdueLines = sales.Paise, outstanding.Paise, outstanding.Lines, overdue.Paise, overdue.Lines
@@ -459,7 +462,7 @@ func (s *Finance) ChannelKind(ctx context.Context, channelID string) (string, er
 func (s *Finance) ContractLines(ctx context.Context, channelID, contractNo string) ([]finance.ContractLine, error) {
 	var out []finance.ContractLine
 	err := s.db.gorm.WithContext(ctx).Raw(`SELECT external_line_id, unit_price_paise * quantity AS gross_paise FROM order_lines
-WHERE channel_id = ? AND external_order_id = ? AND status <> 'cancelled' ORDER BY external_line_id`, channelID, contractNo).Scan(&out).Error
+WHERE channel_id = ? AND external_order_id = ? AND status <> ? ORDER BY external_line_id`, channelID, contractNo, orders.LineCancelled).Scan(&out).Error
 	return out, err
 }
 

@@ -158,7 +158,7 @@ func (r *router) addTask(nl *newLine, p productRef, src routing.Source) {
 	text := notify.TaskText(notify.Task{Kind: string(src.Kind), Channel: r.channelKind, OrderRef: nl.ExternalOrderID, SKU: nl.Line.SKU,
 		Title: p.Title, Quantity: nl.Line.Quantity, DueAt: src.Due, PlaceName: r.destName})
 	noteID := ids.New()
-	r.notes = append(r.notes, []any{noteID, p.ArtisanID, taskID, text, "pending", r.tx.Now})
+	r.notes = append(r.notes, []any{noteID, p.ArtisanID, taskID, text, notify.StatusPending, r.tx.Now})
 	r.tx.Emit(outbox.New(r.tx.Now, notify.TopicArtisanNotify, noteID, notify.Event{NotificationID: noteID}))
 }
 
@@ -273,11 +273,11 @@ WHERE l.id = ? AND l.status = ?`, w.ID, orders.LineAwaitingMapping).Scan(&line).
 			if err := settleOrder(tx, w.OrderID); err != nil {
 				return err
 			}
-			if err := tx.Exec(`UPDATE exceptions SET status = 'resolved', resolution = ?, resolved_by = 'system', resolved_at = ?, updated_at = ?
-WHERE cause_key = ? AND status = 'open' AND NOT EXISTS
+			if err := tx.Exec(`UPDATE exceptions SET status = ?, resolution = ?, resolved_by = ?, resolved_at = ?, updated_at = ?
+WHERE cause_key = ? AND status = ? AND NOT EXISTS
 (SELECT 1 FROM order_lines WHERE channel_id = ? AND sku = ? AND status = ?)`,
-				"product "+p[0].SKU+" was added; the waiting lines were routed", tx.Now, tx.Now, unmappedCause(w.ChannelID, p[0].SKU),
-				w.ChannelID, p[0].SKU, orders.LineAwaitingMapping).Error; err != nil {
+				exceptions.StatusResolved, "product "+p[0].SKU+" was added; the waiting lines were routed", tx.Actor.ID, tx.Now, tx.Now,
+				unmappedCause(w.ChannelID, p[0].SKU), exceptions.StatusOpen, w.ChannelID, p[0].SKU, orders.LineAwaitingMapping).Error; err != nil {
 				return err
 			}
 			done = true
