@@ -251,15 +251,8 @@ func MaxWait(ctx context.Context) (time.Duration, bool) {
 }
 
 // SettlementReport is one settlement a marketplace published.
-type SettlementReport struct {
-	ID         string
-	DocumentID string
-	Created    time.Time
-}
+type SettlementReport = finance.SettlementReport
 
 // SettlementSource is a channel whose settlements are pulled from its API
 // (Amazon's Reports API); the others' are imported as files.
-type SettlementSource interface {
-	ListSettlements(ctx context.Context, since time.Time) ([]SettlementReport, error)
-	FetchSettlement(ctx context.Context, r SettlementReport) ([]finance.SettlementLine, error)
-}
+type SettlementSource = finance.SettlementReports

@@ -310,43 +310,18 @@ func (a *App) rescanOrders(ctx context.Context, channelID string, since time.Tim
 	return jobs.EnqueuePull(ctx, a.client, channelID, time.Second)
 }
 
-// pullSettlements imports the settlement reports a channel published in
-// the last 90 days (Amazon keeps reports that long) that are not imported
-// yet; each report is imported whole or not at all, once.
+// pullSettlements pulls a channel's settlement reports through its adapter
+// (the use case is finance.Service.PullSettlements).
 func (a *App) pullSettlements(ctx context.Context, channelID string) (finance.ImportSummary, error) {
-	var sum finance.ImportSummary
 	ad, err := a.channelAdapter(ctx, channelID)
 	if err != nil {
-		return sum, err
+		return finance.ImportSummary{}, err
 	}
 	src, ok := ad.(adapters.SettlementSource)
 	if !ok {
-		return sum, apperr.New(apperr.Invalid, "this channel's settlements come as files: POST /settlements/import")
+		return finance.ImportSummary{}, apperr.FieldErrors{"channel_id": "this channel's settlements come as files: POST /settlements/import"}.Err()
 	}
-	reports, err := src.ListSettlements(ctx, time.Now().AddDate(0, 0, -90))
-	if err != nil {
-		return sum, err
-	}
-	ledger := a.DB.Finance()
-	for _, r := range reports {
-		name := "amazon-report:" + r.ID
-		if done, err := ledger.SettlementFileImported(ctx, channelID, name); err != nil || done {
-			if err != nil {
-				return sum, err
-			}
-			continue
-		}
-		lines, err := src.FetchSettlement(ctx, r)
-		if err != nil {
-			return sum, fmt.Errorf("settlement report %s: %w", r.ID, err)
-		}
-		got, err := ledger.ImportSettlement(ctx, channelID, name, lines, time.Now().UTC())
-		if err != nil {
-			return sum, fmt.Errorf("settlement report %s: %w", r.ID, err)
-		}
-		sum.Add(got)
-	}
-	return sum, nil
+	return a.Finance.PullSettlements(ctx, channelID, src)
 }
 
 // pullAllSettlements pulls every enabled channel that publishes its

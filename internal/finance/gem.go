@@ -169,13 +169,11 @@ func (s *Service) importGeM(ctx context.Context, channelID, fileName string, dat
 		}
 		lines = append(lines, ls...)
 	}
-	sum := ImportSummary{Overdue: overdue}
-	if len(lines) > 0 {
-		if sum, err = s.store.ImportSettlement(ctx, channelID, fileName, lines, now); err != nil {
-			return ImportSummary{}, err
-		}
-		sum.Overdue = overdue
+	// Imported even with no paid line, so that the import is on record.
+	sum, err := s.store.ImportSettlement(ctx, channelID, fileName, lines, now)
+	if err != nil {
+		return ImportSummary{}, err
 	}
-	sum.Lines = len(payments)
+	sum.Overdue, sum.Lines = overdue, len(payments)
 	return sum, nil
 }

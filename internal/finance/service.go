@@ -163,6 +163,9 @@ type Store interface {
 	// clawed back (none if the line is not settled yet: the settlement
 	// import claws back what was returned before it).
 	ClawbackLine(ctx context.Context, lineID string, now time.Time) error
+	// SettlementFileImported says whether a file (or a marketplace report,
+	// by its name) was imported for the channel before.
+	SettlementFileImported(ctx context.Context, channelID, fileName string) (bool, error)
 	GeMStore
 	SharesStore
 	ChannelStatementStore
@@ -213,6 +216,55 @@ func (s *Service) ImportSettlement(ctx context.Context, channelID, fileName stri
 		return ImportSummary{}, err
 	}
 	return s.store.ImportSettlement(ctx, channelID, fileName, lines, s.now().UTC())
+}
+
+// SettlementReport is one settlement a marketplace published.
+type SettlementReport struct {
+	ID         string
+	DocumentID string
+	Created    time.Time
+}
+
+// SettlementReports is a marketplace whose settlements are pulled from its
+// API (Amazon's Reports API); the others' come as files.
+type SettlementReports interface {
+	ListSettlements(ctx context.Context, since time.Time) ([]SettlementReport, error)
+	FetchSettlement(ctx context.Context, r SettlementReport) ([]SettlementLine, error)
+}
+
+// ReportRetention is how far back a pull looks: Amazon keeps settlement
+// reports for 90 days.
+const ReportRetention = 90 * 24 * time.Hour
+
+// PullSettlements imports the settlement reports a marketplace published in
+// its retention that are not imported yet, each whole or not at all, once
+// (by its report id).
+func (s *Service) PullSettlements(ctx context.Context, channelID string, src SettlementReports) (ImportSummary, error) {
+	var sum ImportSummary
+	reports, err := src.ListSettlements(ctx, s.now().Add(-ReportRetention))
+	if err != nil {
+		return sum, err
+	}
+	for _, r := range reports {
+		name := "amazon-report:" + r.ID
+		done, err := s.store.SettlementFileImported(ctx, channelID, name)
+		if err != nil {
+			return sum, err
+		}
+		if done {
+			continue
+		}
+		lines, err := src.FetchSettlement(ctx, r)
+		if err != nil {
+			return sum, fmt.Errorf("settlement report %s: %w", r.ID, err)
+		}
+		got, err := s.store.ImportSettlement(ctx, channelID, name, lines, s.now().UTC())
+		if err != nil {
+			return sum, fmt.Errorf("settlement report %s: %w", r.ID, err)
+		}
+		sum.Add(got)
+	}
+	return sum, nil
 }
 
 // ReleaseDue releases earnings whose return window has closed.
