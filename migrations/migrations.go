@@ -92,6 +92,10 @@ func goMigrations(dialect Dialect) []*goose.Migration {
 				return execAll(ctx, tx, append(ledgerBalanceDown(dialect), ledgerTriggersDown(dialect)...))
 			}},
 		),
+		goose.NewGoMigration(20,
+			&goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error { return execAll(ctx, tx, ledgerAtScaleUp(dialect)) }},
+			&goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error { return execAll(ctx, tx, ledgerAtScaleDown(dialect)) }},
+		),
 		goose.NewGoMigration(8,
 			&goose.GoFunc{RunDB: func(ctx context.Context, db *sql.DB) error { return lineStatuses(ctx, db, dialect, lineStatusesV8) }},
 			&goose.GoFunc{RunDB: func(ctx context.Context, db *sql.DB) error { return lineStatuses(ctx, db, dialect, lineStatusesV6) }},
@@ -276,4 +280,43 @@ func execAll(ctx context.Context, tx *sql.Tx, stmts []string) error {
 		}
 	}
 	return nil
+}
+
+// ledgerAtScaleUp (version 20) gives every posting its account's kind
+// (artisan_payable, artisan_held, bank, fees, ...), so that balances per
+// artisan and the trial balance by kind are read from an index instead of
+// matching account strings; the kind is filled in for existing postings
+// with the append-only triggers lifted for that one statement. Payout
+// batches record when drafting finished and how far it got (drafting runs
+// in bounded transactions and resumes; an unfinished batch cannot be
+// approved).
+func ledgerAtScaleUp(dialect Dialect) []string {
+	kind := `CASE WHEN instr(account, ':') > 0 THEN substr(account, 1, instr(account, ':') - 1) ELSE account END`
+	if dialect == Postgres {
+		kind = `split_part(account, ':', 1)`
+	}
+	stmts := ledgerTriggersDown(dialect)
+	stmts = append(stmts,
+		`ALTER TABLE ledger_postings ADD COLUMN account_kind TEXT NOT NULL DEFAULT ''`,
+		`UPDATE ledger_postings SET account_kind = `+kind,
+		`CREATE INDEX ledger_postings_kind_artisan_idx ON ledger_postings (account_kind, artisan_id, amount_paise)`,
+		`CREATE INDEX ledger_postings_kind_account_idx ON ledger_postings (account_kind, account, amount_paise)`,
+		`ALTER TABLE payout_batches ADD COLUMN drafted_at TIMESTAMP`,
+		`ALTER TABLE payout_batches ADD COLUMN drafting_cursor TEXT NOT NULL DEFAULT ''`,
+		`UPDATE payout_batches SET drafted_at = created_at`,
+	)
+	return append(stmts, appendOnlyUp(dialect, ledgerTables)...)
+}
+
+func ledgerAtScaleDown(dialect Dialect) []string {
+	var stmts []string
+	stmts = append(stmts, ledgerTriggersDown(dialect)...)
+	stmts = append(stmts,
+		`DROP INDEX ledger_postings_kind_account_idx`,
+		`DROP INDEX ledger_postings_kind_artisan_idx`,
+		`ALTER TABLE ledger_postings DROP COLUMN account_kind`,
+		`ALTER TABLE payout_batches DROP COLUMN drafting_cursor`,
+		`ALTER TABLE payout_batches DROP COLUMN drafted_at`,
+	)
+	return append(stmts, appendOnlyUp(dialect, ledgerTables)...)
 }

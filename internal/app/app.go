@@ -227,6 +227,7 @@ func (a *App) Run(ctx context.Context, mode Mode) error {
 	}
 	goRun("outbox relay", func() error { return a.Relay.Run(ctx) })
 	goRun("maintenance", func() error { a.runMaintenance(ctx); return nil })
+	goRun("earnings", func() error { a.runReleases(ctx); return nil })
 	if mode.Worker {
 		srv := asynq.NewServerFromRedisClient(a.Redis, jobs.ServerConfig(a.cfg.WorkerConcurrency, a.log))
 		mux := jobs.NewMux(a.DB.Outbox(), a.log, a.Consumers...)
@@ -267,6 +268,28 @@ func (a *App) runMiniredisClock(ctx context.Context) {
 	}
 }
 
+// releaseInterval is how often earnings whose return window closed are
+// made payable: continuously, in bounded transactions, by every replica at
+// once without doubling (finance.Store.ReleaseDue).
+const releaseInterval = time.Minute
+
+func (a *App) runReleases(ctx context.Context) {
+	t := time.NewTicker(releaseInterval)
+	defer t.Stop()
+	for {
+		if n, err := a.Finance.ReleaseDue(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("releasing artisan earnings failed", "err", err)
+		} else if n > 0 {
+			a.log.Info("artisan earnings became payable", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
 // runMaintenance prunes idempotency keys past their 24 hours and outbox
 // rows delivered a week ago.
 func (a *App) runMaintenance(ctx context.Context) {
@@ -278,13 +301,6 @@ func (a *App) runMaintenance(ctx context.Context) {
 			a.log.Warn("pruning idempotency keys failed", "err", err)
 		} else if n > 0 {
 			a.log.Info("pruned idempotency keys", "count", n)
-		}
-		// Earnings whose return window closed become payable; every
-		// replica may run this, the ledger posts each release once.
-		if n, err := a.Finance.ReleaseDue(ctx); err != nil && ctx.Err() == nil {
-			a.log.Warn("releasing artisan earnings failed", "err", err)
-		} else if n > 0 {
-			a.log.Info("artisan earnings became payable", "count", n)
 		}
 		a.pullAllSettlements(ctx)
 		if n, err := a.DB.Outbox().PruneSent(ctx, now.Add(-7*24*time.Hour)); err != nil && ctx.Err() == nil {

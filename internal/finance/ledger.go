@@ -36,6 +36,20 @@ func Held(artisanID string) string { return prefixHeld + artisanID }
 // Payable is an artisan's account of earnings due to them.
 func Payable(artisanID string) string { return prefixPayable + artisanID }
 
+// Account kinds: what an account is, without whose it is (the kind of
+// "artisan_payable:<id>" is "artisan_payable").
+const (
+	KindArtisanPayable = "artisan_payable"
+	KindArtisanHeld    = "artisan_held"
+)
+
+// AccountKind is the kind of an account: its prefix for a per-channel or
+// per-artisan account, else its name.
+func AccountKind(account string) string {
+	kind, _, _ := strings.Cut(account, ":")
+	return kind
+}
+
 // Posting is one line of an entry: debit > 0, credit < 0.
 type Posting struct {
 	Account     string  `json:"account"`
@@ -80,29 +94,41 @@ func (e Entry) Validate() error {
 // Balance is an account's debits and credits.
 type Balance struct {
 	Account      string `json:"account"`
+	AccountKind  string `json:"account_kind"`
 	DebitsPaise  int64  `json:"debits_paise"`
 	CreditsPaise int64  `json:"credits_paise"`
 	BalancePaise int64  `json:"balance_paise"` // debits - credits
 }
 
-// TrialBalance is every account with the totals, which must be equal.
-type TrialBalance struct {
-	Accounts     []Balance `json:"accounts"`
-	DebitsPaise  int64     `json:"debits_paise"`
-	CreditsPaise int64     `json:"credits_paise"`
-	Balanced     bool      `json:"balanced"`
+// KindBalance is the debits and credits of every account of one kind
+// (all artisans' payable accounts, say): the trial balance's lines.
+type KindBalance struct {
+	AccountKind  string `json:"account_kind"`
+	Accounts     int64  `json:"accounts"`
+	DebitsPaise  int64  `json:"debits_paise"`
+	CreditsPaise int64  `json:"credits_paise"`
+	BalancePaise int64  `json:"balance_paise"`
 }
 
-// NewTrialBalance totals balances.
-func NewTrialBalance(accounts []Balance) TrialBalance {
-	tb := TrialBalance{Accounts: accounts}
-	for _, a := range accounts {
-		tb.DebitsPaise += a.DebitsPaise
-		tb.CreditsPaise += a.CreditsPaise
+// TrialBalance is every kind of account with the totals, which must be
+// equal; the accounts of a kind are paged through GET /ledger/accounts.
+type TrialBalance struct {
+	Kinds        []KindBalance `json:"kinds"`
+	DebitsPaise  int64         `json:"debits_paise"`
+	CreditsPaise int64         `json:"credits_paise"`
+	Balanced     bool          `json:"balanced"`
+}
+
+// NewTrialBalance totals balances by kind.
+func NewTrialBalance(kinds []KindBalance) TrialBalance {
+	tb := TrialBalance{Kinds: kinds}
+	for _, k := range kinds {
+		tb.DebitsPaise += k.DebitsPaise
+		tb.CreditsPaise += k.CreditsPaise
 	}
 	tb.Balanced = tb.DebitsPaise == tb.CreditsPaise
-	if tb.Accounts == nil {
-		tb.Accounts = []Balance{}
+	if tb.Kinds == nil {
+		tb.Kinds = []KindBalance{}
 	}
 	return tb
 }

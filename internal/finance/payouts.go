@@ -1,14 +1,15 @@
 package finance
 
 import (
-	"bytes"
 	"context"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
 	"github.com/jkhhc/artisanbridge/internal/apperr"
+	"github.com/jkhhc/artisanbridge/internal/paging"
 	"github.com/jkhhc/artisanbridge/internal/reqctx"
 )
 
@@ -28,18 +29,27 @@ const DefaultMinPayoutPaise = 100_00
 
 // PayoutBatch is a set of transfers to artisans.
 type PayoutBatch struct {
-	ID         string       `json:"id"`
-	Status     string       `json:"status"`
-	CreatedBy  string       `json:"created_by"`
-	ApprovedBy string       `json:"approved_by"`
-	MinPaise   int64        `json:"min_paise"`
-	TotalPaise int64        `json:"total_paise"`
-	LineCount  int64        `json:"line_count"`
-	CreatedAt  time.Time    `json:"created_at"`
-	ApprovedAt *time.Time   `json:"approved_at"`
-	ExportedAt *time.Time   `json:"exported_at"`
-	Lines      []PayoutLine `json:"lines"`
+	ID         string     `json:"id"`
+	Status     string     `json:"status"`
+	CreatedBy  string     `json:"created_by"`
+	ApprovedBy string     `json:"approved_by"`
+	MinPaise   int64      `json:"min_paise"`
+	TotalPaise int64      `json:"total_paise"`
+	LineCount  int64      `json:"line_count"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ApprovedAt *time.Time `json:"approved_at"`
+	ExportedAt *time.Time `json:"exported_at"`
+	// DraftedAt is when drafting finished (nil while it runs: drafting
+	// goes in bounded steps and a batch is approved only once drafted).
+	DraftedAt *time.Time `json:"drafted_at"`
+	// Lines is the first page of the batch's lines; LinesNextCursor pages
+	// on through GET /payout-batches/{id}/lines.
+	Lines           []PayoutLine `json:"lines"`
+	LinesNextCursor string       `json:"lines_next_cursor,omitempty"`
 }
+
+// BatchLinesPage is how many lines a batch shows with itself.
+const BatchLinesPage = 50
 
 // PayoutLine is one transfer. Bank details are never part of it: they
 // appear in full only in the bank file.
@@ -81,13 +91,16 @@ type PayoutStore interface {
 	// left out. Conflict if nobody is eligible.
 	CreateBatch(ctx context.Context, actorID string, minPaise int64, now time.Time) (PayoutBatch, error)
 	GetBatch(ctx context.Context, id string) (PayoutBatch, error)
+	// BatchLines pages through a batch's lines by reference.
+	BatchLines(ctx context.Context, id string, p paging.Request) (paging.Page[PayoutLine], error)
 	ListBatches(ctx context.Context) ([]PayoutBatch, error)
 	// Approve moves a draft to approved if approver did not create it,
 	// and posts each line out of the artisan's payable balance.
 	Approve(ctx context.Context, id, approverID string, now time.Time) (PayoutBatch, error)
-	// Payees returns an approved or exported batch's lines with bank
-	// details and marks it exported.
-	Payees(ctx context.Context, id string, now time.Time) ([]Payee, error)
+	// Payees marks an approved or exported batch exported (audited) and
+	// hands fn its lines with bank details one by one, streamed from the
+	// database, so a batch of any size is written in constant memory.
+	Payees(ctx context.Context, id string, now time.Time, fn func(Payee) error) error
 	// MarkPaid applies the bank's answer: paid lines leave the bank,
 	// failed ones return to the artisan's balance.
 	MarkPaid(ctx context.Context, id string, results []BankResult, now time.Time) (PayoutBatch, error)
@@ -130,9 +143,14 @@ func (p *Payouts) Create(ctx context.Context, in CreateBatchInput) (PayoutBatch,
 	return p.store.CreateBatch(ctx, reqctx.ActorFrom(ctx).ID, min, p.now().UTC())
 }
 
-// Get returns a batch with its lines.
+// Get returns a batch with the first page of its lines.
 func (p *Payouts) Get(ctx context.Context, id string) (PayoutBatch, error) {
 	return p.store.GetBatch(ctx, id)
+}
+
+// Lines pages through a batch's lines.
+func (p *Payouts) Lines(ctx context.Context, id string, pg paging.Request) (paging.Page[PayoutLine], error) {
+	return p.store.BatchLines(ctx, id, pg)
 }
 
 // List lists batches, newest first.
@@ -146,29 +164,37 @@ func (p *Payouts) Approve(ctx context.Context, id string, _ struct{}) (PayoutBat
 // BankFileColumns is the NEFT bulk upload layout.
 var BankFileColumns = []string{"Beneficiary Name", "Account Number", "IFSC", "Amount", "Reference"}
 
-// BankFile writes the NEFT bulk CSV: the only place full account numbers
-// appear. Names are cut to the 35 characters NEFT carries.
-func (p *Payouts) BankFile(ctx context.Context, id string) ([]byte, error) {
-	payees, err := p.store.Payees(ctx, id, p.now().UTC())
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	_ = w.Write(BankFileColumns)
-	for _, py := range payees {
+// BankFile writes the NEFT bulk CSV to w: the only place full account
+// numbers appear. Names are cut to the 35 characters NEFT carries. The
+// lines are streamed, so a batch of any size is written in constant memory.
+func (p *Payouts) BankFile(ctx context.Context, id string, w io.Writer) error {
+	cw := csv.NewWriter(w)
+	header := false
+	err := p.store.Payees(ctx, id, p.now().UTC(), func(py Payee) error {
+		if !header {
+			header = true
+			if err := cw.Write(BankFileColumns); err != nil {
+				return err
+			}
+		}
 		acct, err := p.opener.Open(py.AccountSealed, []byte(py.ArtisanID))
 		if err != nil {
-			return nil, apperr.New(apperr.Internal, "the bank account of artisan %s cannot be read", py.ArtisanID)
+			return apperr.New(apperr.Internal, "the bank account of artisan %s cannot be read", py.ArtisanID)
 		}
 		name := strings.Join(strings.Fields(py.Name), " ")
 		if len(name) > 35 {
 			name = name[:35]
 		}
-		_ = w.Write([]string{safeCell(name), string(acct), py.IFSC, rupees(py.AmountPaise), py.Reference})
+		return cw.Write([]string{safeCell(name), string(acct), py.IFSC, rupees(py.AmountPaise), py.Reference})
+	})
+	if err != nil {
+		return err
 	}
-	w.Flush()
-	return buf.Bytes(), w.Error()
+	if !header {
+		_ = cw.Write(BankFileColumns)
+	}
+	cw.Flush()
+	return cw.Error()
 }
 
 // MarkPaid reads the bank's answer (CSV or XLSX, columns Reference, UTR,

@@ -76,6 +76,9 @@ func CanApprove(b PayoutBatch, approverID string) error {
 	if b.CreatedBy == approverID {
 		return apperr.New(apperr.PermissionDenied, "the maker of a payout batch cannot approve it: another finance user must")
 	}
+	if b.DraftedAt == nil {
+		return apperr.New(apperr.Conflict, "payout batch %s is still being drafted: approve it once drafting has finished", b.ID)
+	}
 	if b.Status != BatchDraft {
 		return apperr.New(apperr.Conflict, "payout batch %s is already %s", b.ID, b.Status)
 	}

@@ -60,15 +60,17 @@ func TestClassify(t *testing.T) {
 }
 
 func TestCanApprove(t *testing.T) {
+	drafted := time.Now()
 	for _, tc := range []struct {
 		name     string
 		b        PayoutBatch
 		approver string
 		code     apperr.Code
 	}{
-		{"a checker approves a draft", PayoutBatch{ID: "b", Status: BatchDraft, CreatedBy: "maker"}, "checker", ""},
-		{"the maker may not", PayoutBatch{ID: "b", Status: BatchDraft, CreatedBy: "maker"}, "maker", apperr.PermissionDenied},
-		{"only once", PayoutBatch{ID: "b", Status: BatchApproved, CreatedBy: "maker"}, "checker", apperr.Conflict},
+		{"a checker approves a draft", PayoutBatch{ID: "b", Status: BatchDraft, CreatedBy: "maker", DraftedAt: &drafted}, "checker", ""},
+		{"the maker may not", PayoutBatch{ID: "b", Status: BatchDraft, CreatedBy: "maker", DraftedAt: &drafted}, "maker", apperr.PermissionDenied},
+		{"only once", PayoutBatch{ID: "b", Status: BatchApproved, CreatedBy: "maker", DraftedAt: &drafted}, "checker", apperr.Conflict},
+		{"not while drafting", PayoutBatch{ID: "b", Status: BatchDraft, CreatedBy: "maker"}, "checker", apperr.Conflict},
 	} {
 		if got := apperr.CodeOf(CanApprove(tc.b, tc.approver)); got != tc.code {
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.code)

@@ -10,6 +10,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/clock"
 	"github.com/jkhhc/artisanbridge/internal/ids"
 	"github.com/jkhhc/artisanbridge/internal/money"
+	"github.com/jkhhc/artisanbridge/internal/paging"
 )
 
 // Match is what a settlement line is matched to: the order line, its
@@ -151,7 +152,10 @@ type Store interface {
 	ImportSettlement(ctx context.Context, channelID, fileName string, lines []SettlementLine, now time.Time) (ImportSummary, error)
 	// ReleaseDue makes payable every held earning whose window has closed.
 	ReleaseDue(ctx context.Context, now time.Time) (int, error)
-	TrialBalance(ctx context.Context) ([]Balance, error)
+	// TrialBalance totals the ledger by kind of account.
+	TrialBalance(ctx context.Context) ([]KindBalance, error)
+	// Accounts pages through the accounts of one kind with their totals.
+	Accounts(ctx context.Context, kind string, p paging.Request) (paging.Page[Balance], error)
 	ArtisanStatement(ctx context.Context, artisanID string) (Statement, error)
 	// Post writes one entry unless its source was posted before; it
 	// reports whether it wrote.
@@ -281,6 +285,15 @@ func (s *Service) TrialBalance(ctx context.Context) (TrialBalance, error) {
 	return NewTrialBalance(b), nil
 }
 
+// Accounts pages through the accounts of one kind (the trial balance's
+// drill-down).
+func (s *Service) Accounts(ctx context.Context, kind string, p paging.Request) (paging.Page[Balance], error) {
+	if strings.TrimSpace(kind) == "" || len(kind) > 64 {
+		return paging.Page[Balance]{}, apperr.FieldErrors{"kind": "name the kind of account (a kind listed by GET /ledger/trial-balance)"}.Err()
+	}
+	return s.store.Accounts(ctx, kind, p)
+}
+
 // ArtisanStatement is an artisan's statement.
 func (s *Service) ArtisanStatement(ctx context.Context, artisanID string) (Statement, error) {
 	return s.store.ArtisanStatement(ctx, artisanID)
@@ -305,11 +318,16 @@ type LineReturned struct {
 	LineID string `json:"line_id"`
 }
 
+// ClawbackSource names the clawback of one maker's earning for one return.
+func ClawbackSource(returnID, artisanID string) string {
+	return "clawback:" + returnID + ":" + artisanID
+}
+
 // ClawbackEntry reverses the part of an earning that came back: out of the
 // artisan's held or payable account (which may go negative and is carried
 // forward against later earnings) back to the corporation.
 func ClawbackEntry(returnID, account, artisanID string, amount int64, at time.Time) Entry {
-	return entryFor("clawback:"+returnID+":"+artisanID, "clawback", "goods returned: earning clawed back", at,
+	return entryFor(ClawbackSource(returnID, artisanID), "clawback", "goods returned: earning clawed back", at,
 		artisanPosting(account, artisanID, amount), credit(AccountMargin, amount))
 }
 

@@ -73,6 +73,8 @@ var policy = map[string][]auth.Role{
 	"POST /api/v1/settlements/import":                  {"admin", "finance"},
 	"POST /api/v1/settlements/pull":                    {"admin", "finance"},
 	"GET /api/v1/ledger/trial-balance":                 {"admin", "finance"},
+	"GET /api/v1/ledger/accounts":                      {"admin", "finance"},
+	"GET /api/v1/payout-batches/:id/lines":             {"admin", "finance"},
 	"GET /api/v1/artisans/:id/statement":               {"admin", "finance"},
 	"GET /api/v1/audit":                                {"admin"},
 	"GET /api/v1/jobs/queues":                          {"admin", "operations"},

@@ -95,14 +95,16 @@ func (s *Server) routes() []Route {
 		{Method: "POST", Path: p + "/settlements/import", Permission: auth.FinanceWrite, Summary: "import a settlement file (?channel_id=, multipart field file): matched, classified, posted", handler: s.importSettlement, bodyLimit: 16<<20 + 64<<10},
 		{Method: "GET", Path: p + "/channels/:id/statement", Permission: auth.FinanceRead, Summary: "a marketplace's sales, fees, taxes, settled, outstanding and overdue", handler: byID(s, s.Finance.ChannelStatement)},
 		{Method: "POST", Path: p + "/settlements/pull", Permission: auth.FinanceWrite, Summary: "pull a channel's settlement reports now (?channel_id=; Amazon's Reports API; hourly anyway)", handler: s.pullSettlements},
-		{Method: "GET", Path: p + "/ledger/trial-balance", Permission: auth.FinanceRead, Summary: "every account's debits and credits; they must be equal", handler: s.trialBalance},
+		{Method: "GET", Path: p + "/ledger/trial-balance", Permission: auth.FinanceRead, Summary: "debits and credits by kind of account; they must be equal", handler: s.trialBalance},
+		{Method: "GET", Path: p + "/ledger/accounts", Permission: auth.FinanceRead, Summary: "the accounts of one kind (?kind=) with their debits and credits, paged", handler: list(s, s.ledgerAccounts)},
 		{Method: "PUT", Path: p + "/products/:id/earning-shares", Permission: auth.ProductsWrite, Summary: "share a piece's earning between several makers by weight (empty: its maker earns it all)", handler: action(s, s.Finance.SetShares)},
 		{Method: "GET", Path: p + "/products/:id/earning-shares", Permission: auth.ProductsRead, Summary: "how a piece's earning is shared between makers", handler: byID(s, s.Finance.Shares)},
 		{Method: "POST", Path: p + "/artisans/:id/advances", Permission: auth.FinanceWrite, Summary: "pay an artisan ahead of earnings; later earnings net against it", handler: actionStatus(s, http.StatusCreated, s.Finance.Advance)},
 		{Method: "GET", Path: p + "/artisans/:id/statement", Permission: auth.FinanceRead, Summary: "what an artisan earned, is owed and was paid (format=json, csv or html)", handler: s.artisanStatement},
 		{Method: "POST", Path: p + "/payout-batches", Permission: auth.FinanceWrite, Summary: "draft a batch of every payable balance above min_paise (the maker)", handler: create(s, s.Payouts.Create)},
 		{Method: "GET", Path: p + "/payout-batches", Permission: auth.FinanceRead, Summary: "payout batches, newest first", handler: s.listBatches},
-		{Method: "GET", Path: p + "/payout-batches/:id", Permission: auth.FinanceRead, Summary: "one batch with its lines", handler: byID(s, s.Payouts.Get)},
+		{Method: "GET", Path: p + "/payout-batches/:id", Permission: auth.FinanceRead, Summary: "one batch with the first page of its lines", handler: byID(s, s.Payouts.Get)},
+		{Method: "GET", Path: p + "/payout-batches/:id/lines", Permission: auth.FinanceRead, Summary: "a batch's lines, paged", handler: s.batchLines},
 		{Method: "POST", Path: p + "/payout-batches/:id/approve", Permission: auth.FinanceWrite, Summary: "approve a draft (the checker: never its maker)", handler: action(s, s.Payouts.Approve)},
 		{Method: "GET", Path: p + "/payout-batches/:id/bank-file", Permission: auth.FinanceWrite, Summary: "the NEFT bulk file of an approved batch (full account numbers, only here)", handler: s.bankFile},
 		{Method: "POST", Path: p + "/payout-batches/:id/mark-paid", Permission: auth.FinanceWrite, Summary: "the bank's answer (multipart field file: reference, utr, status paid or failed)", handler: s.markPaid, bodyLimit: 16<<20 + 64<<10},
@@ -543,6 +545,21 @@ func (s *Server) importSettlement(c *gin.Context) {
 	s.respond(c, http.StatusOK, sum, err)
 }
 
+func (s *Server) batchLines(c *gin.Context) {
+	id, err := pathID(c)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	list(s, func(c *gin.Context, p paging.Request) (paging.Page[finance.PayoutLine], error) {
+		return s.Payouts.Lines(c.Request.Context(), id, p)
+	})(c)
+}
+
+func (s *Server) ledgerAccounts(c *gin.Context, p paging.Request) (paging.Page[finance.Balance], error) {
+	return s.Finance.Accounts(c.Request.Context(), c.Query("kind"), p)
+}
+
 func (s *Server) trialBalance(c *gin.Context) {
 	tb, err := s.Finance.TrialBalance(c.Request.Context())
 	s.respond(c, http.StatusOK, tb, err)
@@ -599,14 +616,44 @@ func (s *Server) bankFile(c *gin.Context) {
 		writeError(c, s.log, err)
 		return
 	}
-	data, err := s.Payouts.BankFile(c.Request.Context(), id)
-	if err != nil {
-		writeError(c, s.log, err)
-		return
+	w := &lazyAttachment{c: c, contentType: "text/csv; charset=utf-8", filename: "neft-" + id + ".csv"}
+	if err := s.Payouts.BankFile(c.Request.Context(), id, w); err != nil {
+		if !w.started {
+			writeError(c, s.log, err)
+			return
+		}
+		// The answer is under way: all that can be done is to cut it, so
+		// the client sees an incomplete file rather than a complete-looking one.
+		s.log.ErrorContext(c.Request.Context(), "bank file cut short", "batch", id, "err", err)
+		c.Abort()
+		panic(http.ErrAbortHandler)
 	}
-	c.Header("Cache-Control", "no-store")
-	c.Header("Content-Disposition", `attachment; filename="neft-`+id+`.csv"`)
-	c.Data(http.StatusOK, "text/csv; charset=utf-8", data)
+	if !w.started {
+		w.start()
+	}
+}
+
+// lazyAttachment answers 200 with a file's headers on its first write, so
+// an error found before any byte is written still gets its status.
+type lazyAttachment struct {
+	c                     *gin.Context
+	contentType, filename string
+	started               bool
+}
+
+func (w *lazyAttachment) start() {
+	w.started = true
+	w.c.Header("Cache-Control", "no-store")
+	w.c.Header("Content-Type", w.contentType)
+	w.c.Header("Content-Disposition", `attachment; filename="`+w.filename+`"`)
+	w.c.Status(http.StatusOK)
+}
+
+func (w *lazyAttachment) Write(p []byte) (int, error) {
+	if !w.started {
+		w.start()
+	}
+	return w.c.Writer.Write(p)
 }
 
 func (s *Server) markPaid(c *gin.Context) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -14,6 +15,8 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/finance"
 	"github.com/jkhhc/artisanbridge/internal/ids"
 	"github.com/jkhhc/artisanbridge/internal/orders"
+	"github.com/jkhhc/artisanbridge/internal/paging"
+	"github.com/jkhhc/artisanbridge/migrations"
 )
 
 // Finance implements finance.Store.
@@ -85,26 +88,6 @@ func (s *Finance) ListFeeSchedules(ctx context.Context, channelID string) ([]fin
 	return mapRows(rows, feeScheduleRow.domain), nil
 }
 
-// post writes an entry unless its source was posted before. The entry is
-// checked first (it must balance); PostgreSQL checks again at commit.
-// posted_by names the actor of the transaction: a person, or the job.
-func post(tx *Tx, e finance.Entry) (bool, error) {
-	if err := e.Validate(); err != nil {
-		return false, err
-	}
-	e.ID = ids.New()
-	ins := tx.Exec(`INSERT INTO ledger_entries (id, source_ref, kind, memo, occurred_at, posted_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (source_ref) DO NOTHING`, e.ID, e.SourceRef, e.Kind, e.Memo, e.OccurredAt.UTC(), tx.Actor.ID, tx.Now)
-	if ins.Error != nil || ins.RowsAffected == 0 {
-		return false, ins.Error
-	}
-	rows := make([][]any, len(e.Postings))
-	for i, p := range e.Postings {
-		rows[i] = []any{ids.New(), e.ID, p.Account, p.ArtisanID, p.AmountPaise, tx.Now}
-	}
-	return true, insertRows(tx, "ledger_postings", []string{"id", "entry_id", "account", "artisan_id", "amount_paise", "created_at"}, rows)
-}
-
 func (s *Finance) Post(ctx context.Context, e finance.Entry) (bool, error) {
 	var wrote bool
 	err := s.db.inTx(ctx, time.Time{}, func(tx *Tx) error {
@@ -154,8 +137,8 @@ func (s *Finance) ImportSettlement(ctx context.Context, channelID, fileName stri
 			return err
 		}
 		schedules := mapRows(schedRows, feeScheduleRow.domain)
-		for _, l := range lines {
-			if err := importLine(tx, &sum, ch, settings, schedules, fileName, l); err != nil {
+		for start := 0; start < len(lines); start += settlementChunk {
+			if err := importChunk(tx, &sum, ch, settings, schedules, fileName, lines[start:min(start+settlementChunk, len(lines))]); err != nil {
 				return err
 			}
 		}
@@ -165,141 +148,309 @@ func (s *Finance) ImportSettlement(ctx context.Context, channelID, fileName stri
 	return sum, err
 }
 
-func importLine(tx *Tx, sum *finance.ImportSummary, ch channelRow, settings channels.Settings, schedules []finance.FeeSchedule,
-	fileName string, l finance.SettlementLine) error {
-	var found []struct {
-		LineID            string
-		ProductID         string
-		OrderedAt         time.Time
-		Quantity          int64
-		Craft             string
-		GSTRateBP         int64 `gorm:"column:gst_rate_bp"`
-		ArtisanID         string
-		ArtisanPricePaise *int64
-		ArtisanShareBP    *int64 `gorm:"column:artisan_share_bp"`
-		DeliveredAt       *time.Time
+// settlementChunk is how many settlement lines are matched, recorded and
+// posted together: a handful of statements per chunk, whatever its size.
+const settlementChunk = 500
+
+// settlementMatch is what a settlement line is matched to.
+type settlementMatch struct {
+	LineID            string
+	ExternalOrderID   string
+	ExternalLineID    string
+	ProductID         string
+	OrderedAt         time.Time
+	Quantity          int64
+	Craft             string
+	GSTRateBP         int64 `gorm:"column:gst_rate_bp"`
+	ArtisanID         string
+	ArtisanPricePaise *int64
+	ArtisanShareBP    *int64 `gorm:"column:artisan_share_bp"`
+	DeliveredAt       *time.Time
+}
+
+type settlementKey struct{ ref, order, line string }
+
+// importChunk matches a chunk of settlement lines in one query, classifies
+// each (finance.Classify), records them in one INSERT whose unique key
+// leaves out what was imported before, and posts the new ones' entries and
+// earnings in a few multi-row INSERTs.
+func importChunk(tx *Tx, sum *finance.ImportSummary, ch channelRow, settings channels.Settings, schedules []finance.FeeSchedule,
+	fileName string, lines []finance.SettlementLine) error {
+	conds := make([]string, 0, len(lines))
+	args := []any{ch.ID}
+	for _, l := range lines {
+		conds = append(conds, "(?, ?)")
+		args = append(args, l.ExternalOrderID, l.ExternalLineID)
 	}
-	if err := tx.Raw(`SELECT l.id AS line_id, l.product_id, o.ordered_at, l.quantity, p.craft, p.gst_rate_bp, l.artisan_id, p.artisan_price_paise, p.artisan_share_bp,
-l.delivered_at
+	var found []settlementMatch
+	if err := tx.Raw(`SELECT l.id AS line_id, l.external_order_id, l.external_line_id, l.product_id, o.ordered_at, l.quantity, p.craft, p.gst_rate_bp,
+l.artisan_id, p.artisan_price_paise, p.artisan_share_bp, l.delivered_at
 FROM order_lines l JOIN orders o ON o.id = l.order_id JOIN products p ON p.id = l.product_id
-WHERE l.channel_id = ? AND l.external_order_id = ? AND l.external_line_id = ? AND l.artisan_id IS NOT NULL`,
-		ch.ID, l.ExternalOrderID, l.ExternalLineID).Scan(&found).Error; err != nil {
+WHERE l.channel_id = ? AND l.artisan_id IS NOT NULL AND (l.external_order_id, l.external_line_id) IN (`+strings.Join(conds, ", ")+`)`, args...).
+		Scan(&found).Error; err != nil {
 		return err
 	}
-	var lineID any
-	var m finance.Match
-	var deliveredAt *time.Time
-	var class finance.Classification
-	if len(found) == 1 {
-		f := found[0]
-		m = finance.Match{LineID: f.LineID, OrderedAt: f.OrderedAt.UTC(), Quantity: f.Quantity, Craft: f.Craft, GSTRateBP: f.GSTRateBP,
-			ArtisanID: f.ArtisanID, ArtisanPricePaise: f.ArtisanPricePaise, ArtisanShareBP: f.ArtisanShareBP, ReturnWindow: settings.ReturnWindow()}
-		if err := tx.Raw(`SELECT artisan_id, weight FROM earning_shares WHERE product_id = ? ORDER BY artisan_id`, f.ProductID).Scan(&m.Shares).Error; err != nil {
+	byLine := make(map[[2]string]settlementMatch, len(found))
+	products := make([]string, 0, len(found))
+	for _, f := range found {
+		byLine[[2]string{f.ExternalOrderID, f.ExternalLineID}] = f
+		products = append(products, f.ProductID)
+	}
+	shares := map[string][]finance.Share{}
+	if len(products) > 0 {
+		var rows []struct {
+			ProductID string
+			finance.Share
+		}
+		if err := tx.Raw(`SELECT product_id, artisan_id, weight FROM earning_shares WHERE product_id IN ? ORDER BY product_id, artisan_id`, products).
+			Scan(&rows).Error; err != nil {
 			return err
 		}
-		lineID, deliveredAt = f.LineID, utcPtr(f.DeliveredAt)
-		sched, ok := finance.Pick(schedules, f.Craft, m.OrderedAt)
-		class = finance.Classify(true, sched, ok, f.GSTRateBP, m.OrderedAt, l)
-	} else {
-		class = finance.Classify(false, finance.FeeSchedule{}, false, 0, time.Time{}, l)
+		for _, r := range rows {
+			shares[r.ProductID] = append(shares[r.ProductID], r.Share)
+		}
 	}
-	status, diffs, expectedNet := class.Status, class.Differences, class.ExpectedNetPaise
-	dj, _ := json.Marshal(diffs)
-	ins := tx.Exec(`INSERT INTO settlement_lines (id, channel_id, settlement_ref, external_order_id, external_line_id, line_id, settled_on,
-gross_paise, fees_paise, gst_on_fees_paise, tcs_paise, tds_paise, net_paise, expected_net_paise, status, differences, file_name, created_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (channel_id, settlement_ref, external_order_id, external_line_id) DO NOTHING`,
-		ids.New(), ch.ID, l.SettlementRef, l.ExternalOrderID, l.ExternalLineID, lineID, l.SettledOn.UTC(), l.Paid.GrossPaise, l.Paid.Fees(),
-		l.Paid.GSTOnFeesPaise, l.Paid.TCSPaise, l.Paid.TDSPaise, l.Paid.NetPaise, expectedNet, status, string(dj), fileName, tx.Now)
-	if ins.Error != nil {
-		return ins.Error
+
+	type classified struct {
+		l       finance.SettlementLine
+		class   finance.Classification
+		m       finance.Match
+		matched bool
+		dj      string
+		deliv   *time.Time
 	}
-	if ins.RowsAffected == 0 {
-		sum.Repeated++
+	seen := map[settlementKey]bool{}
+	var todo []classified
+	var rows [][]any
+	for _, l := range lines {
+		k := settlementKey{l.SettlementRef, l.ExternalOrderID, l.ExternalLineID}
+		if seen[k] {
+			sum.Repeated++ // the same line twice in one file
+			continue
+		}
+		seen[k] = true
+		c := classified{l: l}
+		var lineID any
+		if f, ok := byLine[[2]string{l.ExternalOrderID, l.ExternalLineID}]; ok {
+			c.matched, lineID, c.deliv = true, f.LineID, utcPtr(f.DeliveredAt)
+			c.m = finance.Match{LineID: f.LineID, OrderedAt: f.OrderedAt.UTC(), Quantity: f.Quantity, Craft: f.Craft, GSTRateBP: f.GSTRateBP,
+				ArtisanID: f.ArtisanID, ArtisanPricePaise: f.ArtisanPricePaise, ArtisanShareBP: f.ArtisanShareBP, ReturnWindow: settings.ReturnWindow(),
+				Shares: shares[f.ProductID]}
+			sched, has := finance.Pick(schedules, f.Craft, c.m.OrderedAt)
+			c.class = finance.Classify(true, sched, has, f.GSTRateBP, c.m.OrderedAt, l)
+		} else {
+			c.class = finance.Classify(false, finance.FeeSchedule{}, false, 0, time.Time{}, l)
+		}
+		dj, _ := json.Marshal(c.class.Differences)
+		c.dj = string(dj)
+		todo = append(todo, c)
+		rows = append(rows, []any{ids.New(), ch.ID, l.SettlementRef, l.ExternalOrderID, l.ExternalLineID, lineID, l.SettledOn.UTC(), l.Paid.GrossPaise,
+			l.Paid.Fees(), l.Paid.GSTOnFeesPaise, l.Paid.TCSPaise, l.Paid.TDSPaise, l.Paid.NetPaise, c.class.ExpectedNetPaise, c.class.Status, c.dj, fileName, tx.Now})
+	}
+	if len(rows) == 0 {
 		return nil
 	}
-	sum.New++
-	cause := "settlement:" + ch.ID + ":" + l.SettlementRef + ":" + l.ExternalOrderID + ":" + l.ExternalLineID
-	switch status {
-	case finance.StatusUnmatched:
-		sum.Unmatched++
-		return raise(tx.DB, exceptions.Exception{Kind: exceptions.SettlementMismatch, CauseKey: cause,
-			Summary:  fmt.Sprintf("%s settled order %s line %s, which matches no order line", ch.Kind, l.ExternalOrderID, l.ExternalLineID),
-			Detail:   fmt.Sprintf("settlement %s row %d: sale %d paise, paid %d paise", l.SettlementRef, l.Row, l.Paid.GrossPaise, l.Paid.NetPaise),
-			Action:   "Find the order (re-scan the channel's orders, or map its SKU); the money stays unposted until it matches.",
-			Resource: "channel", ResourceID: ch.ID})
-	case finance.StatusShortPaid:
-		sum.ShortPaid++
-		if err := raise(tx.DB, exceptions.Exception{Kind: exceptions.SettlementMismatch, CauseKey: cause,
-			Summary:  fmt.Sprintf("%s paid order %s line %s differently from its fee schedule", ch.Kind, l.ExternalOrderID, l.ExternalLineID),
-			Detail:   "differences (component, expected, paid): " + string(dj),
-			Action:   "Raise the difference with the marketplace's seller support, or correct the channel's fee schedule if it changed.",
-			Resource: "channel", ResourceID: ch.ID}); err != nil {
-			return err
-		}
-	default:
-		sum.Settled++
-	}
-	if _, err := post(tx, finance.SettlementEntry(ch.ID, l, m)); err != nil {
+	var inserted []struct{ SettlementRef, ExternalOrderID, ExternalLineID string }
+	if err := tx.Raw(insertSQL("settlement_lines", []string{"id", "channel_id", "settlement_ref", "external_order_id", "external_line_id", "line_id",
+		"settled_on", "gross_paise", "fees_paise", "gst_on_fees_paise", "tcs_paise", "tds_paise", "net_paise", "expected_net_paise", "status",
+		"differences", "file_name", "created_at"}, len(rows),
+		"ON CONFLICT (channel_id, settlement_ref, external_order_id, external_line_id) DO NOTHING RETURNING settlement_ref, external_order_id, external_line_id"),
+		flatten(rows)...).Scan(&inserted).Error; err != nil {
 		return err
 	}
-	payableAfter := finance.PayableAfter(l.SettledOn, deliveredAt, m.ReturnWindow)
-	for _, e := range m.Earnings(l.Paid) {
-		if err := tx.Exec(`INSERT INTO artisan_earnings (id, line_id, artisan_id, amount_paise, payable_after, status, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (line_id, artisan_id) DO NOTHING`, ids.New(), m.LineID, e.ArtisanID, e.AmountPaise, payableAfter,
-			finance.EarningHeld, tx.Now, tx.Now).Error; err != nil {
+	isNew := make(map[settlementKey]bool, len(inserted))
+	for _, r := range inserted {
+		isNew[settlementKey{r.SettlementRef, r.ExternalOrderID, r.ExternalLineID}] = true
+	}
+	var entries []finance.Entry
+	var earnings [][]any
+	var settledLines []string
+	for _, c := range todo {
+		l := c.l
+		if !isNew[settlementKey{l.SettlementRef, l.ExternalOrderID, l.ExternalLineID}] {
+			sum.Repeated++
+			continue
+		}
+		sum.New++
+		cause := "settlement:" + ch.ID + ":" + l.SettlementRef + ":" + l.ExternalOrderID + ":" + l.ExternalLineID
+		switch c.class.Status {
+		case finance.StatusUnmatched:
+			sum.Unmatched++
+			if err := raise(tx.DB, exceptions.Exception{Kind: exceptions.SettlementMismatch, CauseKey: cause,
+				Summary:  fmt.Sprintf("%s settled order %s line %s, which matches no order line", ch.Kind, l.ExternalOrderID, l.ExternalLineID),
+				Detail:   fmt.Sprintf("settlement %s row %d: sale %d paise, paid %d paise", l.SettlementRef, l.Row, l.Paid.GrossPaise, l.Paid.NetPaise),
+				Action:   "Find the order (re-scan the channel's orders, or map its SKU); the money stays unposted until it matches.",
+				Resource: "channel", ResourceID: ch.ID}); err != nil {
+				return err
+			}
+			continue // the money stays unposted until it matches
+		case finance.StatusShortPaid:
+			sum.ShortPaid++
+			if err := raise(tx.DB, exceptions.Exception{Kind: exceptions.SettlementMismatch, CauseKey: cause,
+				Summary:  fmt.Sprintf("%s paid order %s line %s differently from its fee schedule", ch.Kind, l.ExternalOrderID, l.ExternalLineID),
+				Detail:   "differences (component, expected, paid): " + c.dj,
+				Action:   "Raise the difference with the marketplace's seller support, or correct the channel's fee schedule if it changed.",
+				Resource: "channel", ResourceID: ch.ID}); err != nil {
+				return err
+			}
+		default:
+			sum.Settled++
+		}
+		entries = append(entries, finance.SettlementEntry(ch.ID, l, c.m))
+		payableAfter := finance.PayableAfter(l.SettledOn, c.deliv, c.m.ReturnWindow)
+		for _, e := range c.m.Earnings(l.Paid) {
+			earnings = append(earnings, []any{ids.New(), c.m.LineID, e.ArtisanID, e.AmountPaise, payableAfter, finance.EarningHeld, tx.Now, tx.Now})
+		}
+		settledLines = append(settledLines, c.m.LineID)
+	}
+	if _, err := postAll(tx, entries); err != nil {
+		return err
+	}
+	for start := 0; start < len(earnings); start += entriesPerInsert {
+		if err := insertRowsResult(tx, "artisan_earnings", []string{"id", "line_id", "artisan_id", "amount_paise", "payable_after", "status", "created_at", "updated_at"},
+			earnings[start:min(start+entriesPerInsert, len(earnings))], "ON CONFLICT (line_id, artisan_id) DO NOTHING").Error; err != nil {
 			return err
 		}
 	}
-	return clawbackReturns(tx, m.LineID) // goods that came back before the money
-}
-
-// ReleaseDue releases each due earning in its own transaction: what is
-// still held of it, less what returns clawed back from the held account.
-func (s *Finance) ReleaseDue(ctx context.Context, now time.Time) (int, error) {
-	var due []struct {
-		ID, ArtisanID, LineID string
-		AmountPaise           int64
+	if len(settledLines) == 0 {
+		return nil
 	}
-	if err := s.db.gorm.WithContext(ctx).Raw(`SELECT id, artisan_id, line_id, amount_paise FROM artisan_earnings
-WHERE status = ? AND payable_after <= ? ORDER BY payable_after, id LIMIT 1000`, finance.EarningHeld, now.UTC()).Scan(&due).Error; err != nil {
-		return 0, err
+	// Goods that came back before the money are clawed back now.
+	var returned []string
+	if err := tx.Raw(`SELECT DISTINCT line_id FROM order_returns WHERE line_id IN ?`, settledLines).Scan(&returned).Error; err != nil {
+		return err
 	}
-	released := 0
-	for _, d := range due {
-		err := s.db.inTx(ctx, now, func(tx *Tx) error {
-			upd := tx.Exec(`UPDATE artisan_earnings SET status = ?, updated_at = ? WHERE id = ? AND status = ?`, finance.EarningPayable, tx.Now, d.ID, finance.EarningHeld)
-			if upd.Error != nil || upd.RowsAffected == 0 {
-				return upd.Error
-			}
-			var clawed int64
-			if err := tx.Raw(`SELECT COALESCE(SUM(p.amount_paise), 0) FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id
-JOIN order_returns r ON e.source_ref = 'clawback:' || r.id || ':' || ? WHERE r.line_id = ? AND p.account = ?`,
-				d.ArtisanID, d.LineID, finance.Held(d.ArtisanID)).Scan(&clawed).Error; err != nil {
-				return err
-			}
-			if left := d.AmountPaise - clawed; left > 0 {
-				_, err := post(tx, finance.ReleaseEntry(d.ID, d.ArtisanID, left, tx.Now))
-				return err
-			}
-			return nil
-		})
-		if err != nil {
-			return released, err
+	for _, lineID := range returned {
+		if err := clawbackReturns(tx, lineID); err != nil {
+			return err
 		}
-		released++
 	}
-	return released, nil
+	return nil
 }
 
-func (s *Finance) TrialBalance(ctx context.Context) ([]finance.Balance, error) {
-	var out []finance.Balance
-	err := s.db.gorm.WithContext(ctx).Raw(`SELECT account,
+// releaseBatch is how many earnings one transaction releases.
+var releaseBatch = 500
+
+// ReleaseDue makes payable every held earning whose window has closed, in
+// transactions of releaseBatch, until none is due: no cap per run. On
+// PostgreSQL each transaction takes its earnings FOR UPDATE SKIP LOCKED, so
+// replicas releasing at once share the work instead of waiting on or
+// doubling it (the status moves held to payable by conditional UPDATE, and
+// each release is posted once by its source, on SQLite too).
+func (s *Finance) ReleaseDue(ctx context.Context, now time.Time) (int, error) {
+	total := 0
+	for {
+		n, err := s.releaseSome(ctx, now)
+		total += n
+		if err != nil || n < releaseBatch || ctx.Err() != nil {
+			return total, err
+		}
+	}
+}
+
+func (s *Finance) releaseSome(ctx context.Context, now time.Time) (int, error) {
+	released := 0
+	err := s.db.inTx(ctx, now, func(tx *Tx) error {
+		released = 0
+		q := `SELECT id, artisan_id, line_id, amount_paise FROM artisan_earnings WHERE status = ? AND payable_after <= ? ORDER BY payable_after, id LIMIT ?`
+		if tx.dialect == migrations.Postgres {
+			q += ` FOR UPDATE SKIP LOCKED`
+		}
+		var due []struct {
+			ID, ArtisanID, LineID string
+			AmountPaise           int64
+		}
+		if err := tx.Raw(q, finance.EarningHeld, tx.Now, releaseBatch).Scan(&due).Error; err != nil || len(due) == 0 {
+			return err
+		}
+		idsOf, lines := make([]string, len(due)), make([]string, len(due))
+		for i, d := range due {
+			idsOf[i], lines[i] = d.ID, d.LineID
+		}
+		upd := tx.Exec(`UPDATE artisan_earnings SET status = ?, updated_at = ? WHERE id IN ? AND status = ?`, finance.EarningPayable, tx.Now, idsOf, finance.EarningHeld)
+		if upd.Error != nil {
+			return upd.Error
+		}
+		if int(upd.RowsAffected) != len(due) {
+			return apperr.New(apperr.Conflict, "earnings changed while being released; run again")
+		}
+		// What returns already clawed back out of the held account is not
+		// released: one query for the whole batch, by the clawbacks' sources.
+		var returns []struct{ ID, LineID string }
+		if err := tx.Raw(`SELECT id, line_id FROM order_returns WHERE line_id IN ?`, lines).Scan(&returns).Error; err != nil {
+			return err
+		}
+		clawed := map[string]int64{}
+		if len(returns) > 0 {
+			refOf := map[string]string{} // clawback source -> earning
+			for _, d := range due {
+				for _, r := range returns {
+					if r.LineID == d.LineID {
+						refOf[finance.ClawbackSource(r.ID, d.ArtisanID)] = d.ID
+					}
+				}
+			}
+			refs := make([]string, 0, len(refOf))
+			for r := range refOf {
+				refs = append(refs, r)
+			}
+			var got []struct {
+				SourceRef   string
+				AmountPaise int64
+			}
+			if err := tx.Raw(`SELECT e.source_ref, p.amount_paise FROM ledger_entries e JOIN ledger_postings p ON p.entry_id = e.id
+WHERE e.source_ref IN ? AND p.account_kind = ?`, refs, finance.KindArtisanHeld).Scan(&got).Error; err != nil {
+				return err
+			}
+			for _, g := range got {
+				clawed[refOf[g.SourceRef]] += g.AmountPaise
+			}
+		}
+		var entries []finance.Entry
+		for _, d := range due {
+			if left := d.AmountPaise - clawed[d.ID]; left > 0 {
+				entries = append(entries, finance.ReleaseEntry(d.ID, d.ArtisanID, left, tx.Now))
+			}
+		}
+		if _, err := postAll(tx, entries); err != nil {
+			return err
+		}
+		released = len(due)
+		return nil
+	})
+	return released, err
+}
+
+// TrialBalance totals the ledger by kind of account: a handful of rows
+// however many artisans there are, read from the (kind, artisan, amount)
+// index.
+func (s *Finance) TrialBalance(ctx context.Context) ([]finance.KindBalance, error) {
+	var out []finance.KindBalance
+	err := s.db.gorm.WithContext(ctx).Raw(`SELECT account_kind, COUNT(DISTINCT account) AS accounts,
 COALESCE(SUM(CASE WHEN amount_paise > 0 THEN amount_paise ELSE 0 END), 0) AS debits_paise,
 COALESCE(SUM(CASE WHEN amount_paise < 0 THEN -amount_paise ELSE 0 END), 0) AS credits_paise,
 COALESCE(SUM(amount_paise), 0) AS balance_paise
-FROM ledger_postings GROUP BY account ORDER BY account`).Scan(&out).Error
+FROM ledger_postings GROUP BY account_kind ORDER BY account_kind`).Scan(&out).Error
 	return out, err
+}
+
+// Accounts pages through the accounts of one kind in account order.
+func (s *Finance) Accounts(ctx context.Context, kind string, p paging.Request) (paging.Page[finance.Balance], error) {
+	q, args := `SELECT account, account_kind,
+COALESCE(SUM(CASE WHEN amount_paise > 0 THEN amount_paise ELSE 0 END), 0) AS debits_paise,
+COALESCE(SUM(CASE WHEN amount_paise < 0 THEN -amount_paise ELSE 0 END), 0) AS credits_paise,
+COALESCE(SUM(amount_paise), 0) AS balance_paise
+FROM ledger_postings WHERE account_kind = ?`, []any{kind}
+	if p.After != "" {
+		q += ` AND account > ?`
+		args = append(args, p.After)
+	}
+	q += fmt.Sprintf(` GROUP BY account_kind, account ORDER BY account LIMIT %d`, p.Limit+1)
+	var rows []finance.Balance
+	if err := s.db.gorm.WithContext(ctx).Raw(q, args...).Scan(&rows).Error; err != nil {
+		return paging.Page[finance.Balance]{}, err
+	}
+	return paging.Build(rows, p.Limit, func(b finance.Balance) string { return b.Account }), nil
 }
 
 func (s *Finance) ArtisanStatement(ctx context.Context, artisanID string) (finance.Statement, error) {

@@ -11,94 +11,185 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/finance"
 	"github.com/jkhhc/artisanbridge/internal/ids"
+	"github.com/jkhhc/artisanbridge/internal/paging"
 )
 
 var _ finance.PayoutStore = (*Finance)(nil)
 
 type payoutBatchRow struct {
-	ID         string `gorm:"primaryKey"`
-	Status     string
-	CreatedBy  string
-	ApprovedBy string
-	MinPaise   int64
-	TotalPaise int64
-	LineCount  int64
-	CreatedAt  time.Time
-	ApprovedAt *time.Time
-	ExportedAt *time.Time
-	UpdatedAt  time.Time
+	ID             string `gorm:"primaryKey"`
+	Status         string
+	CreatedBy      string
+	ApprovedBy     string
+	MinPaise       int64
+	TotalPaise     int64
+	LineCount      int64
+	CreatedAt      time.Time
+	ApprovedAt     *time.Time
+	ExportedAt     *time.Time
+	DraftedAt      *time.Time
+	DraftingCursor string
+	UpdatedAt      time.Time
 }
 
 func (payoutBatchRow) TableName() string { return "payout_batches" }
 
 func (r payoutBatchRow) domain() finance.PayoutBatch {
 	return finance.PayoutBatch{ID: r.ID, Status: r.Status, CreatedBy: r.CreatedBy, ApprovedBy: r.ApprovedBy, MinPaise: r.MinPaise,
-		TotalPaise: r.TotalPaise, LineCount: r.LineCount, CreatedAt: r.CreatedAt.UTC(), ApprovedAt: utcPtr(r.ApprovedAt), ExportedAt: utcPtr(r.ExportedAt)}
+		TotalPaise: r.TotalPaise, LineCount: r.LineCount, CreatedAt: r.CreatedAt.UTC(), ApprovedAt: utcPtr(r.ApprovedAt), ExportedAt: utcPtr(r.ExportedAt),
+		DraftedAt: utcPtr(r.DraftedAt)}
 }
 
-// CreateBatch drafts a batch in one transaction, audited. An artisan
+// draftChunk is how many artisans one drafting transaction adds.
+var draftChunk = 2000
+
+// staleDrafting is how long a batch may go without a drafting step before
+// another request takes it over (its drafter died).
+const staleDrafting = 2 * time.Minute
+
+// CreateBatch drafts a batch in bounded transactions: the batch row first,
+// then chunks of draftChunk eligible balances read in artisan order from
+// the (kind, artisan, amount) index and inserted in one statement each,
+// under the batch's lock, the cursor saved with each chunk; the last step
+// totals the lines, marks the batch drafted and audits it. An artisan
 // already in an unfinished batch is skipped by the partial unique index, so
-// two batches drafted at once never include the same balance.
+// batches drafted at once never share a balance. A batch whose drafter died
+// is resumed by the next request to draft.
 func (s *Finance) CreateBatch(ctx context.Context, actorID string, minPaise int64, now time.Time) (finance.PayoutBatch, error) {
-	var out finance.PayoutBatch
+	var stale []payoutBatchRow
+	if err := s.db.gorm.WithContext(ctx).Where("drafted_at IS NULL AND updated_at < ?", now.Add(-staleDrafting)).Order("created_at").Limit(1).
+		Find(&stale).Error; err != nil {
+		return finance.PayoutBatch{}, err
+	}
+	if len(stale) == 1 {
+		return s.draft(ctx, stale[0].ID, stale[0].MinPaise, now)
+	}
+	id := ids.New()
 	err := s.db.inTx(ctx, now, func(tx *Tx) error {
-		id := ids.New()
-		var eligible []struct {
-			ArtisanID string
-			Balance   int64
-		}
-		if err := tx.Raw(`SELECT p.artisan_id, -SUM(p.amount_paise) AS balance FROM ledger_postings p JOIN artisans a ON a.id = p.artisan_id
-WHERE p.account = 'artisan_payable:' || p.artisan_id AND a.bank_account_sealed <> '' AND a.bank_ifsc <> ''
-GROUP BY p.artisan_id HAVING -SUM(p.amount_paise) >= ? ORDER BY p.artisan_id`, minPaise).Scan(&eligible).Error; err != nil {
-			return err
-		}
-		if err := tx.Create(&payoutBatchRow{ID: id, Status: finance.BatchDraft, CreatedBy: actorID, MinPaise: minPaise, CreatedAt: tx.Now, UpdatedAt: tx.Now}).Error; err != nil {
-			return err
-		}
-		var total, count int64
-		for _, e := range eligible {
-			lineID := ids.New()
-			ins := tx.Exec(`INSERT INTO payout_lines (id, batch_id, artisan_id, amount_paise, reference, status, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (artisan_id) WHERE status = 'pending' DO NOTHING`,
-				lineID, id, e.ArtisanID, e.Balance, payoutReference(lineID), finance.PayoutPending, tx.Now, tx.Now)
-			if ins.Error != nil {
-				return ins.Error
-			}
-			if ins.RowsAffected == 1 {
-				total += e.Balance
-				count++
-			}
-		}
-		if count == 0 {
-			return apperr.New(apperr.Conflict, "no artisan has a payable balance of at least %d paise with bank details that is not already in a batch", minPaise)
-		}
-		if err := tx.Exec(`UPDATE payout_batches SET total_paise = ?, line_count = ? WHERE id = ?`, total, count, id).Error; err != nil {
-			return err
-		}
-		var err error
-		if out, err = getBatch(tx.DB, id); err != nil {
-			return err
-		}
-		tx.AuditChange("create", "payout_batch", id, nil, out)
-		return nil
+		return tx.Create(&payoutBatchRow{ID: id, Status: finance.BatchDraft, CreatedBy: actorID, MinPaise: minPaise, CreatedAt: tx.Now, UpdatedAt: tx.Now}).Error
 	})
-	return out, err
+	if err != nil {
+		return finance.PayoutBatch{}, err
+	}
+	return s.draft(ctx, id, minPaise, now)
+}
+
+// draft runs a batch's drafting steps until it is drafted.
+func (s *Finance) draft(ctx context.Context, id string, minPaise int64, now time.Time) (finance.PayoutBatch, error) {
+	for {
+		var out finance.PayoutBatch
+		done, empty := false, false
+		err := s.db.inTx(ctx, now, func(tx *Tx) error {
+			done, empty = false, false
+			if _, err := tx.lock("payout_batches", id); err != nil {
+				return err
+			}
+			var row payoutBatchRow
+			if err := tx.Where("id = ?", id).Take(&row).Error; err != nil {
+				return notFound(err, "payout batch %s not found", id)
+			}
+			if row.DraftedAt != nil {
+				done = true
+				var err error
+				out, err = getBatch(tx.DB, id)
+				return err
+			}
+			var eligible []struct {
+				ArtisanID string
+				Balance   int64
+			}
+			if err := tx.Raw(`SELECT p.artisan_id, -SUM(p.amount_paise) AS balance FROM ledger_postings p JOIN artisans a ON a.id = p.artisan_id
+WHERE p.account_kind = ? AND p.artisan_id > ? AND a.bank_account_sealed <> '' AND a.bank_ifsc <> ''
+GROUP BY p.artisan_id HAVING -SUM(p.amount_paise) >= ? ORDER BY p.artisan_id LIMIT ?`,
+				finance.KindArtisanPayable, row.DraftingCursor, minPaise, draftChunk).Scan(&eligible).Error; err != nil {
+				return err
+			}
+			if len(eligible) > 0 {
+				rows := make([][]any, len(eligible))
+				for i, e := range eligible {
+					lineID := ids.New()
+					rows[i] = []any{lineID, id, e.ArtisanID, e.Balance, payoutReference(lineID), finance.PayoutPending, tx.Now, tx.Now}
+				}
+				if err := insertRowsResult(tx, "payout_lines", []string{"id", "batch_id", "artisan_id", "amount_paise", "reference", "status", "created_at", "updated_at"},
+					rows, "ON CONFLICT (artisan_id) WHERE status = 'pending' DO NOTHING").Error; err != nil {
+					return err
+				}
+				return tx.Exec(`UPDATE payout_batches SET drafting_cursor = ?, updated_at = ? WHERE id = ?`, eligible[len(eligible)-1].ArtisanID, tx.Now, id).Error
+			}
+			var totals struct{ Total, Count int64 }
+			if err := tx.Raw(`SELECT COALESCE(SUM(amount_paise), 0) AS total, COUNT(*) AS count FROM payout_lines WHERE batch_id = ?`, id).Scan(&totals).Error; err != nil {
+				return err
+			}
+			done = true
+			if totals.Count == 0 {
+				empty = true
+				return tx.Exec(`DELETE FROM payout_batches WHERE id = ?`, id).Error
+			}
+			if err := tx.Exec(`UPDATE payout_batches SET total_paise = ?, line_count = ?, drafted_at = ?, updated_at = ? WHERE id = ?`,
+				totals.Total, totals.Count, tx.Now, tx.Now, id).Error; err != nil {
+				return err
+			}
+			var err error
+			if out, err = getBatch(tx.DB, id); err != nil {
+				return err
+			}
+			tx.AuditChange("create", "payout_batch", id, nil, map[string]any{"min_paise": minPaise, "line_count": totals.Count, "total_paise": totals.Total})
+			return nil
+		})
+		switch {
+		case err != nil:
+			return finance.PayoutBatch{}, err
+		case empty:
+			return finance.PayoutBatch{}, apperr.New(apperr.Conflict,
+				"no artisan has a payable balance of at least %d paise with bank details that is not already in a batch", minPaise)
+		case done:
+			return out, nil
+		}
+	}
 }
 
 func (s *Finance) GetBatch(ctx context.Context, id string) (finance.PayoutBatch, error) {
 	return getBatch(s.db.gorm.WithContext(ctx), id)
 }
 
+// getBatch reads a batch with the first page of its lines.
 func getBatch(q *gorm.DB, id string) (finance.PayoutBatch, error) {
 	var row payoutBatchRow
 	if err := q.Where("id = ?", id).Take(&row).Error; err != nil {
 		return finance.PayoutBatch{}, notFound(err, "payout batch %s not found", id)
 	}
 	b := row.domain()
-	b.Lines = []finance.PayoutLine{}
-	err := q.Raw(`SELECT id, artisan_id, amount_paise, reference, status, utr, failure_reason FROM payout_lines
-WHERE batch_id = ? ORDER BY reference`, id).Scan(&b.Lines).Error
+	page, err := batchLines(q, id, paging.Request{Limit: finance.BatchLinesPage})
+	b.Lines, b.LinesNextCursor = page.Items, page.NextCursor
 	return b, err
+}
+
+func (s *Finance) BatchLines(ctx context.Context, id string, p paging.Request) (paging.Page[finance.PayoutLine], error) {
+	var n int64
+	if err := s.db.gorm.WithContext(ctx).Table("payout_batches").Where("id = ?", id).Count(&n).Error; err != nil {
+		return paging.Page[finance.PayoutLine]{}, err
+	}
+	if n == 0 {
+		return paging.Page[finance.PayoutLine]{}, apperr.New(apperr.NotFound, "payout batch %s not found", id)
+	}
+	return batchLines(s.db.gorm.WithContext(ctx), id, p)
+}
+
+func batchLines(q *gorm.DB, id string, p paging.Request) (paging.Page[finance.PayoutLine], error) {
+	sql, args := `SELECT id, artisan_id, amount_paise, reference, status, utr, failure_reason FROM payout_lines WHERE batch_id = ?`, []any{id}
+	if p.After != "" {
+		sql += ` AND reference > ?`
+		args = append(args, p.After)
+	}
+	var rows []finance.PayoutLine
+	if err := q.Raw(sql+fmt.Sprintf(` ORDER BY reference LIMIT %d`, p.Limit+1), args...).Scan(&rows).Error; err != nil {
+		return paging.Page[finance.PayoutLine]{}, err
+	}
+	page := paging.Build(rows, p.Limit, func(l finance.PayoutLine) string { return l.Reference })
+	if page.Items == nil {
+		page.Items = []finance.PayoutLine{}
+	}
+	return page, nil
 }
 
 func (s *Finance) ListBatches(ctx context.Context) ([]finance.PayoutBatch, error) {
@@ -142,13 +233,27 @@ func (s *Finance) Approve(ctx context.Context, id, approverID string, now time.T
 		if upd.RowsAffected == 0 {
 			return apperr.New(apperr.Conflict, "payout batch %s changed meanwhile: reload it", id)
 		}
-		for _, l := range before.Lines {
-			if l.Status != finance.PayoutPending {
-				continue
-			}
-			if _, err := post(tx, finance.PayoutEntry(l, tx.Now)); err != nil {
+		// Every pending line leaves its artisan's payable balance: the lines
+		// are read in pages and posted in multi-row INSERTs.
+		after := ""
+		for {
+			page, err := batchLines(tx.DB, id, paging.Request{Limit: entriesPerInsert, After: after})
+			if err != nil {
 				return err
 			}
+			var entries []finance.Entry
+			for _, l := range page.Items {
+				if l.Status == finance.PayoutPending {
+					entries = append(entries, finance.PayoutEntry(l, tx.Now))
+				}
+			}
+			if _, err := postAll(tx, entries); err != nil {
+				return err
+			}
+			if page.NextCursor == "" {
+				break
+			}
+			after = page.NextCursor
 		}
 		if out, err = getBatch(tx.DB, id); err != nil {
 			return err
@@ -159,11 +264,10 @@ func (s *Finance) Approve(ctx context.Context, id, approverID string, now time.T
 	return out, err
 }
 
-// Payees returns an approved or exported batch's lines with bank details
-// and marks it exported. Taking the bank file is audited: it is the one
-// place full account numbers leave the system.
-func (s *Finance) Payees(ctx context.Context, id string, now time.Time) ([]finance.Payee, error) {
-	var out []finance.Payee
+// Payees marks an approved or exported batch exported, audited (the bank
+// file is the one place full account numbers leave the system), then
+// streams its pending lines with bank details to fn from a database cursor.
+func (s *Finance) Payees(ctx context.Context, id string, now time.Time, fn func(finance.Payee) error) error {
 	err := s.db.inTx(ctx, now, func(tx *Tx) error {
 		b, err := lockBatch(tx, id)
 		if err != nil {
@@ -176,16 +280,30 @@ func (s *Finance) Payees(ctx context.Context, id string, now time.Time) ([]finan
 			finance.BatchExported, tx.Now, tx.Now, id, finance.BatchApproved).Error; err != nil {
 			return err
 		}
-		if err := tx.Raw(`SELECT l.id AS line_id, l.artisan_id, a.name, a.bank_account_sealed AS account_sealed, a.bank_ifsc AS ifsc, l.amount_paise, l.reference
-FROM payout_lines l JOIN artisans a ON a.id = l.artisan_id WHERE l.batch_id = ? AND l.status = ? ORDER BY a.name, l.reference`,
-			id, finance.PayoutPending).Scan(&out).Error; err != nil {
-			return err
-		}
 		tx.AuditChange("bank_file", "payout_batch", id, map[string]any{"status": b.Status},
-			map[string]any{"status": finance.BatchExported, "lines": len(out), "total_paise": b.TotalPaise})
+			map[string]any{"status": finance.BatchExported, "lines": b.LineCount, "total_paise": b.TotalPaise})
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return err
+	}
+	rows, err := s.db.gorm.WithContext(ctx).Raw(`SELECT l.id AS line_id, l.artisan_id, a.name, a.bank_account_sealed AS account_sealed, a.bank_ifsc AS ifsc,
+l.amount_paise, l.reference FROM payout_lines l JOIN artisans a ON a.id = l.artisan_id WHERE l.batch_id = ? AND l.status = ? ORDER BY a.name, l.reference`,
+		id, finance.PayoutPending).Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p finance.Payee
+		if err := rows.Scan(&p.LineID, &p.ArtisanID, &p.Name, &p.AccountSealed, &p.IFSC, &p.AmountPaise, &p.Reference); err != nil {
+			return err
+		}
+		if err := fn(p); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // MarkPaid applies the whole answer in one transaction under the batch's
@@ -202,8 +320,19 @@ func (s *Finance) MarkPaid(ctx context.Context, id string, results []finance.Ban
 			return err
 		}
 		byRef := map[string]finance.PayoutLine{}
-		for _, l := range before.Lines {
-			byRef[l.Reference] = l
+		for start := 0; start < len(results); start += entriesPerInsert {
+			refs := make([]string, 0, entriesPerInsert)
+			for _, r := range results[start:min(start+entriesPerInsert, len(results))] {
+				refs = append(refs, r.Reference)
+			}
+			var lines []finance.PayoutLine
+			if err := tx.Raw(`SELECT id, artisan_id, amount_paise, reference, status FROM payout_lines WHERE batch_id = ? AND reference IN ?`, id, refs).
+				Scan(&lines).Error; err != nil {
+				return err
+			}
+			for _, l := range lines {
+				byRef[l.Reference] = l
+			}
 		}
 		fe := apperr.FieldErrors{}
 		paid, failed := 0, 0

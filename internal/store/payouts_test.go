@@ -1,9 +1,11 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -52,7 +54,7 @@ func TestPayouts(t *testing.T) {
 		if err != nil || batch.LineCount != 2 || batch.TotalPaise != 6_250_050 || batch.Status != finance.BatchDraft {
 			t.Fatalf("draft: %+v %v", batch, err)
 		}
-		if _, err := pay.BankFile(context.Background(), batch.ID); !apperr.Is(err, apperr.Conflict) {
+		if err := pay.BankFile(context.Background(), batch.ID, io.Discard); !apperr.Is(err, apperr.Conflict) {
 			t.Fatalf("a draft's bank file: %v", err)
 		}
 		if _, err := pay.Approve(as("maker"), batch.ID, struct{}{}); !apperr.Is(err, apperr.PermissionDenied) {
@@ -64,10 +66,11 @@ func TestPayouts(t *testing.T) {
 		if _, err := pay.Approve(as("another"), batch.ID, struct{}{}); !apperr.Is(err, apperr.Conflict) {
 			t.Fatalf("approved twice: %v", err)
 		}
-		file, err := pay.BankFile(context.Background(), batch.ID)
-		if err != nil {
+		var buf bytes.Buffer
+		if err := pay.BankFile(context.Background(), batch.ID, &buf); err != nil {
 			t.Fatal(err)
 		}
+		file := buf.Bytes()
 		rows := strings.Split(strings.TrimSpace(string(file)), "\n")
 		if len(rows) != 3 || rows[0] != "Beneficiary Name,Account Number,IFSC,Amount,Reference" ||
 			!strings.HasPrefix(rows[1], "Ghulam Nabi,123456789012,JAKA0SRNGAR,60000.00,JK") ||
@@ -185,7 +188,7 @@ func TestConcurrentPayouts(t *testing.T) {
 				if ok != 1 || conflicts != 1 {
 					t.Fatalf("round %d: %d approvals, %d refused", round, ok, conflicts)
 				}
-				if _, err := pay.BankFile(context.Background(), bt.ID); err != nil {
+				if err := pay.BankFile(context.Background(), bt.ID, io.Discard); err != nil {
 					t.Fatal(err)
 				}
 				got, _ := pay.Get(context.Background(), bt.ID)

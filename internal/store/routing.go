@@ -207,14 +207,29 @@ func insertRows(tx *Tx, table string, cols []string, rows [][]any) error {
 }
 
 func insertRowsResult(tx *Tx, table string, cols []string, rows [][]any, suffix string) *gorm.DB {
+	return tx.Exec(insertSQL(table, cols, len(rows), suffix), flatten(rows)...)
+}
+
+// insertSQL is a multi-row INSERT of n rows with its suffix (ON CONFLICT,
+// RETURNING).
+func insertSQL(table string, cols []string, n int, suffix string) string {
 	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
-	values := make([]string, len(rows))
-	args := make([]any, 0, len(rows)*len(cols))
-	for i, r := range rows {
+	values := make([]string, n)
+	for i := range values {
 		values[i] = one
+	}
+	return "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " + strings.Join(values, ", ") + " " + suffix
+}
+
+func flatten(rows [][]any) []any {
+	if len(rows) == 0 {
+		return nil
+	}
+	args := make([]any, 0, len(rows)*len(rows[0]))
+	for _, r := range rows {
 		args = append(args, r...)
 	}
-	return tx.Exec("INSERT INTO "+table+" ("+strings.Join(cols, ", ")+") VALUES "+strings.Join(values, ", ")+" "+suffix, args...)
+	return args
 }
 
 // ResumeUnmapped continues the lines that waited for a product's SKU: each
