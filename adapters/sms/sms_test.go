@@ -98,7 +98,9 @@ func TestUnicodeAndDLTRefusals(t *testing.T) {
 		"no entity id": func() error {
 			return (&sms.Gateway{URL: srv.URL, Templates: c}).SendSMS(context.Background(), sms.FromMessage("1", urdu))
 		},
-		"no templates": func() error { return (&sms.Gateway{URL: srv.URL, EntityID: peID}).Send(context.Background(), notify.Message{To: "1", Text: urdu.Text}) },
+		"no templates": func() error {
+			return (&sms.Gateway{URL: srv.URL, EntityID: peID}).Send(context.Background(), notify.Message{To: "1", Text: urdu.Text})
+		},
 	} {
 		if err := send(); !errors.Is(err, notify.ErrUndeliverable) {
 			t.Errorf("%s: %v", name, err)
