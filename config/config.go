@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jkhhc/artisanbridge/internal/messages"
 )
 
 // Config is every setting of the service. MasterKey is never printed.
@@ -39,6 +41,17 @@ type Config struct {
 	SMSURL            string        `json:"sms_url"`
 	SMSAPIKey         string        `json:"sms_api_key"`
 	SMSSender         string        `json:"sms_sender"`
+	SMSEntityID       string        `json:"sms_dlt_entity_id"`
+	SMSTemplateIDs    string        `json:"sms_dlt_template_ids"`
+	// SMSSegmentCostPaise prices one SMS segment; 0 means free, not unset.
+	SMSSegmentCostPaise int64  `json:"sms_segment_cost_paise"`
+	PayoutProvider      string `json:"payout_provider"`
+	RazorpayXBaseURL    string `json:"razorpayx_base_url"`
+	RazorpayXKeyID      string `json:"razorpayx_key_id"`
+	RazorpayXKeySecret  string `json:"razorpayx_key_secret"`
+	RazorpayXAccount    string `json:"razorpayx_account_number"`
+	RazorpayXWebhookKey string `json:"razorpayx_webhook_secret"`
+	RazorpayXMode       string `json:"razorpayx_mode"`
 }
 
 // Keys documents every setting: its environment variable, flag, default and meaning.
@@ -63,6 +76,16 @@ var Keys = []struct{ Env, Flag, Default, Help string }{
 	{"ARTISANBRIDGE_SMS_URL", "sms-url", "", "SMS gateway endpoint (https://...) messages to artisans are POSTed to; empty writes them to the log instead"},
 	{"ARTISANBRIDGE_SMS_API_KEY", "", "", "the SMS gateway's API key (sent as a bearer token; never logged)"},
 	{"ARTISANBRIDGE_SMS_SENDER", "sms-sender", "JKHHC", "the DLT-registered sender id messages go out under"},
+	{"ARTISANBRIDGE_SMS_DLT_ENTITY_ID", "sms-dlt-entity-id", "", "the corporation's DLT principal entity (PE) id, sent with every SMS; required with ARTISANBRIDGE_SMS_URL"},
+	{"ARTISANBRIDGE_SMS_DLT_TEMPLATE_IDS", "sms-dlt-template-ids", "", "registered DLT content template ids: event.language=id,... (e.g. order_pick.hi=1107161234567890123); templates not listed keep a DLT-PENDING- placeholder and are not sent"},
+	{"ARTISANBRIDGE_SMS_SEGMENT_COST_PAISE", "sms-segment-cost-paise", "20", "what one SMS segment costs, in paise (0 is free)"},
+	{"ARTISANBRIDGE_PAYOUT_PROVIDER", "payout-provider", "neft_file", "how payout batches are paid: neft_file (the bank file) or razorpayx"},
+	{"ARTISANBRIDGE_RAZORPAYX_BASE_URL", "razorpayx-base-url", "https://api.razorpay.com", "the RazorpayX API (a simulator's URL in tests)"},
+	{"ARTISANBRIDGE_RAZORPAYX_KEY_ID", "razorpayx-key-id", "", "RazorpayX API key id"},
+	{"ARTISANBRIDGE_RAZORPAYX_KEY_SECRET", "", "", "RazorpayX API key secret (never logged)"},
+	{"ARTISANBRIDGE_RAZORPAYX_ACCOUNT_NUMBER", "razorpayx-account-number", "", "the corporation's RazorpayX account number payouts leave from"},
+	{"ARTISANBRIDGE_RAZORPAYX_WEBHOOK_SECRET", "", "", "the webhook secret set on the RazorpayX dashboard; old,new during a change (never logged)"},
+	{"ARTISANBRIDGE_RAZORPAYX_MODE", "razorpayx-mode", "NEFT", "NEFT or IMPS"},
 	{"ARTISANBRIDGE_CONFIG", "config", "", "optional JSON file with the same settings (snake_case keys)"},
 }
 
@@ -111,7 +134,7 @@ func defaults() Config {
 		Addr: "127.0.0.1:8080", DataDir: "./data", LogLevel: "info", WorkerConcurrency: 10,
 		RelayInterval: time.Second, ShutdownTimeout: 15 * time.Second, MaxBodyBytes: 1 << 20, DBMaxConns: 10,
 		SyncSweep: 10 * time.Second, PullInterval: 0, SimFlipkartAddr: "127.0.0.1:8181", SimAmazonAddr: "127.0.0.1:8182", SimGeMAddr: "127.0.0.1:8183",
-		SMSSender: "JKHHC",
+		SMSSender: "JKHHC", SMSSegmentCostPaise: 20, PayoutProvider: "neft_file", RazorpayXBaseURL: "https://api.razorpay.com", RazorpayXMode: "NEFT",
 	}
 }
 
@@ -216,6 +239,26 @@ func assign(cfg *Config, env, v string) error {
 		cfg.SMSAPIKey = v
 	case "ARTISANBRIDGE_SMS_SENDER":
 		cfg.SMSSender = v
+	case "ARTISANBRIDGE_SMS_DLT_ENTITY_ID":
+		cfg.SMSEntityID = v
+	case "ARTISANBRIDGE_SMS_DLT_TEMPLATE_IDS":
+		cfg.SMSTemplateIDs = v
+	case "ARTISANBRIDGE_SMS_SEGMENT_COST_PAISE":
+		cfg.SMSSegmentCostPaise, err = strconv.ParseInt(v, 10, 64)
+	case "ARTISANBRIDGE_PAYOUT_PROVIDER":
+		cfg.PayoutProvider = v
+	case "ARTISANBRIDGE_RAZORPAYX_BASE_URL":
+		cfg.RazorpayXBaseURL = v
+	case "ARTISANBRIDGE_RAZORPAYX_KEY_ID":
+		cfg.RazorpayXKeyID = v
+	case "ARTISANBRIDGE_RAZORPAYX_KEY_SECRET":
+		cfg.RazorpayXKeySecret = v
+	case "ARTISANBRIDGE_RAZORPAYX_ACCOUNT_NUMBER":
+		cfg.RazorpayXAccount = v
+	case "ARTISANBRIDGE_RAZORPAYX_WEBHOOK_SECRET":
+		cfg.RazorpayXWebhookKey = v
+	case "ARTISANBRIDGE_RAZORPAYX_MODE":
+		cfg.RazorpayXMode = v
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %q is not a valid value", env, v)
@@ -245,6 +288,17 @@ type fileConfig struct {
 	SMSURL            string   `json:"sms_url"`
 	SMSAPIKey         string   `json:"sms_api_key"`
 	SMSSender         string   `json:"sms_sender"`
+	SMSEntityID       string   `json:"sms_dlt_entity_id"`
+	SMSTemplateIDs    string   `json:"sms_dlt_template_ids"`
+	// A pointer: an explicit 0 (free) is not the absent default.
+	SMSSegmentCostPaise *int64 `json:"sms_segment_cost_paise"`
+	PayoutProvider      string `json:"payout_provider"`
+	RazorpayXBaseURL    string `json:"razorpayx_base_url"`
+	RazorpayXKeyID      string `json:"razorpayx_key_id"`
+	RazorpayXKeySecret  string `json:"razorpayx_key_secret"`
+	RazorpayXAccount    string `json:"razorpayx_account_number"`
+	RazorpayXWebhookKey string `json:"razorpayx_webhook_secret"`
+	RazorpayXMode       string `json:"razorpayx_mode"`
 }
 
 func (f fileConfig) apply(c *Config) error {
@@ -265,6 +319,18 @@ func (f fileConfig) apply(c *Config) error {
 	str(&c.SMSURL, f.SMSURL)
 	str(&c.SMSAPIKey, f.SMSAPIKey)
 	str(&c.SMSSender, f.SMSSender)
+	str(&c.SMSEntityID, f.SMSEntityID)
+	str(&c.SMSTemplateIDs, f.SMSTemplateIDs)
+	str(&c.PayoutProvider, f.PayoutProvider)
+	str(&c.RazorpayXBaseURL, f.RazorpayXBaseURL)
+	str(&c.RazorpayXKeyID, f.RazorpayXKeyID)
+	str(&c.RazorpayXKeySecret, f.RazorpayXKeySecret)
+	str(&c.RazorpayXAccount, f.RazorpayXAccount)
+	str(&c.RazorpayXWebhookKey, f.RazorpayXWebhookKey)
+	str(&c.RazorpayXMode, f.RazorpayXMode)
+	if f.SMSSegmentCostPaise != nil {
+		c.SMSSegmentCostPaise = *f.SMSSegmentCostPaise
+	}
 	if f.ExtraCrafts != nil {
 		c.ExtraCrafts = f.ExtraCrafts
 	}
@@ -354,6 +420,30 @@ func (c Config) Validate() error {
 	}
 	if len(c.SMSSender) == 0 || len(c.SMSSender) > 11 {
 		bad("ARTISANBRIDGE_SMS_SENDER must be 1 to 11 characters")
+	}
+	if c.SMSURL != "" && (len(c.SMSEntityID) < 10 || len(c.SMSEntityID) > 25 || strings.Trim(c.SMSEntityID, "0123456789") != "") {
+		bad("ARTISANBRIDGE_SMS_DLT_ENTITY_ID is required with ARTISANBRIDGE_SMS_URL: the DLT principal entity id, 10 to 25 digits")
+	}
+	if _, err := messages.ParseTemplateIDs(c.SMSTemplateIDs); err != nil {
+		bad("ARTISANBRIDGE_SMS_DLT_TEMPLATE_IDS: %v", err)
+	}
+	if c.SMSSegmentCostPaise < 0 || c.SMSSegmentCostPaise > 100_00 {
+		bad("ARTISANBRIDGE_SMS_SEGMENT_COST_PAISE must be between 0 and 10000")
+	}
+	switch c.PayoutProvider {
+	case "neft_file":
+	case "razorpayx":
+		if c.RazorpayXKeyID == "" || c.RazorpayXKeySecret == "" || c.RazorpayXAccount == "" || c.RazorpayXWebhookKey == "" {
+			bad("ARTISANBRIDGE_PAYOUT_PROVIDER=razorpayx needs ARTISANBRIDGE_RAZORPAYX_KEY_ID, _KEY_SECRET, _ACCOUNT_NUMBER and _WEBHOOK_SECRET")
+		}
+	default:
+		bad("ARTISANBRIDGE_PAYOUT_PROVIDER must be neft_file or razorpayx")
+	}
+	if !hasScheme(c.RazorpayXBaseURL, "https", "http") {
+		bad("ARTISANBRIDGE_RAZORPAYX_BASE_URL must be an https:// URL")
+	}
+	if c.RazorpayXMode != "NEFT" && c.RazorpayXMode != "IMPS" {
+		bad("ARTISANBRIDGE_RAZORPAYX_MODE must be NEFT or IMPS")
 	}
 	if c.DBMaxConns < 1 || c.DBMaxConns > 500 {
 		bad("ARTISANBRIDGE_DB_MAX_CONNS must be between 1 and 500")

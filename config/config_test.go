@@ -77,3 +77,37 @@ func TestReadmeDocumentsEveryKey(t *testing.T) {
 		}
 	}
 }
+
+func TestDLTAndPayoutSettings(t *testing.T) {
+	cfg, err := load(t, nil, map[string]string{"ARTISANBRIDGE_SMS_SEGMENT_COST_PAISE": "0"})
+	if err != nil || cfg.SMSSegmentCostPaise != 0 || cfg.PayoutProvider != "neft_file" || cfg.RazorpayXMode != "NEFT" {
+		t.Fatalf("an explicit 0 is 0: %+v %v", cfg.SMSSegmentCostPaise, err)
+	}
+	if cfg, _ := load(t, nil, nil); cfg.SMSSegmentCostPaise != 20 {
+		t.Fatalf("absent takes the default: %d", cfg.SMSSegmentCostPaise)
+	}
+	file := filepath.Join(t.TempDir(), "c.json")
+	os.WriteFile(file, []byte(`{"sms_segment_cost_paise":0,"sms_dlt_template_ids":"order_pick.hi=1107161234567890123"}`), 0o600)
+	if cfg, err := load(t, nil, map[string]string{"ARTISANBRIDGE_CONFIG": file}); err != nil || cfg.SMSSegmentCostPaise != 0 || cfg.SMSTemplateIDs == "" {
+		t.Fatalf("file: %+v %v", cfg.SMSSegmentCostPaise, err)
+	}
+	bad := map[string]map[string]string{
+		"DLT_ENTITY_ID":   {"ARTISANBRIDGE_SMS_URL": "https://sms.example/send", "ARTISANBRIDGE_SMS_API_KEY": "k"},
+		"TEMPLATE_IDS":    {"ARTISANBRIDGE_SMS_DLT_TEMPLATE_IDS": "order_pick.fr=1107161234567890123"},
+		"COST_PAISE":      {"ARTISANBRIDGE_SMS_SEGMENT_COST_PAISE": "-1"},
+		"PAYOUT_PROVIDER": {"ARTISANBRIDGE_PAYOUT_PROVIDER": "cheque"},
+		"KEY_SECRET":      {"ARTISANBRIDGE_PAYOUT_PROVIDER": "razorpayx", "ARTISANBRIDGE_RAZORPAYX_KEY_ID": "rzp_live_x"},
+		"RAZORPAYX_MODE":  {"ARTISANBRIDGE_RAZORPAYX_MODE": "UPI"},
+	}
+	for want, env := range bad {
+		if _, err := load(t, nil, env); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%v: %v (want mention of %s)", env, err, want)
+		}
+	}
+	c := Config{RazorpayXKeySecret: "rzp-secret-value", RazorpayXWebhookKey: "whsec-value", SMSAPIKey: "smskey"}
+	for _, secret := range []string{"rzp-secret-value", "whsec-value", "smskey"} {
+		if strings.Contains(c.String(), secret) {
+			t.Fatalf("%q shows a secret", c.String())
+		}
+	}
+}

@@ -1,7 +1,10 @@
 // Package sms sends artisans' messages through an HTTP SMS gateway: a JSON
-// POST with the sender id, the number and the text, authorised by a bearer
-// API key. Indian gateways (DLT-registered senders) accept this shape or
-// sit behind a small relay that does; the key is never logged.
+// POST with what TRAI's DLT rules make every Indian gateway require, the
+// sender id (the registered header), the principal entity (PE) id, the
+// content template id the text was registered under and the message type
+// (unicode for UCS-2 texts in Hindi, Urdu or Kashmiri), authorised by a
+// bearer API key. Gateways that spell these fields their own way sit
+// behind a small relay. The key is never logged.
 package sms
 
 import (
@@ -11,8 +14,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
+	"github.com/jkhhc/artisanbridge/internal/messages"
 	"github.com/jkhhc/artisanbridge/internal/notify"
 )
 
@@ -20,23 +25,76 @@ import (
 type Gateway struct {
 	URL    string
 	APIKey string
+	// Sender is the DLT-registered header (at most 11 characters; 6 letters for transactional).
 	Sender string
-	Client *http.Client
+	// EntityID is the corporation's DLT principal entity id.
+	EntityID string
+	// Templates finds the template a stored text was written from (Send);
+	// the built-in catalogue with the configured template ids.
+	Templates *messages.Catalog
+	Client    *http.Client
 }
 
 var _ notify.Sender = (*Gateway)(nil)
 
+// Message types as the gateway takes them.
+const (
+	TypeText    = "text"    // GSM-7
+	TypeUnicode = "unicode" // UCS-2
+)
+
 // Request is what the gateway receives.
 type Request struct {
-	Sender  string `json:"sender"`
-	To      string `json:"to"`
-	Message string `json:"message"`
+	Sender     string `json:"sender"`
+	To         string `json:"to"`
+	Message    string `json:"message"`
+	EntityID   string `json:"dlt_entity_id"`
+	TemplateID string `json:"dlt_template_id"`
+	Type       string `json:"type"`
 }
 
-// Send posts one message. 2xx means the gateway took it; a 4xx other than
-// 408 and 429 means it never will (a bad number), anything else is retried.
+// SMS is one message with the DLT fields it goes out under.
+type SMS struct {
+	To         string
+	Text       string
+	TemplateID string
+	Unicode    bool
+}
+
+// FromMessage is the SMS of a composed message to a number.
+func FromMessage(to string, m messages.Message) SMS {
+	return SMS{To: to, Text: m.Text, TemplateID: m.DLTTemplateID, Unicode: m.Unicode()}
+}
+
+// Send sends a stored notification: its DLT template is the one its text
+// matches (as the operator's scrubbing will check); a text no template
+// matches, or one whose template is not registered yet, is undeliverable.
 func (g *Gateway) Send(ctx context.Context, m notify.Message) error {
-	body, err := json.Marshal(Request{Sender: g.Sender, To: m.To, Message: m.Text})
+	if g.Templates == nil {
+		return fmt.Errorf("sms gateway: no templates configured to find the message's DLT template: %w", notify.ErrUndeliverable)
+	}
+	t, ok := g.Templates.Match(m.Text)
+	if !ok {
+		return fmt.Errorf("sms gateway: the text matches no registered DLT template, so operators would block it: %w", notify.ErrUndeliverable)
+	}
+	return g.SendSMS(ctx, SMS{To: m.To, Text: m.Text, TemplateID: t.DLTTemplateID, Unicode: messages.CountSegments(m.Text).Encoding == messages.UCS2})
+}
+
+// SendSMS posts one message. 2xx means the gateway took it; a 4xx other
+// than 408 and 429 means it never will (a bad number, a template the
+// registrar does not know), anything else is retried.
+func (g *Gateway) SendSMS(ctx context.Context, m SMS) error {
+	if strings.TrimSpace(g.EntityID) == "" {
+		return fmt.Errorf("sms gateway: no DLT entity id configured (ARTISANBRIDGE_SMS_DLT_ENTITY_ID): %w", notify.ErrUndeliverable)
+	}
+	if messages.IsPlaceholder(m.TemplateID) {
+		return fmt.Errorf("sms gateway: template %q is not registered on DLT yet (set ARTISANBRIDGE_SMS_DLT_TEMPLATE_IDS): %w", m.TemplateID, notify.ErrUndeliverable)
+	}
+	typ := TypeText
+	if m.Unicode {
+		typ = TypeUnicode
+	}
+	body, err := json.Marshal(Request{Sender: g.Sender, To: m.To, Message: m.Text, EntityID: g.EntityID, TemplateID: m.TemplateID, Type: typ})
 	if err != nil {
 		return err
 	}

@@ -36,6 +36,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/inventory"
 	"github.com/jkhhc/artisanbridge/internal/jobs"
 	"github.com/jkhhc/artisanbridge/internal/listing"
+	"github.com/jkhhc/artisanbridge/internal/messages"
 	"github.com/jkhhc/artisanbridge/internal/notify"
 	"github.com/jkhhc/artisanbridge/internal/orderpull"
 	"github.com/jkhhc/artisanbridge/internal/orders"
@@ -167,7 +168,20 @@ func (a *App) smsSender() notify.Sender {
 	if a.cfg.SMSURL == "" {
 		return notify.LogSender{Log: a.log}
 	}
-	return &sms.Gateway{URL: a.cfg.SMSURL, APIKey: a.cfg.SMSAPIKey, Sender: a.cfg.SMSSender, Client: &http.Client{}}
+	return &sms.Gateway{URL: a.cfg.SMSURL, APIKey: a.cfg.SMSAPIKey, Sender: a.cfg.SMSSender, EntityID: a.cfg.SMSEntityID,
+		Templates: a.messages(), Client: &http.Client{}}
+}
+
+// messages is the catalogue of texts to artisans with the template ids the
+// corporation registered and the price of a segment.
+func (a *App) messages() *messages.Catalog {
+	cat := messages.Default(a.log).WithSegmentCost(a.cfg.SMSSegmentCostPaise)
+	// Both were validated at start-up (config.Validate).
+	ids, _ := messages.ParseTemplateIDs(a.cfg.SMSTemplateIDs)
+	if withIDs, err := cat.WithTemplateIDs(ids); err == nil {
+		return withIDs
+	}
+	return cat
 }
 
 // channelAdapter returns the adapter of a channel by its id.

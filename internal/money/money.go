@@ -21,7 +21,7 @@ const (
 	MaxPricePaise int64 = 1_000_000_000
 	// MaxQuantity bounds the units of one order line, movement or sale.
 	MaxQuantity int64 = 10_000
-	// MaxLinePaise bounds price × quantity (₹10,00,00,00,000): 10^13 paise,
+	// MaxLinePaise bounds price × quantity (₹1,00,00,00,00,000): 10^13 paise,
 	// about a thousandth of 2^53.
 	MaxLinePaise = MaxPricePaise * MaxQuantity
 	// MaxAdvancePaise bounds one advance to an artisan: ₹10,00,000 (ten lakh).

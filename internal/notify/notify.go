@@ -11,13 +11,14 @@ import (
 	"log/slog"
 	"strings"
 	"time"
-	"unicode"
 
+	"github.com/jkhhc/artisanbridge/internal/civil"
 	"github.com/jkhhc/artisanbridge/internal/clock"
+	"github.com/jkhhc/artisanbridge/internal/messages"
 )
 
 // SMSLength is one GSM-7 SMS; a longer text costs two and may arrive split.
-const SMSLength = 160
+const SMSLength = messages.GSM7Single
 
 // Statuses of a message to an artisan (the CHECK of
 // artisan_notifications.status lists the same).
@@ -62,58 +63,42 @@ type Task struct {
 	PlaceName string // where the piece goes (the showroom)
 }
 
-// TaskText writes the SMS for a task: plain ASCII so it stays one GSM-7
-// message, at most SMSLength characters, the title shortened first.
+// TaskText writes the SMS for a task from the English DLT template of its
+// event (internal/messages): GSM-7, one SMS where shortening the title can
+// make it one. Nothing else is cut, because a message that no longer
+// matches its registered template is blocked by the operators; so a task
+// whose order reference and SKU alone overflow goes as two segments.
+// Blank fields are written "-" (a DLT variable is never empty).
 func TaskText(t Task) string {
-	due := ""
+	n := messages.Task{Kind: t.Kind, Channel: orDash(t.Channel), OrderRef: orDash(t.OrderRef), SKU: orDash(t.SKU),
+		Title: orDash(t.Title), Quantity: t.Quantity, Place: t.PlaceName}
+	if strings.TrimSpace(n.Place) == "" {
+		n.Place = "the showroom"
+	}
 	if t.DueAt != nil {
-		due = " by " + t.DueAt.In(IST).Format("2 Jan")
+		d := civil.Of(*t.DueAt)
+		n.Due = &d
 	}
-	place := ascii(t.PlaceName)
-	if place == "" {
-		place = "the showroom"
+	m, err := englishTexts.ComposeWithin(messages.English, n, 1)
+	if err != nil {
+		// Unreachable with every field filled; say so plainly rather than send nothing.
+		return "JKHHC: order " + orDash(t.OrderRef) + " needs you. Please call the showroom."
 	}
-	ref := fmt.Sprintf("%s order %s", strings.ToUpper(ascii(t.Channel)), ascii(t.OrderRef))
-	build := func(title string) string {
-		item := fmt.Sprintf("%d x %s (%s)", t.Quantity, title, ascii(t.SKU))
-		switch t.Kind {
-		case "collect":
-			return fmt.Sprintf("JKHHC: %s sold. We will collect %s from you%s. Keep it ready.", ref, item, due)
-		case "make":
-			return fmt.Sprintf("JKHHC: %s. Please make %s and bring it to %s%s.", ref, item, place, due)
-		default:
-			return fmt.Sprintf("JKHHC: your %s sold, %s. Payment follows after delivery.", item, ref)
-		}
+	return m.Text
+}
+
+// englishTexts are the built-in templates; TaskText needs no fallback log.
+var englishTexts = messages.Default(nil)
+
+func orDash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "-"
 	}
-	title := ascii(t.Title)
-	text := build(title)
-	if over := len(text) - SMSLength; over > 0 {
-		keep := max(len(title)-over-2, 0)
-		title = strings.TrimSpace(title[:keep]) + ".."
-		text = build(title)
-	}
-	if len(text) > SMSLength {
-		text = text[:SMSLength]
-	}
-	return text
+	return s
 }
 
 // IST is India Standard Time: due dates are read by artisans in the valley.
-var IST = time.FixedZone("IST", 5*3600+1800)
-
-// ascii keeps printable ASCII and turns anything else into a space, so no
-// character forces the message into UCS-2 (70 characters an SMS).
-func ascii(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r < 128 && unicode.IsPrint(r) {
-			b.WriteRune(r)
-		} else {
-			b.WriteByte(' ')
-		}
-	}
-	return strings.Join(strings.Fields(b.String()), " ")
-}
+var IST = civil.IST
 
 // Notification is one stored message.
 type Notification struct {

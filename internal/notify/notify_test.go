@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jkhhc/artisanbridge/internal/messages"
 	"github.com/jkhhc/artisanbridge/internal/notify"
 )
 
@@ -45,6 +46,10 @@ func TestTaskText(t *testing.T) {
 			if !strings.Contains(got, w) {
 				t.Errorf("%s: %q lacks %q", tc.name, got, w)
 			}
+		}
+		// What is stored and sent must pass the operator's DLT scrubbing.
+		if tmpl, ok := messages.Default(nil).Match(got); !ok || tmpl.Language != messages.English {
+			t.Errorf("%s: %q matches no registered English template", tc.name, got)
 		}
 	}
 }
