@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"regexp"
 	"strings"
 
 	"github.com/pressly/goose/v3"
@@ -95,6 +96,10 @@ func goMigrations(dialect Dialect) []*goose.Migration {
 		goose.NewGoMigration(20,
 			&goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error { return execAll(ctx, tx, ledgerAtScaleUp(dialect)) }},
 			&goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error { return execAll(ctx, tx, ledgerAtScaleDown(dialect)) }},
+		),
+		goose.NewGoMigration(21,
+			&goose.GoFunc{RunDB: func(ctx context.Context, db *sql.DB) error { return payoutsAndMessagesUp(ctx, db, dialect) }},
+			&goose.GoFunc{RunDB: func(ctx context.Context, db *sql.DB) error { return payoutsAndMessagesDown(ctx, db, dialect) }},
 		),
 		goose.NewGoMigration(8,
 			&goose.GoFunc{RunDB: func(ctx context.Context, db *sql.DB) error { return lineStatuses(ctx, db, dialect, lineStatusesV8) }},
@@ -319,4 +324,193 @@ func ledgerAtScaleDown(dialect Dialect) []string {
 		`ALTER TABLE payout_batches DROP COLUMN drafted_at`,
 	)
 	return append(stmts, appendOnlyUp(dialect, ledgerTables)...)
+}
+
+// Payout batch statuses before and after version 21: a batch sent through
+// a payout provider is sending, then sent, and ends paid, partly_paid or
+// failed as its lines do.
+const (
+	batchStatusesV12 = `'draft', 'approved', 'exported', 'paid'`
+	batchStatusesV21 = `'draft', 'approved', 'exported', 'sending', 'sent', 'paid', 'partly_paid', 'failed'`
+)
+
+// payoutsAndMessagesUp (version 21): payout lines record what a payout
+// provider said of them; webhook events are kept once per provider and
+// event id (replays refused); messages to artisans are about anything (a
+// task, a cancellation, a payout, a statement), keep what to tell (the
+// notice) and, once sent, the text, template, language, segments and cost.
+func payoutsAndMessagesUp(ctx context.Context, db *sql.DB, dialect Dialect) error {
+	if err := rebuildForCheck(ctx, db, dialect, "payout_batches", "status", batchStatusesV12, batchStatusesV21); err != nil {
+		return err
+	}
+	if err := nullable(ctx, db, dialect, "artisan_notifications", "task_id", "task_id     TEXT NOT NULL REFERENCES fulfilment_tasks (id)",
+		"task_id     TEXT REFERENCES fulfilment_tasks (id)"); err != nil {
+		return err
+	}
+	return inTx(ctx, db, []string{
+		`ALTER TABLE payout_lines ADD COLUMN provider TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE payout_lines ADD COLUMN provider_payout_id TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE payout_lines ADD COLUMN provider_status TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE payout_lines ADD COLUMN submitted_at TIMESTAMP`,
+		`ALTER TABLE payout_lines ADD COLUMN settled_at TIMESTAMP`,
+		`CREATE INDEX payout_lines_in_flight_idx ON payout_lines (status, submitted_at) WHERE provider <> ''`,
+		`CREATE TABLE provider_events (
+    provider     TEXT NOT NULL,
+    event_id     TEXT NOT NULL,
+    received_at  TIMESTAMP NOT NULL,
+    PRIMARY KEY (provider, event_id)
+)`,
+		`ALTER TABLE artisan_notifications ADD COLUMN subject TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE artisan_notifications ADD COLUMN notice TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE artisan_notifications ADD COLUMN language TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE artisan_notifications ADD COLUMN template_id TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE artisan_notifications ADD COLUMN segments BIGINT NOT NULL DEFAULT 0`,
+		`ALTER TABLE artisan_notifications ADD COLUMN cost_paise BIGINT NOT NULL DEFAULT 0`,
+		`UPDATE artisan_notifications SET subject = 'task:' || task_id WHERE task_id IS NOT NULL`,
+		`CREATE UNIQUE INDEX artisan_notifications_subject_key ON artisan_notifications (subject) WHERE subject <> ''`,
+	})
+}
+
+func payoutsAndMessagesDown(ctx context.Context, db *sql.DB, dialect Dialect) error {
+	if err := inTx(ctx, db, []string{
+		`DROP INDEX artisan_notifications_subject_key`,
+		`DELETE FROM artisan_notifications WHERE task_id IS NULL`,
+		`ALTER TABLE artisan_notifications DROP COLUMN cost_paise`,
+		`ALTER TABLE artisan_notifications DROP COLUMN segments`,
+		`ALTER TABLE artisan_notifications DROP COLUMN template_id`,
+		`ALTER TABLE artisan_notifications DROP COLUMN language`,
+		`ALTER TABLE artisan_notifications DROP COLUMN notice`,
+		`ALTER TABLE artisan_notifications DROP COLUMN subject`,
+		`DROP TABLE provider_events`,
+		`DROP INDEX payout_lines_in_flight_idx`,
+		`ALTER TABLE payout_lines DROP COLUMN settled_at`,
+		`ALTER TABLE payout_lines DROP COLUMN submitted_at`,
+		`ALTER TABLE payout_lines DROP COLUMN provider_status`,
+		`ALTER TABLE payout_lines DROP COLUMN provider_payout_id`,
+		`ALTER TABLE payout_lines DROP COLUMN provider`,
+		`UPDATE payout_batches SET status = 'exported' WHERE status IN ('sending', 'sent')`,
+		`UPDATE payout_batches SET status = 'paid' WHERE status IN ('partly_paid', 'failed')`,
+	}); err != nil {
+		return err
+	}
+	if err := nullable(ctx, db, dialect, "artisan_notifications", "task_id", "task_id     TEXT REFERENCES fulfilment_tasks (id)",
+		"task_id     TEXT NOT NULL REFERENCES fulfilment_tasks (id)"); err != nil {
+		return err
+	}
+	return rebuildForCheck(ctx, db, dialect, "payout_batches", "status", batchStatusesV21, batchStatusesV12)
+}
+
+func inTx(ctx context.Context, db *sql.DB, stmts []string) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after commit
+	if err := execAll(ctx, tx, stmts); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// rebuildForCheck replaces the IN list of a column's CHECK. PostgreSQL
+// alters the constraint (named <table>_<column>_check); SQLite cannot, so
+// its table is rebuilt from its own definition with the list replaced.
+func rebuildForCheck(ctx context.Context, db *sql.DB, dialect Dialect, table, column, from, to string) error {
+	if dialect == Postgres {
+		name := table + "_" + column + "_check"
+		return inTx(ctx, db, []string{`ALTER TABLE ` + table + ` DROP CONSTRAINT IF EXISTS ` + name,
+			`ALTER TABLE ` + table + ` ADD CONSTRAINT ` + name + ` CHECK (` + column + ` IN (` + to + `))`})
+	}
+	return sqliteRebuild(ctx, db, table, func(def string) (string, error) {
+		old := "CHECK (" + column + " IN (" + from + "))"
+		if !strings.Contains(def, old) {
+			return "", fmt.Errorf("migrations: %s has no %s", table, old)
+		}
+		return strings.Replace(def, old, "CHECK ("+column+" IN ("+to+"))", 1), nil
+	})
+}
+
+// nullable changes a column's definition between NOT NULL and nullable
+// (PostgreSQL alters it; SQLite rebuilds the table with its definition
+// replaced, from and to as the table's own text writes them).
+func nullable(ctx context.Context, db *sql.DB, dialect Dialect, table, column, from, to string) error {
+	if dialect == Postgres {
+		op := "DROP NOT NULL"
+		if strings.Contains(to, "NOT NULL") {
+			op = "SET NOT NULL"
+		}
+		return inTx(ctx, db, []string{`ALTER TABLE ` + table + ` ALTER COLUMN ` + column + ` ` + op})
+	}
+	return sqliteRebuild(ctx, db, table, func(def string) (string, error) {
+		if !strings.Contains(def, from) {
+			return "", fmt.Errorf("migrations: %s has no %q", table, from)
+		}
+		return strings.Replace(def, from, to, 1), nil
+	})
+}
+
+// sqliteRebuild rebuilds a SQLite table from its own definition changed by
+// edit, the way SQLite's documentation prescribes for changes ALTER TABLE
+// cannot make: foreign keys off on one pinned connection, create the new
+// table, copy every row, drop the old one, rename, recreate its indexes and
+// triggers, check every foreign key, commit.
+func sqliteRebuild(ctx context.Context, db *sql.DB, table string, edit func(def string) (string, error)) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+		return err
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`) //nolint:errcheck // restores the connection's default
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after commit
+	var def string
+	if err := tx.QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`, table).Scan(&def); err != nil {
+		return fmt.Errorf("migrations: %s: %w", table, err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger') AND sql IS NOT NULL`, table)
+	if err != nil {
+		return err
+	}
+	var extras []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			rows.Close()
+			return err
+		}
+		extras = append(extras, s)
+	}
+	rows.Close()
+	changed, err := edit(def)
+	if err != nil {
+		return err
+	}
+	head := regexp.MustCompile(`(?i)^CREATE TABLE\s+"?` + table + `"?`)
+	if !head.MatchString(changed) {
+		return fmt.Errorf("migrations: %s's definition does not start as expected", table)
+	}
+	rebuilt := table + "_rebuilt"
+	stmts := []string{head.ReplaceAllString(changed, "CREATE TABLE "+rebuilt),
+		`INSERT INTO ` + rebuilt + ` SELECT * FROM ` + table,
+		`DROP TABLE ` + table,
+		`ALTER TABLE ` + rebuilt + ` RENAME TO ` + table}
+	if err := execAll(ctx, tx, append(stmts, extras...)); err != nil {
+		return err
+	}
+	check, err := tx.QueryContext(ctx, `PRAGMA foreign_key_check`)
+	if err != nil {
+		return err
+	}
+	broken := check.Next()
+	check.Close()
+	if broken {
+		return fmt.Errorf("migrations: rebuilding %s broke a foreign key", table)
+	}
+	return tx.Commit()
 }

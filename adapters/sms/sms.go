@@ -66,10 +66,14 @@ func FromMessage(to string, m messages.Message) SMS {
 	return SMS{To: to, Text: m.Text, TemplateID: m.DLTTemplateID, Unicode: m.Unicode()}
 }
 
-// Send sends a stored notification: its DLT template is the one its text
-// matches (as the operator's scrubbing will check); a text no template
-// matches, or one whose template is not registered yet, is undeliverable.
+// Send sends a stored notification under the DLT template it was written
+// from; a message kept as text alone goes under the template its text
+// matches (as the operator's scrubbing will check). A text no template
+// matches, or a template not registered yet, is undeliverable.
 func (g *Gateway) Send(ctx context.Context, m notify.Message) error {
+	if m.TemplateID != "" {
+		return g.SendSMS(ctx, SMS{To: m.To, Text: m.Text, TemplateID: m.TemplateID, Unicode: m.Unicode})
+	}
 	if g.Templates == nil {
 		return fmt.Errorf("sms gateway: no templates configured to find the message's DLT template: %w", notify.ErrUndeliverable)
 	}

@@ -16,12 +16,19 @@ import (
 // AccountPayoutsInTransit holds approved payouts until the bank confirms.
 const AccountPayoutsInTransit = "payouts_in_transit"
 
-// Payout batch statuses, in order.
+// Payout batch statuses, in order: drafted, approved by a second user,
+// then either exported as the NEFT bank file or sending and sent through a
+// payout provider, and finally paid, partly_paid or failed as its lines
+// ended (BatchOutcome).
 const (
-	BatchDraft    = "draft"
-	BatchApproved = "approved"
-	BatchExported = "exported"
-	BatchPaid     = "paid"
+	BatchDraft      = "draft"
+	BatchApproved   = "approved"
+	BatchExported   = "exported"
+	BatchSending    = "sending"
+	BatchSent       = "sent"
+	BatchPaid       = "paid"
+	BatchPartlyPaid = "partly_paid"
+	BatchFailed     = "failed"
 )
 
 // DefaultMinPayoutPaise is the smallest balance worth a bank transfer.
@@ -61,6 +68,13 @@ type PayoutLine struct {
 	Status        string `json:"status"` // pending, paid, failed
 	UTR           string `json:"utr"`
 	FailureReason string `json:"failure_reason"`
+	// Provider, ProviderPayoutID and ProviderStatus are what the payout
+	// provider said of the line (empty for a bank-file line).
+	Provider         string     `json:"provider"`
+	ProviderPayoutID string     `json:"provider_payout_id"`
+	ProviderStatus   string     `json:"provider_status"`
+	SubmittedAt      *time.Time `json:"submitted_at"`
+	SettledAt        *time.Time `json:"settled_at"`
 }
 
 // Payee is what the bank needs for one line; AccountSealed is opened only

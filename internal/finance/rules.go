@@ -85,6 +85,36 @@ func CanApprove(b PayoutBatch, approverID string) error {
 	return nil
 }
 
+// BatchOutcome is a batch's status once none of its lines is pending:
+// paid when every line was paid, failed when none was, partly_paid
+// otherwise; while lines are pending it keeps its status.
+func BatchOutcome(current string, pending, paid, failed int64) string {
+	switch {
+	case pending > 0:
+		return current
+	case paid > 0 && failed == 0:
+		return BatchPaid
+	case paid == 0 && failed > 0:
+		return BatchFailed
+	case paid > 0:
+		return BatchPartlyPaid
+	}
+	return current
+}
+
+// CanSend says whether a batch may go to the payout provider: once
+// approved, and not after its bank file was taken (that would pay twice);
+// sending again a batch already sending picks up where it stopped.
+func CanSend(b PayoutBatch) error {
+	switch b.Status {
+	case BatchApproved, BatchSending:
+		return nil
+	case BatchExported:
+		return apperr.New(apperr.Conflict, "payout batch %s went to the bank as a file: mark it paid from the bank's answer instead", b.ID)
+	}
+	return apperr.New(apperr.Conflict, "payout batch %s is %s: only an approved batch is sent", b.ID, b.Status)
+}
+
 // CanExport says whether a batch's bank file may be taken: only once
 // approved (again after, to download it once more).
 func CanExport(b PayoutBatch) error {

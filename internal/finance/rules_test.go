@@ -76,6 +76,25 @@ func TestCanApprove(t *testing.T) {
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.code)
 		}
 	}
+	for _, tc := range []struct {
+		current             string
+		pending, paid, fail int64
+		want                string
+	}{
+		{BatchSent, 1, 3, 0, BatchSent},
+		{BatchSent, 0, 3, 0, BatchPaid},
+		{BatchExported, 0, 0, 2, BatchFailed},
+		{BatchSent, 0, 2, 1, BatchPartlyPaid},
+		{BatchApproved, 0, 0, 0, BatchApproved},
+	} {
+		if got := BatchOutcome(tc.current, tc.pending, tc.paid, tc.fail); got != tc.want {
+			t.Errorf("BatchOutcome(%s, %d pending, %d paid, %d failed) = %s, want %s", tc.current, tc.pending, tc.paid, tc.fail, got, tc.want)
+		}
+	}
+	if CanSend(PayoutBatch{Status: BatchApproved}) != nil || CanSend(PayoutBatch{Status: BatchSending}) != nil ||
+		CanSend(PayoutBatch{Status: BatchExported}) == nil || CanSend(PayoutBatch{Status: BatchDraft}) == nil {
+		t.Error("only an approved (or sending) batch is sent, never one that went out as a bank file")
+	}
 	if CanExport(PayoutBatch{Status: BatchDraft}) == nil || CanExport(PayoutBatch{Status: BatchExported}) != nil {
 		t.Error("only an approved or exported batch goes to the bank")
 	}

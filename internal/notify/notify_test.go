@@ -58,13 +58,14 @@ type memStore struct {
 	n        notify.Notification
 	failures []string
 	sentAt   *time.Time
+	sent     notify.Sent
 }
 
 func (m *memStore) GetNotification(context.Context, string) (notify.Notification, error) {
 	return m.n, nil
 }
-func (m *memStore) MarkSent(_ context.Context, _ string, at time.Time) error {
-	m.n.Status, m.sentAt = "sent", &at
+func (m *memStore) MarkSent(_ context.Context, _ string, at time.Time, sent notify.Sent) error {
+	m.n.Status, m.sentAt, m.sent = "sent", &at, sent
 	return nil
 }
 func (m *memStore) RecordFailure(_ context.Context, _ string, reason string) error {
@@ -94,7 +95,7 @@ func TestDeliver(t *testing.T) {
 	ctx := context.Background()
 	st := &memStore{n: notify.Notification{ID: "n1", ArtisanID: "a1", Phone: "+919906012345", Text: "hello", Status: "pending"}}
 	sender := &flakySender{fails: 2}
-	svc := notify.NewService(st, sender, log, nil)
+	svc := notify.NewService(st, sender, nil, log, nil)
 	for i := 0; i < 2; i++ {
 		if err := svc.Deliver(ctx, "n1"); err == nil {
 			t.Fatal("a failed send reported success")
@@ -107,7 +108,7 @@ func TestDeliver(t *testing.T) {
 		t.Fatalf("a sent message went again: %v", err)
 	}
 	nophone := &memStore{n: notify.Notification{ID: "n2", ArtisanID: "a2", Text: "hello", Status: "pending"}}
-	if err := notify.NewService(nophone, sender, log, nil).Deliver(ctx, "n2"); !errors.Is(err, notify.ErrUndeliverable) || len(nophone.failures) != 1 {
+	if err := notify.NewService(nophone, sender, nil, log, nil).Deliver(ctx, "n2"); !errors.Is(err, notify.ErrUndeliverable) || len(nophone.failures) != 1 {
 		t.Fatalf("no phone: %v %v", err, nophone.failures)
 	}
 }
@@ -116,6 +117,39 @@ func TestMaskPhone(t *testing.T) {
 	for in, want := range map[string]string{"+919906012345": "**********345", "12": "***", "": "***"} {
 		if got := notify.MaskPhone(in); got != want {
 			t.Errorf("MaskPhone(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestDeliverInTheArtisansLanguage: a stored notice is written when it is
+// sent, in the artisan's language, with its template id, encoding and
+// segments recorded; a language without templates falls back to English.
+func TestDeliverInTheArtisansLanguage(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx := context.Background()
+	notice := notify.Notice{PaymentFailed: &messages.PaymentFailed{AmountPaise: 180_000_00}}
+	for _, tc := range []struct {
+		lang     string
+		wantLang messages.Language
+		unicode  bool
+	}{
+		{"ur", messages.Urdu, true}, {"hi", messages.Hindi, true}, {"en", messages.English, false}, {"", messages.English, false}, {"fr", messages.English, false},
+	} {
+		st := &memStore{n: notify.Notification{ID: "n", ArtisanID: "a", Phone: "+919906012345", Notice: notice, Language: tc.lang, Text: notice.English(), Status: "pending"}}
+		sender := &flakySender{}
+		if err := notify.NewService(st, sender, nil, log, nil).Deliver(ctx, "n"); err != nil {
+			t.Fatalf("%q: %v", tc.lang, err)
+		}
+		m := sender.sent[0]
+		tmpl, ok := messages.Default(nil).Match(m.Text)
+		if !ok || tmpl.Language != tc.wantLang || tmpl.Event != messages.EventPayoutFailed || m.TemplateID != tmpl.DLTTemplateID || m.Unicode != tc.unicode {
+			t.Errorf("%q: sent %+v (template %+v, matched %v)", tc.lang, m, tmpl, ok)
+		}
+		if st.sent.Language != string(tc.wantLang) || st.sent.Segments < 1 || st.sent.Text != m.Text {
+			t.Errorf("%q: recorded %+v", tc.lang, st.sent)
+		}
+		if !strings.Contains(m.Text, "1,80,000") {
+			t.Errorf("%q: %q does not carry the amount", tc.lang, m.Text)
 		}
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/fulfilment"
 	"github.com/jkhhc/artisanbridge/internal/ids"
 	"github.com/jkhhc/artisanbridge/internal/inventory"
-	"github.com/jkhhc/artisanbridge/internal/notify"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/outbox"
 )
@@ -149,33 +148,4 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, out.ID, orderID, r.LineID, r.Quantity, r
 		return orders.Return{}, err
 	}
 	return out, nil
-}
-
-// Notifications implements notify.Store.
-type Notifications struct{ db *DB }
-
-func (db *DB) Notifications() *Notifications { return &Notifications{db: db} }
-
-var _ notify.Store = (*Notifications)(nil)
-
-func (s *Notifications) GetNotification(ctx context.Context, id string) (notify.Notification, error) {
-	var out []notify.Notification
-	if err := s.db.gorm.WithContext(ctx).Raw(`SELECT n.id, n.artisan_id, a.phone, n.message AS text, n.status
-FROM artisan_notifications n JOIN artisans a ON a.id = n.artisan_id WHERE n.id = ?`, id).Scan(&out).Error; err != nil {
-		return notify.Notification{}, err
-	}
-	if len(out) == 0 {
-		return notify.Notification{}, apperr.New(apperr.NotFound, "notification %s not found", id)
-	}
-	return out[0], nil
-}
-
-func (s *Notifications) MarkSent(ctx context.Context, id string, at time.Time) error {
-	return s.db.gorm.WithContext(ctx).Exec(`UPDATE artisan_notifications SET status = ?, attempts = attempts + 1, sent_at = ?, last_error = ''
-WHERE id = ? AND status = ?`, notify.StatusSent, at, id, notify.StatusPending).Error
-}
-
-func (s *Notifications) RecordFailure(ctx context.Context, id, reason string) error {
-	return s.db.gorm.WithContext(ctx).Exec(`UPDATE artisan_notifications SET attempts = attempts + 1, last_error = ? WHERE id = ? AND status = ?`,
-		reason, id, notify.StatusPending).Error
 }

@@ -111,11 +111,15 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel_id, external_order_id) D
 	return stored, false, nil
 }
 
-// productRef is what ingestion needs of a line's product.
+// productRef is what ingestion needs of a line's product and its maker.
 type productRef struct {
 	ID, SKU, Title, ArtisanID string
 	MadeToOrder               bool
+	ArtisanLanguage           string
 }
+
+const productRefSelect = `SELECT p.id, p.sku, p.title, p.artisan_id, p.made_to_order, a.language AS artisan_language
+FROM products p JOIN artisans a ON a.id = p.artisan_id`
 
 // loadSnapshot reads what orders.Plan needs: the order's stored lines (none
 // for a new order) and the products of the incoming SKUs, in two queries.
@@ -152,7 +156,7 @@ FROM order_lines l WHERE l.order_id = ?`, reservationHeld, orderID).Scan(&stored
 		return snap, products, nil
 	}
 	var rows []productRef
-	if err := tx.Table("products").Select("id", "sku", "title", "artisan_id", "made_to_order").Where("sku IN ?", skus).Scan(&rows).Error; err != nil {
+	if err := tx.Raw(productRefSelect+` WHERE p.sku IN ?`, skus).Scan(&rows).Error; err != nil {
 		return snap, nil, err
 	}
 	for _, p := range rows {

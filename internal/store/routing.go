@@ -155,10 +155,11 @@ func (r *router) record(res *orders.Result, nl *newLine, p productRef, src *rout
 func (r *router) addTask(nl *newLine, p productRef, src routing.Source) {
 	taskID := ids.New()
 	r.tasks = append(r.tasks, []any{taskID, nl.ID, string(src.Kind), src.LocationID, src.Destination, p.ArtisanID, fulfilment.Open, src.Due, r.tx.Now, r.tx.Now})
-	text := notify.TaskText(notify.Task{Kind: string(src.Kind), Channel: r.channelKind, OrderRef: nl.ExternalOrderID, SKU: nl.Line.SKU,
+	notice := notify.TaskNotice(notify.Task{Kind: string(src.Kind), Channel: r.channelKind, OrderRef: nl.ExternalOrderID, SKU: nl.Line.SKU,
 		Title: p.Title, Quantity: nl.Line.Quantity, DueAt: src.Due, PlaceName: r.destName})
+	raw, _ := json.Marshal(notice)
 	noteID := ids.New()
-	r.notes = append(r.notes, []any{noteID, p.ArtisanID, taskID, text, notify.StatusPending, r.tx.Now})
+	r.notes = append(r.notes, []any{noteID, p.ArtisanID, taskID, "task:" + taskID, string(raw), p.ArtisanLanguage, notice.English(), notify.StatusPending, r.tx.Now})
 	r.tx.Emit(outbox.New(r.tx.Now, notify.TopicArtisanNotify, noteID, notify.Event{NotificationID: noteID}))
 }
 
@@ -193,7 +194,7 @@ func (r *router) flush() error {
 		return err
 	}
 	r.tasks = nil
-	err := insertRows(r.tx, "artisan_notifications", []string{"id", "artisan_id", "task_id", "message", "status", "created_at"}, r.notes)
+	err := insertRows(r.tx, "artisan_notifications", []string{"id", "artisan_id", "task_id", "subject", "notice", "language", "message", "status", "created_at"}, r.notes)
 	r.notes = nil
 	return err
 }
@@ -238,8 +239,7 @@ func flatten(rows [][]any) []any {
 // once no line waits for it.
 func (s *Orders) ResumeUnmapped(ctx context.Context, productID string, now time.Time) (int, error) {
 	var p []productRef
-	if err := s.db.gorm.WithContext(ctx).Table("products").Select("id", "sku", "title", "artisan_id", "made_to_order").
-		Where("id = ?", productID).Scan(&p).Error; err != nil || len(p) == 0 {
+	if err := s.db.gorm.WithContext(ctx).Raw(productRefSelect+` WHERE p.id = ?`, productID).Scan(&p).Error; err != nil || len(p) == 0 {
 		return 0, err
 	}
 	var waiting []struct{ ID, OrderID, ChannelID string }
