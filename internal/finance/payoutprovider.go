@@ -136,6 +136,14 @@ type PayoutTracker interface {
 	Track(ctx context.Context, last PayoutOutcome) (PayoutOutcome, error)
 }
 
+// TopicPayoutSend asks a worker to send a batch through the payout provider.
+const TopicPayoutSend = "payouts.send"
+
+// PayoutSend is its payload.
+type PayoutSend struct {
+	BatchID string `json:"batch_id"`
+}
+
 // PayoutIdempotencyKey is the key a line is sent under, stable across
 // every retry because it is derived from the line id alone. RazorpayX
 // takes 4 to 36 letters, digits, hyphens, underscores or spaces: a UUID

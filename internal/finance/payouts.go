@@ -118,6 +118,19 @@ type PayoutStore interface {
 	// MarkPaid applies the bank's answer: paid lines leave the bank,
 	// failed ones return to the artisan's balance.
 	MarkPaid(ctx context.Context, id string, results []BankResult, now time.Time) (PayoutBatch, error)
+	// StartSending moves an approved batch to sending through provider
+	// (audited) and hands the sending to a worker.
+	StartSending(ctx context.Context, id, provider string, now time.Time) (PayoutBatch, error)
+	// UnsentPayees pages through a batch's pending lines the provider has
+	// not confirmed, with bank details, by reference.
+	UnsentPayees(ctx context.Context, id, after string, limit int) ([]Payee, error)
+	// RecordOutcomes applies what a provider said of lines; an event id is
+	// kept once per provider and a replay reports false, changing nothing.
+	RecordOutcomes(ctx context.Context, provider, eventID string, outcomes []PayoutOutcome, now time.Time) (bool, error)
+	// FinishSending marks a sending batch sent once every line went out.
+	FinishSending(ctx context.Context, id string, now time.Time) (PayoutBatch, error)
+	// InFlight lists lines in flight at a provider last sent before a time.
+	InFlight(ctx context.Context, before time.Time, limit int) ([]PayoutOutcome, error)
 }
 
 // Opener opens sealed bank account numbers.
@@ -127,9 +140,120 @@ type Opener interface {
 
 // Payouts applies the payout rules.
 type Payouts struct {
-	store  PayoutStore
-	opener Opener
-	now    func() time.Time
+	store    PayoutStore
+	opener   Opener
+	now      func() time.Time
+	provider PayoutProvider
+}
+
+// WithProvider returns p sending approved batches through provider (a
+// payout API); without one, batches go to the bank as the NEFT file.
+func (p *Payouts) WithProvider(provider PayoutProvider) *Payouts {
+	c := *p
+	c.provider = provider
+	return &c
+}
+
+// WithNow returns p reading time from now (tests; a backfill).
+func (p *Payouts) WithNow(now func() time.Time) *Payouts {
+	c := *p
+	c.now = now
+	return &c
+}
+
+// Provider names the configured payout provider.
+func (p *Payouts) Provider() string {
+	if p.provider == nil {
+		return ProviderNEFTFile
+	}
+	return p.provider.Name()
+}
+
+// sendChunk is how many lines one Submit carries.
+const sendChunk = 100
+
+// Send is the step after approval with a payout API: the batch goes to the
+// provider line by line, in the background (Send answers 202 with the batch
+// sending). With the NEFT file as the provider, the bank file is how a
+// batch goes instead.
+func (p *Payouts) Send(ctx context.Context, id string, _ struct{}) (PayoutBatch, error) {
+	if p.provider == nil || p.provider.Name() == ProviderNEFTFile {
+		return PayoutBatch{}, apperr.New(apperr.Conflict,
+			"no payout API is configured (ARTISANBRIDGE_PAYOUT_PROVIDER): take the batch's bank file (GET /payout-batches/%s/bank-file) to the bank instead", id)
+	}
+	return p.store.StartSending(ctx, id, p.provider.Name(), p.now().UTC())
+}
+
+// SendBatch sends a sending batch's unconfirmed lines to the provider in
+// chunks, recording each answer, then marks the batch sent. It is safe to
+// run again after any failure: every line goes under its own idempotency
+// key, so the provider finds, never repeats, a payout already made.
+func (p *Payouts) SendBatch(ctx context.Context, id string) error {
+	if p.provider == nil {
+		return apperr.New(apperr.Conflict, "no payout provider is configured")
+	}
+	after := ""
+	for {
+		payees, err := p.store.UnsentPayees(ctx, id, after, sendChunk)
+		if err != nil {
+			return err
+		}
+		if len(payees) == 0 {
+			break
+		}
+		orders, err := PayoutOrders(id, payees, p.opener)
+		if err != nil {
+			return err
+		}
+		sub, err := p.provider.Submit(ctx, orders)
+		if len(sub.Outcomes) > 0 {
+			if _, rerr := p.store.RecordOutcomes(ctx, p.provider.Name(), "", sub.Outcomes, p.now().UTC()); rerr != nil {
+				return rerr
+			}
+		}
+		if err != nil {
+			return err
+		}
+		after = payees[len(payees)-1].Reference
+	}
+	_, err := p.store.FinishSending(ctx, id, p.now().UTC())
+	return err
+}
+
+// Outcomes records what a provider reported (a webhook); false means the
+// event was seen before and nothing changed.
+func (p *Payouts) Outcomes(ctx context.Context, provider, eventID string, outcomes []PayoutOutcome) (bool, error) {
+	return p.store.RecordOutcomes(ctx, provider, eventID, outcomes, p.now().UTC())
+}
+
+// PollAfter is how long a line stays in flight before the provider is
+// asked about it (webhooks usually come first).
+const PollAfter = 2 * time.Minute
+
+// Poll asks the provider about lines in flight longer than PollAfter: the
+// backstop of lost webhooks. It returns how many lines it asked about.
+func (p *Payouts) Poll(ctx context.Context) (int, error) {
+	tracker, ok := p.provider.(PayoutTracker)
+	if !ok {
+		return 0, nil
+	}
+	lines, err := p.store.InFlight(ctx, p.now().Add(-PollAfter), 200)
+	if err != nil {
+		return 0, err
+	}
+	var got []PayoutOutcome
+	for _, l := range lines {
+		o, err := tracker.Track(ctx, l)
+		if err != nil {
+			continue // asked again on the next poll
+		}
+		got = append(got, o)
+	}
+	if len(got) == 0 {
+		return len(lines), nil
+	}
+	_, err = p.store.RecordOutcomes(ctx, p.provider.Name(), "", got, p.now().UTC())
+	return len(lines), err
 }
 
 // NewPayouts returns the payout service; now may be nil.

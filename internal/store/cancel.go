@@ -8,7 +8,6 @@ import (
 
 	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/finance"
-	"github.com/jkhhc/artisanbridge/internal/fulfilment"
 	"github.com/jkhhc/artisanbridge/internal/ids"
 	"github.com/jkhhc/artisanbridge/internal/inventory"
 	"github.com/jkhhc/artisanbridge/internal/orders"
@@ -42,6 +41,10 @@ LEFT JOIN fulfilment_tasks t ON t.line_id = l.id WHERE l.order_id = ? ORDER BY l
 		if err := orders.CanCancel(before.Status, lines); err != nil {
 			return err
 		}
+		var kind string
+		if err := tx.Raw(`SELECT c.kind FROM channels c JOIN orders o ON o.channel_id = c.id WHERE o.id = ?`, id).Scan(&kind).Error; err != nil {
+			return err
+		}
 		for _, l := range before.Lines {
 			if !slices.Contains(orders.BeforeDispatch, l.Status) {
 				continue
@@ -49,8 +52,7 @@ LEFT JOIN fulfilment_tasks t ON t.line_id = l.id WHERE l.order_id = ? ORDER BY l
 			if _, err := releaseLine(tx, l.ID); err != nil {
 				return err
 			}
-			if err := tx.Exec(`UPDATE fulfilment_tasks SET status = ?, version = version + 1, updated_at = ? WHERE line_id = ? AND status IN ?`,
-				fulfilment.Cancelled, tx.Now, l.ID, tasksBeforeDispatch).Error; err != nil {
+			if err := stopTask(tx, l.ID, kind); err != nil {
 				return err
 			}
 			if err := tx.Exec(`UPDATE order_lines SET status = ?, updated_at = ? WHERE id = ? AND status IN ?`,

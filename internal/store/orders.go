@@ -10,6 +10,8 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/exceptions"
 	"github.com/jkhhc/artisanbridge/internal/fulfilment"
 	"github.com/jkhhc/artisanbridge/internal/ids"
+	"github.com/jkhhc/artisanbridge/internal/messages"
+	"github.com/jkhhc/artisanbridge/internal/notify"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/paging"
 	"gorm.io/gorm"
@@ -296,11 +298,30 @@ func (r *router) release(res *orders.Result, a orders.LineAction) error {
 	if released {
 		res.Released++
 	}
-	if err := r.tx.Exec(`UPDATE fulfilment_tasks SET status = ?, version = version + 1, updated_at = ? WHERE line_id = ? AND status IN ?`,
-		fulfilment.Cancelled, r.tx.Now, a.Stored.ID, tasksBeforeDispatch).Error; err != nil {
+	if err := stopTask(r.tx, a.Stored.ID, r.channelKind); err != nil {
 		return err
 	}
 	return r.setLine(a, orders.BeforeDispatch)
+}
+
+// stopTask cancels a line's task if it is not dispatched yet and tells its
+// maker the piece is no longer wanted (once per line).
+func stopTask(tx *Tx, lineID, channelKind string) error {
+	upd := tx.Exec(`UPDATE fulfilment_tasks SET status = ?, version = version + 1, updated_at = ? WHERE line_id = ? AND status IN ?`,
+		fulfilment.Cancelled, tx.Now, lineID, tasksBeforeDispatch)
+	if upd.Error != nil || upd.RowsAffected == 0 {
+		return upd.Error
+	}
+	var l []struct {
+		ArtisanID, ExternalOrderID, SKU, Title string
+		Quantity                               int64
+	}
+	if err := tx.Raw(`SELECT l.artisan_id, l.external_order_id, l.sku, COALESCE(p.title, '') AS title, l.quantity FROM order_lines l
+LEFT JOIN products p ON p.id = l.product_id WHERE l.id = ? AND l.artisan_id IS NOT NULL`, lineID).Scan(&l).Error; err != nil || len(l) == 0 {
+		return err
+	}
+	return tellArtisan(tx, l[0].ArtisanID, "cancel:"+lineID, notify.Notice{Cancellation: &messages.Cancellation{Channel: channelKind,
+		OrderRef: l[0].ExternalOrderID, SKU: l[0].SKU, Title: l[0].Title, Quantity: l[0].Quantity}}, nil)
 }
 
 // setLine moves a known line to the action's status with the marketplace's

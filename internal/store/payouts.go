@@ -176,7 +176,8 @@ func (s *Finance) BatchLines(ctx context.Context, id string, p paging.Request) (
 }
 
 func batchLines(q *gorm.DB, id string, p paging.Request) (paging.Page[finance.PayoutLine], error) {
-	sql, args := `SELECT id, artisan_id, amount_paise, reference, status, utr, failure_reason FROM payout_lines WHERE batch_id = ?`, []any{id}
+	sql, args := `SELECT id, artisan_id, amount_paise, reference, status, utr, failure_reason, provider, provider_payout_id, provider_status,
+submitted_at, settled_at FROM payout_lines WHERE batch_id = ?`, []any{id}
 	if p.After != "" {
 		sql += ` AND reference > ?`
 		args = append(args, p.After)
@@ -184,6 +185,9 @@ func batchLines(q *gorm.DB, id string, p paging.Request) (paging.Page[finance.Pa
 	var rows []finance.PayoutLine
 	if err := q.Raw(sql+fmt.Sprintf(` ORDER BY reference LIMIT %d`, p.Limit+1), args...).Scan(&rows).Error; err != nil {
 		return paging.Page[finance.PayoutLine]{}, err
+	}
+	for i := range rows {
+		rows[i].SubmittedAt, rows[i].SettledAt = utcPtr(rows[i].SubmittedAt), utcPtr(rows[i].SettledAt)
 	}
 	page := paging.Build(rows, p.Limit, func(l finance.PayoutLine) string { return l.Reference })
 	if page.Items == nil {
@@ -336,36 +340,31 @@ func (s *Finance) MarkPaid(ctx context.Context, id string, results []finance.Ban
 		}
 		fe := apperr.FieldErrors{}
 		paid, failed := 0, 0
+		var outcomes []finance.PayoutOutcome
 		for _, r := range results {
 			l, ok := byRef[r.Reference]
 			if !ok || l.Status != finance.PayoutPending {
 				fe.Add(fmt.Sprintf("row %d", r.Row), "reference %s is not an unsettled line of this batch", r.Reference)
 				continue
 			}
-			entry, status := finance.FailedEntry(l, r.Reason, tx.Now), finance.PayoutFailed
+			o := finance.PayoutOutcome{LineID: l.ID, Reference: l.Reference, State: finance.LineFailed, ProviderStatus: "bank_answer", Reason: r.Reason}
 			if r.Paid {
-				entry, status = finance.PaidEntry(l, r.UTR, tx.Now), finance.PayoutPaid
+				o.State, o.UTR = finance.LinePaid, r.UTR
 				paid++
 			} else {
 				failed++
 			}
-			upd := tx.Exec(`UPDATE payout_lines SET status = ?, utr = ?, failure_reason = ?, updated_at = ? WHERE id = ? AND status = ?`,
-				status, r.UTR, r.Reason, tx.Now, l.ID, finance.PayoutPending)
-			if upd.Error != nil {
-				return upd.Error
-			}
-			if upd.RowsAffected == 0 {
-				return apperr.New(apperr.Conflict, "payout line %s changed meanwhile: reload the batch", l.Reference)
-			}
-			if _, err := post(tx, entry); err != nil {
-				return err
-			}
+			outcomes = append(outcomes, o)
 		}
 		if err := fe.Err(); err != nil {
 			return err
 		}
-		if err := tx.Exec(`UPDATE payout_batches SET status = ?, updated_at = ? WHERE id = ? AND NOT EXISTS
-(SELECT 1 FROM payout_lines WHERE batch_id = ? AND status = ?)`, finance.BatchPaid, tx.Now, id, id, finance.PayoutPending).Error; err != nil {
+		for _, o := range outcomes {
+			if _, err := applyOutcome(tx, finance.ProviderNEFTFile, o); err != nil {
+				return err
+			}
+		}
+		if err := settleBatch(tx, id); err != nil {
 			return err
 		}
 		if out, err = getBatch(tx.DB, id); err != nil {
