@@ -97,10 +97,10 @@ func (a *App) adapterFor(ch channels.Channel, creds map[string]string) (adapters
 	switch ch.Kind {
 	case "flipkart":
 		return flipkart.New(flipkart.Config{BaseURL: ch.BaseURL, TokenURL: ch.TokenURL, AppID: creds["app_id"],
-			AppSecret: creds["app_secret"], Account: ch.ID, DispatchDays: ch.Settings.DispatchDays}, hc), nil
+			AppSecret: creds["app_secret"], Account: ch.ID, DispatchDays: ch.Settings.Dispatch()}, hc), nil
 	case "gem":
 		return gem.New(gem.Config{Store: channelFileStore{files: a.DB.ChannelFiles(), channelID: ch.ID},
-			DeliveryDays: max(ch.Settings.DispatchDays, 1) + 12}), nil
+			DeliveryDays: max(ch.Settings.Dispatch(), 1) + 12}), nil
 	case "amazon":
 		var limits map[adapters.Operation]adapters.Limit
 		if a.cfg.Embedded() {
@@ -151,7 +151,7 @@ func (a *App) startSimulators(ctx context.Context) error {
 		a.log.Warn("EMBEDDED MODE: marketplace simulator listening; its channel points at it", "marketplace", sm.kind, "url", base)
 		name := simChannelName(sm.kind)
 		if err := a.Channels.Ensure(ctx, sm.kind, name, base+sm.basePath, base+sm.token, true, sm.creds,
-			channels.Settings{DispatchDays: 3}); err != nil {
+			channels.Settings{}); err != nil {
 			return err
 		}
 		if err := a.DB.Channels().PointAt(ctx, name, base+sm.basePath, base+sm.token); err != nil {
@@ -182,7 +182,7 @@ func (a *App) ensureProductionChannels(ctx context.Context) error {
 		{"amazon", "amazon", amazon.ProductionBaseURL, amazon.ProductionTokenURL},
 		{"gem", "gem", "https://gem.gov.in", ""},
 	} {
-		if err := a.Channels.Ensure(ctx, c.kind, c.name, c.base, c.token, false, nil, channels.Settings{DispatchDays: 3}); err != nil {
+		if err := a.Channels.Ensure(ctx, c.kind, c.name, c.base, c.token, false, nil, channels.Settings{}); err != nil {
 			return err
 		}
 	}

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"net/http/httptest"
@@ -81,7 +82,7 @@ func newRig(b *testing.B, skus int, stock int64) *rig {
 	}
 	for _, ch := range list {
 		var u channels.Update
-		settings := channels.Settings{DispatchDays: 3, Locations: []channels.LocationMap{{LocationID: loc.ID, ExternalLocationID: "LOCSRG01"}}}
+		settings := channels.Settings{DispatchDays: channels.Days(3), Locations: []channels.LocationMap{{LocationID: loc.ID, ExternalLocationID: "LOCSRG01"}}}
 		on := true
 		switch ch.Kind {
 		case "flipkart":
@@ -94,7 +95,8 @@ func newRig(b *testing.B, skus int, stock int64) *rig {
 		default:
 			continue
 		}
-		u.Enabled, u.Settings, u.Version = &on, &settings, &ch.Version
+		raw, _ := json.Marshal(settings)
+		u.Enabled, u.Settings, u.Version = &on, raw, &ch.Version
 		if _, err := a.Channels.Update(ctx, ch.ID, u); err != nil {
 			b.Fatalf("configure %s: %v", ch.Kind, err)
 		}

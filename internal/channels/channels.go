@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	jsonpatch "github.com/evanphx/json-patch/v5"
+
 	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/audit"
 	"github.com/jkhhc/artisanbridge/internal/clock"
@@ -23,31 +25,38 @@ var Kinds = []string{"flipkart", "amazon", "gem"}
 
 // Channel is one marketplace account.
 type Channel struct {
-	ID             string    `json:"id"`
-	Kind           string    `json:"kind"`
-	Name           string    `json:"name"`
-	BaseURL        string    `json:"base_url"`
-	TokenURL       string    `json:"token_url"`
-	Enabled        bool      `json:"enabled"`
-	CredentialsSet bool      `json:"credentials_set"`
-	Settings       Settings  `json:"settings"`
-	Health         Health    `json:"health"`
-	Version        int64     `json:"version"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	ID             string   `json:"id"`
+	Kind           string   `json:"kind"`
+	Name           string   `json:"name"`
+	BaseURL        string   `json:"base_url"`
+	TokenURL       string   `json:"token_url"`
+	Enabled        bool     `json:"enabled"`
+	CredentialsSet bool     `json:"credentials_set"`
+	Settings       Settings `json:"settings"`
+	// Effective is the settings as they apply (defaults filled in).
+	Effective EffectiveSettings `json:"effective_settings"`
+	Health    Health            `json:"health"`
+	Version   int64             `json:"version"`
+	CreatedAt time.Time         `json:"created_at"`
+	UpdatedAt time.Time         `json:"updated_at"`
 }
 
-// Settings are a channel's tunables.
+// Settings are a channel's tunables. A setting that is absent (null) takes
+// its default; an explicit 0 is 0 (a return window of 0 days makes an
+// earning payable as soon as the marketplace settles).
 type Settings struct {
-	// DispatchDays is the dispatch time promised to the marketplace.
-	DispatchDays int `json:"dispatch_days"`
+	// DispatchDays is the dispatch time promised to the marketplace
+	// (absent: DefaultDispatchDays).
+	DispatchDays *int `json:"dispatch_days,omitempty"`
 	// ReturnWindowDays is how long buyers may return a delivered piece;
-	// an artisan's earning becomes payable only after it (0: 10 days).
-	ReturnWindowDays int `json:"return_window_days"`
+	// an artisan's earning becomes payable only after it (absent:
+	// DefaultReturnWindowDays).
+	ReturnWindowDays *int `json:"return_window_days,omitempty"`
 	// SettlementDays is how long after dispatch the marketplace should
 	// have paid (Flipkart 7 to 15 business days by tier; GeM 10 days
-	// after the receipt certificate); later lines are overdue (0: 15).
-	SettlementDays int `json:"settlement_days"`
+	// after the receipt certificate); later lines are overdue (absent:
+	// DefaultSettlementDays).
+	SettlementDays *int `json:"settlement_days,omitempty"`
 	// Locations are the stock locations this channel sells from, with the
 	// marketplace's id for each (required by Flipkart).
 	Locations []LocationMap `json:"locations"`
@@ -69,13 +78,23 @@ type Health struct {
 	ThrottledLastHour int64      `json:"throttled_last_hour"`
 }
 
+// Defaults of the settings.
+const (
+	DefaultDispatchDays     = 3
+	DefaultReturnWindowDays = 10
+	DefaultSettlementDays   = 15
+)
+
 // Update is the body of PATCH /channels/{id}. Credentials are write-only.
+// Settings is a JSON merge patch (RFC 7396) of the stored settings: what it
+// names changes, a null removes a setting (its default applies again), and
+// what it leaves out stays as it was.
 type Update struct {
 	BaseURL     *string            `json:"base_url"`
 	TokenURL    *string            `json:"token_url"`
 	Enabled     *bool              `json:"enabled"`
 	Credentials *map[string]string `json:"credentials"`
-	Settings    *Settings          `json:"settings"`
+	Settings    json.RawMessage    `json:"settings"`
 	Version     *int64             `json:"version"`
 }
 
@@ -144,8 +163,12 @@ func (s *Service) Update(ctx context.Context, id string, in Update) (Channel, er
 	if in.Enabled != nil {
 		after.Enabled = *in.Enabled
 	}
-	if in.Settings != nil {
-		after.Settings = *in.Settings
+	if len(in.Settings) > 0 && string(in.Settings) != "null" {
+		merged, err := MergeSettings(before.Settings, in.Settings)
+		if err != nil {
+			return Channel{}, err
+		}
+		after.Settings = merged
 		checkSettings(fe, after.Settings)
 	}
 	var sealed *string
@@ -240,16 +263,40 @@ func checkURL(fe apperr.FieldErrors, field, raw string) {
 	}
 }
 
+// MergeSettings applies a JSON merge patch (RFC 7396) to stored settings:
+// only what the patch names changes, a null removes a setting (its default
+// applies again), and the result is read strictly (an unknown setting is
+// named, with the settings there are).
+func MergeSettings(stored Settings, patch json.RawMessage) (Settings, error) {
+	if !json.Valid(patch) || !strings.HasPrefix(strings.TrimSpace(string(patch)), "{") {
+		return Settings{}, apperr.FieldErrors{"settings": "must be a JSON object of the settings to change (a merge patch)"}.Err()
+	}
+	doc, err := json.Marshal(stored)
+	if err != nil {
+		return Settings{}, err
+	}
+	merged, err := jsonpatch.MergePatch(doc, patch)
+	if err != nil {
+		return Settings{}, apperr.FieldErrors{"settings": "is not a merge patch: " + err.Error()}.Err()
+	}
+	dec := json.NewDecoder(strings.NewReader(string(merged)))
+	dec.DisallowUnknownFields()
+	var out Settings
+	if err := dec.Decode(&out); err != nil {
+		return Settings{}, apperr.FieldErrors{"settings": "unknown or mistyped setting (" + err.Error() + "); the settings are dispatch_days, return_window_days, settlement_days (whole days) and locations"}.Err()
+	}
+	return out, nil
+}
+
 func checkSettings(fe apperr.FieldErrors, s Settings) {
-	if s.SettlementDays < 0 || s.SettlementDays > 120 {
-		fe.Add("settings.settlement_days", "must be between 0 and 120")
+	between := func(field string, v *int, lo, hi int) {
+		if v != nil && (*v < lo || *v > hi) {
+			fe.Add(field, "must be between %d and %d days (leave it out for the default)", lo, hi)
+		}
 	}
-	if s.ReturnWindowDays < 0 || s.ReturnWindowDays > 90 {
-		fe.Add("settings.return_window_days", "must be between 0 and 90")
-	}
-	if s.DispatchDays < 0 || s.DispatchDays > 60 {
-		fe.Add("settings.dispatch_days", "must be between 0 and 60")
-	}
+	between("settings.settlement_days", s.SettlementDays, 0, 120)
+	between("settings.return_window_days", s.ReturnWindowDays, 0, 90)
+	between("settings.dispatch_days", s.DispatchDays, 0, 60)
 	seen := map[string]bool{}
 	for i, l := range s.Locations {
 		if !ids.Valid(l.LocationID) {
@@ -265,19 +312,36 @@ func checkSettings(fe apperr.FieldErrors, s Settings) {
 	}
 }
 
-// ReturnWindow is the channel's return window.
+// ReturnWindow is the channel's return window (0 is none).
 func (s Settings) ReturnWindow() time.Duration {
-	days := s.ReturnWindowDays
-	if days == 0 {
-		days = 10
-	}
-	return time.Duration(days) * 24 * time.Hour
+	return time.Duration(orDefault(s.ReturnWindowDays, DefaultReturnWindowDays)) * 24 * time.Hour
 }
 
-// SettlementPeriod is how long after dispatch payment is due.
-func (s Settings) SettlementPeriod() int {
-	if s.SettlementDays == 0 {
-		return 15
-	}
-	return s.SettlementDays
+// SettlementPeriod is how many days after dispatch payment is due.
+func (s Settings) SettlementPeriod() int { return orDefault(s.SettlementDays, DefaultSettlementDays) }
+
+// Dispatch is the dispatch time promised to the marketplace, in days.
+func (s Settings) Dispatch() int { return orDefault(s.DispatchDays, DefaultDispatchDays) }
+
+// Effective is every setting as it applies, defaults filled in.
+func (s Settings) Effective() EffectiveSettings {
+	return EffectiveSettings{DispatchDays: s.Dispatch(), ReturnWindowDays: orDefault(s.ReturnWindowDays, DefaultReturnWindowDays),
+		SettlementDays: s.SettlementPeriod()}
 }
+
+// EffectiveSettings are the settings as they apply, shown beside what was set.
+type EffectiveSettings struct {
+	DispatchDays     int `json:"dispatch_days"`
+	ReturnWindowDays int `json:"return_window_days"`
+	SettlementDays   int `json:"settlement_days"`
+}
+
+func orDefault(v *int, def int) int {
+	if v == nil {
+		return def
+	}
+	return *v
+}
+
+// Days is a setting's value, for writing Settings literally.
+func Days(n int) *int { return &n }

@@ -54,7 +54,7 @@ func newWorld(t *testing.T, b testenv.Backend) *world {
 	w.loc, _ = w.inv.CreateLocation(ctx, inventory.NewLocation{Code: "SRG", Name: "Srinagar", Kind: "showroom"})
 	if err := w.chans.Ensure(ctx, "flipkart", "fk", srv.URL+"/sellers", srv.URL+"/oauth-service/oauth/token", true,
 		map[string]string{"app_id": sim.AppID, "app_secret": sim.AppSecret},
-		channels.Settings{DispatchDays: 3, Locations: []channels.LocationMap{{LocationID: w.loc.ID, ExternalLocationID: "LOC1"}}}); err != nil {
+		channels.Settings{DispatchDays: channels.Days(3), Locations: []channels.LocationMap{{LocationID: w.loc.ID, ExternalLocationID: "LOC1"}}}); err != nil {
 		t.Fatal(err)
 	}
 	list, _ := w.chans.List(ctx)

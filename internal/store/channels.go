@@ -48,6 +48,7 @@ func (r channelRow) domain() channels.Channel {
 	if c.Settings.Locations == nil {
 		c.Settings.Locations = []channels.LocationMap{}
 	}
+	c.Effective = c.Settings.Effective()
 	return c
 }
 

@@ -58,7 +58,7 @@ func TestFlipkartSettlementPaysTheArtisan(t *testing.T) {
 		chans := channels.NewService(f.db.Channels(), mustRing(t), nil)
 		if err := chans.Ensure(ctx, "flipkart", "fk", srv.URL+"/sellers", srv.URL+"/oauth-service/oauth/token", true,
 			map[string]string{"app_id": flipkartsim.AppID, "app_secret": flipkartsim.AppSecret},
-			channels.Settings{ReturnWindowDays: 7, Locations: []channels.LocationMap{{LocationID: f.showroom.ID, ExternalLocationID: "LOC1"}}}); err != nil {
+			channels.Settings{ReturnWindowDays: channels.Days(7), Locations: []channels.LocationMap{{LocationID: f.showroom.ID, ExternalLocationID: "LOC1"}}}); err != nil {
 			t.Fatal(err)
 		}
 		list, _ := chans.List(ctx)
