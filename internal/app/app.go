@@ -81,10 +81,16 @@ type App struct {
 	calls      callCounter
 	simServers []*http.Server
 	// Consumers receive outbox events in the worker; tests add their own.
-	Consumers   []jobs.Consumer
-	registry    *prometheus.Registry
-	opsMetrics  *prometheus.Registry
+	Consumers  []jobs.Consumer
+	registry   *prometheus.Registry
+	opsMetrics *prometheus.Registry
+	// queueUI is asynqmon on the same Redis (redisOpt), opened with the
+	// first Handler. Read-only: a change to a job would be a change by a
+	// person the audit log does not see, and every job derives from the
+	// database anyway (the relay and the sweeps hand lost work over again).
 	queueUI     *asynqmon.HTTPHandler
+	queueUIOnce sync.Once
+	redisOpt    asynq.RedisConnOpt
 	lock        *dataLock
 	addr        net.Addr
 	metricsAddr net.Addr
@@ -180,9 +186,6 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 	a.opsMetrics = prometheus.NewRegistry()
 	a.opsMetrics.MustRegister(opsmetrics.NewCollector(a.DB.OpsMetrics(), log, opsMetricsMaxAge, opsMetricsTimeout),
 		asynqmetrics.NewQueueMetricsCollector(insp))
-	if a.queueUI, err = a.openQueueUI(); err != nil {
-		return nil, err
-	}
 	return a, nil
 }
 
@@ -223,9 +226,13 @@ func (a *App) openRedis(ctx context.Context) error {
 		a.log.Warn("EMBEDDED MODE: in-process Redis listening; asynqmon or redis-cli can be pointed at it",
 			"addr", a.mini.Addr(), "redis_url", "redis://"+a.mini.Addr()+"/0")
 		a.Redis = redis.NewClient(&redis.Options{Addr: a.mini.Addr()})
+		a.redisOpt = asynq.RedisClientOpt{Addr: a.mini.Addr()}
 	} else {
 		opt, err := redis.ParseURL(a.cfg.RedisURL)
 		if err != nil {
+			return fmt.Errorf("REDIS_URL: %w", err)
+		}
+		if a.redisOpt, err = asynq.ParseRedisURI(a.cfg.RedisURL); err != nil {
 			return fmt.Errorf("REDIS_URL: %w", err)
 		}
 		a.Redis = redis.NewClient(opt)
@@ -351,6 +358,9 @@ func (a *App) runMaintenance(ctx context.Context) {
 
 // Handler returns the admin API with the queue console mounted beside it.
 func (a *App) Handler() http.Handler {
+	a.queueUIOnce.Do(func() {
+		a.queueUI = asynqmon.New(asynqmon.Options{RootPath: httpapi.QueueConsolePath, RedisConnOpt: a.redisOpt, ReadOnly: true})
+	})
 	return httpapi.MountQueueConsole(a.apiServer(false), a.log, a.Auth, a.queueUI)
 }
 
@@ -412,23 +422,6 @@ func (a *App) WorkerHandler() http.Handler {
 			notFound(w, "a worker serves only /healthz, /readyz and /metrics; the API is served by api or serve")
 		}
 	})
-}
-
-// openQueueUI is asynqmon on the same Redis, read-only: a change to a job
-// would be a change by a person that the audit log does not see, and every
-// job is derived from the database anyway (the relay and the sweeps hand
-// lost work over again).
-func (a *App) openQueueUI() (*asynqmon.HTTPHandler, error) {
-	var opt asynq.RedisConnOpt
-	if a.mini != nil {
-		opt = asynq.RedisClientOpt{Addr: a.mini.Addr()}
-	} else {
-		var err error
-		if opt, err = asynq.ParseRedisURI(a.cfg.RedisURL); err != nil {
-			return nil, fmt.Errorf("REDIS_URL: %w", err)
-		}
-	}
-	return asynqmon.New(asynqmon.Options{RootPath: httpapi.QueueConsolePath, RedisConnOpt: opt, ReadOnly: true}), nil
 }
 
 func queueInfo(insp *asynq.Inspector) ([]httpapi.QueueInfo, error) {
