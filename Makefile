@@ -4,7 +4,7 @@ PKGS      := ./...
 FUZZTIME  ?= 30s
 BIN       := bin/artisanbridge
 
-.PHONY: run test build vet fmt-check fuzz bench users-admin clean
+.PHONY: run test contract build vet fmt-check fuzz bench users-admin clean
 
 ## run: the service on its embedded default (SQLite file under ./data, in-process Redis)
 run:
@@ -13,8 +13,24 @@ run:
 ## test: vet, formatting, and every test with the race detector against
 ## PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379) as well as the
 ## embedded backends. A missing service fails the run; .ci/run starts them.
+## It needs nothing outside the repository: the checks against Amazon's
+## published models are built with -tags contract, by `make contract` only.
 test: vet fmt-check
 	$(GO) test -race -count=1 -timeout 15m $(PKGS)
+
+## contract: the Amazon adapter's tests again, every request and answer
+## validated against Amazon's published API models, which the repository does
+## not hold: the folder ARTISANBRIDGE_AMAZON_SPECS names, or
+## ../shared/marketplace-specs/amazon beside the repository. Without them it fails.
+AMAZON_SPECS := $(or $(ARTISANBRIDGE_AMAZON_SPECS),$(abspath ../shared/marketplace-specs/amazon))
+contract:
+	@if [ ! -f "$(AMAZON_SPECS)/ordersV0.json" ]; then \
+	  echo "make contract: Amazon's API models are not at $(AMAZON_SPECS)." >&2; \
+	  echo "  Set ARTISANBRIDGE_AMAZON_SPECS to their folder, or put them at ../shared/marketplace-specs/amazon beside the repository." >&2; \
+	  exit 1; \
+	fi
+	$(GO) vet -tags contract ./adapters/amazon/
+	ARTISANBRIDGE_AMAZON_SPECS="$(AMAZON_SPECS)" $(GO) test -race -count=1 -tags contract ./adapters/amazon/
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/artisanbridge

@@ -22,6 +22,9 @@ import (
 // Config is every setting of the service. MasterKey is never printed.
 type Config struct {
 	Addr              string        `json:"addr"`
+	WorkerAddr        string        `json:"worker_addr"`
+	MetricsAddr       string        `json:"metrics_addr"`
+	EmbeddedRedisAddr string        `json:"embedded_redis_addr"`
 	DataDir           string        `json:"data_dir"`
 	DatabaseURL       string        `json:"database_url"`
 	RedisURL          string        `json:"redis_url"`
@@ -56,7 +59,10 @@ type Config struct {
 
 // Keys documents every setting: its environment variable, flag, default and meaning.
 var Keys = []struct{ Env, Flag, Default, Help string }{
-	{"ARTISANBRIDGE_ADDR", "addr", "127.0.0.1:8080", "address the HTTP API listens on"},
+	{"ARTISANBRIDGE_ADDR", "addr", "127.0.0.1:8080", "address the HTTP API listens on (serve and api)"},
+	{"ARTISANBRIDGE_WORKER_ADDR", "worker-addr", "127.0.0.1:8081", "worker: the only address it listens on, for /healthz, /readyz and /metrics"},
+	{"ARTISANBRIDGE_METRICS_ADDR", "metrics-addr", "127.0.0.1:8082", "serve and api: address /metrics is served on (never the API's)"},
+	{"ARTISANBRIDGE_EMBEDDED_REDIS_ADDR", "embedded-redis-addr", "127.0.0.1:6380", "embedded default: where the in-process Redis listens (point asynqmon or redis-cli at it)"},
 	{"ARTISANBRIDGE_DATA_DIR", "data-dir", "./data", "embedded database file and generated master key live here"},
 	{"DATABASE_URL", "database-url", "", "PostgreSQL URL (postgres://...); empty means the embedded SQLite database"},
 	{"REDIS_URL", "redis-url", "", "Redis URL (redis://...); empty means in-process Redis (embedded default only)"},
@@ -114,8 +120,19 @@ func (c Config) MasterKeyPath() string { return filepath.Join(c.DataDir, "master
 // String keeps secrets out of logs: URLs lose their passwords and the
 // master key is never shown.
 func (c Config) String() string {
-	return fmt.Sprintf("addr=%s data_dir=%s database=%s redis=%s master_key_set=%t",
-		c.Addr, c.DataDir, redact(c.DatabaseURL), redact(c.RedisURL), c.MasterKey != "")
+	return fmt.Sprintf("addr=%s worker_addr=%s metrics_addr=%s data_dir=%s database=%s redis=%s master_key_set=%t",
+		c.Addr, c.WorkerAddr, c.MetricsAddr, c.DataDir, redact(c.DatabaseURL), redact(c.RedisURL), c.MasterKey != "")
+}
+
+// Setting names a setting the way a person sets it, "ENV / --flag", for
+// messages that must say which setting to change (a port already in use).
+func Setting(env string) string {
+	for _, k := range Keys {
+		if k.Env == env && k.Flag != "" {
+			return k.Env + " / --" + k.Flag
+		}
+	}
+	return env
 }
 
 func redact(raw string) string {
@@ -129,9 +146,16 @@ func redact(raw string) string {
 	return u.Redacted()
 }
 
+// DefaultAddr and DefaultDataDir are the defaults of ARTISANBRIDGE_ADDR and
+// ARTISANBRIDGE_DATA_DIR, for commands that need them without a Config.
+const (
+	DefaultAddr    = "127.0.0.1:8080"
+	DefaultDataDir = "./data"
+)
+
 func defaults() Config {
 	return Config{
-		Addr: "127.0.0.1:8080", DataDir: "./data", LogLevel: "info", WorkerConcurrency: 10,
+		Addr: DefaultAddr, WorkerAddr: "127.0.0.1:8081", MetricsAddr: "127.0.0.1:8082", EmbeddedRedisAddr: "127.0.0.1:6380", DataDir: DefaultDataDir, LogLevel: "info", WorkerConcurrency: 10,
 		RelayInterval: time.Second, ShutdownTimeout: 15 * time.Second, MaxBodyBytes: 1 << 20, DBMaxConns: 10,
 		SyncSweep: 10 * time.Second, PullInterval: 0, SimFlipkartAddr: "127.0.0.1:8181", SimAmazonAddr: "127.0.0.1:8182", SimGeMAddr: "127.0.0.1:8183",
 		SMSSender: "JKHHC", SMSSegmentCostPaise: 20, PayoutProvider: "neft_file", RazorpayXBaseURL: "https://api.razorpay.com", RazorpayXMode: "NEFT",
@@ -201,6 +225,12 @@ func assign(cfg *Config, env, v string) error {
 	switch env {
 	case "ARTISANBRIDGE_ADDR":
 		cfg.Addr = v
+	case "ARTISANBRIDGE_WORKER_ADDR":
+		cfg.WorkerAddr = v
+	case "ARTISANBRIDGE_METRICS_ADDR":
+		cfg.MetricsAddr = v
+	case "ARTISANBRIDGE_EMBEDDED_REDIS_ADDR":
+		cfg.EmbeddedRedisAddr = v
 	case "ARTISANBRIDGE_DATA_DIR":
 		cfg.DataDir = v
 	case "DATABASE_URL":
@@ -269,6 +299,9 @@ func assign(cfg *Config, env, v string) error {
 // fileConfig is the JSON file's shape; durations are strings ("2s").
 type fileConfig struct {
 	Addr              string   `json:"addr"`
+	WorkerAddr        string   `json:"worker_addr"`
+	MetricsAddr       string   `json:"metrics_addr"`
+	EmbeddedRedisAddr string   `json:"embedded_redis_addr"`
 	DataDir           string   `json:"data_dir"`
 	DatabaseURL       string   `json:"database_url"`
 	RedisURL          string   `json:"redis_url"`
@@ -308,6 +341,9 @@ func (f fileConfig) apply(c *Config) error {
 		}
 	}
 	str(&c.Addr, f.Addr)
+	str(&c.WorkerAddr, f.WorkerAddr)
+	str(&c.MetricsAddr, f.MetricsAddr)
+	str(&c.EmbeddedRedisAddr, f.EmbeddedRedisAddr)
 	str(&c.DataDir, f.DataDir)
 	str(&c.DatabaseURL, f.DatabaseURL)
 	str(&c.RedisURL, f.RedisURL)
@@ -365,8 +401,11 @@ func (f fileConfig) apply(c *Config) error {
 func (c Config) Validate() error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
-		bad("ARTISANBRIDGE_ADDR %q must be host:port", c.Addr)
+	for env, addr := range map[string]string{"ARTISANBRIDGE_ADDR": c.Addr, "ARTISANBRIDGE_WORKER_ADDR": c.WorkerAddr,
+		"ARTISANBRIDGE_METRICS_ADDR": c.MetricsAddr, "ARTISANBRIDGE_EMBEDDED_REDIS_ADDR": c.EmbeddedRedisAddr} {
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			bad("%s %q must be host:port", env, addr)
+		}
 	}
 	if c.DataDir == "" {
 		bad("ARTISANBRIDGE_DATA_DIR must not be empty")

@@ -38,6 +38,9 @@ func TestInvalid(t *testing.T) {
 		want string
 	}{
 		{"bad addr", map[string]string{"ARTISANBRIDGE_ADDR": "8080"}, "host:port"},
+		{"bad worker addr", map[string]string{"ARTISANBRIDGE_WORKER_ADDR": "8081"}, "ARTISANBRIDGE_WORKER_ADDR"},
+		{"bad metrics addr", map[string]string{"ARTISANBRIDGE_METRICS_ADDR": "metrics"}, "ARTISANBRIDGE_METRICS_ADDR"},
+		{"bad embedded redis addr", map[string]string{"ARTISANBRIDGE_EMBEDDED_REDIS_ADDR": "6380"}, "ARTISANBRIDGE_EMBEDDED_REDIS_ADDR"},
 		{"only database", map[string]string{"DATABASE_URL": "postgres://x@y/z"}, "both"},
 		{"no master key", map[string]string{"DATABASE_URL": "postgres://x@y/z", "REDIS_URL": "redis://r:6379"}, "MASTER_KEY"},
 		{"mysql", map[string]string{"DATABASE_URL": "mysql://x@y/z", "REDIS_URL": "redis://r:6379", "ARTISANBRIDGE_MASTER_KEY": "k"}, "postgres://"},
@@ -65,15 +68,38 @@ func TestStringHidesSecrets(t *testing.T) {
 	}
 }
 
-// TestReadmeDocumentsEveryKey keeps the README's configuration table honest.
+// TestReadmeDocumentsEveryKey keeps the README's configuration table
+// honest: one row per key, with the key's flag and its default as the code
+// has them.
 func TestReadmeDocumentsEveryKey(t *testing.T) {
 	b, err := os.ReadFile("../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
+	rows := map[string][]string{}
+	for _, line := range strings.Split(string(b), "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 5 || !strings.HasPrefix(strings.TrimSpace(cells[1]), "`") {
+			continue
+		}
+		env := strings.Trim(strings.TrimSpace(cells[1]), "`")
+		rows[env] = []string{strings.TrimSpace(cells[2]), strings.TrimSpace(cells[3])}
+	}
 	for _, k := range Keys {
-		if !strings.Contains(string(b), "`"+k.Env+"`") {
-			t.Errorf("README.md does not document %s", k.Env)
+		row, ok := rows[k.Env]
+		if !ok {
+			t.Errorf("README.md's configuration table has no row for %s", k.Env)
+			continue
+		}
+		flag := ""
+		if k.Flag != "" {
+			flag = "`--" + k.Flag + "`"
+		}
+		if row[0] != flag {
+			t.Errorf("README.md: %s's flag is %q, the code's is %q", k.Env, row[0], flag)
+		}
+		if k.Default != "" && row[1] != "`"+k.Default+"`" {
+			t.Errorf("README.md: %s's default is %q, the code's is %q", k.Env, row[1], "`"+k.Default+"`")
 		}
 	}
 }
@@ -109,5 +135,47 @@ func TestDLTAndPayoutSettings(t *testing.T) {
 		if strings.Contains(c.String(), secret) {
 			t.Fatalf("%q shows a secret", c.String())
 		}
+	}
+}
+// TestDefaultsAreTheDocumentedOnes: what Keys says is the default is what
+// an empty configuration gets.
+func TestDefaultsAreTheDocumentedOnes(t *testing.T) {
+	cfg, err := load(t, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for env, got := range map[string]string{"ARTISANBRIDGE_ADDR": cfg.Addr, "ARTISANBRIDGE_WORKER_ADDR": cfg.WorkerAddr,
+		"ARTISANBRIDGE_METRICS_ADDR": cfg.MetricsAddr, "ARTISANBRIDGE_EMBEDDED_REDIS_ADDR": cfg.EmbeddedRedisAddr,
+		"ARTISANBRIDGE_DATA_DIR": cfg.DataDir, "ARTISANBRIDGE_SHUTDOWN_TIMEOUT": cfg.ShutdownTimeout.String()} {
+		for _, k := range Keys {
+			if k.Env == env && k.Default != got {
+				t.Errorf("%s: default %q, documented %q", env, got, k.Default)
+			}
+		}
+	}
+}
+
+func TestSetting(t *testing.T) {
+	for env, want := range map[string]string{
+		"ARTISANBRIDGE_ADDR":                "ARTISANBRIDGE_ADDR / --addr",
+		"ARTISANBRIDGE_EMBEDDED_REDIS_ADDR": "ARTISANBRIDGE_EMBEDDED_REDIS_ADDR / --embedded-redis-addr",
+		"ARTISANBRIDGE_MASTER_KEY":          "ARTISANBRIDGE_MASTER_KEY", // no flag: never on a command line
+	} {
+		if got := Setting(env); got != want {
+			t.Errorf("Setting(%s) = %q, want %q", env, got, want)
+		}
+	}
+}
+
+func TestAddressesFromEveryLayer(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "c.json")
+	os.WriteFile(file, []byte(`{"worker_addr":"127.0.0.1:7001","metrics_addr":"127.0.0.1:7002","embedded_redis_addr":"127.0.0.1:7003"}`), 0o600)
+	cfg, err := load(t, []string{"--metrics-addr", "127.0.0.1:9002"}, map[string]string{"ARTISANBRIDGE_CONFIG": file,
+		"ARTISANBRIDGE_EMBEDDED_REDIS_ADDR": "127.0.0.1:8003"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.WorkerAddr != "127.0.0.1:7001" || cfg.MetricsAddr != "127.0.0.1:9002" || cfg.EmbeddedRedisAddr != "127.0.0.1:8003" {
+		t.Fatalf("%+v", cfg)
 	}
 }

@@ -1,3 +1,9 @@
+//go:build contract
+
+// Validation against Amazon's published models, which the repository does
+// not hold: built only with -tags contract (make contract), where the models
+// must be found. make test builds wire_check_test.go in its place.
+
 package amazon_test
 
 import (
@@ -7,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,14 +27,22 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/jkhhc/artisanbridge/adapters/amazon/sim"
 )
 
-// specDir finds ../shared/marketplace-specs/amazon beside the module root
-// (or ARTISANBRIDGE_AMAZON_SPECS). Its absence fails the test: the models
-// are what the adapter is held to.
+// specsEnv names the folder of Amazon's published models; without it they
+// are looked for in ../shared/marketplace-specs/amazon beside the module.
+const specsEnv = "ARTISANBRIDGE_AMAZON_SPECS"
+
+// specDir finds Amazon's models. Their absence fails the run (make contract
+// exists to hold the adapter to them), naming both places looked in.
 func specDir(t testing.TB) string {
 	t.Helper()
-	if d := os.Getenv("ARTISANBRIDGE_AMAZON_SPECS"); d != "" {
+	if d := os.Getenv(specsEnv); d != "" {
+		if _, err := os.Stat(filepath.Join(d, "ordersV0.json")); err != nil {
+			t.Fatalf("%s=%s holds no Amazon models: %v", specsEnv, d, err)
+		}
 		return d
 	}
 	dir, err := os.Getwd()
@@ -46,9 +61,19 @@ func specDir(t testing.TB) string {
 	}
 	specs := filepath.Join(filepath.Dir(dir), "shared", "marketplace-specs", "amazon")
 	if _, err := os.Stat(specs); err != nil {
-		t.Fatalf("Amazon's API models are required at %s: %v", specs, err)
+		t.Fatalf("Amazon's API models were not found: set %s to their folder, or put them at %s (%v)", specsEnv, specs, err)
 	}
 	return specs
+}
+
+// newWireCheck validates every exchange with the simulator at baseURL
+// against Amazon's models (this file is built by make contract only).
+func newWireCheck(t testing.TB, baseURL string) wireCheck {
+	t.Helper()
+	return &validating{base: http.DefaultTransport,
+		routers: []routers.Router{loadModel(t, "listingsItems_2021-08-01.json", baseURL), loadModel(t, "feeds_2021-06-30.json", baseURL),
+			loadModel(t, "orders_2026-01-01.json", baseURL), loadModel(t, "ordersV0.json", baseURL), loadModel(t, "reports_2021-06-30.json", baseURL)},
+		feedSchema: jsonSchema(t, "listings-feed-schema-v2.json"), report: jsonSchema(t, "listings-feed-processing-report-schema-v2.json")}
 }
 
 // loadModel reads one of Amazon's Swagger 2.0 models as OpenAPI 3 served at baseURL.
@@ -199,7 +224,7 @@ func (v *validating) fail(format string, args ...any) {
 }
 
 // assertValid fails the test for any violation and proves something was checked.
-func (v *validating) assertValid(t *testing.T) {
+func (v *validating) assertValid(t testing.TB) {
 	t.Helper()
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -208,5 +233,28 @@ func (v *validating) assertValid(t *testing.T) {
 	}
 	if v.checked == 0 {
 		t.Fatal("no exchange was validated against the models")
+	}
+}
+
+// TestModelsRefuseAWrongRequest proves the check can fail: a listing patch
+// without its required body and an operation the models do not have are
+// both reported.
+func TestModelsRefuseAWrongRequest(t *testing.T) {
+	srv := httptest.NewServer(sim.New(sim.Config{Seed: 1}))
+	defer srv.Close()
+	v := newWireCheck(t, srv.URL).(*validating)
+	hc := &http.Client{Transport: v}
+	for _, r := range []struct{ method, path string }{
+		{http.MethodPatch, "/listings/2021-08-01/items/SIMSELLER/SKU-1?marketplaceIds=A21TJRUUN4KGV"},
+		{http.MethodGet, "/no/such/operation"},
+	} {
+		req, _ := http.NewRequest(r.method, srv.URL+r.path, nil)
+		req.Header.Set("Content-Type", "application/json")
+		if resp, err := hc.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}
+	if len(v.errs) != 2 {
+		t.Fatalf("violations found: %q, want 2", v.errs)
 	}
 }

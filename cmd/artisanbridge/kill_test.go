@@ -31,7 +31,7 @@ func TestKillBetweenChangeAndEnqueue(t *testing.T) {
 	}
 	_, redisURL := testenv.RealRedis(t)
 	dbURL := testenv.NewPostgresDatabase(t)
-	env := append(os.Environ(), "DATABASE_URL="+dbURL, "REDIS_URL="+redisURL,
+	env := append(os.Environ(), "DATABASE_URL="+dbURL, "REDIS_URL="+redisURL, "ARTISANBRIDGE_METRICS_ADDR=127.0.0.1:0",
 		"ARTISANBRIDGE_MASTER_KEY="+secrets.GenerateMasterKey("k1"), "ARTISANBRIDGE_DATA_DIR="+t.TempDir())
 
 	token := ""

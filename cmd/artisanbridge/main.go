@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -45,7 +46,8 @@ commands:
   worker                the background workers only (production)
   migrate [up|down|status]
   users add --name NAME --role ROLE   prints the new API token as the last line
-  sim flipkart|amazon|gem --addr HOST:PORT  one marketplace simulator (API.md, "Marketplace simulators")
+  sim flipkart|amazon|gem --addr HOST:PORT  one marketplace simulator (README, "Marketplaces")
+  health [--addr HOST:PORT] [--ready]  exit 0 if the process at addr answers /healthz (/readyz with --ready)
   help                  this text, and every configuration key
 
 Run "artisanbridge <command> -h" for the flags of a command.`
@@ -70,6 +72,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return users(ctx, rest, getenv, stdout, stderr)
 	case "sim":
 		return simulate(ctx, rest, stderr)
+	case "health":
+		return health(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		fmt.Fprintln(stdout, "\nconfiguration (flag > environment > config file > default):")
@@ -120,12 +124,89 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 	defer a.Close()
 	if cfg.Embedded() {
-		fmt.Fprintf(stderr, "\n*** artisanbridge is running on its EMBEDDED DEFAULT: database %s, in-process Redis. ***\n"+
-			"*** Create a user with: artisanbridge users add --name you --role admin                  ***\n\n", cfg.SQLitePath())
+		fmt.Fprintf(stderr, "\n*** artisanbridge is running on its EMBEDDED DEFAULT: database %s, in-process Redis at %s. ***\n"+
+			"*** Create a user with: %s\n\n", cfg.SQLitePath(), a.EmbeddedRedisAddr(), usersAddCommand(os.Args[0], cfg.DataDir))
 	}
 	err = a.Run(ctx, mode)
 	log.Info("stopped")
 	return err
+}
+
+// usersAddCommand is the command that creates a user, written the way this
+// process was started: through go run (make run), by the path it was run
+// by, or by its name when it was found on the PATH. A data folder other
+// than the default is passed on, so the user lands in this database.
+func usersAddCommand(argv0, dataDir string) string {
+	self := argv0
+	switch {
+	case strings.Contains(filepath.ToSlash(argv0), "/go-build"):
+		// go run and go test build into a go-build folder under the temp dir.
+		self = "go run ./cmd/artisanbridge"
+	case !strings.ContainsRune(argv0, filepath.Separator):
+		// Found on the PATH: its name is enough.
+	default:
+		self = shellQuote(argv0)
+	}
+	cmd := self + " users add --name you --role admin"
+	if filepath.Clean(dataDir) != filepath.Clean(config.DefaultDataDir) {
+		cmd += " --data-dir " + shellQuote(dataDir)
+	}
+	return cmd
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+=:,@") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// health asks a running process whether it is alive (/healthz) or ready
+// (/readyz: database and Redis reachable); the Docker health checks run it.
+func health(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("health", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	def := getenv("ARTISANBRIDGE_ADDR")
+	if def == "" {
+		def = config.DefaultAddr
+	}
+	addr := fs.String("addr", def, "host:port of the process: the API (ARTISANBRIDGE_ADDR) or a worker's ARTISANBRIDGE_WORKER_ADDR")
+	ready := fs.Bool("ready", false, "ask /readyz (database and Redis reachable) instead of /healthz (alive)")
+	timeout := fs.Duration("timeout", 3*time.Second, "how long to wait for the answer")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	host, port, err := net.SplitHostPort(*addr)
+	if err != nil {
+		return fmt.Errorf("health: --addr %q must be host:port", *addr)
+	}
+	// A process listening on every interface is asked on loopback.
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	path := "/healthz"
+	if *ready {
+		path = "/readyz"
+	}
+	url := "http://" + net.JoinHostPort(host, port) + path
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("health: %w", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("health: %s answered %d: %s", url, resp.StatusCode, strings.TrimSpace(string(body)))
+	}
+	fmt.Fprintf(stdout, "%s: %s\n", url, strings.TrimSpace(string(body)))
+	return nil
 }
 
 func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

@@ -49,6 +49,13 @@ func start(t *testing.T, env map[string]string) *instance {
 	t.Helper()
 	addr := freeAddr(t)
 	env["ARTISANBRIDGE_ADDR"] = addr
+	// Every other address on an ephemeral port, so that tests never clash
+	// with each other or with a service of this machine.
+	for _, k := range []string{"ARTISANBRIDGE_METRICS_ADDR", "ARTISANBRIDGE_WORKER_ADDR", "ARTISANBRIDGE_EMBEDDED_REDIS_ADDR"} {
+		if env[k] == "" {
+			env[k] = "127.0.0.1:0"
+		}
+	}
 	in := &instance{t: t, env: env, base: "http://" + addr, logs: &testenv.SyncBuffer{}, done: make(chan error, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	in.cancel = cancel

@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/hibiken/asynq"
+	asynqmetrics "github.com/hibiken/asynq/x/metrics"
+	"github.com/hibiken/asynqmon"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -23,6 +26,7 @@ import (
 	"github.com/jkhhc/artisanbridge/adapters"
 	"github.com/jkhhc/artisanbridge/adapters/sms"
 	"github.com/jkhhc/artisanbridge/config"
+	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/auth"
 	"github.com/jkhhc/artisanbridge/internal/catalog"
 	"github.com/jkhhc/artisanbridge/internal/channels"
@@ -38,6 +42,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/listing"
 	"github.com/jkhhc/artisanbridge/internal/messages"
 	"github.com/jkhhc/artisanbridge/internal/notify"
+	"github.com/jkhhc/artisanbridge/internal/opsmetrics"
 	"github.com/jkhhc/artisanbridge/internal/orderpull"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/outbox"
@@ -77,10 +82,20 @@ type App struct {
 	calls      callCounter
 	simServers []*http.Server
 	// Consumers receive outbox events in the worker; tests add their own.
-	Consumers []jobs.Consumer
-	registry  *prometheus.Registry
-	addr      net.Addr
-	addrReady chan struct{}
+	Consumers  []jobs.Consumer
+	registry   *prometheus.Registry
+	opsMetrics *prometheus.Registry
+	// queueUI is asynqmon on the same Redis (redisOpt), opened with the
+	// first Handler. Read-only: a change to a job would be a change by a
+	// person the audit log does not see, and every job derives from the
+	// database anyway (the relay and the sweeps hand lost work over again).
+	queueUI     *asynqmon.HTTPHandler
+	queueUIOnce sync.Once
+	redisOpt    asynq.RedisConnOpt
+	lock        *dataLock
+	addr        net.Addr
+	metricsAddr net.Addr
+	addrReady   chan struct{}
 }
 
 // Open connects to (or starts) the database and Redis, migrates, and
@@ -96,6 +111,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 	if cfg.Embedded() {
 		log.Warn("EMBEDDED MODE: SQLite database file and in-process Redis; fine for one showroom or a demo, "+
 			"not for production (set DATABASE_URL and REDIS_URL)", "database", cfg.SQLitePath())
+		// One process per data folder: taken before anything is opened,
+		// released by the kernel however the process ends.
+		if a.lock, err = lockDataDir(cfg.DataDir); err != nil {
+			return nil, err
+		}
 	}
 	a.DB, err = store.Open(ctx, store.Options{PostgresURL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath(), MaxConns: cfg.DBMaxConns})
 	if err != nil {
@@ -148,7 +168,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 		jobs.FulfilmentPush{Pusher: a.Pusher},
 		jobs.FinanceClawback{Ledger: a.DB.Finance()}}
 	if cfg.Embedded() {
-		err = a.startSimulators(ctx)
+		err = explainListen(cfg, a.startSimulators(ctx))
 	} else {
 		err = a.ensureProductionChannels(ctx)
 	}
@@ -160,8 +180,22 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 	a.registry.MustRegister(httpapi.Collectors()...)
 	a.registry.MustRegister(jobs.Collectors()...)
 	a.registry.MustRegister(marketplaceCalls)
+	// What operations watch in the database and the queues is the same
+	// from every process: api and serve export it, workers do not, so a
+	// scrape of the whole topology counts each figure once.
+	insp := asynq.NewInspectorFromRedisClient(a.Redis)
+	a.opsMetrics = prometheus.NewRegistry()
+	a.opsMetrics.MustRegister(opsmetrics.NewCollector(a.DB.OpsMetrics(), log, opsMetricsMaxAge, opsMetricsTimeout),
+		asynqmetrics.NewQueueMetricsCollector(insp))
 	return a, nil
 }
+
+// The operations figures are read at most every opsMetricsMaxAge, however
+// many scrapers ask, and a read gives up after opsMetricsTimeout.
+const (
+	opsMetricsMaxAge  = 5 * time.Second
+	opsMetricsTimeout = 5 * time.Second
+)
 
 // smsSender is the configured SMS gateway, or the log when there is none.
 func (a *App) smsSender() notify.Sender {
@@ -200,13 +234,19 @@ func (a *App) channelAdapter(ctx context.Context, channelID string) (adapters.Ch
 func (a *App) openRedis(ctx context.Context) error {
 	if a.cfg.RedisURL == "" {
 		a.mini = miniredis.NewMiniRedis()
-		if err := a.mini.StartAddr("127.0.0.1:0"); err != nil {
-			return fmt.Errorf("embedded redis: %w", err)
+		if err := a.mini.StartAddr(a.cfg.EmbeddedRedisAddr); err != nil {
+			return fmt.Errorf("embedded redis: %w", listenError(a.cfg.EmbeddedRedisAddr, "ARTISANBRIDGE_EMBEDDED_REDIS_ADDR", err))
 		}
+		a.log.Warn("EMBEDDED MODE: in-process Redis listening; asynqmon or redis-cli can be pointed at it",
+			"addr", a.mini.Addr(), "redis_url", "redis://"+a.mini.Addr()+"/0")
 		a.Redis = redis.NewClient(&redis.Options{Addr: a.mini.Addr()})
+		a.redisOpt = asynq.RedisClientOpt{Addr: a.mini.Addr()}
 	} else {
 		opt, err := redis.ParseURL(a.cfg.RedisURL)
 		if err != nil {
+			return fmt.Errorf("REDIS_URL: %w", err)
+		}
+		if a.redisOpt, err = asynq.ParseRedisURI(a.cfg.RedisURL); err != nil {
 			return fmt.Errorf("REDIS_URL: %w", err)
 		}
 		a.Redis = redis.NewClient(opt)
@@ -220,12 +260,21 @@ func (a *App) openRedis(ctx context.Context) error {
 }
 
 // Run serves until ctx ends, then shuts down gracefully: stop taking
-// requests, let the worker finish or requeue its tasks, stop the relay.
+// requests (each server drains for up to ARTISANBRIDGE_SHUTDOWN_TIMEOUT),
+// then let the worker finish or requeue its tasks (jobs.ServerConfig's
+// ShutdownTimeout), and stop the relay. A stop therefore takes at most the
+// sum of the two, which docker-compose.yml's stop_grace_period exceeds.
 func (a *App) Run(ctx context.Context, mode Mode) error {
+	// Every address is taken before anything starts, so a port clash stops
+	// the process at once, naming the setting to change.
+	servers, err := a.listenAll(mode)
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errc := make(chan error, 4)
+	errc := make(chan error, 8+len(servers)) // one per goroutine at most
 	goRun := func(name string, fn func() error) {
 		wg.Add(1)
 		go func() {
@@ -250,11 +299,18 @@ func (a *App) Run(ctx context.Context, mode Mode) error {
 		goRun("order pulls", func() error { a.runPullSchedule(ctx); return nil })
 		goRun("sync sweep", func() error { a.runSyncSweep(ctx); return nil })
 		if err := srv.Start(mux); err != nil {
+			for _, s := range servers {
+				s.ln.Close()
+			}
+			cancel()
+			wg.Wait()
 			return fmt.Errorf("worker: %w", err)
 		}
 		defer srv.Shutdown()
 	}
-	goRun("http", func() error { return a.serveHTTP(ctx, mode) })
+	for _, srv := range servers {
+		goRun(srv.name, func() error { return a.serveHTTP(ctx, srv) })
+	}
 	<-ctx.Done()
 	wg.Wait()
 	close(errc)
@@ -330,9 +386,17 @@ func (a *App) runMaintenance(ctx context.Context) {
 	}
 }
 
-// Handler returns the HTTP handler for mode: the whole API, or for a
-// worker only health and metrics.
-func (a *App) Handler(mode Mode) http.Handler {
+// Handler returns the admin API with the queue console mounted beside it.
+func (a *App) Handler() http.Handler {
+	a.queueUIOnce.Do(func() {
+		a.queueUI = asynqmon.New(asynqmon.Options{RootPath: httpapi.QueueConsolePath, RedisConnOpt: a.redisOpt, ReadOnly: true})
+	})
+	return httpapi.MountQueueConsole(a.apiServer(false), a.log, a.Auth, a.queueUI)
+}
+
+// apiServer is the admin API, or with healthOnly its public routes alone
+// (what a worker answers besides /metrics).
+func (a *App) apiServer(healthOnly bool) *httpapi.Server {
 	insp := asynq.NewInspectorFromRedisClient(a.Redis)
 	return httpapi.New(httpapi.Deps{
 		Log: a.log, Auth: a.Auth, Catalog: a.Catalog, Inventory: a.Stock, Audit: a.DB.Audit(),
@@ -345,9 +409,48 @@ func (a *App) Handler(mode Mode) http.Handler {
 			"database": a.DB.Ping,
 			"redis":    func(ctx context.Context) error { return a.Redis.Ping(ctx).Err() },
 		},
-		Metrics:      promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{}),
 		MaxBodyBytes: a.cfg.MaxBodyBytes,
-		HealthOnly:   !mode.API,
+		HealthOnly:   healthOnly,
+	})
+}
+
+// MetricsHandler serves /metrics for mode: the process's own figures, and
+// for api and serve the operations figures too.
+func (a *App) MetricsHandler(mode Mode) http.Handler {
+	gatherers := prometheus.Gatherers{a.registry}
+	if mode.API {
+		gatherers = append(gatherers, a.opsMetrics)
+	}
+	metrics := promhttp.HandlerFor(gatherers, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/metrics" {
+			notFound(w, "this address serves only /metrics")
+			return
+		}
+		metrics.ServeHTTP(w, r)
+	})
+}
+
+// notFound answers 404 in the API's error shape.
+func notFound(w http.ResponseWriter, message string) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusNotFound)
+	json.NewEncoder(w).Encode(httpapi.ErrorBody{Error: httpapi.ErrorDetail{Code: apperr.NotFound, Message: message}})
+}
+
+// WorkerHandler is all a worker serves: /healthz, /readyz and /metrics.
+func (a *App) WorkerHandler() http.Handler {
+	health := a.apiServer(true)
+	metrics := a.MetricsHandler(Mode{Worker: true})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/metrics":
+			metrics.ServeHTTP(w, r)
+		case "/healthz", "/readyz":
+			health.ServeHTTP(w, r)
+		default:
+			notFound(w, "a worker serves only /healthz, /readyz and /metrics; the API is served by api or serve")
+		}
 	})
 }
 
@@ -367,23 +470,59 @@ func queueInfo(insp *asynq.Inspector) ([]httpapi.QueueInfo, error) {
 	return out, nil
 }
 
-func (a *App) serveHTTP(ctx context.Context, mode Mode) error {
-	ln, err := net.Listen("tcp", a.cfg.Addr)
-	if err != nil {
-		return err
+// server is one address a process listens on and what it serves there.
+type server struct {
+	name    string
+	ln      net.Listener
+	handler http.Handler
+}
+
+// listenAll opens the addresses of mode: the API and /metrics for api and
+// serve, and for a worker only its health and metrics address.
+func (a *App) listenAll(mode Mode) ([]server, error) {
+	type want struct {
+		name, addr, env string
+		handler         func() http.Handler
 	}
-	a.addr = ln.Addr()
+	var wants []want
+	if mode.API {
+		wants = append(wants, want{"http", a.cfg.Addr, "ARTISANBRIDGE_ADDR", a.Handler},
+			want{"metrics", a.cfg.MetricsAddr, "ARTISANBRIDGE_METRICS_ADDR", func() http.Handler { return a.MetricsHandler(mode) }})
+	} else {
+		wants = append(wants, want{"worker health", a.cfg.WorkerAddr, "ARTISANBRIDGE_WORKER_ADDR", a.WorkerHandler})
+	}
+	var servers []server
+	for _, w := range wants {
+		ln, err := listen(w.addr, w.env)
+		if err != nil {
+			for _, s := range servers {
+				s.ln.Close()
+			}
+			return nil, err
+		}
+		servers = append(servers, server{name: w.name, ln: ln, handler: w.handler()})
+	}
+	a.addr = servers[0].ln.Addr()
+	if len(servers) > 1 {
+		a.metricsAddr = servers[1].ln.Addr()
+	}
 	close(a.addrReady)
+	for _, s := range servers {
+		a.log.Info("listening", "server", s.name, "addr", s.ln.Addr().String(), "api", mode.API, "worker", mode.Worker)
+	}
+	return servers, nil
+}
+
+func (a *App) serveHTTP(ctx context.Context, s server) error {
 	srv := &http.Server{
-		Handler:           a.Handler(mode),
+		Handler:           s.handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute, // imports over slow valley links
 		WriteTimeout:      2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
 	}
-	a.log.Info("listening", "addr", a.addr.String(), "api", mode.API, "worker", mode.Worker)
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(s.ln) }()
 	select {
 	case err := <-errc:
 		return err
@@ -391,18 +530,35 @@ func (a *App) serveHTTP(ctx context.Context, mode Mode) error {
 	}
 	shutCtx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 	defer cancel()
-	a.log.Info("shutting down: draining HTTP requests")
-	if err := srv.Shutdown(shutCtx); err != nil {
-		return err
-	}
-	return nil
+	a.log.Info("shutting down: draining HTTP requests", "server", s.name)
+	return srv.Shutdown(shutCtx)
 }
 
-// Addr waits for the HTTP listener and returns its address (tests listen on :0).
+// EmbeddedRedisAddr is where the in-process Redis listens ("" in production).
+func (a *App) EmbeddedRedisAddr() string {
+	if a.mini == nil {
+		return ""
+	}
+	return a.mini.Addr()
+}
+
+// Addr waits for the listeners and returns the main one's address: the
+// API's, or a worker's health address (tests listen on :0).
 func (a *App) Addr(ctx context.Context) (net.Addr, error) {
 	select {
 	case <-a.addrReady:
 		return a.addr, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// MetricsAddr waits for the listeners and returns where /metrics is
+// served apart from the API (nil for a worker, which serves it on Addr).
+func (a *App) MetricsAddr(ctx context.Context) (net.Addr, error) {
+	select {
+	case <-a.addrReady:
+		return a.metricsAddr, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -431,6 +587,9 @@ func (p puller) PullChannel(ctx context.Context, channelID string) error {
 
 // Close releases everything Open acquired.
 func (a *App) Close() {
+	if a.queueUI != nil {
+		a.queueUI.Close()
+	}
 	for _, s := range a.simServers {
 		s.Close()
 	}
@@ -446,4 +605,5 @@ func (a *App) Close() {
 	if a.DB != nil {
 		a.DB.Close()
 	}
+	a.lock.release()
 }

@@ -49,7 +49,7 @@ func newRig(b *testing.B, skus int, stock int64) *rig {
 	_, redisURL := testenv.RealRedis(b)
 	env := map[string]string{"DATABASE_URL": testenv.NewPostgresDatabase(b), "REDIS_URL": redisURL,
 		"ARTISANBRIDGE_MASTER_KEY": secrets.GenerateMasterKey("k1"), "ARTISANBRIDGE_DATA_DIR": b.TempDir(),
-		"ARTISANBRIDGE_RELAY_INTERVAL": "100ms", "ARTISANBRIDGE_PULL_INTERVAL": "24h", "ARTISANBRIDGE_LOG_LEVEL": "error"}
+		"ARTISANBRIDGE_WORKER_ADDR": "127.0.0.1:0", "ARTISANBRIDGE_RELAY_INTERVAL": "100ms", "ARTISANBRIDGE_PULL_INTERVAL": "24h", "ARTISANBRIDGE_LOG_LEVEL": "error"}
 	cfg, _, err := config.Load(flag.NewFlagSet("bench", flag.ContinueOnError), nil, func(k string) string { return env[k] })
 	if err != nil {
 		b.Fatal(err)

@@ -18,6 +18,9 @@ const (
 	UsersWrite     Permission = "users:write"
 	AuditRead      Permission = "audit:read"
 	JobsRead       Permission = "jobs:read"
+	// JobsAdmin opens the job queue console (asynqmon); no role but admin
+	// is granted it.
+	JobsAdmin      Permission = "jobs:admin"
 	ChannelsRead   Permission = "channels:read"
 	ChannelsWrite  Permission = "channels:write"
 	ListingsRead   Permission = "listings:read"

@@ -66,7 +66,6 @@ func newTestServer(t testing.TB, b testenv.Backend) *testServer {
 		Queues:       func(context.Context) ([]httpapi.QueueInfo, error) { return []httpapi.QueueInfo{{Queue: "events"}}, nil },
 		OutboxQueued: db.Outbox().PendingCount,
 		Ready:        map[string]func(context.Context) error{"database": db.Ping},
-		Metrics:      http.NotFoundHandler(),
 	})
 	ts := &testServer{t: t, srv: srv, db: db, tokens: map[auth.Role]string{}, logs: logs}
 	ctx := reqctx.WithActor(context.Background(), reqctx.Actor{ID: "test", Name: "test", Role: "admin"})

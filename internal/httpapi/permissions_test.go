@@ -16,7 +16,6 @@ import (
 var policy = map[string][]auth.Role{
 	"GET /healthz":                                     nil, // public
 	"GET /readyz":                                      nil,
-	"GET /metrics":                                     nil,
 	"GET /api/v1/openapi.json":                         nil,
 	"GET /api/v1/crafts":                               {"admin", "showroom", "operations", "finance"},
 	"POST /api/v1/users":                               {"admin"},
@@ -80,7 +79,7 @@ var policy = map[string][]auth.Role{
 	"GET /api/v1/jobs/queues":                          {"admin", "operations"},
 }
 
-var public = map[string]bool{"GET /healthz": true, "GET /readyz": true, "GET /metrics": true, "GET /api/v1/openapi.json": true}
+var public = map[string]bool{"GET /healthz": true, "GET /readyz": true, "GET /api/v1/openapi.json": true}
 
 // TestPermissionMatrix walks every route gin serves with every role and
 // with no token: 401 without a token, 403 for a role the policy does not

@@ -33,7 +33,6 @@ func (s *Server) routes() []Route {
 	return []Route{
 		{Method: "GET", Path: "/healthz", Public: true, Summary: "the process is alive", handler: s.healthz},
 		{Method: "GET", Path: "/readyz", Public: true, Summary: "database and Redis are reachable", handler: s.readyz},
-		{Method: "GET", Path: "/metrics", Public: true, Summary: "Prometheus metrics", handler: gin.WrapH(s.metricsHandler())},
 		{Method: "GET", Path: p + "/openapi.json", Public: true, Summary: "this API, described", handler: s.openapi},
 		{Method: "GET", Path: p + "/crafts", Permission: auth.ProductsRead, Summary: "known crafts", handler: s.listCrafts},
 
@@ -137,13 +136,6 @@ func (s *Server) readyz(c *gin.Context) {
 		status = http.StatusServiceUnavailable
 	}
 	c.JSON(status, gin.H{"ready": ok, "checks": checks})
-}
-
-func (s *Server) metricsHandler() http.Handler {
-	if s.Metrics != nil {
-		return s.Metrics
-	}
-	return http.NotFoundHandler()
 }
 
 func (s *Server) listCrafts(c *gin.Context) {

@@ -75,7 +75,6 @@ type Deps struct {
 	OutboxQueued func(ctx context.Context) (int64, error)
 	// Ready checks every dependency /readyz reports on, by name.
 	Ready        map[string]func(ctx context.Context) error
-	Metrics      http.Handler
 	MaxBodyBytes int64
 	Now          func() time.Time
 	// HealthOnly serves only the public routes (a worker process).
