@@ -315,5 +315,3 @@ func readOrderItem(in *adapters.Intake, h orderHeader, raw json.RawMessage, payl
 	}
 	in.Add(adapters.OrderFacts{ExternalOrderID: h.id, OrderedAt: h.created, DispatchBy: h.dispatchBy}, line, payload)
 }
-
-func fits(s string, n int) bool { return strings.TrimSpace(s) != "" && len(s) <= n }
