@@ -61,7 +61,9 @@ type Puller struct {
 	Orders   Orders
 	Cursors  Cursors
 	Factory  Factory
-	// Exceptions hears of everything that could not be read or taken in.
+	// Exceptions hears of everything that could not be read or taken in;
+	// a pull with something to report and no Exceptions fails before its
+	// cursor moves.
 	Exceptions Exceptions
 	// Resolver closes a missed order a retry took in.
 	Resolver Resolver
@@ -89,9 +91,6 @@ type Report struct {
 // the cursor, so that every pull tries it again however long the outage.
 func (p *Puller) Pull(ctx context.Context, channelID string) (Report, error) {
 	var rep Report
-	if p.Exceptions == nil {
-		return rep, errors.New("orderpull: no exception queue to report unreadable orders to")
-	}
 	ch, err := p.Channels.Get(ctx, channelID)
 	if err != nil || !ch.Enabled {
 		return rep, err
@@ -176,7 +175,14 @@ func (p *Puller) Pull(ctx context.Context, channelID string) (Report, error) {
 	return rep, nil // more pages than one pull reads: the cursor stays, the next pull goes on
 }
 
+// errNoExceptions stops a pull that has something to report and nowhere
+// to report it, before its cursor moves: nothing is dropped unseen.
+var errNoExceptions = errors.New("orderpull: no exception queue to report a missed order to")
+
 func (p *Puller) raiseUnreadable(ctx context.Context, ch channels.Channel, u orders.Unreadable) error {
+	if p.Exceptions == nil {
+		return errNoExceptions
+	}
 	what := describe(ch.Name, u.ExternalOrderID, u.ExternalLineID)
 	p.warn(ctx, "marketplace order not readable", "channel", ch.Name, "order", u.ExternalOrderID, "item", u.ExternalLineID, "reason", u.Reason)
 	err := p.Exceptions.Raise(ctx, exceptions.Exception{Kind: exceptions.MissedOrder,
@@ -194,6 +200,9 @@ func (p *Puller) raiseUnreadable(ctx context.Context, ch channels.Channel, u ord
 }
 
 func (p *Puller) raiseFailed(ctx context.Context, ch channels.Channel, in orders.Incoming, cause error) error {
+	if p.Exceptions == nil {
+		return errNoExceptions
+	}
 	what := describe(ch.Name, in.ExternalOrderID, "")
 	p.warn(ctx, "order not taken in", "channel", ch.Name, "order", in.ExternalOrderID, "err", cause)
 	payload, err := encodeNormalised(in)

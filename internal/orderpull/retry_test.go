@@ -267,6 +267,10 @@ func TestPullRaisesWhatCannotBeRead(t *testing.T) {
 	if _, err := broken.p.Pull(context.Background(), "ch"); err == nil || !broken.cur.at.Equal(before) {
 		t.Fatalf("a raise that failed: %v, cursor %v", err, broken.cur.at)
 	}
+	broken.p.Exceptions = nil
+	if _, err := broken.p.Pull(context.Background(), "ch"); err == nil || !broken.cur.at.Equal(before) {
+		t.Fatalf("nowhere to raise: %v, cursor %v", err, broken.cur.at)
+	}
 }
 
 // TestRetry: a missed order is read again (from the marketplace by id, or
