@@ -176,6 +176,22 @@ type OrderSource interface {
 	FetchOrders(ctx context.Context, cursor OrderCursor) (OrderPage, error)
 }
 
+// OrderFetcher is a channel that reads one order again by its id, as it
+// stands at the marketplace now: a missed order is retried from there once
+// its cause is fixed. The page holds the order's readable items and what
+// still cannot be read; an order the marketplace does not know is an empty
+// page.
+type OrderFetcher interface {
+	FetchOrder(ctx context.Context, externalOrderID string) (OrderPage, error)
+}
+
+// PayloadReader reads again the payload the channel put in an Unreadable
+// entry (an item inside its shipment or order, a file row): a missed order
+// whose marketplace cannot be asked by id is retried from what it sent.
+type PayloadReader interface {
+	ReadPayload(payload []byte) (OrderPage, error)
+}
+
 // Fulfilment steps a marketplace is told of.
 const (
 	StepPacked     = "packed"

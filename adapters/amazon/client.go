@@ -76,6 +76,7 @@ func New(cfg Config, hc *httpx.Client) *Client {
 			cfg.Limits[op] = l
 		}
 		cfg.Limits[OpSearchOrders] = SearchOrdersLimit
+		cfg.Limits[OpGetOrder] = GetOrderLimit
 		cfg.Limits[OpConfirmShipment] = ConfirmShipmentLimit
 		for op, l := range ReportLimits {
 			cfg.Limits[op] = l

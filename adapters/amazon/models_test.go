@@ -87,6 +87,18 @@ func loadModel(t testing.TB, file, baseURL string) routers.Router {
 	if err := json.Unmarshal(raw, &doc2); err != nil {
 		t.Fatalf("%s: %v", file, err)
 	}
+	// Swagger 2.0 makes csv the default collectionFormat of an array
+	// parameter (Amazon's SDKs send comma-separated lists); the converter
+	// would read an absent one as repeated parameters instead.
+	for _, item := range doc2.Paths {
+		for _, op := range item.Operations() {
+			for _, param := range op.Parameters {
+				if param.Type.Is("array") && param.CollectionFormat == "" {
+					param.CollectionFormat = "csv"
+				}
+			}
+		}
+	}
 	doc3, err := openapi2conv.ToV3(&doc2)
 	if err != nil {
 		t.Fatalf("%s: %v", file, err)

@@ -267,3 +267,5 @@ func (c *Client) FetchSettlement(ctx context.Context, r adapters.SettlementRepor
 	}
 	return ParseSettlementFile(data)
 }
+
+func fits(s string, n int) bool { return strings.TrimSpace(s) != "" && len(s) <= n }

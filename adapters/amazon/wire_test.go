@@ -110,26 +110,6 @@ func FuzzDecodeProcessingReport(f *testing.F) {
 	})
 }
 
-// FuzzDecodeSearchOrders: no searchOrders answer panics the decoder, and
-// every order it yields passes ingestion's validation once given a channel.
-func FuzzDecodeSearchOrders(f *testing.F) {
-	f.Add([]byte(`{"orders":[{"orderId":"403-1","createdTime":"2026-11-20T10:00:00Z","lastUpdatedTime":"2026-11-20T10:00:00Z","salesChannel":{"channelName":"AMAZON"},"fulfillment":{"fulfillmentStatus":"UNSHIPPED"},"orderItems":[{"orderItemId":"1","quantityOrdered":1,"product":{"sellerSku":"A","price":{"unitPrice":{"amount":"10.50","currencyCode":"INR"}}}}]}],"pagination":{"nextToken":"x"}}`))
-	f.Add([]byte(`{"orders":[{"orderId":"403-1","fulfillment":{"fulfillmentStatus":"SHIPPED"},"orderItems":[{"orderItemId":"1","quantityOrdered":-1}]}]}`))
-	f.Add([]byte(`{"orders":null}`))
-	f.Fuzz(func(t *testing.T, body []byte) {
-		r, err := DecodeSearchOrders(body)
-		if err != nil {
-			return
-		}
-		for _, o := range r.Normalise() {
-			o.ChannelID = "ch"
-			if err := o.Validate(); err != nil {
-				t.Fatalf("decoded an order ingestion refuses: %+v: %v", o, err)
-			}
-		}
-	})
-}
-
 // FuzzErrorIssues: an SP-API error answer (a refused confirmShipment or
 // listing) always becomes at least one readable issue of bounded size.
 func FuzzErrorIssues(f *testing.F) {

@@ -15,9 +15,12 @@ import (
 	"time"
 
 	"github.com/jkhhc/artisanbridge/adapters"
+	"github.com/jkhhc/artisanbridge/adapters/adapterstest"
 	"github.com/jkhhc/artisanbridge/adapters/gem"
 	"github.com/jkhhc/artisanbridge/adapters/gem/sim"
+	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/money"
+	"github.com/jkhhc/artisanbridge/internal/orders"
 )
 
 // memStore keeps files in memory.
@@ -186,47 +189,87 @@ func FuzzParseCatalogueExport(f *testing.F) {
 	})
 }
 
+// TestParseOrderFile: each row is an order item with its own status and
+// last update; the order's status is the least advanced of its lines and
+// its time the latest; a row that cannot be read is an unreadable entry
+// holding the row, and the file's import is refused with every bad cell.
 func TestParseOrderFile(t *testing.T) {
 	csv := "Order ID,Item ID,Order Date,Last Updated,Delivery By,Model/SKU,Quantity,Unit Price (INR),Status\n" +
 		"GEMC-1,1,2026-11-20,2026-11-20T10:00:00Z,2026-12-05,WICKER-01,2,999.01,New\n" +
-		"GEMC-1,2,2026-11-20,2026-11-20T10:00:00Z,,WICKER-02,1,1200,New\n" +
+		"GEMC-1,2,2026-11-20,2026-11-21T10:00:00Z,,WICKER-02,1,1200,Cancelled\n" +
+		"GEMC-2,1,2026-11-21T08:00:00+05:30,2026-11-21T09:00:00+05:30,,WICKER-03,1,50.5,Cancelled\n" +
 		"GEMC-2,1,2026-11-21T08:00:00+05:30,2026-11-21T09:00:00+05:30,,WICKER-03,1,50.5,Cancelled\n"
 	got, err := gem.ParseOrderFile("ch", []byte(csv))
-	if err != nil || len(got) != 2 {
+	if err != nil || len(got.Orders) != 2 || len(got.Unreadable) != 0 || len(got.Repeats) != 1 {
 		t.Fatalf("%+v %v", got, err)
 	}
-	if o := got[0]; o.ExternalOrderID != "GEMC-1" || len(o.Lines) != 2 || o.Lines[0].UnitPricePaise != 99901 || o.Status != "open" ||
-		o.DispatchBy == nil || o.DispatchBy.Format(time.RFC3339) != "2026-12-04T18:30:00Z" {
+	if o := got.Orders[0]; o.ExternalOrderID != "GEMC-1" || len(o.Lines) != 2 || o.Lines[0].UnitPricePaise != 99901 || o.Status != "open" ||
+		o.DispatchBy == nil || o.DispatchBy.Format(time.RFC3339) != "2026-12-04T18:30:00Z" || o.UpdatedAt.Format(time.RFC3339) != "2026-11-21T10:00:00Z" ||
+		o.Lines[1].Status != "cancelled" || o.Lines[1].MarketplaceStatus != "Cancelled" || o.Lines[0].UpdatedAt.Format(time.RFC3339) != "2026-11-20T10:00:00Z" {
 		t.Fatalf("first order %+v", o)
 	}
-	if o := got[1]; o.Status != "cancelled" || o.Lines[0].UnitPricePaise != 5050 || o.UpdatedAt.Format(time.RFC3339) != "2026-11-21T03:30:00Z" {
+	if o := got.Orders[1]; o.Status != "cancelled" || o.Lines[0].UnitPricePaise != 5050 || o.UpdatedAt.Format(time.RFC3339) != "2026-11-21T03:30:00Z" {
 		t.Fatalf("second order %+v", o)
 	}
 	bad := "Order ID,Item ID,Order Date,Last Updated,Model/SKU,Quantity,Unit Price (INR),Status\n" +
 		"GEMC-1,1,yesterday,2026-11-20,A,0,x,Lost\n" +
-		"GEMC-2,1,2026-11-20,2026-11-20,,1,5,New\n"
-	_, err = gem.ParseOrderFile("ch", []byte(bad))
-	fe, ok := err.(*gem.FileError)
-	if !ok || len(fe.Rows) != 5 {
-		t.Fatalf("bad file: %#v", err)
+		"GEMC-2,1,2026-11-20,2026-11-20,,1,5,New\n" +
+		"GEMC-3,1,2026-11-20,2026-11-20,B,1,10000000.01,New\n" +
+		"GEMC-4,1,2026-11-20,2026-11-20,C,1,5,New\n" +
+		"GEMC-4,1,2026-11-20,2026-11-20,C,2,5,New\n"
+	got, err = gem.ParseOrderFile("ch", []byte(bad))
+	if err != nil || len(got.Unreadable) != 4 || len(got.Orders) != 1 {
+		t.Fatalf("bad file: %+v %v", got, err)
+	}
+	if u := got.Unreadable[0]; u.ExternalOrderID != "GEMC-1" || !strings.Contains(u.Reason, "row 2") || !strings.Contains(string(u.Payload), `"row":2`) {
+		t.Fatalf("unreadable row %+v", u)
+	}
+	problems := got.Problems()
+	for _, cell := range []string{"row 2.Order Date", "row 2.Quantity", "row 2.Unit Price (INR)", "row 2.Status", "row 3.Model/SKU", "row 4.Unit Price (INR)", "row 6"} {
+		if problems[cell] == "" {
+			t.Errorf("%s is not named: %v", cell, problems)
+		}
+	}
+	ingested := 0
+	_, err = gem.ImportOrders(context.Background(), "ch", []byte(bad), func(context.Context, orders.Incoming) (orders.Result, error) {
+		ingested++
+		return orders.Result{}, nil
+	})
+	if e, ok := err.(*apperr.Error); !ok || e.Fields["row 3.Model/SKU"] == "" || ingested != 0 {
+		t.Fatalf("import of a bad file: %v, %d ingested", err, ingested)
 	}
 }
 
+// FuzzParseOrderFile: no order file panics the parser, and every row of
+// it is a line of an order ingestion accepts, an unreadable entry with a
+// reason and the row as payload, or a verbatim repeat. Seeds in
+// testdata/fuzz/FuzzParseOrderFile.
 func FuzzParseOrderFile(f *testing.F) {
-	f.Add([]byte("Order ID,Item ID,Order Date,Last Updated,Model/SKU,Quantity,Unit Price (INR),Status\nGEMC-1,1,2026-11-20,2026-11-20,A,1,10,New\n"))
-	f.Add([]byte("Order ID,Item ID,Order Date,Last Updated,Model/SKU,Quantity,Unit Price (INR),Status\nGEMC-1,1,2026-11-20,2026-11-20,A,1,10,New\nGEMC-1,1,2026-11-20,2026-11-20,B,1,10,New\n"))
-	wb, _ := gem.Workbook(gem.OrderColumns, [][]any{{"GEMC-1", "1", "2026-11-20", "2026-11-20", "", "A", 1, "10.00", "New"}})
+	wb, _ := gem.Workbook(gem.OrderColumns, [][]any{{"GEMC-1", "1", "2026-11-20", "2026-11-20", "", "A", 1, "10.00", "New"},
+		{"GEMC-1", "2", "2026-11-20", "2026-11-21", "", "B", 20000, "10.00", "Cancelled"}})
 	f.Add(wb)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		got, err := gem.ParseOrderFile("ch", data)
 		if err != nil {
 			return
 		}
-		for _, o := range got {
-			if err := o.Validate(); err != nil {
-				t.Fatalf("accepted an invalid order %+v: %v", o, err)
+		table, err := gem.ReadTable(data, gem.MaxOrderRows)
+		if err != nil {
+			t.Fatalf("parsed a file the table reader refuses: %v", err)
+		}
+		want := adapterstest.Items{Units: len(table.Rows)}
+		for _, r := range table.Rows {
+			order, line := strings.TrimSpace(table.Get(r, "order_id")), strings.TrimSpace(table.Get(r, "item_id"))
+			if adapters.ID(order) != "" && adapters.ID(line) != "" {
+				want.IDs = append(want.IDs, adapters.LineRef{OrderID: order, LineID: line})
 			}
 		}
+		for _, o := range got.Orders {
+			if o.ChannelID != "ch" {
+				t.Fatalf("order without its channel: %+v", o)
+			}
+		}
+		adapterstest.CheckConserved(t, want, got.Orders, got.Unreadable, got.Repeats)
 	})
 }
 

@@ -2,13 +2,14 @@ package gem
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/jkhhc/artisanbridge/adapters"
 	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/money"
 	"github.com/jkhhc/artisanbridge/internal/orders"
@@ -28,26 +29,46 @@ var orderStatus = map[string]string{
 	"crac issued": orders.StatusDelivered, "returned": orders.StatusReturned, "rejected": orders.StatusReturned,
 }
 
+// OrderFile is what an order file held: its orders, each row a line with
+// its own state and last update, and every row that could not be read,
+// with the row as its payload.
+type OrderFile struct {
+	Orders     []orders.Incoming
+	Unreadable []orders.Unreadable
+	// Repeats are rows that repeat another row of the same order item.
+	Repeats []adapters.LineRef
+	// cells names the bad cells of each unreadable row.
+	cells map[int][]RowError
+}
+
+// rowPayload is an unreadable row as kept: its line and cells by column.
+type rowPayload struct {
+	Row   int               `json:"row"`
+	Cells map[string]string `json:"cells"`
+}
+
 // ParseOrderFile reads the portal's order file (CSV or XLSX, columns by
 // name in any order) into orders for channelID. Dates are RFC 3339 or
-// YYYY-MM-DD (taken as IST midnight). A malformed row rejects the whole file
-// with every bad row named; nothing is imported from it.
-func ParseOrderFile(channelID string, data []byte) ([]orders.Incoming, error) {
+// YYYY-MM-DD (taken as IST midnight). Each row is one order item with its
+// own status and last update; a row that cannot be read is an unreadable
+// entry, never skipped. Only a file that cannot be read as a table is an
+// error.
+func ParseOrderFile(channelID string, data []byte) (OrderFile, error) {
 	t, err := ReadTable(data, MaxOrderRows, "order_id", "item_id", "order_date", "last_updated|order_date", "model/sku|sku", "quantity",
 		"unit_price_(inr)|unit_price", "status")
 	if err != nil {
-		return nil, err
+		return OrderFile{}, err
 	}
-	byID := map[string]*orders.Incoming{}
-	var bad []RowError
+	f := OrderFile{cells: map[int][]RowError{}}
+	var in adapters.Intake
 	for _, r := range t.Rows {
-		n0 := len(bad)
+		var bad []RowError
 		id := t.Get(r, "order_id")
-		if id == "" || len(id) > 128 {
+		if id == "" || len(id) > adapters.MaxIDBytes {
 			bad = append(bad, RowError{r.Line, "Order ID", "is required (at most 128 characters)"})
 		}
 		item := t.Get(r, "item_id")
-		if item == "" || len(item) > 128 {
+		if item == "" || len(item) > adapters.MaxIDBytes {
 			bad = append(bad, RowError{r.Line, "Item ID", "is required (at most 128 characters)"})
 		}
 		ordered, err1 := parseDate(t.Get(r, "order_date"))
@@ -60,53 +81,78 @@ func ParseOrderFile(channelID string, data []byte) ([]orders.Incoming, error) {
 		}
 		var dispatchBy *time.Time
 		if v := t.Get(r, "delivery_by"); v != "" {
-			d, err := parseDate(v)
-			if err != nil {
+			if d, err := parseDate(v); err != nil {
 				bad = append(bad, RowError{r.Line, "Delivery By", err.Error()})
+			} else {
+				dispatchBy = &d
 			}
-			dispatchBy = &d
 		}
 		qty, err := strconv.ParseInt(t.Get(r, "quantity"), 10, 64)
-		if err != nil || qty <= 0 || qty > 10000 {
-			bad = append(bad, RowError{r.Line, "Quantity", "must be a whole number from 1 to 10000"})
+		if err != nil || !money.QuantityOK(qty) {
+			bad = append(bad, RowError{r.Line, "Quantity", fmt.Sprintf("must be a whole number from 1 to %d", money.MaxQuantity)})
 		}
 		price, err := money.Parse(t.Get(r, "unit_price_(inr)"))
-		if err != nil || price < 0 {
-			bad = append(bad, RowError{r.Line, "Unit Price (INR)", "must be an amount in rupees"})
+		if err != nil || !money.PriceOK(price) {
+			bad = append(bad, RowError{r.Line, "Unit Price (INR)", "must be an amount in rupees from 0 to " + money.Format(money.MaxPricePaise)})
 		}
-		status, ok := orderStatus[strings.ToLower(t.Get(r, "status"))]
+		word := t.Get(r, "status")
+		status, ok := orderStatus[strings.ToLower(word)]
 		if !ok {
 			bad = append(bad, RowError{r.Line, "Status", "is not a GeM order status this import knows"})
 		}
 		sku := t.Get(r, "model/sku")
-		if sku == "" {
-			bad = append(bad, RowError{r.Line, "Model/SKU", "is required"})
+		if sku == "" || len(sku) > adapters.MaxSKUBytes {
+			bad = append(bad, RowError{r.Line, "Model/SKU", "is required (at most 64 characters)"})
 		}
-		if len(bad) > n0 {
+		payload := payloadOf(t, r)
+		if len(bad) > 0 {
+			f.cells[r.Line] = bad
+			why := make([]string, len(bad))
+			for i, b := range bad {
+				why[i] = b.Column + " " + b.Message
+			}
+			in.Unreadable(id, item, fmt.Sprintf("row %d: %s", r.Line, strings.Join(why, "; ")), payload)
 			continue
 		}
-		o := byID[id]
-		if o == nil {
-			o = &orders.Incoming{ChannelID: channelID, ExternalOrderID: id, Status: status, OrderedAt: ordered, UpdatedAt: updated, DispatchBy: dispatchBy}
-			byID[id] = o
-		} else if o.Status != status || !o.UpdatedAt.Equal(updated) {
-			bad = append(bad, RowError{r.Line, "Status", "lines of one order must agree on its status and last update"})
+		in.Add(adapters.OrderFacts{ExternalOrderID: id, OrderedAt: ordered, DispatchBy: dispatchBy},
+			orders.IncomingLine{ExternalLineID: item, SKU: sku, Quantity: qty, UnitPricePaise: price, Status: status,
+				MarketplaceStatus: word, UpdatedAt: updated}, payload)
+	}
+	f.Orders, f.Unreadable = in.Page()
+	for i := range f.Orders {
+		f.Orders[i].ChannelID = channelID
+	}
+	f.Repeats = in.Repeats()
+	return f, nil
+}
+
+func payloadOf(t Table, r Row) []byte {
+	p := rowPayload{Row: r.Line, Cells: map[string]string{}}
+	for name, i := range t.Header {
+		if i < len(r.Cells) {
+			p.Cells[name] = r.Cells[i]
+		}
+	}
+	b, _ := json.Marshal(p)
+	return b
+}
+
+// Problems names every unreadable row's bad cells as "row N.Column" (or
+// "row N" for a row refused as a whole), for a refusal of the file.
+func (f OrderFile) Problems() map[string]string {
+	out := map[string]string{}
+	for _, u := range f.Unreadable {
+		var p rowPayload
+		_ = json.Unmarshal(u.Payload, &p)
+		if cells := f.cells[p.Row]; len(cells) > 0 {
+			for _, c := range cells {
+				out[fmt.Sprintf("row %d.%s", c.Line, c.Column)] = c.Message
+			}
 			continue
 		}
-		o.Lines = append(o.Lines, orders.IncomingLine{ExternalLineID: item, SKU: sku, Quantity: qty, UnitPricePaise: price})
+		out[fmt.Sprintf("row %d", p.Row)] = u.Reason
 	}
-	if len(bad) > 0 {
-		return nil, &FileError{Problem: "the order file has malformed rows; nothing was imported", Rows: bad}
-	}
-	out := make([]orders.Incoming, 0, len(byID))
-	for _, o := range byID {
-		if err := o.Validate(); err != nil {
-			return nil, &FileError{Problem: fmt.Sprintf("order %s: %v", o.ExternalOrderID, err)}
-		}
-		out = append(out, *o)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ExternalOrderID < out[j].ExternalOrderID })
-	return out, nil
+	return out
 }
 
 var ist = time.FixedZone("IST", 5*3600+1800)
@@ -122,12 +168,13 @@ func parseDate(v string) (time.Time, error) {
 }
 
 // ImportOrders parses the portal's order file and ingests every order in
-// it. A malformed file is refused whole (422) with each bad cell named as
-// "row N.Column"; nothing of it is ingested.
+// it. A file with any unreadable row is refused whole (422) with each bad
+// cell named as "row N.Column": the person uploading it is there to mend
+// it, and nothing of it is ingested.
 func ImportOrders(ctx context.Context, channelID string, data []byte,
 	ingest func(context.Context, orders.Incoming) (orders.Result, error)) (orders.ImportSummary, error) {
 	var sum orders.ImportSummary
-	incoming, err := ParseOrderFile(channelID, data)
+	f, err := ParseOrderFile(channelID, data)
 	var fe *FileError
 	if errors.As(err, &fe) {
 		e := apperr.New(apperr.Invalid, "%s", fe.Problem).WithStatus(422)
@@ -140,7 +187,12 @@ func ImportOrders(ctx context.Context, channelID string, data []byte,
 	if err != nil {
 		return sum, err
 	}
-	for _, in := range incoming {
+	if len(f.Unreadable) > 0 {
+		e := apperr.New(apperr.Invalid, "the order file has %d rows that cannot be read; nothing was imported", len(f.Unreadable)).WithStatus(422)
+		e.Fields = f.Problems()
+		return sum, e
+	}
+	for _, in := range f.Orders {
 		res, err := ingest(ctx, in)
 		if err != nil {
 			return sum, err

@@ -24,6 +24,10 @@ type Faults struct {
 	RepeatPages     bool    `json:"repeat_pages"`
 	RateItemFailure float64 `json:"rate_item_failure"`
 	ExpireTokens    bool    `json:"expire_tokens"`
+	// CorruptItems makes the next n order items placed unreadable on the
+	// wire (a quantity no marketplace sends) for as long as the fault
+	// stands; setting the faults again without it mends them.
+	CorruptItems int `json:"corrupt_items"`
 }
 
 // Calls counts what one operation saw (GET /_sim/calls).
@@ -53,6 +57,8 @@ type Kit struct {
 	// OnExpireTokens runs (under the lock) when a test asks for tokens to expire.
 	OnExpireTokens func()
 	lastTick       time.Time
+	corruptLeft    int
+	corrupt        map[string]bool
 }
 
 // Tick is the clock for order changes: strictly increasing in whole
@@ -120,6 +126,23 @@ func (k *Kit) Admit(op adapters.Operation) Verdict {
 // of the time when on).
 func (k *Kit) RepeatPage() bool { return k.faults.RepeatPages && k.rnd.Float64() < 0.34 }
 
+// Placed tells the kit of an order item just placed: while corrupt_items
+// has some left, the item is one of them. Callers hold the lock.
+func (k *Kit) Placed(itemID string) {
+	if k.corruptLeft <= 0 {
+		return
+	}
+	if k.corrupt == nil {
+		k.corrupt = map[string]bool{}
+	}
+	k.corrupt[itemID] = true
+	k.corruptLeft--
+}
+
+// Corrupt reports whether an item is served unreadable (corrupt_items).
+// Callers hold the lock.
+func (k *Kit) Corrupt(itemID string) bool { return k.corrupt[itemID] }
+
 // ItemFails draws whether one item of a batch fails (rate_item_failure).
 func (k *Kit) ItemFails() bool { return k.rnd.Float64() < k.faults.RateItemFailure }
 
@@ -169,6 +192,10 @@ func (k *Kit) SetFaults(f Faults) {
 	k.Lock()
 	defer k.Unlock()
 	k.faults = f
+	k.corruptLeft = f.CorruptItems
+	if f.CorruptItems == 0 {
+		k.corrupt = nil
+	}
 	if f.ExpireTokens && k.OnExpireTokens != nil {
 		k.OnExpireTokens()
 	}
@@ -201,8 +228,8 @@ func (k *Kit) Register(mux *http.ServeMux, refuse func(w http.ResponseWriter, st
 		dec := json.NewDecoder(io.LimitReader(r.Body, 1<<16))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&f); err != nil || f.Rate429 < 0 || f.Rate429 > 1 || f.Rate5xx < 0 || f.Rate5xx > 1 ||
-			f.RateItemFailure < 0 || f.RateItemFailure > 1 || f.LatencyMS < 0 || f.LatencyMS > 120000 {
-			refuse(w, http.StatusBadRequest, "faults: rates between 0 and 1, latency_ms between 0 and 120000")
+			f.RateItemFailure < 0 || f.RateItemFailure > 1 || f.LatencyMS < 0 || f.LatencyMS > 120000 || f.CorruptItems < 0 || f.CorruptItems > 1000 {
+			refuse(w, http.StatusBadRequest, "faults: rates between 0 and 1, latency_ms between 0 and 120000, corrupt_items between 0 and 1000")
 			return
 		}
 		k.SetFaults(f)
@@ -230,4 +257,40 @@ func DecodeQuantity(r *http.Request) (int64, bool) {
 		return 0, false
 	}
 	return *body.Quantity, true
+}
+
+// OrderItem is one item a simulated buyer orders.
+type OrderItem struct {
+	SKU      string `json:"sku"`
+	Quantity int64  `json:"quantity"`
+}
+
+// MaxOrderItems bounds one simulated order.
+const MaxOrderItems = 50
+
+// DecodeOrder reads POST /_sim/orders: {"sku","quantity"} for one item or
+// {"items":[{"sku","quantity"}, ...]} for several in one order.
+func DecodeOrder(r *http.Request) ([]OrderItem, bool) {
+	var body struct {
+		OrderItem
+		Items []OrderItem `json:"items"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&body); err != nil {
+		return nil, false
+	}
+	items := body.Items
+	if len(items) == 0 {
+		items = []OrderItem{body.OrderItem}
+	} else if body.SKU != "" || body.Quantity != 0 {
+		return nil, false
+	}
+	if len(items) > MaxOrderItems {
+		return nil, false
+	}
+	for _, it := range items {
+		if it.SKU == "" || it.Quantity <= 0 {
+			return nil, false
+		}
+	}
+	return items, true
 }

@@ -151,7 +151,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 	a.Orders = orders.NewService(a.DB.Orders(), nil)
 	a.Finance = finance.NewService(a.DB.Finance(), nil)
 	a.Puller = &orderpull.Puller{Channels: a.Channels, Orders: a.Orders, Cursors: a.DB.Orders(), Factory: a.adapterFor,
-		Exceptions: a.DB.Exceptions(), Log: log}
+		Exceptions: a.DB.Exceptions(), Resolver: a.Exceptions, Log: log}
 	a.calls = callCounter{rdb: a.Redis}
 	a.Sync = &channelsync.Engine{Channels: a.Channels, ChannelRows: a.DB.Channels(), Listings: a.DB.Listings(),
 		Exceptions: a.DB.Exceptions(), Factory: a.adapterFor, Log: log}
@@ -401,7 +401,7 @@ func (a *App) apiServer(healthOnly bool) *httpapi.Server {
 	return httpapi.New(httpapi.Deps{
 		Log: a.log, Auth: a.Auth, Catalog: a.Catalog, Inventory: a.Stock, Audit: a.DB.Audit(),
 		Channels: a.Channels, Listings: a.Listings, Exceptions: a.Exceptions, Orders: a.Orders, Tasks: fulfilment.NewService(a.DB.Fulfilment(), nil), Finance: a.Finance, Payouts: finance.NewPayouts(a.DB.Finance(), a.Keyring, nil), ChannelCalls: a.calls.lastHour,
-		Files: a.DB.ChannelFiles(), ImportOrders: a.importOrders, PullSettlements: a.pullSettlements, RescanOrders: a.rescanOrders,
+		Files: a.DB.ChannelFiles(), ImportOrders: a.importOrders, PullSettlements: a.pullSettlements, RescanOrders: a.rescanOrders, RetryMissedOrder: a.Puller.Retry,
 		Idempotency:  a.DB.Idempotency(),
 		Queues:       func(ctx context.Context) ([]httpapi.QueueInfo, error) { return queueInfo(insp) },
 		OutboxQueued: a.DB.Outbox().PendingCount,

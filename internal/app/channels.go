@@ -238,6 +238,7 @@ func demoAmazonLimits() map[adapters.Operation]adapters.Limit {
 		l[op] = v
 	}
 	l[amazon.OpSearchOrders] = adapters.Limit{Rate: 1, Burst: 20}
+	l[amazon.OpGetOrder] = amazon.GetOrderLimit
 	l[amazon.OpConfirmShipment] = amazon.ConfirmShipmentLimit
 	for op, v := range amazon.ReportLimits {
 		l[op] = v

@@ -109,6 +109,7 @@ func (s *Server) routes() []Route {
 		{Method: "POST", Path: p + "/payout-batches/:id/mark-paid", Permission: auth.FinanceWrite, Summary: "the bank's answer (multipart field file: reference, utr, status paid or failed)", handler: s.markPaid, bodyLimit: 16<<20 + 64<<10},
 		{Method: "GET", Path: p + "/exceptions", Permission: auth.ExceptionsRead, Summary: "what needs a person", handler: list(s, s.listExceptions)},
 		{Method: "POST", Path: p + "/exceptions/:id/resolve", Permission: auth.ExceptionsWork, Summary: "close an exception saying what was done", handler: s.resolveException},
+		{Method: "POST", Path: p + "/exceptions/:id/retry", Permission: auth.ExceptionsWork, Summary: "take a missed order in again once its cause is fixed (read again from the marketplace, or from its payload)", handler: s.retryException},
 
 		{Method: "GET", Path: p + "/audit", Permission: auth.AuditRead, Summary: "the audit log", handler: list(s, s.listAudit)},
 		{Method: "GET", Path: p + "/jobs/queues", Permission: auth.JobsRead, Summary: "job queue sizes and failures", handler: s.listQueues},

@@ -27,6 +27,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/idempotency"
 	"github.com/jkhhc/artisanbridge/internal/inventory"
 	"github.com/jkhhc/artisanbridge/internal/listing"
+	"github.com/jkhhc/artisanbridge/internal/orderpull"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/paging"
 	"github.com/jkhhc/artisanbridge/internal/store"
@@ -69,6 +70,10 @@ type Deps struct {
 	PullSettlements func(ctx context.Context, channelID string) (finance.ImportSummary, error)
 	// RescanOrders re-reads a channel's orders from a time on.
 	RescanOrders func(ctx context.Context, channelID string, since time.Time) error
+
+	// RetryMissedOrder takes a missed order in again (retry.go).
+	RetryMissedOrder func(ctx context.Context, exceptionID, by string) (orderpull.RetryResult, error)
+
 	Audit        audit.Reader
 	Idempotency  idempotency.Store
 	Queues       func(ctx context.Context) ([]QueueInfo, error)

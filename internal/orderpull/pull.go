@@ -2,7 +2,10 @@
 // takes them in through package orders. The cursor moves only after the
 // orders up to it are committed, and every pull re-reads an overlap window
 // before it, so a late-indexed order is not missed and a repeated one is
-// harmless (ingestion is idempotent).
+// harmless (ingestion is idempotent). Nothing a marketplace sends is
+// dropped unseen: what cannot be read, and every order that cannot be
+// taken in, opens a missed_order exception holding the payload, which an
+// operations user retries once its cause is fixed (Retry).
 package orderpull
 
 import (
@@ -11,24 +14,60 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jkhhc/artisanbridge/adapters"
 	"github.com/jkhhc/artisanbridge/internal/channels"
-	"github.com/jkhhc/artisanbridge/internal/channelsync"
 	"github.com/jkhhc/artisanbridge/internal/exceptions"
 	"github.com/jkhhc/artisanbridge/internal/orders"
-	"github.com/jkhhc/artisanbridge/internal/store"
 )
 
-// Puller pulls orders.
+// Channels reads a channel and its credentials (channels.Service).
+type Channels interface {
+	Get(ctx context.Context, id string) (channels.Channel, error)
+	Credentials(ctx context.Context, id string) (map[string]string, error)
+}
+
+// Orders takes an order in and reads one back (orders.Service).
+type Orders interface {
+	Ingest(ctx context.Context, in orders.Incoming) (orders.Result, error)
+	Get(ctx context.Context, id string) (orders.Order, error)
+}
+
+// Cursors keeps where each channel's pull resumes.
+type Cursors interface {
+	PullCursor(ctx context.Context, channelID string) (time.Time, error)
+	AdvancePullCursor(ctx context.Context, channelID string, since time.Time) error
+}
+
+// Exceptions opens (or counts again) one exception per cause, and reads one.
+type Exceptions interface {
+	Raise(ctx context.Context, e exceptions.Exception) error
+	Get(ctx context.Context, id string) (exceptions.Exception, error)
+}
+
+// Resolver closes an exception with an audit entry naming who did
+// (exceptions.Service).
+type Resolver interface {
+	Resolve(ctx context.Context, id string, in exceptions.ResolveInput, by string) (exceptions.Exception, error)
+}
+
+// Factory builds the adapter of a channel from its configuration.
+type Factory func(ch channels.Channel, creds map[string]string) (adapters.Channel, error)
+
+// Puller pulls orders and retries missed ones.
 type Puller struct {
-	Channels *channels.Service
-	Orders   *orders.Service
-	Cursors  *store.Orders
-	Factory  channelsync.Factory
-	// Exceptions, if set, hears of orders that could not be taken in.
-	Exceptions *store.Exceptions
-	Log        *slog.Logger
+	Channels Channels
+	Orders   Orders
+	Cursors  Cursors
+	Factory  Factory
+	// Exceptions hears of everything that could not be read or taken in;
+	// a pull with something to report and no Exceptions fails before its
+	// cursor moves.
+	Exceptions Exceptions
+	// Resolver closes a missed order a retry took in.
+	Resolver Resolver
+	Log      *slog.Logger
 	// Overlap is how far before the cursor each pull starts again.
 	Overlap time.Duration
 	// FirstPull is how far back a channel's first pull looks.
@@ -39,12 +78,17 @@ type Puller struct {
 
 // Report says what one pull did.
 type Report struct {
-	Pages  int
-	Orders orders.ImportSummary
+	Pages      int
+	Orders     orders.ImportSummary
+	Unreadable int // items or orders that could not be read: each a missed_order
+	Failed     int // orders read but not taken in: each a missed_order
 }
 
 // Pull fetches every page of orders changed since the channel's cursor
-// (less the overlap), ingests them, and then advances the cursor.
+// (less the overlap), ingests them, and then advances the cursor. What
+// cannot be read opens its missed_order and does not hold the cursor (its
+// exception holds the payload); an order that could not be taken in holds
+// the cursor, so that every pull tries it again however long the outage.
 func (p *Puller) Pull(ctx context.Context, channelID string) (Report, error) {
 	var rep Report
 	ch, err := p.Channels.Get(ctx, channelID)
@@ -90,25 +134,25 @@ func (p *Puller) Pull(ctx context.Context, channelID string) (Report, error) {
 			return rep, fmt.Errorf("pulling %s orders: %w", ch.Name, err)
 		}
 		rep.Pages++
+		for _, u := range page.Unreadable {
+			// A raise that fails returns before the cursor moves: the next
+			// pull reads the item again.
+			if err := p.raiseUnreadable(ctx, ch, u); err != nil {
+				return rep, err
+			}
+			rep.Unreadable++
+		}
 		for _, in := range page.Orders {
 			in.ChannelID = channelID
 			res, err := p.Orders.Ingest(ctx, in)
 			if err != nil {
-				// One unreadable order must not hold back the others; the
-				// overlap brings it back on the next pull.
-				if p.Log != nil {
-					p.Log.Warn("order not taken in", "channel", ch.Name, "order", in.ExternalOrderID, "err", err)
-				}
+				// One order that cannot be taken in must not hold back the others.
+				rep.Failed++
 				if failedAt.IsZero() || in.UpdatedAt.Before(failedAt) {
 					failedAt = in.UpdatedAt
 				}
-				if p.Exceptions != nil {
-					// One exception per order; every pull counts it again until it is taken in.
-					_ = p.Exceptions.Raise(ctx, exceptions.Exception{Kind: exceptions.MissedOrder, CauseKey: "missed_order:" + channelID + ":" + in.ExternalOrderID,
-						Summary:  fmt.Sprintf("%s order %s could not be taken in", ch.Name, in.ExternalOrderID),
-						Detail:   truncate(err.Error(), 1000),
-						Action:   "Check the order on the marketplace (its SKU, quantity and price); every pull retries it, and the pull cursor waits for it.",
-						Resource: "channel", ResourceID: channelID})
+				if err := p.raiseFailed(ctx, ch, in, err); err != nil {
+					return rep, err
 				}
 				continue
 			}
@@ -129,6 +173,71 @@ func (p *Puller) Pull(ctx context.Context, channelID string) (Report, error) {
 		token = page.NextPageToken
 	}
 	return rep, nil // more pages than one pull reads: the cursor stays, the next pull goes on
+}
+
+// errNoExceptions stops a pull that has something to report and nowhere
+// to report it, before its cursor moves: nothing is dropped unseen.
+var errNoExceptions = errors.New("orderpull: no exception queue to report a missed order to")
+
+func (p *Puller) raiseUnreadable(ctx context.Context, ch channels.Channel, u orders.Unreadable) error {
+	if p.Exceptions == nil {
+		return errNoExceptions
+	}
+	what := describe(ch.Name, u.ExternalOrderID, u.ExternalLineID)
+	p.warn(ctx, "marketplace order not readable", "channel", ch.Name, "order", u.ExternalOrderID, "item", u.ExternalLineID, "reason", u.Reason)
+	err := p.Exceptions.Raise(ctx, exceptions.Exception{Kind: exceptions.MissedOrder,
+		CauseKey: CauseKey(ch.ID, u.ExternalOrderID, u.ExternalLineID, u.Payload),
+		Summary:  what + " could not be read: nothing of it is reserved here",
+		Detail:   truncate(u.Reason, 1000),
+		Action: "See the payload for what " + ch.Name + " sent. Once the cause is fixed (the order corrected on the marketplace, " +
+			"or a product or setting here), retry it: POST /api/v1/exceptions/{id}/retry. Until then the marketplace holds the " +
+			"stock and we do not: check the other channels do not sell it twice.",
+		Resource: "channel", ResourceID: ch.ID, Payload: string(u.Payload)})
+	if err != nil {
+		return fmt.Errorf("recording that %s could not be read: %w", what, err)
+	}
+	return nil
+}
+
+func (p *Puller) raiseFailed(ctx context.Context, ch channels.Channel, in orders.Incoming, cause error) error {
+	if p.Exceptions == nil {
+		return errNoExceptions
+	}
+	what := describe(ch.Name, in.ExternalOrderID, "")
+	p.warn(ctx, "order not taken in", "channel", ch.Name, "order", in.ExternalOrderID, "err", cause)
+	payload, err := encodeNormalised(in)
+	if err != nil {
+		return err
+	}
+	err = p.Exceptions.Raise(ctx, exceptions.Exception{Kind: exceptions.MissedOrder,
+		CauseKey: CauseKey(ch.ID, in.ExternalOrderID, "", nil),
+		Summary:  what + " could not be taken in",
+		Detail:   truncate(cause.Error(), 1000),
+		Action: "Check the order on the marketplace (its SKU, quantity and price) and here (the product, the channel's settings). " +
+			"Every pull retries it and the pull cursor waits for it; once the cause is fixed, POST /api/v1/exceptions/{id}/retry takes it in now.",
+		Resource: "channel", ResourceID: ch.ID, Payload: string(payload)})
+	if err != nil {
+		return fmt.Errorf("recording that %s could not be taken in: %w", what, err)
+	}
+	return nil
+}
+
+func describe(channel, order, line string) string {
+	switch {
+	case order != "" && line != "":
+		return fmt.Sprintf("%s order %s item %s", channel, order, line)
+	case order != "":
+		return fmt.Sprintf("%s order %s", channel, order)
+	case line != "":
+		return fmt.Sprintf("%s order item %s", channel, line)
+	}
+	return "a " + channel + " order"
+}
+
+func (p *Puller) warn(ctx context.Context, msg string, args ...any) {
+	if p.Log != nil {
+		p.Log.WarnContext(ctx, msg, args...)
+	}
 }
 
 func minTime(a, b time.Time) time.Time {
@@ -152,9 +261,13 @@ func (p *Puller) firstPull() time.Duration {
 	return 7 * 24 * time.Hour
 }
 
+// truncate cuts s to at most n bytes at a rune boundary.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n]
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,14 +17,82 @@ import (
 	"github.com/jkhhc/artisanbridge/adapters/flipkart/sim"
 	"github.com/jkhhc/artisanbridge/adapters/httpx"
 	"github.com/jkhhc/artisanbridge/adapters/simkit"
+	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/catalog"
 	"github.com/jkhhc/artisanbridge/internal/channels"
+	"github.com/jkhhc/artisanbridge/internal/exceptions"
 	"github.com/jkhhc/artisanbridge/internal/inventory"
 	"github.com/jkhhc/artisanbridge/internal/orderpull"
 	"github.com/jkhhc/artisanbridge/internal/orders"
+	"github.com/jkhhc/artisanbridge/internal/paging"
+	"github.com/jkhhc/artisanbridge/internal/reqctx"
 	"github.com/jkhhc/artisanbridge/internal/secrets"
+	"github.com/jkhhc/artisanbridge/internal/store"
 	"github.com/jkhhc/artisanbridge/internal/testenv"
 )
+
+// flipkartRig is a Flipkart simulator with one listed product (100 units
+// at one location) and a puller for its channel, on one backend.
+type flipkartRig struct {
+	db          *store.DB
+	marketplace *sim.Sim
+	base        string
+	channelID   string
+	productID   string
+	locationID  string
+	puller      *orderpull.Puller
+}
+
+func newFlipkartRig(t *testing.T, b testenv.Backend) *flipkartRig {
+	t.Helper()
+	db, _ := b.Open(t)
+	ctx := context.Background()
+	key, _ := secrets.LoadOrCreateKeyFile(filepath.Join(t.TempDir(), "k"))
+	ring, _ := secrets.ParseMasterKey(key)
+	crafts, _ := catalog.NewCrafts()
+	cat := catalog.NewService(db.Catalog(), ring, crafts, nil)
+	inv := inventory.NewService(db.Inventory(), nil)
+	chans := channels.NewService(db.Channels(), ring, nil)
+	marketplace := sim.New(sim.Config{Seed: 11, Limits: map[adapters.Operation]adapters.Limit{}})
+	srv := httptest.NewServer(marketplace)
+	t.Cleanup(srv.Close)
+	loc, _ := inv.CreateLocation(ctx, inventory.NewLocation{Code: "SRG", Name: "Srinagar", Kind: "showroom"})
+	if err := chans.Ensure(ctx, "flipkart", "fk", srv.URL+"/sellers", srv.URL+"/oauth-service/oauth/token", true,
+		map[string]string{"app_id": sim.AppID, "app_secret": sim.AppSecret},
+		channels.Settings{Locations: []channels.LocationMap{{LocationID: loc.ID, ExternalLocationID: "LOC1"}}}); err != nil {
+		t.Fatal(err)
+	}
+	list, _ := chans.List(ctx)
+	ch := list[0]
+	s := func(v string) *string { return &v }
+	n := func(v int64) *int64 { return &v }
+	art, _ := cat.CreateArtisan(ctx, catalog.ArtisanInput{Code: s("CR-1"), Name: s("Maker"), Craft: s("crewel")})
+	p, err := cat.CreateProduct(ctx, catalog.ProductInput{SKU: s("CREWEL-1"), Title: s("Crewel cushion"), Craft: s("crewel"),
+		HSNCode: s("6304"), GSTRateBP: n(500), MRPPaise: n(200000), PricePaise: n(150000), ArtisanID: s(art.ID), ArtisanShareBP: n(6000)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv.RecordMovement(ctx, inventory.MovementInput{ProductID: p.ID, LocationID: loc.ID, Kind: "intake", Quantity: 100})
+	client := flipkart.New(flipkart.Config{BaseURL: srv.URL + "/sellers", TokenURL: srv.URL + "/oauth-service/oauth/token",
+		AppID: sim.AppID, AppSecret: sim.AppSecret, Account: ch.ID}, &httpx.Client{MaxAttempts: 3, BaseDelay: time.Millisecond})
+	if res, err := client.PushListings(ctx, []adapters.Listing{{SKU: "CREWEL-1", ExternalID: "CRWL123456789012", HSNCode: "6304",
+		MRPPaise: 200000, PricePaise: 150000, Locations: []adapters.LocationQuantity{{LocationID: "LOC1", Quantity: 100}}}}); err != nil || !res[0].Accepted {
+		t.Fatalf("listing: %+v %v", res, err)
+	}
+	puller := &orderpull.Puller{Channels: chans, Orders: orders.NewService(db.Orders(), nil), Cursors: db.Orders(), Exceptions: db.Exceptions(),
+		Resolver: exceptions.NewService(db.Exceptions(), nil),
+		Factory:  func(ch channels.Channel, creds map[string]string) (adapters.Channel, error) { return client, nil }}
+	return &flipkartRig{db: db, marketplace: marketplace, base: srv.URL, channelID: ch.ID, productID: p.ID, locationID: loc.ID, puller: puller}
+}
+
+func (r *flipkartRig) reserved(t *testing.T) int64 {
+	t.Helper()
+	lvl, err := r.db.Inventory().Level(context.Background(), r.productID, r.locationID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lvl.Reserved
+}
 
 // TestPullFlipkartOrders: 45 buyer orders over three pages, with the
 // marketplace repeating pages, are taken in exactly once with their stock
@@ -32,74 +101,101 @@ import (
 func TestPullFlipkartOrders(t *testing.T) {
 	for _, b := range testenv.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
-			db, _ := b.Open(t)
+			r := newFlipkartRig(t, b)
 			ctx := context.Background()
-			key, _ := secrets.LoadOrCreateKeyFile(filepath.Join(t.TempDir(), "k"))
-			ring, _ := secrets.ParseMasterKey(key)
-			crafts, _ := catalog.NewCrafts()
-			cat := catalog.NewService(db.Catalog(), ring, crafts, nil)
-			inv := inventory.NewService(db.Inventory(), nil)
-			chans := channels.NewService(db.Channels(), ring, nil)
-			marketplace := sim.New(sim.Config{Seed: 11, Limits: map[adapters.Operation]adapters.Limit{}})
-			srv := httptest.NewServer(marketplace)
-			defer srv.Close()
-			loc, _ := inv.CreateLocation(ctx, inventory.NewLocation{Code: "SRG", Name: "Srinagar", Kind: "showroom"})
-			if err := chans.Ensure(ctx, "flipkart", "fk", srv.URL+"/sellers", srv.URL+"/oauth-service/oauth/token", true,
-				map[string]string{"app_id": sim.AppID, "app_secret": sim.AppSecret},
-				channels.Settings{Locations: []channels.LocationMap{{LocationID: loc.ID, ExternalLocationID: "LOC1"}}}); err != nil {
-				t.Fatal(err)
-			}
-			list, _ := chans.List(ctx)
-			ch := list[0]
-			s := func(v string) *string { return &v }
-			n := func(v int64) *int64 { return &v }
-			art, _ := cat.CreateArtisan(ctx, catalog.ArtisanInput{Code: s("CR-1"), Name: s("Maker"), Craft: s("crewel")})
-			p, err := cat.CreateProduct(ctx, catalog.ProductInput{SKU: s("CREWEL-1"), Title: s("Crewel cushion"), Craft: s("crewel"),
-				HSNCode: s("6304"), GSTRateBP: n(500), MRPPaise: n(200000), PricePaise: n(150000), ArtisanID: s(art.ID), ArtisanShareBP: n(6000)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			inv.RecordMovement(ctx, inventory.MovementInput{ProductID: p.ID, LocationID: loc.ID, Kind: "intake", Quantity: 100})
-			client := flipkart.New(flipkart.Config{BaseURL: srv.URL + "/sellers", TokenURL: srv.URL + "/oauth-service/oauth/token",
-				AppID: sim.AppID, AppSecret: sim.AppSecret, Account: ch.ID}, &httpx.Client{MaxAttempts: 3, BaseDelay: time.Millisecond})
-			if res, err := client.PushListings(ctx, []adapters.Listing{{SKU: "CREWEL-1", ExternalID: "CRWL123456789012", HSNCode: "6304",
-				MRPPaise: 200000, PricePaise: 150000, Locations: []adapters.LocationQuantity{{LocationID: "LOC1", Quantity: 100}}}}); err != nil || !res[0].Accepted {
-				t.Fatalf("listing: %+v %v", res, err)
-			}
 			var ids []string
 			for i := 0; i < 45; i++ {
-				ids = append(ids, placeOrder(t, srv.URL, "CREWEL-1", 1))
+				ids = append(ids, placeOrder(t, r.base, "CREWEL-1", 1))
 			}
-			marketplace.SetFaults(simkit.Faults{RepeatPages: true})
-			puller := &orderpull.Puller{Channels: chans, Orders: orders.NewService(db.Orders(), nil), Cursors: db.Orders(), Exceptions: db.Exceptions(),
-				Factory: func(ch channels.Channel, creds map[string]string) (adapters.Channel, error) { return client, nil }}
-			rep, err := puller.Pull(ctx, ch.ID)
+			r.marketplace.SetFaults(simkit.Faults{RepeatPages: true})
+			puller := r.puller
+			rep, err := puller.Pull(ctx, r.channelID)
 			if err != nil || rep.Orders.Created != 45 || rep.Orders.Reserved != 45 {
 				t.Fatalf("first pull: %+v %v", rep, err)
 			}
-			if calls := marketplace.CallCounts()[string(flipkart.OpFilterShipments)]; calls.Calls < 7 {
+			if calls := r.marketplace.CallCounts()[string(flipkart.OpFilterShipments)]; calls.Calls < 7 {
 				t.Fatalf("%d shipment calls: the pull did not page", calls.Calls)
 			}
-			rep, err = puller.Pull(ctx, ch.ID)
+			rep, err = puller.Pull(ctx, r.channelID)
 			if err != nil || rep.Orders.NewLines != 0 || rep.Orders.Created != 0 {
 				t.Fatalf("second pull: %+v %v", rep, err)
 			}
-			lvl, _ := db.Inventory().Level(ctx, p.ID, loc.ID)
-			if lvl.Reserved != 45 {
-				t.Fatalf("reserved %d", lvl.Reserved)
+			if got := r.reserved(t); got != 45 {
+				t.Fatalf("reserved %d", got)
 			}
-			postJSON(t, srv.URL+"/_sim/orders/"+ids[3]+"/cancel", nil)
-			if rep, err := puller.Pull(ctx, ch.ID); err != nil || rep.Orders.Released != 1 {
+			postJSON(t, r.base+"/_sim/orders/"+ids[3]+"/cancel", nil)
+			if rep, err := puller.Pull(ctx, r.channelID); err != nil || rep.Orders.Released != 1 {
 				t.Fatalf("pull after a cancellation: %+v %v", rep, err)
 			}
 			var lines int64
-			db.Gorm().Table("order_lines").Count(&lines)
-			if lvl, _ := db.Inventory().Level(ctx, p.ID, loc.ID); lvl.Reserved != 44 || lines != 45 {
-				t.Fatalf("after cancellation: reserved %d, %d lines", lvl.Reserved, lines)
+			r.db.Gorm().Table("order_lines").Count(&lines)
+			if got := r.reserved(t); got != 44 || lines != 45 {
+				t.Fatalf("after cancellation: reserved %d, %d lines", got, lines)
 			}
+		})
+	}
+}
+
+// TestMissedOrders: an order item corrupted on the wire opens one
+// missed_order holding its shipment, without holding the cursor; retried
+// while still corrupt it answers 422 and stays open; retried once mended
+// it is taken in and resolved by who retried, audited. An order the
+// database refuses opens one holding the normalised order and holds the
+// cursor; once the cause is gone the retry takes it in.
+func TestMissedOrders(t *testing.T) {
+	for _, b := range testenv.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			r := newFlipkartRig(t, b)
+			ops := reqctx.WithActor(context.Background(), reqctx.Actor{ID: "u-ops", Name: "ops", Role: "operations"})
+			postJSON(t, r.base+"/_sim/orders", map[string]any{"items": []any{map[string]any{"sku": "CREWEL-1", "quantity": 1},
+				map[string]any{"sku": "CREWEL-1", "quantity": 2}}})
+			r.marketplace.SetFaults(simkit.Faults{CorruptItems: 1})
+			corrupt := postJSON(t, r.base+"/_sim/orders", map[string]any{"sku": "CREWEL-1", "quantity": 1})
+			corruptItem := fmt.Sprint(corrupt["items"].([]any)[0].(map[string]any)["id"])
+			rep, err := r.puller.Pull(ops, r.channelID)
+			if err != nil || rep.Orders.Created != 1 || rep.Orders.NewLines != 2 || rep.Unreadable < 1 {
+				t.Fatalf("pull: %+v %v", rep, err)
+			}
+			if got := r.reserved(t); got != 3 {
+				t.Fatalf("the two-item order reserved %d units", got)
+			}
+			ex := missed(t, r.db)
+			if len(ex) != 1 {
+				t.Fatalf("missed orders %+v", ex)
+			}
+			e := ex[0]
+			if e.CauseKey != orderpull.CauseKey(r.channelID, fmt.Sprint(corrupt["id"]), corruptItem, nil) || !strings.Contains(e.Payload, corruptItem) ||
+				!strings.Contains(e.Detail, "quantity -1") || e.Occurrences < 1 {
+				t.Fatalf("exception %+v", e)
+			}
+			if cur, _ := r.db.Orders().PullCursor(ops, r.channelID); cur.IsZero() {
+				t.Fatal("an unreadable item held the cursor")
+			}
+			if _, err := r.puller.Retry(ops, e.ID, "ops"); apperr.CodeOf(err) != apperr.Invalid || !strings.Contains(err.Error(), "quantity -1") {
+				t.Fatalf("retry while corrupt: %v", err)
+			}
+			if again := missed(t, r.db); len(again) != 1 || again[0].Status != "open" || !strings.Contains(again[0].Detail, "retried by ops") {
+				t.Fatalf("after a failed retry: %+v", again)
+			}
+			r.marketplace.SetFaults(simkit.Faults{})
+			res, err := r.puller.Retry(ops, e.ID, "ops")
+			if err != nil || res.Source != orderpull.FromMarketplace || res.Summary.Created != 1 || res.Summary.Reserved != 1 ||
+				res.Exception.Status != "resolved" || res.Exception.ResolvedBy != "ops" {
+				t.Fatalf("retry once mended: %+v %v", res, err)
+			}
+			if got := r.reserved(t); got != 4 {
+				t.Fatalf("reserved %d after the retry", got)
+			}
+			var audited int64
+			r.db.Gorm().Table("audit_log").Where("action = 'resolve' AND resource = 'exception' AND resource_id = ? AND actor_name = 'ops'", e.ID).Count(&audited)
+			if audited != 1 {
+				t.Fatalf("%d audit entries for the retry", audited)
+			}
+
 			// An order the database refuses is not dropped: a missed_order
-			// exception says so, and the next pull takes it in.
-			refused := placeOrder(t, srv.URL, "CREWEL-1", 1)
+			// holds the normalised order, the cursor waits for it, and the
+			// retry takes it in once the cause is gone.
+			refused := placeOrder(t, r.base, "CREWEL-1", 1)
 			trigger := map[string][]string{
 				"sqlite": {`CREATE TRIGGER refuse_order BEFORE INSERT ON orders WHEN NEW.external_order_id = '` + refused + `' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`},
 				"postgres": {`CREATE FUNCTION refuse_order() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
@@ -107,24 +203,47 @@ IF NEW.external_order_id = '` + refused + `' THEN RAISE EXCEPTION 'refused by th
 					`CREATE TRIGGER refuse_order BEFORE INSERT ON orders FOR EACH ROW EXECUTE FUNCTION refuse_order()`},
 			}[b.Name]
 			for _, q := range trigger {
-				if err := db.Gorm().Exec(q).Error; err != nil {
+				if err := r.db.Gorm().Exec(q).Error; err != nil {
 					t.Fatal(err)
 				}
 			}
-			if _, err := puller.Pull(ctx, ch.ID); err != nil {
-				t.Fatal(err)
+			before, _ := r.db.Orders().PullCursor(ops, r.channelID)
+			if rep, err := r.puller.Pull(ops, r.channelID); err != nil || rep.Failed != 1 {
+				t.Fatalf("pull: %+v %v", rep, err)
 			}
-			var missed int64
-			db.Gorm().Table("exceptions").Where("kind = 'missed_order' AND status = 'open' AND summary LIKE ?", "%"+refused+"%").Count(&missed)
-			if missed != 1 {
-				t.Fatalf("%d missed_order exceptions for the refused order", missed)
+			var held *exceptions.Exception
+			for _, x := range missed(t, r.db) {
+				if x.Status == "open" && strings.Contains(x.Summary, refused) {
+					held = &x
+				}
 			}
-			db.Gorm().Exec(`DROP TRIGGER refuse_order` + map[string]string{"postgres": " ON orders"}[b.Name])
-			if rep, err := puller.Pull(ctx, ch.ID); err != nil || rep.Orders.Created != 1 {
-				t.Fatalf("the refused order on the next pull: %+v %v", rep, err)
+			if held == nil || !strings.Contains(held.Payload, `"normalised_order"`) || !strings.Contains(held.Payload, refused) {
+				t.Fatalf("no missed_order with the normalised order for %s: %+v", refused, held)
+			}
+			if after, _ := r.db.Orders().PullCursor(ops, r.channelID); after.After(before.Add(time.Minute)) {
+				t.Fatalf("the cursor moved from %v to %v past a refused order", before, after)
+			}
+			if _, err := r.puller.Retry(ops, held.ID, "ops"); err == nil {
+				t.Fatal("a retry the database still refuses succeeded")
+			}
+			r.db.Gorm().Exec(`DROP TRIGGER refuse_order` + map[string]string{"postgres": " ON orders"}[b.Name])
+			if res, err := r.puller.Retry(ops, held.ID, "ops"); err != nil || res.Summary.Created != 1 || res.Exception.Status != "resolved" {
+				t.Fatalf("retry once the cause is gone: %+v %v", res, err)
+			}
+			if rep, err := r.puller.Pull(ops, r.channelID); err != nil || rep.Failed != 0 || rep.Orders.Created != 0 {
+				t.Fatalf("the next pull: %+v %v", rep, err)
 			}
 		})
 	}
+}
+
+func missed(t *testing.T, db *store.DB) []exceptions.Exception {
+	t.Helper()
+	page, err := db.Exceptions().List(context.Background(), exceptions.Filter{Kind: exceptions.MissedOrder}, paging.Request{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return page.Items
 }
 
 func postJSON(t *testing.T, url string, body any) map[string]any {

@@ -33,22 +33,47 @@ func (s *Sim) confirmShipment(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusNotFound, "NotFound", "no such order", "")
 		return
 	}
-	if o.Fulfillment.FulfillmentStatus != "UNSHIPPED" {
-		apiError(w, http.StatusBadRequest, "InvalidInput", "the order is "+o.Fulfillment.FulfillmentStatus+", not unshipped", "")
+	if st := o.Fulfillment.FulfillmentStatus; st != "UNSHIPPED" && st != "PARTIALLY_SHIPPED" {
+		apiError(w, http.StatusBadRequest, "InvalidInput", "the order is "+st+", not unshipped", "")
 		return
 	}
-	want := map[string]int64{}
+	left := map[string]int64{}
 	for _, it := range o.OrderItems {
-		want[it.OrderItemID] = it.QuantityOrdered
+		if it.Cancellation == nil {
+			left[it.OrderItemID] = it.QuantityOrdered - fulfilled(it)
+		}
 	}
 	for _, it := range p.OrderItems {
-		if q, ok := want[it.OrderItemID]; !ok || it.Quantity <= 0 || it.Quantity > q {
+		if q, ok := left[it.OrderItemID]; !ok || it.Quantity <= 0 || it.Quantity > q {
 			apiError(w, http.StatusBadRequest, "InvalidInput", "order item "+it.OrderItemID+" is not in the order in that quantity", "")
 			return
 		}
 	}
+	shipped := map[string]int64{}
+	for _, it := range p.OrderItems {
+		shipped[it.OrderItemID] += it.Quantity
+	}
+	status := "SHIPPED"
+	for i := range o.OrderItems {
+		it := &o.OrderItems[i]
+		if it.Cancellation != nil {
+			continue
+		}
+		done := fulfilled(*it) + shipped[it.OrderItemID]
+		it.Fulfillment = &amazon.ItemFulfillment{QuantityFulfilled: done, QuantityUnfulfilled: it.QuantityOrdered - done}
+		if done < it.QuantityOrdered {
+			status = "PARTIALLY_SHIPPED"
+		}
+	}
 	now := s.kit.Tick()
-	o.updated, o.LastUpdatedTime, o.Fulfillment.FulfillmentStatus = now, now.Format(time.RFC3339), "SHIPPED"
+	o.updated, o.LastUpdatedTime, o.Fulfillment.FulfillmentStatus = now, now.Format(time.RFC3339), status
 	o.tracking, o.carrier = p.TrackingNumber, p.CarrierName
 	w.WriteHeader(http.StatusNoContent)
+}
+
+func fulfilled(it amazon.OrderItem) int64 {
+	if it.Fulfillment == nil {
+		return 0
+	}
+	return it.Fulfillment.QuantityFulfilled
 }

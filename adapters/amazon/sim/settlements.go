@@ -59,7 +59,7 @@ func (s *Sim) closeSettlement(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		for _, it := range o.OrderItems {
-			if s.settled[it.OrderItemID] {
+			if s.settled[it.OrderItemID] || it.Cancellation != nil {
 				continue
 			}
 			s.settled[it.OrderItemID] = true

@@ -81,6 +81,7 @@ func New(cfg Config) *Sim {
 			cfg.Limits[op] = l
 		}
 		cfg.Limits[amazon.OpSearchOrders] = adapters.Limit{Rate: 0.0056, Burst: 20}
+		cfg.Limits[amazon.OpGetOrder] = amazon.GetOrderLimit
 		cfg.Limits[amazon.OpConfirmShipment] = amazon.ConfirmShipmentLimit
 		for op, l := range amazon.ReportLimits {
 			cfg.Limits[op] = l

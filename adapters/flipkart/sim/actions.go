@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"time"
+	"slices"
 
 	"github.com/jkhhc/artisanbridge/adapters"
 	"github.com/jkhhc/artisanbridge/adapters/flipkart"
@@ -51,8 +51,9 @@ func strict(raw []byte, v any) error {
 	return dec.Decode(v)
 }
 
-// move applies one shipment action: the shipment must be at the location
-// given and in one of the states the action starts from.
+// move applies one shipment action to the shipment's items not cancelled:
+// the shipment must be at the location given and its live items in one of
+// the states the action starts from.
 func (s *Sim) move(id, location string, from []string, to string) flipkart.ShipmentResult {
 	var sh *shipment
 	for _, x := range s.shipments {
@@ -66,19 +67,20 @@ func (s *Sim) move(id, location string, from []string, to string) flipkart.Shipm
 	case location != sh.LocationID:
 		return flipkart.ShipmentResult{ShipmentID: id, Status: "FAILURE", ErrorCode: "INVALID_LOCATION_ID", ErrorMessage: "the shipment is not at location " + location}
 	}
-	state := sh.OrderItems[0].Status
-	ok := false
-	for _, f := range from {
-		ok = ok || f == state
+	var live []int
+	for i, it := range sh.OrderItems {
+		if it.Status == "CANCELLED" {
+			continue
+		}
+		if !slices.Contains(from, it.Status) {
+			return flipkart.ShipmentResult{ShipmentID: id, Status: "FAILURE", ErrorCode: "UNPROCESSABLE_ENTITY", ErrorMessage: "shipment is " + it.Status}
+		}
+		live = append(live, i)
 	}
-	if !ok {
-		return flipkart.ShipmentResult{ShipmentID: id, Status: "FAILURE", ErrorCode: "UNPROCESSABLE_ENTITY", ErrorMessage: "shipment is " + state}
+	if len(live) == 0 {
+		return flipkart.ShipmentResult{ShipmentID: id, Status: "FAILURE", ErrorCode: "UNPROCESSABLE_ENTITY", ErrorMessage: "shipment is CANCELLED"}
 	}
-	now := s.kit.Tick()
-	sh.updated, sh.UpdatedAt = now, now.Format(time.RFC3339)
-	for i := range sh.OrderItems {
-		sh.OrderItems[i].Status = to
-	}
+	s.setState(sh, to, sellerCancellation, live)
 	return flipkart.ShipmentResult{ShipmentID: id, Status: "SUCCESS"}
 }
 

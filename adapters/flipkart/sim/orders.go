@@ -8,68 +8,118 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/jkhhc/artisanbridge/adapters/flipkart"
 	"github.com/jkhhc/artisanbridge/adapters/simkit"
 )
 
+// shipment is one order's shipment. Each item keeps its own state and the
+// time it last changed; on the wire the shipment's updatedAt is the latest
+// of them, as Flipkart's v3 schema has no per-item update time.
 type shipment struct {
 	flipkart.Shipment
-	updated time.Time
+	updated     time.Time
+	itemUpdated map[string]time.Time
+	// cancelledBy is each cancelled item's cancellation type (the
+	// cancelled filter's cancellationType).
+	cancelledBy map[string]string
 }
 
-// registerOrders adds the buyer side (/_sim/orders) and Flipkart's
-// shipment search (/sellers/v3/shipments/filter with next pages).
+// Flipkart's cancellation types (the cancelled filter's cancellationType).
+const (
+	buyerCancellation  = "buyerCancellation"
+	sellerCancellation = "sellerCancellation"
+)
+
+// registerOrders adds the buyer side (/_sim/orders, per order and per
+// item) and Flipkart's shipment search (/sellers/v3/shipments/filter with
+// next pages) and look-up by id (/sellers/v3/shipments?orderIds=).
 func (s *Sim) registerOrders(m *http.ServeMux) {
 	m.HandleFunc("POST /_sim/orders", s.placeOrder)
 	m.HandleFunc("GET /_sim/orders/{id}", s.getOrder)
 	for path, state := range map[string]string{"deliver": "DELIVERED", "cancel": "CANCELLED", "return": "RETURNED"} {
 		m.HandleFunc("POST /_sim/orders/{id}/"+path, s.moveOrder(state))
+		m.HandleFunc("POST /_sim/orders/{id}/items/{item}/"+path, s.moveItem(state))
 	}
 	m.HandleFunc("POST /sellers/v3/shipments/filter", s.filterFirst)
 	m.HandleFunc("GET /sellers/v3/shipments/filter", s.filterNext)
+	m.HandleFunc("GET /sellers/v3/shipments", s.getShipments)
 }
 
+// placeOrder is a buyer's order: {"sku","quantity"} or several items
+// {"items":[{"sku","quantity"}]}, all shipped together from one location
+// (one shipment with an order item each).
 func (s *Sim) placeOrder(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		SKU      string `json:"sku"`
-		Quantity int64  `json:"quantity"`
-	}
-	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&body); err != nil || body.Quantity <= 0 {
-		apiError(w, http.StatusBadRequest, 400, `body must be {"sku": "...", "quantity": n}`)
+	items, ok := simkit.DecodeOrder(r)
+	if !ok {
+		apiError(w, http.StatusBadRequest, 400, `body must be {"sku": "...", "quantity": n} or {"items": [{"sku": "...", "quantity": n}, ...]}`)
 		return
 	}
 	s.kit.Lock()
 	defer s.kit.Unlock()
-	l := s.listings[body.SKU]
-	if l == nil || l.quantity() < body.Quantity || l.Status != "ACTIVE" {
-		apiError(w, http.StatusConflict, 409, "the listing is not buyable in that quantity")
-		return
+	need := map[string]int64{}
+	for _, it := range items {
+		need[it.SKU] += it.Quantity
+	}
+	for sku, q := range need {
+		l := s.listings[sku]
+		if l == nil || l.quantity() < q || l.Status != "ACTIVE" {
+			apiError(w, http.StatusConflict, 409, "the listing of "+sku+" is not buyable in that quantity")
+			return
+		}
 	}
 	loc := ""
-	for _, id := range l.locationList() {
-		if id.Inventory >= body.Quantity {
-			loc = id.ID
+	for _, candidate := range s.listings[items[0].SKU].locationList() {
+		fits := true
+		for sku, q := range need {
+			fits = fits && s.listings[sku].Locations[candidate.ID] >= q
+		}
+		if fits {
+			loc = candidate.ID
 			break
 		}
 	}
 	if loc == "" {
-		apiError(w, http.StatusConflict, 409, "no single location holds that quantity")
+		apiError(w, http.StatusConflict, 409, "no single location holds every item in that quantity")
 		return
 	}
-	l.Locations[loc] -= body.Quantity
+	for sku, q := range need {
+		s.listings[sku].Locations[loc] -= q
+	}
 	now := s.kit.Tick()
 	s.orderSeq++
 	orderID := fmt.Sprintf("OD%018d", s.orderSeq)
-	sh := &shipment{updated: now, Shipment: flipkart.Shipment{ShipmentID: fmt.Sprintf("SH%010d", s.orderSeq), LocationID: loc,
-		DispatchByDate: now.Add(48 * time.Hour).Format(time.RFC3339), UpdatedAt: now.Format(time.RFC3339),
-		OrderItems: []flipkart.OrderItem{{OrderItemID: fmt.Sprintf("%d", 400000000000+s.orderSeq), OrderID: orderID,
-			OrderDate: now.Format(time.RFC3339), Status: "APPROVED", Quantity: body.Quantity, FSN: l.ProductID, SKU: l.SKU,
-			PriceComponents: flipkart.PriceComponents{SellingPrice: json.Number(fmt.Sprint(l.Price * body.Quantity)),
-				TotalPrice: json.Number(fmt.Sprint(l.Price * body.Quantity))}}}}}
+	sh := &shipment{updated: now, itemUpdated: map[string]time.Time{}, cancelledBy: map[string]string{},
+		Shipment: flipkart.Shipment{ShipmentID: fmt.Sprintf("SH%010d", s.orderSeq), LocationID: loc,
+			DispatchByDate: now.Add(48 * time.Hour).Format(time.RFC3339), UpdatedAt: now.Format(time.RFC3339)}}
+	out := []map[string]any{}
+	for _, it := range items {
+		s.itemSeq++
+		id := fmt.Sprintf("%d", 400000000000+s.itemSeq)
+		l := s.listings[it.SKU]
+		sh.OrderItems = append(sh.OrderItems, flipkart.OrderItem{OrderItemID: id, OrderID: orderID, OrderDate: now.Format(time.RFC3339),
+			Status: "APPROVED", Quantity: it.Quantity, FSN: l.ProductID, SKU: l.SKU, CancellationGroupID: "grp" + id,
+			PriceComponents: flipkart.PriceComponents{SellingPrice: json.Number(fmt.Sprint(l.Price * it.Quantity)),
+				TotalPrice: json.Number(fmt.Sprint(l.Price * it.Quantity))}})
+		sh.itemUpdated[id] = now
+		s.kit.Placed(id)
+		out = append(out, map[string]any{"id": id, "sku": it.SKU, "quantity": it.Quantity, "status": "APPROVED"})
+	}
 	s.shipments[orderID] = sh
-	simkit.WriteJSON(w, http.StatusCreated, map[string]string{"id": orderID, "status": "APPROVED"})
+	simkit.WriteJSON(w, http.StatusCreated, map[string]any{"id": orderID, "status": "APPROVED", "shipment_id": sh.ShipmentID, "items": out})
+}
+
+// status is the shipment's state as a buyer sees it: that of its items
+// still live, CANCELLED once all are.
+func (sh *shipment) status() string {
+	for _, it := range sh.OrderItems {
+		if it.Status != "CANCELLED" {
+			return it.Status
+		}
+	}
+	return "CANCELLED"
 }
 
 func (s *Sim) getOrder(w http.ResponseWriter, r *http.Request) {
@@ -80,9 +130,37 @@ func (s *Sim) getOrder(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusNotFound, 404, "no such order")
 		return
 	}
-	simkit.WriteJSON(w, http.StatusOK, map[string]any{"id": r.PathValue("id"), "status": sh.OrderItems[0].Status, "shipment": sh.Shipment})
+	items := []map[string]any{}
+	for _, it := range sh.OrderItems {
+		items = append(items, map[string]any{"id": it.OrderItemID, "sku": it.SKU, "quantity": it.Quantity, "status": it.Status,
+			"updated_at": sh.itemUpdated[it.OrderItemID].Format(time.RFC3339)})
+	}
+	simkit.WriteJSON(w, http.StatusOK, map[string]any{"id": r.PathValue("id"), "status": sh.status(), "shipment": sh.Shipment, "items": items})
 }
 
+// touch records a change to some of a shipment's items.
+func (s *Sim) touch(sh *shipment, items ...int) {
+	now := s.kit.Tick()
+	sh.updated, sh.UpdatedAt = now, now.Format(time.RFC3339)
+	for _, i := range items {
+		sh.itemUpdated[sh.OrderItems[i].OrderItemID] = now
+	}
+}
+
+// setState moves items to state; a cancellation records its date and type.
+func (s *Sim) setState(sh *shipment, state, cancelType string, items []int) {
+	s.touch(sh, items...)
+	for _, i := range items {
+		it := &sh.OrderItems[i]
+		it.Status = state
+		if state == "CANCELLED" {
+			it.CancellationDate, it.CancellationReason = sh.UpdatedAt, strings.ToLower(strings.TrimSuffix(cancelType, "Cancellation"))+"_cancellation"
+			sh.cancelledBy[it.OrderItemID] = cancelType
+		}
+	}
+}
+
+// moveOrder moves every item not cancelled, as a buyer or courier would.
 func (s *Sim) moveOrder(state string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		s.kit.Lock()
@@ -92,13 +170,108 @@ func (s *Sim) moveOrder(state string) http.HandlerFunc {
 			apiError(w, http.StatusNotFound, 404, "no such order")
 			return
 		}
-		now := s.kit.Tick()
-		sh.updated, sh.UpdatedAt = now, now.Format(time.RFC3339)
-		for i := range sh.OrderItems {
-			sh.OrderItems[i].Status = state
+		var live []int
+		for i, it := range sh.OrderItems {
+			if it.Status != "CANCELLED" {
+				live = append(live, i)
+			}
 		}
-		simkit.WriteJSON(w, http.StatusOK, map[string]string{"id": r.PathValue("id"), "status": state})
+		s.setState(sh, state, buyerCancellation, live)
+		simkit.WriteJSON(w, http.StatusOK, map[string]string{"id": r.PathValue("id"), "status": sh.status()})
 	}
+}
+
+// moveItem moves one item: the buyer cancels it before it is dispatched,
+// the courier delivers it, the buyer returns it. The shipment's other
+// items keep their state and their own update time.
+func (s *Sim) moveItem(state string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.kit.Lock()
+		defer s.kit.Unlock()
+		sh := s.shipments[r.PathValue("id")]
+		idx := -1
+		if sh != nil {
+			idx = slices.IndexFunc(sh.OrderItems, func(it flipkart.OrderItem) bool { return it.OrderItemID == r.PathValue("item") })
+		}
+		if idx < 0 {
+			apiError(w, http.StatusNotFound, 404, "no such order item")
+			return
+		}
+		it := sh.OrderItems[idx]
+		switch {
+		case it.Status == "CANCELLED":
+			apiError(w, http.StatusConflict, 409, "the item is already cancelled")
+			return
+		case state == "CANCELLED" && !slices.Contains(filterStates["preDispatch"], it.Status):
+			apiError(w, http.StatusConflict, 409, "the item is "+it.Status+": only an item not yet dispatched can be cancelled")
+			return
+		}
+		s.setState(sh, state, buyerCancellation, []int{idx})
+		simkit.WriteJSON(w, http.StatusOK, map[string]string{"id": it.OrderItemID, "order_id": r.PathValue("id"), "status": state})
+	}
+}
+
+// wire is the shipment as served: an item the corrupt_items fault holds
+// goes out with a quantity no marketplace sends.
+func (s *Sim) wire(sh *shipment) flipkart.Shipment {
+	out := sh.Shipment
+	out.OrderItems = slices.Clone(sh.OrderItems)
+	for i := range out.OrderItems {
+		if s.kit.Corrupt(out.OrderItems[i].OrderItemID) {
+			out.OrderItems[i].Quantity = -1
+		}
+	}
+	return out
+}
+
+// getShipments is GET /v3/shipments with exactly one of shipmentIds,
+// orderItemIds or orderIds (comma-separated, at most 100).
+func (s *Sim) getShipments(w http.ResponseWriter, r *http.Request) {
+	if !s.admit(w, r, flipkart.OpGetShipments) {
+		return
+	}
+	q := r.URL.Query()
+	kind, list := "", ""
+	for _, k := range []string{"shipmentIds", "orderItemIds", "orderIds"} {
+		if v := q.Get(k); v != "" {
+			if kind != "" {
+				apiError(w, http.StatusBadRequest, 400, "only one of shipmentIds, orderItemIds and orderIds may be given")
+				return
+			}
+			kind, list = k, v
+		}
+	}
+	ids := strings.Split(list, ",")
+	if kind == "" || len(ids) > 100 {
+		apiError(w, http.StatusBadRequest, 400, "give shipmentIds, orderItemIds or orderIds: 1 to 100 comma-separated ids")
+		return
+	}
+	s.kit.Lock()
+	defer s.kit.Unlock()
+	var match []*shipment
+	for orderID, sh := range s.shipments {
+		hit := false
+		for _, id := range ids {
+			switch kind {
+			case "shipmentIds":
+				hit = hit || sh.ShipmentID == id
+			case "orderIds":
+				hit = hit || orderID == id
+			case "orderItemIds":
+				hit = hit || slices.ContainsFunc(sh.OrderItems, func(it flipkart.OrderItem) bool { return it.OrderItemID == id })
+			}
+		}
+		if hit {
+			match = append(match, sh)
+		}
+	}
+	sort.Slice(match, func(i, j int) bool { return match[i].ShipmentID < match[j].ShipmentID })
+	resp := flipkart.ShipmentsResponse{Shipments: []flipkart.Shipment{}}
+	for _, sh := range match {
+		resp.Shipments = append(resp.Shipments, s.wire(sh))
+	}
+	s.kit.Batch(flipkart.OpGetShipments, len(resp.Shipments))
+	simkit.WriteJSON(w, http.StatusOK, resp)
 }
 
 // pageState is what a next_token carries.
@@ -158,6 +331,18 @@ func (s *Sim) filterNext(w http.ResponseWriter, r *http.Request) {
 	s.page(w, st)
 }
 
+// matches says whether a shipment belongs to a filter: one of its items is
+// in one of the filter's states (a cancelled item by the cancellation type
+// asked for). Every item is served with its own state.
+func (sh *shipment) matches(f flipkart.ShipmentFilter, states []string) bool {
+	for _, it := range sh.OrderItems {
+		if slices.Contains(states, it.Status) && (f.Type != "cancelled" || sh.cancelledBy[it.OrderItemID] == f.CancellationType) {
+			return true
+		}
+	}
+	return false
+}
+
 // page answers one page of matching shipments in modification order. With
 // the repeat_pages fault it sometimes answers the previous page again, as
 // a marketplace whose index shifted would.
@@ -175,7 +360,7 @@ func (s *Sim) page(w http.ResponseWriter, st pageState) {
 	}
 	var match []*shipment
 	for _, sh := range s.shipments {
-		if !slices.Contains(states, sh.OrderItems[0].Status) {
+		if !sh.matches(st.Filter, states) {
 			continue
 		}
 		if (!from.IsZero() && sh.updated.Before(from)) || (!to.IsZero() && sh.updated.After(to)) {
@@ -198,7 +383,7 @@ func (s *Sim) page(w http.ResponseWriter, st pageState) {
 	end := min(offset+st.Size, len(match))
 	resp := flipkart.FilterResponse{Shipments: []flipkart.Shipment{}}
 	for _, sh := range match[min(offset, end):end] {
-		resp.Shipments = append(resp.Shipments, sh.Shipment)
+		resp.Shipments = append(resp.Shipments, s.wire(sh))
 	}
 	if nextOffset < len(match) {
 		next := st

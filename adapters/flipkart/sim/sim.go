@@ -61,6 +61,7 @@ type Sim struct {
 	listings  map[string]*listing
 	shipments map[string]*shipment // by order id
 	orderSeq  int
+	itemSeq   int
 	// settled are the order items a settlement file has covered.
 	settled       map[string]bool
 	settlementSeq int
