@@ -101,6 +101,17 @@ func goMigrations(dialect Dialect) []*goose.Migration {
 			&goose.GoFunc{RunDB: func(ctx context.Context, db *sql.DB) error { return payoutsAndMessagesUp(ctx, db, dialect) }},
 			&goose.GoFunc{RunDB: func(ctx context.Context, db *sql.DB) error { return payoutsAndMessagesDown(ctx, db, dialect) }},
 		),
+		goose.NewGoMigration(36,
+			&goose.GoFunc{RunDB: func(ctx context.Context, db *sql.DB) error {
+				return rebuildForCheck(ctx, db, dialect, "settlement_lines", "status", settlementStatusesV10, settlementStatusesV36)
+			}},
+			&goose.GoFunc{RunDB: func(ctx context.Context, db *sql.DB) error {
+				if err := inTx(ctx, db, []string{`UPDATE settlement_lines SET status = 'short_paid' WHERE status = 'unchecked'`}); err != nil {
+					return err
+				}
+				return rebuildForCheck(ctx, db, dialect, "settlement_lines", "status", settlementStatusesV36, settlementStatusesV10)
+			}},
+		),
 		goose.NewGoMigration(8,
 			&goose.GoFunc{RunDB: func(ctx context.Context, db *sql.DB) error { return lineStatuses(ctx, db, dialect, lineStatusesV8) }},
 			&goose.GoFunc{RunDB: func(ctx context.Context, db *sql.DB) error { return lineStatuses(ctx, db, dialect, lineStatusesV6) }},
@@ -325,6 +336,14 @@ func ledgerAtScaleDown(dialect Dialect) []string {
 	)
 	return append(stmts, appendOnlyUp(dialect, ledgerTables)...)
 }
+
+// Settlement line statuses before and after version 36: a line no fee
+// schedule covers is unchecked (paid and posted; nothing to compare its
+// fees with), no longer short_paid with a made-up component.
+const (
+	settlementStatusesV10 = `'settled', 'short_paid', 'unmatched'`
+	settlementStatusesV36 = `'settled', 'short_paid', 'unmatched', 'unchecked'`
+)
 
 // Payout batch statuses before and after version 21: a batch sent through
 // a payout provider is sending, then sent, and ends paid, partly_paid or

@@ -205,7 +205,7 @@ func settleEndToEnd(t *testing.T, in *instance, flipkart, amazon *marketplace, f
 		mk   *marketplace
 		fees finance.FeeSchedule
 	}{{flipkart, flipkartsim.SettlementFees}, {amazon, amazonsim.SettlementFees}} {
-		body := map[string]any{"channel_id": m.mk.id, "effective_from": "2020-01-01T00:00:00Z", "commission_bp": m.fees.CommissionBP,
+		body := map[string]any{"channel_id": m.mk.id, "effective_from": "2020-01-01", "commission_bp": m.fees.CommissionBP,
 			"fixed_fee_slabs": m.fees.FixedFeeSlabs, "collection_fee_bp": m.fees.CollectionFeeBP, "shipping_fee_paise": m.fees.ShippingFeePaise}
 		if code, got := in.call(fin, "POST", "/api/v1/fee-schedules", body); code != 201 {
 			t.Fatalf("fee schedule: %d %v", code, got)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jkhhc/artisanbridge/internal/apperr"
+	"github.com/jkhhc/artisanbridge/internal/civil"
 )
 
 // Slab is a fixed fee for items up to a value (inclusive); the last slab
@@ -15,22 +16,24 @@ type Slab struct {
 	FeePaise  int64 `json:"fee_paise"`
 }
 
-// FeeSchedule is what one channel charges from a date, for one category
-// (a craft) or, with Category empty, for all of them.
+// FeeSchedule is what one channel charges from a day, for one category
+// (a craft) or, with Category empty, for all of them. Its days are plain
+// days in India (YYYY-MM-DD): from the start of EffectiveFrom until the
+// start of EffectiveTo, in India's time zone.
 type FeeSchedule struct {
-	ID               string     `json:"id"`
-	ChannelID        string     `json:"channel_id"`
-	Category         string     `json:"category"`
-	EffectiveFrom    time.Time  `json:"effective_from"`
-	EffectiveTo      *time.Time `json:"effective_to"`
-	CommissionBP     int64      `json:"commission_bp"`
-	FixedFeeSlabs    []Slab     `json:"fixed_fee_slabs"`
-	CollectionFeeBP  int64      `json:"collection_fee_bp"`
-	ShippingFeePaise int64      `json:"shipping_fee_paise"`
+	ID               string      `json:"id"`
+	ChannelID        string      `json:"channel_id"`
+	Category         string      `json:"category"`
+	EffectiveFrom    civil.Date  `json:"effective_from"`
+	EffectiveTo      *civil.Date `json:"effective_to"`
+	CommissionBP     int64       `json:"commission_bp"`
+	FixedFeeSlabs    []Slab      `json:"fixed_fee_slabs"`
+	CollectionFeeBP  int64       `json:"collection_fee_bp"`
+	ShippingFeePaise int64       `json:"shipping_fee_paise"`
 	// CommissionWaivedUntil is a promotional waiver: orders placed before
-	// it pay no commission (e.g. the first six months of a programme).
-	CommissionWaivedUntil *time.Time `json:"commission_waived_until"`
-	CreatedAt             time.Time  `json:"created_at"`
+	// this day pay no commission (e.g. the first six months of a programme).
+	CommissionWaivedUntil *civil.Date `json:"commission_waived_until"`
+	CreatedAt             time.Time   `json:"created_at"`
 }
 
 // Validate refuses a schedule that cannot be applied.
@@ -41,7 +44,7 @@ func (f *FeeSchedule) Validate() error {
 		fe.Add("channel_id", "is required")
 	}
 	if f.EffectiveFrom.IsZero() {
-		fe.Add("effective_from", "is required")
+		fe.Add("effective_from", "is required: the first day the fees apply, as YYYY-MM-DD")
 	}
 	if f.EffectiveTo != nil && !f.EffectiveTo.After(f.EffectiveFrom) {
 		fe.Add("effective_to", "must be after effective_from")
@@ -69,7 +72,7 @@ func (f *FeeSchedule) Validate() error {
 
 // applies says whether the schedule covers a line of craft ordered at t.
 func (f FeeSchedule) applies(craft string, t time.Time) bool {
-	return (f.Category == "" || f.Category == craft) && !t.Before(f.EffectiveFrom) && (f.EffectiveTo == nil || t.Before(*f.EffectiveTo))
+	return (f.Category == "" || f.Category == craft) && !t.Before(f.EffectiveFrom.Start()) && (f.EffectiveTo == nil || t.Before(f.EffectiveTo.Start()))
 }
 
 // Pick returns the schedule for a line: one for its craft before one for
@@ -147,7 +150,7 @@ func TDSRateBP(t time.Time) int64 {
 // value net of GST at the rates of the settlement date.
 func Expected(s FeeSchedule, gross, gstRateBP int64, orderedAt, settledOn time.Time) Components {
 	c := Components{GrossPaise: gross}
-	if s.CommissionWaivedUntil == nil || !orderedAt.Before(*s.CommissionWaivedUntil) {
+	if s.CommissionWaivedUntil == nil || !orderedAt.Before(s.CommissionWaivedUntil.Start()) {
 		c.CommissionPaise = BasisPoints(gross, s.CommissionBP)
 	}
 	for _, slab := range s.FixedFeeSlabs {

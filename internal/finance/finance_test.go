@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jkhhc/artisanbridge/internal/apperr"
+	"github.com/jkhhc/artisanbridge/internal/civil"
 	"github.com/jkhhc/artisanbridge/internal/finance"
 )
 
@@ -80,7 +81,7 @@ func TestExpected(t *testing.T) {
 		t.Fatalf("rates before July 2024: TCS %d TDS %d, want 1%% each", old.TCSPaise, old.TDSPaise)
 	}
 	waived := s
-	until := ordered.Add(time.Hour)
+	until := civil.Of(ordered).AddDays(1) // orders placed before this day
 	waived.CommissionWaivedUntil = &until
 	if w := finance.Expected(waived, 4_50_000, 500, ordered, ordered); w.CommissionPaise != 0 {
 		t.Fatalf("commission during a waiver: %d", w.CommissionPaise)
@@ -92,11 +93,11 @@ func TestExpected(t *testing.T) {
 }
 
 func TestPick(t *testing.T) {
-	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	t1 := t0.AddDate(0, 6, 0)
-	all := finance.FeeSchedule{ID: "all", EffectiveFrom: t0}
-	allLater := finance.FeeSchedule{ID: "all-later", EffectiveFrom: t1}
-	shawls := finance.FeeSchedule{ID: "shawls", Category: "kani_shawl", EffectiveFrom: t0, EffectiveTo: &t1}
+	d0, d1 := civil.New(2026, 1, 1), civil.New(2026, 7, 1)
+	t0, t1 := d0.Start(), d1.Start()
+	all := finance.FeeSchedule{ID: "all", EffectiveFrom: d0}
+	allLater := finance.FeeSchedule{ID: "all-later", EffectiveFrom: d1}
+	shawls := finance.FeeSchedule{ID: "shawls", Category: "kani_shawl", EffectiveFrom: d0, EffectiveTo: &d1}
 	list := []finance.FeeSchedule{all, allLater, shawls}
 	for _, tc := range []struct {
 		craft string
@@ -105,6 +106,8 @@ func TestPick(t *testing.T) {
 	}{
 		{"kani_shawl", t0.AddDate(0, 1, 0), "shawls"}, {"namda", t0.AddDate(0, 1, 0), "all"},
 		{"kani_shawl", t1.AddDate(0, 1, 0), "all-later"}, {"namda", t0.AddDate(-1, 0, 0), ""},
+		// a day starts in India: half past midnight IST on 1 July is the new schedule's
+		{"kani_shawl", t1.Add(30 * time.Minute), "all-later"}, {"kani_shawl", t1.Add(-time.Minute), "shawls"},
 	} {
 		got, ok := finance.Pick(list, tc.craft, tc.at)
 		if (tc.want == "") == ok || (ok && got.ID != tc.want) {

@@ -47,12 +47,15 @@ type Classification struct {
 
 // Classify compares what a marketplace paid for a line with what its fee
 // schedule says it should have paid: unmatched when no order line of ours
-// matches; short_paid when it paid less net, or when no schedule covers the
-// line (nothing to check the fees against is a question for a person);
-// settled otherwise.
+// matches; unchecked when no schedule covers the line (there is nothing to
+// compare with: a person adds the schedule); short_paid when it paid less
+// net; settled otherwise. Differences list only real components.
 func Classify(matched bool, sched FeeSchedule, hasSchedule bool, gstRateBP int64, orderedAt time.Time, l SettlementLine) Classification {
 	if !matched {
 		return Classification{Status: StatusUnmatched, Differences: []Difference{}}
+	}
+	if !hasSchedule {
+		return Classification{Status: StatusUnchecked, Differences: []Difference{}}
 	}
 	exp := Expected(sched, l.Paid.GrossPaise, gstRateBP, orderedAt, l.SettledOn)
 	diffs, short := Compare(exp, l.Paid)
@@ -62,10 +65,6 @@ func Classify(matched bool, sched FeeSchedule, hasSchedule bool, gstRateBP int64
 	c := Classification{Status: StatusSettled, Differences: diffs, ExpectedNetPaise: &exp.NetPaise}
 	if short {
 		c.Status = StatusShortPaid
-	}
-	if !hasSchedule {
-		c.Status = StatusShortPaid
-		c.Differences = append(c.Differences, Difference{Component: "no_fee_schedule"})
 	}
 	return c
 }

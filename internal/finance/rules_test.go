@@ -47,13 +47,13 @@ func TestClassify(t *testing.T) {
 		{"paid as expected", true, true, line, StatusSettled, 0},
 		{"paid short", true, true, short, StatusShortPaid, 1},
 		{"no order line", false, true, line, StatusUnmatched, 0},
-		{"no fee schedule", true, false, line, StatusShortPaid, 1},
+		{"no fee schedule: unchecked, no made-up component", true, false, line, StatusUnchecked, 0},
 	} {
 		c := Classify(tc.matched, sched, tc.has, 500, ordered, tc.l)
 		if c.Status != tc.status || len(c.Differences) != tc.diffs {
 			t.Errorf("%s: %s with %v, want %s with %d differences", tc.name, c.Status, c.Differences, tc.status, tc.diffs)
 		}
-		if tc.matched != (c.ExpectedNetPaise != nil) {
+		if (tc.matched && tc.has) != (c.ExpectedNetPaise != nil) {
 			t.Errorf("%s: expected net %v", tc.name, c.ExpectedNetPaise)
 		}
 	}

@@ -111,6 +111,7 @@ type ImportSummary struct {
 	Settled   int `json:"settled"`
 	ShortPaid int `json:"short_paid"`
 	Unmatched int `json:"unmatched"`
+	Unchecked int `json:"unchecked"` // matched and posted, but no fee schedule to check them against
 	Overdue   int `json:"overdue"` // GeM invoices unpaid past their due date
 }
 
@@ -121,6 +122,7 @@ func (s *ImportSummary) Add(o ImportSummary) {
 	s.Repeated += o.Repeated
 	s.Settled += o.Settled
 	s.ShortPaid += o.ShortPaid
+	s.Unchecked += o.Unchecked
 	s.Unmatched += o.Unmatched
 	s.Overdue += o.Overdue
 }

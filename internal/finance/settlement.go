@@ -26,6 +26,9 @@ const (
 	StatusSettled   = "settled"
 	StatusShortPaid = "short_paid"
 	StatusUnmatched = "unmatched"
+	// StatusUnchecked: matched and posted, but no fee schedule covers the
+	// line, so what the marketplace kept could not be checked.
+	StatusUnchecked = "unchecked"
 )
 
 // SettlementColumns are the Flipkart settlement report's columns we read,

@@ -290,11 +290,11 @@ func TestFinanceAPI(t *testing.T) {
 		t.Run(b.Name, func(t *testing.T) {
 			ts := newTestServer(t, b)
 			ch := ts.channel()
-			if r := ts.do(auth.RoleFinance, "POST", "/api/v1/fee-schedules", map[string]any{"channel_id": ch, "effective_from": "2026-01-01T00:00:00Z",
+			if r := ts.do(auth.RoleFinance, "POST", "/api/v1/fee-schedules", map[string]any{"channel_id": ch, "effective_from": "2026-01-01",
 				"commission_bp": 20000}); r.Status != 422 || !strings.Contains(string(r.Body), "commission_bp") {
 				t.Fatalf("a 200%% commission: %d %s", r.Status, r.Body)
 			}
-			if r := ts.do(auth.RoleFinance, "POST", "/api/v1/fee-schedules", map[string]any{"channel_id": ch, "effective_from": "2026-01-01T00:00:00Z",
+			if r := ts.do(auth.RoleFinance, "POST", "/api/v1/fee-schedules", map[string]any{"channel_id": ch, "effective_from": "2026-01-01",
 				"commission_bp": 800, "fixed_fee_slabs": []any{map[string]any{"up_to_paise": 100000, "fee_paise": 1000}, map[string]any{"up_to_paise": 0, "fee_paise": 2000}}}); r.Status != 201 {
 				t.Fatalf("fee schedule: %d %s", r.Status, r.Body)
 			}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/channels"
+	"github.com/jkhhc/artisanbridge/internal/civil"
 	"github.com/jkhhc/artisanbridge/internal/exceptions"
 	"github.com/jkhhc/artisanbridge/internal/finance"
 	"github.com/jkhhc/artisanbridge/internal/ids"
@@ -43,14 +44,31 @@ type feeScheduleRow struct {
 func (feeScheduleRow) TableName() string { return "fee_schedules" }
 
 func (r feeScheduleRow) domain() finance.FeeSchedule {
-	f := finance.FeeSchedule{ID: r.ID, ChannelID: r.ChannelID, Category: r.Category, EffectiveFrom: r.EffectiveFrom.UTC(),
-		EffectiveTo: utcPtr(r.EffectiveTo), CommissionBP: r.CommissionBP, CollectionFeeBP: r.CollectionFeeBP,
-		ShippingFeePaise: r.ShippingFeePaise, CommissionWaivedUntil: utcPtr(r.CommissionWaivedUntil), CreatedAt: r.CreatedAt.UTC()}
+	f := finance.FeeSchedule{ID: r.ID, ChannelID: r.ChannelID, Category: r.Category, EffectiveFrom: civil.Of(r.EffectiveFrom),
+		EffectiveTo: dayOf(r.EffectiveTo), CommissionBP: r.CommissionBP, CollectionFeeBP: r.CollectionFeeBP,
+		ShippingFeePaise: r.ShippingFeePaise, CommissionWaivedUntil: dayOf(r.CommissionWaivedUntil), CreatedAt: r.CreatedAt.UTC()}
 	_ = json.Unmarshal([]byte(r.FixedFeeSlabs), &f.FixedFeeSlabs)
 	if f.FixedFeeSlabs == nil {
 		f.FixedFeeSlabs = []finance.Slab{}
 	}
 	return f
+}
+
+// A plain day is stored as the instant it starts in India.
+func startOf(d *civil.Date) *time.Time {
+	if d == nil {
+		return nil
+	}
+	t := d.Start()
+	return &t
+}
+
+func dayOf(t *time.Time) *civil.Date {
+	if t == nil {
+		return nil
+	}
+	d := civil.Of(*t)
+	return &d
 }
 
 // CreateFeeSchedule adds a schedule, audited.
@@ -66,9 +84,9 @@ func (s *Finance) CreateFeeSchedule(ctx context.Context, f finance.FeeSchedule) 
 		}
 		slabs, _ := json.Marshal(f.FixedFeeSlabs)
 		f.ID = ids.New()
-		row := feeScheduleRow{ID: f.ID, ChannelID: f.ChannelID, Category: f.Category, EffectiveFrom: f.EffectiveFrom.UTC(), EffectiveTo: utcPtr(f.EffectiveTo),
+		row := feeScheduleRow{ID: f.ID, ChannelID: f.ChannelID, Category: f.Category, EffectiveFrom: f.EffectiveFrom.Start(), EffectiveTo: startOf(f.EffectiveTo),
 			CommissionBP: f.CommissionBP, FixedFeeSlabs: string(slabs), CollectionFeeBP: f.CollectionFeeBP, ShippingFeePaise: f.ShippingFeePaise,
-			CommissionWaivedUntil: utcPtr(f.CommissionWaivedUntil), CreatedAt: tx.Now}
+			CommissionWaivedUntil: startOf(f.CommissionWaivedUntil), CreatedAt: tx.Now}
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
@@ -290,6 +308,15 @@ WHERE l.channel_id = ? AND l.artisan_id IS NOT NULL AND (l.external_order_id, l.
 				Summary:  fmt.Sprintf("%s paid order %s line %s differently from its fee schedule", ch.Kind, l.ExternalOrderID, l.ExternalLineID),
 				Detail:   "differences (component, expected, paid): " + c.dj,
 				Action:   "Raise the difference with the marketplace's seller support, or correct the channel's fee schedule if it changed.",
+				Resource: "channel", ResourceID: ch.ID}); err != nil {
+				return err
+			}
+		case finance.StatusUnchecked:
+			sum.Unchecked++
+			if err := raise(tx.DB, exceptions.Exception{Kind: exceptions.SettlementMismatch, CauseKey: "no_fee_schedule:" + ch.ID + ":" + c.m.Craft,
+				Summary:  fmt.Sprintf("%s settled %s lines that no fee schedule covers, so their fees could not be checked", ch.Kind, c.m.Craft),
+				Detail:   fmt.Sprintf("first seen: settlement %s, order %s line %s, ordered %s", l.SettlementRef, l.ExternalOrderID, l.ExternalLineID, civil.Of(c.m.OrderedAt)),
+				Action:   "Add the channel's fee schedule for this craft (POST /fee-schedules) from the day it applied; the money was posted as paid.",
 				Resource: "channel", ResourceID: ch.ID}); err != nil {
 				return err
 			}

@@ -22,6 +22,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/catalog"
 	"github.com/jkhhc/artisanbridge/internal/channels"
+	"github.com/jkhhc/artisanbridge/internal/civil"
 	"github.com/jkhhc/artisanbridge/internal/finance"
 	"github.com/jkhhc/artisanbridge/internal/fulfilment"
 	"github.com/jkhhc/artisanbridge/internal/orderpull"
@@ -72,7 +73,7 @@ func TestFlipkartSettlementPaysTheArtisan(t *testing.T) {
 		}
 		fin := finance.NewService(f.db.Finance(), nil)
 		fees := flipkartsim.SettlementFees
-		fees.ChannelID, fees.EffectiveFrom = ch.ID, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+		fees.ChannelID, fees.EffectiveFrom = ch.ID, civil.New(2020, time.January, 1)
 		if _, err := fin.CreateFeeSchedule(ctx, fees); err != nil {
 			t.Fatal(err)
 		}

@@ -20,8 +20,7 @@ var _ notify.Store = (*Notifications)(nil)
 
 func (s *Notifications) GetNotification(ctx context.Context, id string) (notify.Notification, error) {
 	var out []struct {
-		notify.Notification
-		NoticeJSON string
+		ID, ArtisanID, Phone, Text, Status, Language, NoticeJSON string
 	}
 	if err := s.db.gorm.WithContext(ctx).Raw(`SELECT n.id, n.artisan_id, a.phone, n.message AS text, n.status, n.language, n.notice AS notice_json
 FROM artisan_notifications n JOIN artisans a ON a.id = n.artisan_id WHERE n.id = ?`, id).Scan(&out).Error; err != nil {
@@ -30,9 +29,10 @@ FROM artisan_notifications n JOIN artisans a ON a.id = n.artisan_id WHERE n.id =
 	if len(out) == 0 {
 		return notify.Notification{}, apperr.New(apperr.NotFound, "notification %s not found", id)
 	}
-	n := out[0].Notification
-	if out[0].NoticeJSON != "" {
-		if err := json.Unmarshal([]byte(out[0].NoticeJSON), &n.Notice); err != nil {
+	r := out[0]
+	n := notify.Notification{ID: r.ID, ArtisanID: r.ArtisanID, Phone: r.Phone, Text: r.Text, Status: r.Status, Language: r.Language}
+	if r.NoticeJSON != "" {
+		if err := json.Unmarshal([]byte(r.NoticeJSON), &n.Notice); err != nil {
 			return notify.Notification{}, apperr.Wrap(err, apperr.Internal, "notification %s holds an unreadable notice", id)
 		}
 	}

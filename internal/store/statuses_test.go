@@ -43,7 +43,7 @@ func TestStatusesMatchSchema(t *testing.T) {
 		{"payout_lines", "status", []string{finance.PayoutPending, finance.PayoutPaid, finance.PayoutFailed}},
 		{"payout_batches", "status", []string{finance.BatchDraft, finance.BatchApproved, finance.BatchExported, finance.BatchSending, finance.BatchSent,
 			finance.BatchPaid, finance.BatchPartlyPaid, finance.BatchFailed}},
-		{"settlement_lines", "status", []string{finance.StatusSettled, finance.StatusShortPaid, finance.StatusUnmatched}},
+		{"settlement_lines", "status", []string{finance.StatusSettled, finance.StatusShortPaid, finance.StatusUnmatched, finance.StatusUnchecked}},
 		{"exceptions", "status", []string{exceptions.StatusOpen, exceptions.StatusResolved}},
 		{"exceptions", "kind", exceptions.Kinds},
 		{"listings", "status", []string{listing.StatusPending, listing.StatusLive, listing.StatusRejected, listing.StatusPaused,
