@@ -373,6 +373,14 @@ func (a *App) runMaintenance(ctx context.Context) {
 			a.log.Info("pruned idempotency keys", "count", n)
 		}
 		a.pullAllSettlements(ctx)
+		// On the first of the month every artisan with money held, payable
+		// or paid gets the month's statement by SMS (once: run hourly, it
+		// queues nothing the second time).
+		if n, err := a.Finance.SendStatementSummaries(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("queueing statement summaries failed", "err", err)
+		} else if n > 0 {
+			a.log.Info("statement summaries queued for artisans", "count", n)
+		}
 		if n, err := a.DB.Outbox().PruneSent(ctx, now.Add(-7*24*time.Hour)); err != nil && ctx.Err() == nil {
 			a.log.Warn("pruning outbox failed", "err", err)
 		} else if n > 0 {

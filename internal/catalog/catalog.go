@@ -11,6 +11,13 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/paging"
 )
 
+// Artisan statuses: an inactive artisan stays on record (their pieces,
+// earnings and statements) but is sent nothing.
+const (
+	ArtisanActive   = "active"
+	ArtisanInactive = "inactive"
+)
+
 // Cluster is a group of artisans of one craft in one place.
 type Cluster struct {
 	ID        string    `json:"id"`

@@ -80,7 +80,7 @@ func (s *Service) ListClusters(ctx context.Context, p paging.Request) (paging.Pa
 // the new row's id as additional data.
 func (s *Service) CreateArtisan(ctx context.Context, in ArtisanInput) (Artisan, error) {
 	now := s.now().UTC()
-	a := Artisan{ID: ids.New(), Status: "active", Language: "ks", Version: 1, CreatedAt: now, UpdatedAt: now}
+	a := Artisan{ID: ids.New(), Status: ArtisanActive, Language: "ks", Version: 1, CreatedAt: now, UpdatedAt: now}
 	fe := apperr.FieldErrors{}
 	if in.Version != nil {
 		fe.Add("version", "must not be set on create")
@@ -207,7 +207,7 @@ func (s *Service) applyArtisan(ctx context.Context, a *Artisan, in ArtisanInput,
 	}
 	if in.Status != nil {
 		a.Status = strings.TrimSpace(*in.Status)
-		if a.Status != "active" && a.Status != "inactive" {
+		if a.Status != ArtisanActive && a.Status != ArtisanInactive {
 			fe.Add("status", "must be active or inactive")
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jkhhc/artisanbridge/internal/apperr"
+	"github.com/jkhhc/artisanbridge/internal/civil"
 	"github.com/jkhhc/artisanbridge/internal/clock"
 	"github.com/jkhhc/artisanbridge/internal/ids"
 	"github.com/jkhhc/artisanbridge/internal/money"
@@ -112,7 +113,7 @@ type ImportSummary struct {
 	ShortPaid int `json:"short_paid"`
 	Unmatched int `json:"unmatched"`
 	Unchecked int `json:"unchecked"` // matched and posted, but no fee schedule to check them against
-	Overdue   int `json:"overdue"` // GeM invoices unpaid past their due date
+	Overdue   int `json:"overdue"`   // GeM invoices unpaid past their due date
 }
 
 // Add counts another import into s.
@@ -169,6 +170,9 @@ type Store interface {
 	// clawed back (none if the line is not settled yet: the settlement
 	// import claws back what was returned before it).
 	ClawbackLine(ctx context.Context, lineID string, now time.Time) error
+	// QueueStatementSummaries stores, once per artisan and month, the SMS
+	// summary of every artisan's statement as of a day.
+	QueueStatementSummaries(ctx context.Context, asOf civil.Date, now time.Time) (int, error)
 	// SettlementFileImported says whether a file (or a marketplace report,
 	// by its name) was imported for the channel before.
 	SettlementFileImported(ctx context.Context, channelID, fileName string) (bool, error)
@@ -271,6 +275,22 @@ func (s *Service) PullSettlements(ctx context.Context, channelID string, src Set
 		sum.Add(got)
 	}
 	return sum, nil
+}
+
+// StatementSummaryDay is the day of the month artisans get their
+// statement by SMS: the first, for the month before.
+const StatementSummaryDay = 1
+
+// SendStatementSummaries tells every artisan with money held, payable or
+// paid their statement by SMS, once a month: on StatementSummaryDay it
+// queues the summaries as of the day before (the last of the month); on
+// other days it does nothing. A run again the same month queues nothing new.
+func (s *Service) SendStatementSummaries(ctx context.Context) (int, error) {
+	today := civil.Today(s.now)
+	if today.Day != StatementSummaryDay {
+		return 0, nil
+	}
+	return s.store.QueueStatementSummaries(ctx, today.AddDays(-1), s.now().UTC())
 }
 
 // ReleaseDue releases earnings whose return window has closed.

@@ -20,3 +20,10 @@ func OpsQueries() []OpsQuery {
 	}
 	return out
 }
+
+// SetSummaryChunk shrinks the statement-summary chunk for tests.
+func SetSummaryChunk(n int) func() {
+	old := summaryChunk
+	summaryChunk = n
+	return func() { summaryChunk = old }
+}

@@ -2,21 +2,28 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/jkhhc/artisanbridge/internal/catalog"
+	"github.com/jkhhc/artisanbridge/internal/civil"
 	"github.com/jkhhc/artisanbridge/internal/messages"
 	"github.com/jkhhc/artisanbridge/internal/notify"
 	"github.com/jkhhc/artisanbridge/internal/orders"
+	"github.com/jkhhc/artisanbridge/internal/store"
 	"github.com/jkhhc/artisanbridge/internal/testenv"
 )
 
 type recordingSender struct{ sent []notify.Message }
 
-func (r *recordingSender) Send(_ context.Context, m notify.Message) error { r.sent = append(r.sent, m); return nil }
+func (r *recordingSender) Send(_ context.Context, m notify.Message) error {
+	r.sent = append(r.sent, m)
+	return nil
+}
 
 // TestMakersToldInTheirLanguage: the message routing stores for a task is
 // sent in its maker's language under that language's template, and what was
@@ -71,6 +78,51 @@ func TestMakersToldInTheirLanguage(t *testing.T) {
 		// Sent once: delivering again sends nothing.
 		if err := n.Deliver(ctx, notes[0].ID); err != nil || len(sender.sent) != 2 {
 			t.Fatalf("a sent message went again: %v", err)
+		}
+	})
+}
+
+// TestStatementSummaries: on the first of the month every artisan with
+// money held, payable or paid gets one statement summary, in their
+// language; running it again queues nothing.
+func TestStatementSummaries(t *testing.T) {
+	t.Cleanup(store.SetSummaryChunk(2))
+	eachBackend(t, func(t *testing.T, b testenv.Backend, f *fixture) {
+		ctx := context.Background()
+		var withMoney []string
+		for i := 0; i < 5; i++ {
+			a, err := f.cat.CreateArtisan(ctx, catalog.ArtisanInput{Code: ptr(fmt.Sprintf("ST-%d", i)), Name: ptr(fmt.Sprintf("Statement %d", i)),
+				Craft: ptr("crewel"), Language: ptr([]string{"ur", "hi", "en", "ks", "ur"}[i])})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i < 4 {
+				earn(t, f, a.ID, int64(1000*(i+1)), "st-"+a.ID)
+				withMoney = append(withMoney, a.ID)
+			}
+		}
+		asOf := civil.New(2026, time.November, 30)
+		n, err := f.db.Finance().QueueStatementSummaries(ctx, asOf, time.Now())
+		if err != nil || n != len(withMoney) {
+			t.Fatalf("queued %d (%v), want %d", n, err, len(withMoney))
+		}
+		if again, err := f.db.Finance().QueueStatementSummaries(ctx, asOf, time.Now()); err != nil || again != 0 {
+			t.Fatalf("a second run queued %d (%v)", again, err)
+		}
+		var rows []struct{ ArtisanID, Language, Subject, Notice string }
+		f.db.Gorm().Raw(`SELECT artisan_id, language, subject, notice FROM artisan_notifications WHERE subject LIKE 'statement:%' ORDER BY artisan_id`).Scan(&rows)
+		if len(rows) != len(withMoney) {
+			t.Fatalf("%d summaries", len(rows))
+		}
+		for _, r := range rows {
+			if !strings.HasSuffix(r.Subject, ":2026-11") || !strings.Contains(r.Notice, `"statement"`) || r.Language == "" {
+				t.Errorf("summary %+v", r)
+			}
+		}
+		var events int64
+		f.db.Gorm().Raw(`SELECT COUNT(*) FROM outbox WHERE topic = ?`, notify.TopicArtisanNotify).Scan(&events)
+		if events != int64(len(withMoney)) {
+			t.Fatalf("%d outbox events for %d summaries", events, len(withMoney))
 		}
 	})
 }
