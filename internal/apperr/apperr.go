@@ -25,6 +25,9 @@ const (
 	Internal           Code = "internal"
 )
 
+// Codes lists every code, for the API's description.
+var Codes = []Code{Invalid, Unauthenticated, PermissionDenied, NotFound, Conflict, PreconditionFailed, RateLimited, Internal}
+
 // Error carries a code, a message safe to show a user, and optional
 // per-field messages for validation failures.
 type Error struct {

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gin-gonic/gin"
 
 	"github.com/jkhhc/artisanbridge/internal/apperr"
@@ -90,19 +91,57 @@ type Server struct {
 	idem   idempotency.Store
 	now    func() time.Time
 	engine *gin.Engine
+	// doc and docJSON are the API's description, built once.
+	doc     *openapi3.T
+	docJSON []byte
 }
 
 // Route is one entry of the route table. Public routes need no token;
-// every other route names the permission it needs.
+// every other route names the permission it needs. The route also states
+// its contract, from which the OpenAPI document is generated and against
+// which requests are checked: the body it reads, the body it answers, the
+// query parameters it accepts (any other is refused) and its statuses.
 type Route struct {
 	Method     string
 	Path       string
 	Permission auth.Permission
 	Public     bool
 	Summary    string
-	handler    gin.HandlerFunc
-	bodyLimit  int64
+	// Request is a zero value of the JSON body the route reads, Upload{}
+	// for a multipart file, or nil for no body.
+	Request any
+	// Response is a zero value of the JSON body of a success, or nil when
+	// the route answers only the media types in Produces.
+	Response any
+	// Produces lists the non-JSON media types the route may answer (files).
+	Produces []string
+	// Query lists the query parameters the route reads.
+	Query []Param
+	// Status is the status of a success.
+	Status int
+	// Errors are the failure statuses particular to the route. Those every
+	// route of its kind can answer are added by the document: 400 and 500
+	// everywhere, 401 and 403 with a token, 404 with a path id, 409 and 422
+	// for a POST (Idempotency-Key).
+	Errors    []int
+	handler   gin.HandlerFunc
+	bodyLimit int64
 }
+
+// Param is a query parameter a route reads.
+type Param struct {
+	Name string
+	// Type is "string" (the default), "integer", "boolean" or "date-time".
+	Type string
+	// Enum lists the accepted values when they are a closed set.
+	Enum     []string
+	Required bool
+	Doc      string
+}
+
+// Upload is the Request of a route that takes a file as the
+// multipart/form-data field "file".
+type Upload struct{}
 
 // APIPrefix is the base path of the admin API.
 const APIPrefix = "/api/v1"
@@ -116,6 +155,14 @@ func New(d Deps) *Server {
 		d.MaxBodyBytes = 1 << 20
 	}
 	s := &Server{Deps: d, log: d.Log, auth: d.Auth, idem: d.Idempotency, now: d.Now}
+	doc, err := buildOpenAPI(s.routes())
+	if err != nil {
+		panic("httpapi: the route table cannot be described: " + err.Error())
+	}
+	s.doc = doc
+	if s.docJSON, err = json.Marshal(doc); err != nil {
+		panic("httpapi: the API description does not encode: " + err.Error())
+	}
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	e.HandleMethodNotAllowed = true

@@ -31,6 +31,9 @@ const (
 	StatusAwaitingUpload = "awaiting_upload"
 )
 
+// Statuses lists every status a listing can be in.
+var Statuses = []string{StatusPending, StatusLive, StatusRejected, StatusPaused, StatusError, StatusAwaitingUpload}
+
 // Listing is one product offered on one channel.
 type Listing struct {
 	ID               string     `json:"id"`
