@@ -190,7 +190,7 @@ func (s *Service) ImportProducts(ctx context.Context, rows []ImportRow, validOnl
 		p, err := s.newProduct(ctx, in, byCode)
 		if err != nil {
 			var ae *apperr.Error
-			if !errors.As(err, &ae) || ae.Code != apperr.Invalid {
+			if !errors.As(err, &ae) || ae.Code != apperr.Unprocessable {
 				return ImportResult{}, err
 			}
 			for k, v := range ae.Fields {
@@ -240,13 +240,12 @@ func (s *Service) ImportProducts(ctx context.Context, rows []ImportRow, validOnl
 // importError reports every invalid row in the API's error shape:
 // fields are keyed "line N.field".
 func importError(res ImportResult) error {
-	e := apperr.New(apperr.Invalid, "%d of %d rows are invalid; nothing was imported (fix them, or import with valid_only=true)", len(res.Errors), res.Rows)
+	e := apperr.New(apperr.Unprocessable, "%d of %d rows are invalid; nothing was imported (fix them, or import with valid_only=true)", len(res.Errors), res.Rows)
 	e.Fields = map[string]string{}
 	for _, re := range res.Errors {
 		for f, msg := range re.Fields {
 			e.Fields[fmt.Sprintf("line %d.%s", re.Line, f)] = msg
 		}
 	}
-	e.Status = 422
 	return e
 }

@@ -34,8 +34,9 @@ func with(base map[string]any, kv ...any) map[string]any {
 	return out
 }
 
-// TestBadInput is acceptance 6: each bad request gets 400 or 422 in the
-// API's error shape and changes no row anywhere.
+// TestBadInput is acceptance 6: each bad request gets 400 (malformed:
+// invalid_argument) or 422 (unacceptable values: unprocessable) in the API's
+// error shape and changes no row anywhere.
 func TestBadInput(t *testing.T) {
 	for _, b := range testenv.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
@@ -151,10 +152,8 @@ func testBadInput(t *testing.T, b testenv.Backend) {
 			if !ok || e["code"] == "" || e["message"] == "" {
 				t.Fatalf("not the error shape: %s", r.Body)
 			}
-			if tc.want == 400 || tc.want == 422 {
-				if e["code"] != "invalid_argument" {
-					t.Fatalf("code %v, want invalid_argument", e["code"])
-				}
+			if want := map[int]string{400: "invalid_argument", 422: "unprocessable"}[tc.want]; want != "" && e["code"] != want {
+				t.Fatalf("code %v, want %s", e["code"], want)
 			}
 			if tc.field != "" {
 				fields, _ := e["fields"].(map[string]any)

@@ -169,7 +169,7 @@ func New(d Deps) *Server {
 	e.Use(requestID(), accessLog(s.log), recovery(s.log))
 	e.NoRoute(func(c *gin.Context) { writeError(c, s.log, apperr.New(apperr.NotFound, "no such route")) })
 	e.NoMethod(func(c *gin.Context) {
-		writeError(c, s.log, apperr.New(apperr.Invalid, "method not allowed on this route").WithStatus(http.StatusMethodNotAllowed))
+		writeError(c, s.log, apperr.New(apperr.MethodNotAllowed, "method %s is not allowed on this route", c.Request.Method))
 	})
 	for _, r := range s.routes() {
 		if d.HealthOnly && !r.Public {
