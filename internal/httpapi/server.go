@@ -183,9 +183,10 @@ func New(d Deps) *Server {
 		chain = append(chain, limitBody(limit))
 		if !r.Public {
 			chain = append(chain, s.authenticate, s.authorize(r.Permission))
-			if r.Method == http.MethodPost {
-				chain = append(chain, s.idempotent)
-			}
+		}
+		chain = append(chain, s.checkInput(r))
+		if !r.Public && r.Method == http.MethodPost {
+			chain = append(chain, s.idempotent)
 		}
 		chain = append(chain, r.handler)
 		e.Handle(r.Method, r.Path, chain...)
