@@ -178,7 +178,8 @@ type ImportResult struct {
 // ImportProducts validates every row, then creates the products in one
 // transaction. If any row is invalid nothing is imported, unless validOnly
 // asks for the valid rows alone; the result lists every invalid row.
-func (s *Service) ImportProducts(ctx context.Context, rows []ImportRow, validOnly bool) (ImportResult, error) {
+func (s *Service) ImportProducts(ctx context.Context, rows []ImportRow, validOnly bool) (_ ImportResult, err error) {
+	defer apperr.Annotate(&err, "catalog.ImportProducts(%d rows)", len(rows))
 	res := ImportResult{Rows: len(rows), Errors: []RowError{}, Products: []Product{}}
 	byCode := map[string]string{}
 	skuLine := map[string]int{}

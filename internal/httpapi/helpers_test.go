@@ -39,6 +39,12 @@ type testServer struct {
 
 func newTestServer(t testing.TB, b testenv.Backend) *testServer {
 	t.Helper()
+	return newTestServerWith(t, b, nil)
+}
+
+// newTestServerWith lets a test change the dependencies (to make one fail).
+func newTestServerWith(t testing.TB, b testenv.Backend, change func(*httpapi.Deps)) *testServer {
+	t.Helper()
 	db, _ := b.Open(t)
 	key, err := secrets.LoadOrCreateKeyFile(filepath.Join(t.TempDir(), "master.key"))
 	if err != nil {
@@ -52,7 +58,7 @@ func newTestServer(t testing.TB, b testenv.Backend) *testServer {
 	logs := &testenv.SyncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	authSvc := auth.NewService(db.Users(), nil)
-	srv := httpapi.New(httpapi.Deps{
+	deps := httpapi.Deps{
 		Log: log, Auth: authSvc, Catalog: catalog.NewService(db.Catalog(), ring, crafts, nil),
 		Inventory: inventory.NewService(db.Inventory(), nil), Audit: db.Audit(), Idempotency: db.Idempotency(),
 		Channels: channels.NewService(db.Channels(), ring, nil), Listings: listing.NewService(db.Listings(), nil),
@@ -67,7 +73,11 @@ func newTestServer(t testing.TB, b testenv.Backend) *testServer {
 		OutboxQueued: db.Outbox().PendingCount,
 		Ready:        map[string]func(context.Context) error{"database": db.Ping},
 		Metrics:      http.NotFoundHandler(),
-	})
+	}
+	if change != nil {
+		change(&deps)
+	}
+	srv := httpapi.New(deps)
 	ts := &testServer{t: t, srv: srv, db: db, tokens: map[auth.Role]string{}, logs: logs}
 	ctx := reqctx.WithActor(context.Background(), reqctx.Actor{ID: "test", Name: "test", Role: "admin"})
 	for _, r := range auth.Roles {

@@ -214,10 +214,17 @@ type QueueList struct {
 	OutboxUnsent int64       `json:"outbox_unsent"`
 }
 
-// TokenIssued is the answer of POST /users/{id}/tokens: the token appears only here.
+// TokenIssued is the answer of POST /users/{id}/tokens: the token appears
+// only here; a replay answers TokenNote instead.
 type TokenIssued struct {
-	UserID string `json:"user_id"`
-	Token  string `json:"token"`
+	UserID    string `json:"user_id"`
+	Token     string `json:"token,omitempty"`
+	TokenNote string `json:"token_note,omitempty"`
+}
+
+func (t TokenIssued) withoutSecret() any {
+	t.Token, t.TokenNote = "", tokenNote(t.UserID)
+	return t
 }
 
 // TokensRevoked is the answer of DELETE /users/{id}/tokens.
@@ -273,9 +280,22 @@ func (s *Server) listCrafts(c *gin.Context) {
 }
 
 // UserCreated is the answer to POST /users: the token appears only here.
+// A replay of the request (same Idempotency-Key) answers TokenNote instead.
 type UserCreated struct {
 	auth.User
-	Token string `json:"token"`
+	Token     string `json:"token,omitempty"`
+	TokenNote string `json:"token_note,omitempty"`
+}
+
+func (u UserCreated) withoutSecret() any {
+	u.Token, u.TokenNote = "", tokenNote(u.ID)
+	return u
+}
+
+// tokenNote replaces a token in a replayed answer.
+func tokenNote(userID string) string {
+	return "the token was shown once, in the first answer to this request, and is not kept; " +
+		"to get another, POST " + APIPrefix + "/users/" + userID + "/tokens (and revoke the lost one with DELETE on the same path)"
 }
 
 func (s *Server) createUser(ctx context.Context, in auth.NewUser) (UserCreated, error) {

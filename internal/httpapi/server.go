@@ -186,7 +186,7 @@ func New(d Deps) *Server {
 		}
 		chain = append(chain, s.checkInput(r))
 		if !r.Public && r.Method == http.MethodPost {
-			chain = append(chain, s.idempotent)
+			chain = append(chain, s.idempotent(r))
 		}
 		chain = append(chain, r.handler)
 		e.Handle(r.Method, r.Path, chain...)
@@ -276,11 +276,17 @@ func pageRequest(c *gin.Context) (paging.Request, error) {
 	return paging.Parse(limit, c.Query("cursor"))
 }
 
-// respond writes v as JSON with status, or the error.
+// respond writes v as JSON with status, or the error. An answer carrying
+// a secret leaves its replay, without the secret, for the idempotency store.
 func (s *Server) respond(c *gin.Context, status int, v any, err error) {
 	if err != nil {
 		writeError(c, s.log, err)
 		return
+	}
+	if sb, ok := v.(secretBearer); ok {
+		if b, err := json.Marshal(sb.withoutSecret()); err == nil {
+			c.Set(replayKey, b)
+		}
 	}
 	c.JSON(status, v)
 }

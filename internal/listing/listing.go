@@ -104,7 +104,8 @@ func NewService(store Store, now func() time.Time) *Service {
 }
 
 // Publish creates or changes the listing of a product on a channel.
-func (s *Service) Publish(ctx context.Context, productID, channelID string, in Input) (Listing, error) {
+func (s *Service) Publish(ctx context.Context, productID, channelID string, in Input) (_ Listing, err error) {
+	defer apperr.Annotate(&err, "listing.Publish(%q, %q)", productID, channelID)
 	fe := apperr.FieldErrors{}
 	ok, err := s.store.ChannelExists(ctx, channelID)
 	if err != nil {
@@ -185,7 +186,8 @@ func (s *Service) Publish(ctx context.Context, productID, channelID string, in I
 
 // Unpublish takes a product off a channel: the listing stays, paused,
 // and zero is pushed as its quantity.
-func (s *Service) Unpublish(ctx context.Context, productID, channelID string) (Listing, error) {
+func (s *Service) Unpublish(ctx context.Context, productID, channelID string) (_ Listing, err error) {
+	defer apperr.Annotate(&err, "listing.Unpublish(%q, %q)", productID, channelID)
 	l, exists, err := s.store.Find(ctx, productID, channelID)
 	if err != nil {
 		return Listing{}, err

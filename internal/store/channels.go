@@ -184,27 +184,35 @@ func (db *DB) Listings() *Listings { return &Listings{db: db} }
 
 var _ listing.Store = (*Listings)(nil)
 
+// Upsert answers the listing as it was written, read inside the same
+// transaction: a write that committed is never answered with an error.
 func (s *Listings) Upsert(ctx context.Context, l listing.Listing, fx effects.Set) (listing.Listing, error) {
+	var written listingRow
 	err := s.db.inTx(ctx, fx, func(tx *gorm.DB) error {
 		if l.Version == 1 {
 			row := listingRow{ID: l.ID, ProductID: l.ProductID, ChannelID: l.ChannelID, Enabled: l.Enabled, PricePaise: l.PricePaise,
 				Buffer: l.Buffer, MaxQty: l.MaxQty, ExternalID: l.ExternalID, Status: l.Status, DirtySeq: 1, Version: 1,
 				CreatedAt: l.CreatedAt.UTC(), UpdatedAt: l.UpdatedAt.UTC()}
-			return tx.Create(&row).Error
+			if err := tx.Create(&row).Error; err != nil {
+				return err
+			}
+		} else {
+			res := tx.Model(&listingRow{}).Where("id = ? AND version = ?", l.ID, l.Version-1).Updates(map[string]any{
+				"enabled": l.Enabled, "price_paise": l.PricePaise, "buffer": l.Buffer, "max_qty": l.MaxQty, "external_id": l.ExternalID,
+				"status": l.Status, "version": l.Version, "updated_at": l.UpdatedAt.UTC(), "dirty_seq": gorm.Expr("dirty_seq + 1"), "attempts": 0})
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 0 {
+				return apperr.New(apperr.Conflict, "listing %s was changed by someone else: reload and retry", l.ID)
+			}
 		}
-		res := tx.Model(&listingRow{}).Where("id = ? AND version = ?", l.ID, l.Version-1).Updates(map[string]any{
-			"enabled": l.Enabled, "price_paise": l.PricePaise, "buffer": l.Buffer, "max_qty": l.MaxQty, "external_id": l.ExternalID,
-			"status": l.Status, "version": l.Version, "updated_at": l.UpdatedAt.UTC(), "dirty_seq": gorm.Expr("dirty_seq + 1"), "attempts": 0})
-		if res.Error == nil && res.RowsAffected == 0 {
-			return apperr.New(apperr.Conflict, "listing %s was changed by someone else: reload and retry", l.ID)
-		}
-		return res.Error
+		return tx.Where("id = ?", l.ID).Take(&written).Error
 	})
 	if err != nil {
 		return listing.Listing{}, err
 	}
-	got, _, err := s.Find(ctx, l.ProductID, l.ChannelID)
-	return got, err
+	return written.domain(), nil
 }
 
 func (s *Listings) Find(ctx context.Context, productID, channelID string) (listing.Listing, bool, error) {
@@ -444,19 +452,25 @@ payload = excluded.payload, updated_at = excluded.updated_at`,
 		ids.New(), e.Kind, e.CauseKey, e.Summary, truncateText(e.Detail), e.Action, e.Resource, e.ResourceID, capPayload(e.Payload), now, now).Error
 }
 
+// Resolve answers the exception as it was written, read inside the same
+// transaction: a write that committed is never answered with an error.
 func (s *Exceptions) Resolve(ctx context.Context, id, resolution, by string, at time.Time, fx effects.Set) (exceptions.Exception, error) {
+	var written exceptionRow
 	err := s.db.inTx(ctx, fx, func(tx *gorm.DB) error {
 		res := tx.Model(&exceptionRow{}).Where("id = ? AND status = 'open'", id).
 			Updates(map[string]any{"status": "resolved", "resolution": resolution, "resolved_by": by, "resolved_at": at.UTC(), "updated_at": at.UTC()})
-		if res.Error == nil && res.RowsAffected == 0 {
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
 			return apperr.New(apperr.Conflict, "exception %s is already resolved", id)
 		}
-		return res.Error
+		return tx.Where("id = ?", id).Take(&written).Error
 	})
 	if err != nil {
 		return exceptions.Exception{}, err
 	}
-	return s.Get(ctx, id)
+	return written.domain(), nil
 }
 
 func (s *Exceptions) Get(ctx context.Context, id string) (exceptions.Exception, error) {
