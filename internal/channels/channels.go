@@ -69,6 +69,18 @@ type Health struct {
 	ThrottledLastHour int64      `json:"throttled_last_hour"`
 }
 
+// File is a file an assisted channel (GeM) produced for staff to upload
+// to the marketplace's portal, described without its content.
+type File struct {
+	ID          string    `json:"id"`
+	ChannelID   string    `json:"channel_id"`
+	Name        string    `json:"name"`
+	ContentType string    `json:"content_type"`
+	SizeBytes   int64     `json:"size_bytes"`
+	Items       int64     `json:"items"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
 // Update is the body of PATCH /channels/{id}. Credentials are write-only.
 type Update struct {
 	BaseURL     *string            `json:"base_url"`

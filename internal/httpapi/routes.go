@@ -24,7 +24,6 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/paging"
 	"github.com/jkhhc/artisanbridge/internal/reqctx"
-	"github.com/jkhhc/artisanbridge/internal/store"
 )
 
 // routes is the whole API in one table: path, permission, contract, handler.
@@ -103,7 +102,7 @@ func (s *Server) routes() []Route {
 			Request: channels.Update{}, Response: channels.Channel{}, Status: 200, Errors: idWrite, handler: patch(s, s.Channels.Update)},
 
 		{Method: "GET", Path: p + "/channels/:id/files", Permission: auth.ListingsRead, Summary: "files an assisted channel (GeM) produced for upload",
-			Query: paged(), Response: paging.Page[store.ChannelFile]{}, Status: 200, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}, handler: list(s, s.listFiles)},
+			Query: paged(), Response: paging.Page[channels.File]{}, Status: 200, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}, handler: list(s, s.listFiles)},
 		{Method: "GET", Path: p + "/channels/:id/files/:file_id", Permission: auth.ListingsRead, Summary: "download one file",
 			Produces: []string{"text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/octet-stream"}, Status: 200, Errors: id404, handler: s.downloadFile},
 		{Method: "POST", Path: p + "/channels/:id/orders/import", Permission: auth.OrdersWrite, Summary: "import a channel's order file (GeM portal export; multipart field file)",
@@ -548,10 +547,10 @@ func (s *Server) resolveException(c *gin.Context) {
 	s.respond(c, http.StatusOK, out, err)
 }
 
-func (s *Server) listFiles(c *gin.Context, p paging.Request) (paging.Page[store.ChannelFile], error) {
+func (s *Server) listFiles(c *gin.Context, p paging.Request) (paging.Page[channels.File], error) {
 	id, err := pathID(c)
 	if err != nil {
-		return paging.Page[store.ChannelFile]{}, err
+		return paging.Page[channels.File]{}, err
 	}
 	return s.Files.List(c.Request.Context(), id, p)
 }

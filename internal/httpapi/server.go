@@ -30,7 +30,6 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/listing"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/paging"
-	"github.com/jkhhc/artisanbridge/internal/store"
 )
 
 // QueueInfo describes one job queue for GET /jobs/queues.
@@ -63,7 +62,7 @@ type Deps struct {
 	// Health fills in a channel's call counts (shared across processes).
 	ChannelCalls func(ctx context.Context, channelID string) (calls, throttled int64)
 	// Files are what assisted channels (GeM) produce for staff to upload.
-	Files *store.ChannelFiles
+	Files ChannelFiles
 	// ImportOrders takes a channel's order file (GeM's portal export) in.
 	ImportOrders func(ctx context.Context, channelID string, data []byte) (orders.ImportSummary, error)
 	// PullSettlements imports a channel's published settlement reports.
@@ -81,6 +80,14 @@ type Deps struct {
 	Now          func() time.Time
 	// HealthOnly serves only the public routes (a worker process).
 	HealthOnly bool
+}
+
+// ChannelFiles keeps the files assisted channels produce.
+type ChannelFiles interface {
+	// List lists a channel's files, oldest first.
+	List(ctx context.Context, channelID string, p paging.Request) (paging.Page[channels.File], error)
+	// Get returns one file of a channel with its content, or NotFound.
+	Get(ctx context.Context, channelID, id string) (channels.File, []byte, error)
 }
 
 // Server is the admin API.

@@ -513,15 +513,7 @@ type channelFileRow struct {
 func (channelFileRow) TableName() string { return "channel_files" }
 
 // ChannelFile describes a stored file (without its content).
-type ChannelFile struct {
-	ID          string    `json:"id"`
-	ChannelID   string    `json:"channel_id"`
-	Name        string    `json:"name"`
-	ContentType string    `json:"content_type"`
-	SizeBytes   int64     `json:"size_bytes"`
-	Items       int64     `json:"items"`
-	CreatedAt   time.Time `json:"created_at"`
-}
+type ChannelFile = channels.File
 
 // ChannelFiles keeps the files assisted channels produce.
 type ChannelFiles struct{ db *DB }
