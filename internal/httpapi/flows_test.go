@@ -37,9 +37,7 @@ func (ts *testServer) upload(path, filename string, data []byte, as ...auth.Role
 		role = as[0]
 	}
 	req.Header.Set("Authorization", "Bearer "+ts.tokens[role])
-	w := httptest.NewRecorder()
-	ts.srv.ServeHTTP(w, req)
-	return response{Status: w.Code, Body: w.Body.Bytes(), Header: w.Header()}
+	return ts.serve(req)
 }
 
 const importHeader = "sku,title,craft,hsn_code,gst_rate_bp,mrp_paise,price_paise,artisan_code,artisan_price_paise\n"

@@ -12,6 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/jkhhc/artisanbridge/adapters/gem"
 	"github.com/jkhhc/artisanbridge/internal/auth"
 	"github.com/jkhhc/artisanbridge/internal/catalog"
@@ -35,6 +41,9 @@ type testServer struct {
 	db     *store.DB
 	tokens map[auth.Role]string
 	logs   *testenv.SyncBuffer
+	// router finds a request's operation in the served OpenAPI document:
+	// every answer any test gets is checked against it.
+	router routers.Router
 }
 
 func newTestServer(t testing.TB, b testenv.Backend) *testServer {
@@ -58,6 +67,8 @@ func newTestServerWith(t testing.TB, b testenv.Backend, change func(*httpapi.Dep
 	logs := &testenv.SyncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	authSvc := auth.NewService(db.Users(), nil)
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(httpapi.Collectors()...)
 	deps := httpapi.Deps{
 		Log: log, Auth: authSvc, Catalog: catalog.NewService(db.Catalog(), ring, crafts, nil),
 		Inventory: inventory.NewService(db.Inventory(), nil), Audit: db.Audit(), Idempotency: db.Idempotency(),
@@ -72,13 +83,17 @@ func newTestServerWith(t testing.TB, b testenv.Backend, change func(*httpapi.Dep
 		Queues:       func(context.Context) ([]httpapi.QueueInfo, error) { return []httpapi.QueueInfo{{Queue: "events"}}, nil },
 		OutboxQueued: db.Outbox().PendingCount,
 		Ready:        map[string]func(context.Context) error{"database": db.Ping},
-		Metrics:      http.NotFoundHandler(),
+		Metrics:      promhttp.HandlerFor(registry, promhttp.HandlerOpts{}),
 	}
 	if change != nil {
 		change(&deps)
 	}
 	srv := httpapi.New(deps)
-	ts := &testServer{t: t, srv: srv, db: db, tokens: map[auth.Role]string{}, logs: logs}
+	router, err := legacy.NewRouter(srv.OpenAPI())
+	if err != nil {
+		t.Fatalf("the OpenAPI document does not load: %v", err)
+	}
+	ts := &testServer{t: t, srv: srv, db: db, tokens: map[auth.Role]string{}, logs: logs, router: router}
 	ctx := reqctx.WithActor(context.Background(), reqctx.Actor{ID: "test", Name: "test", Role: "admin"})
 	for _, r := range auth.Roles {
 		_, tok, err := authSvc.CreateUser(ctx, auth.NewUser{Name: "user-" + string(r), Role: r})
@@ -132,9 +147,35 @@ func (ts *testServer) do(role auth.Role, method, path string, body any, header .
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
+	return ts.serve(req)
+}
+
+// serve runs req and checks the answer against the OpenAPI document: its
+// status must be one the operation declares, its body the declared shape.
+func (ts *testServer) serve(req *http.Request) response {
+	ts.t.Helper()
 	w := httptest.NewRecorder()
 	ts.srv.ServeHTTP(w, req)
-	return response{Status: w.Code, Body: w.Body.Bytes(), Header: w.Header()}
+	r := response{Status: w.Code, Body: w.Body.Bytes(), Header: w.Header()}
+	if err := ts.checkAnswer(req, r); err != nil {
+		ts.t.Errorf("%s %s answered %d, which the OpenAPI document does not describe: %v\n%.600s", req.Method, req.URL.Path, r.Status, err, r.Body)
+	}
+	return r
+}
+
+// checkAnswer validates an answer with openapi3filter; a request no
+// operation matches (an unknown path) has nothing to be checked against.
+func (ts *testServer) checkAnswer(req *http.Request, r response) error {
+	route, params, err := ts.router.FindRoute(req)
+	if err != nil {
+		return nil
+	}
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
+	return openapi3filter.ValidateResponse(context.Background(), &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: in, Status: r.Status, Header: r.Header, Body: io.NopCloser(bytes.NewReader(r.Body)),
+		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	})
 }
 
 // mustCreate posts as admin and returns the created object's id.

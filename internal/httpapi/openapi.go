@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"reflect"
@@ -63,7 +62,7 @@ func buildOpenAPI(routes []Route) (*openapi3.T, error) {
 			item = &openapi3.PathItem{}
 			doc.Paths.Set(path, item)
 		}
-		op, err := operation(r)
+		op, err := operation(r, openapi3.NewSchemaRef("#/components/schemas/Error", errSchema.Value))
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w", r.Method, r.Path, err)
 		}
@@ -72,7 +71,7 @@ func buildOpenAPI(routes []Route) (*openapi3.T, error) {
 	return doc, nil
 }
 
-func operation(r Route) (*openapi3.Operation, error) {
+func operation(r Route, errRef *openapi3.SchemaRef) (*openapi3.Operation, error) {
 	op := openapi3.NewOperation()
 	op.Summary = r.Summary
 	op.OperationID = strings.ToLower(r.Method) + strings.NewReplacer("/", "_", ":", "", ".", "_", "-", "_").Replace(r.Path)
@@ -130,7 +129,7 @@ func operation(r Route) (*openapi3.Operation, error) {
 			// readyz answers its checks either way.
 			resp.Content = success.Content
 		} else {
-			resp.Content = openapi3.NewContentWithJSONSchemaRef(openapi3.NewSchemaRef("#/components/schemas/Error", nil))
+			resp.Content = openapi3.NewContentWithJSONSchemaRef(errRef)
 		}
 		op.Responses.Set(strconv.Itoa(status), &openapi3.ResponseRef{Value: resp})
 	}
@@ -184,9 +183,7 @@ func schemaFor(v any, answer bool) (*openapi3.SchemaRef, error) {
 		func(_ string, t reflect.Type, _ reflect.StructTag, s *openapi3.Schema) error {
 			switch t.Kind() {
 			case reflect.Slice, reflect.Map:
-				if t != rawJSON {
-					s.Nullable = true
-				}
+				s.Nullable = true // nil encodes as null; so does an absent json.RawMessage
 			case reflect.Struct:
 				if t == timeType {
 					return nil
@@ -207,7 +204,6 @@ func schemaFor(v any, answer bool) (*openapi3.SchemaRef, error) {
 }
 
 var (
-	rawJSON  = reflect.TypeFor[json.RawMessage]()
 	timeType = reflect.TypeFor[time.Time]()
 	// enums are the closed sets of values of named string types.
 	enums = map[reflect.Type][]any{
@@ -216,10 +212,12 @@ var (
 	}
 )
 
-func toAny[T any](xs []T) []any {
+// toAny lists the values of a named string type as plain strings, which
+// is what a decoded JSON document holds.
+func toAny[T ~string](xs []T) []any {
 	out := make([]any, len(xs))
 	for i, x := range xs {
-		out[i] = x
+		out[i] = string(x)
 	}
 	return out
 }
