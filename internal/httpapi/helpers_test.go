@@ -40,7 +40,9 @@ type testServer struct {
 	srv    *httpapi.Server
 	db     *store.DB
 	tokens map[auth.Role]string
-	logs   *testenv.SyncBuffer
+	// users are the ids of the users holding tokens, by role.
+	users map[auth.Role]string
+	logs  *testenv.SyncBuffer
 	// router finds a request's operation in the served OpenAPI document:
 	// every answer any test gets is checked against it.
 	router routers.Router
@@ -77,6 +79,11 @@ func newTestServerWith(t testing.TB, b testenv.Backend, change func(*httpapi.Dep
 		RescanOrders: func(ctx context.Context, channelID string, since time.Time) error {
 			return db.Orders().ResetPullCursor(ctx, channelID, since)
 		},
+		// The stand-in for a marketplace's report API: the report it would
+		// publish goes through the real finance import.
+		PullSettlements: func(ctx context.Context, channelID string) (finance.ImportSummary, error) {
+			return finance.NewService(db.Finance(), nil).ImportSettlement(ctx, channelID, "pulled-report.csv", settlementFile("PULLED-1"))
+		},
 		ImportOrders: func(ctx context.Context, channelID string, data []byte) (orders.ImportSummary, error) {
 			return gem.ImportOrders(ctx, channelID, data, orders.NewService(db.Orders(), nil).Ingest)
 		},
@@ -93,14 +100,14 @@ func newTestServerWith(t testing.TB, b testenv.Backend, change func(*httpapi.Dep
 	if err != nil {
 		t.Fatalf("the OpenAPI document does not load: %v", err)
 	}
-	ts := &testServer{t: t, srv: srv, db: db, tokens: map[auth.Role]string{}, logs: logs, router: router}
+	ts := &testServer{t: t, srv: srv, db: db, tokens: map[auth.Role]string{}, users: map[auth.Role]string{}, logs: logs, router: router}
 	ctx := reqctx.WithActor(context.Background(), reqctx.Actor{ID: "test", Name: "test", Role: "admin"})
 	for _, r := range auth.Roles {
-		_, tok, err := authSvc.CreateUser(ctx, auth.NewUser{Name: "user-" + string(r), Role: r})
+		u, tok, err := authSvc.CreateUser(ctx, auth.NewUser{Name: "user-" + string(r), Role: r})
 		if err != nil {
 			t.Fatal(err)
 		}
-		ts.tokens[r] = tok
+		ts.tokens[r], ts.users[r] = tok, u.ID
 	}
 	return ts
 }
@@ -219,4 +226,12 @@ func (ts *testServer) channel() string {
 		ts.t.Fatalf("channels: %v %v", list, err)
 	}
 	return list[0].ID
+}
+
+// settlementFile is a Flipkart settlement file of one line, for an order
+// this database does not know: imported as unmatched, for a person to see.
+func settlementFile(ref string) []byte {
+	return []byte("Settlement Ref No,Settlement Date,Order ID,Order Item ID,Sale Amount (Rs.),Commission (Rs.),Fixed Fee (Rs.)," +
+		"Collection Fee (Rs.),Shipping Fee (Rs.),GST on Fees (Rs.),TCS (Rs.),TDS (Rs.),Bank Settlement Value (Rs.)\n" +
+		ref + ",2026-11-20,OD-ELSEWHERE-" + ref + ",1,100.00,0,0,0,0,0,0,0,100.00\n")
 }
