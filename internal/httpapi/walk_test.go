@@ -306,6 +306,11 @@ func (w *world) request(st step, header ...string) *http.Request {
 		name, data := st.upload(w)
 		var body bytes.Buffer
 		mw := multipart.NewWriter(&body)
+		// A fixed boundary makes the same step the same bytes, as a
+		// client's retry of an upload is.
+		if err := mw.SetBoundary("artisanbridge-walk-boundary"); err != nil {
+			w.t.Fatal(err)
+		}
 		fw, err := mw.CreateFormFile("file", name)
 		if err != nil {
 			w.t.Fatal(err)
