@@ -272,3 +272,24 @@ func settlementFile(ref string) []byte {
 		"Collection Fee (Rs.),Shipping Fee (Rs.),GST on Fees (Rs.),TCS (Rs.),TDS (Rs.),Bank Settlement Value (Rs.)\n" +
 		ref + ",2026-11-20,OD-ELSEWHERE-" + ref + ",1,100.00,0,0,0,0,0,0,0,100.00\n")
 }
+
+// gemChannel makes sure a GeM channel exists and returns its id.
+func (ts *testServer) gemChannel() string {
+	ts.t.Helper()
+	ctx := context.Background()
+	svc := channels.NewService(ts.db.Channels(), nil, nil)
+	if err := svc.Ensure(ctx, "gem", "gem", "https://gem.example.invalid/", "", true, nil, channels.Settings{}); err != nil {
+		ts.t.Fatal(err)
+	}
+	list, err := svc.List(ctx)
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	for _, c := range list {
+		if c.Kind == "gem" {
+			return c.ID
+		}
+	}
+	ts.t.Fatal("no gem channel")
+	return ""
+}
