@@ -14,6 +14,7 @@ import (
 
 	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/audit"
+	"github.com/jkhhc/artisanbridge/internal/catalog"
 	"github.com/jkhhc/artisanbridge/internal/clock"
 	"github.com/jkhhc/artisanbridge/internal/effects"
 	"github.com/jkhhc/artisanbridge/internal/ids"
@@ -280,4 +281,33 @@ func ContentHash(v any) string {
 	b, _ := json.Marshal(v)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:16])
+}
+
+// SyncItem is everything the sync engine needs about one changed listing.
+type SyncItem struct {
+	Listing        Listing
+	Product        catalog.Product
+	Stock          []LocationStock
+	Seq            int64 // the change this item reflects
+	PushedContent  string
+	PushedMRPPaise *int64
+}
+
+// PushOutcome is what one sync did to one listing.
+type PushOutcome struct {
+	ListingID string
+	Seq       int64 // the dirty_seq the push was computed from
+	// Settled marks the listing synced up to Seq: pushed, or refused by the
+	// marketplace in a way that only a new change can fix. Unsettled
+	// listings stay dirty and are tried again; sync never switches off.
+	Settled    bool
+	Status     string
+	ExternalID string
+	Error      string
+	// Pushed values, recorded only when the marketplace took them.
+	Quantity   *int64
+	PricePaise *int64
+	MRPPaise   *int64
+	Content    string
+	At         time.Time
 }

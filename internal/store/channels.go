@@ -12,7 +12,6 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/jkhhc/artisanbridge/internal/apperr"
-	"github.com/jkhhc/artisanbridge/internal/catalog"
 	"github.com/jkhhc/artisanbridge/internal/channels"
 	"github.com/jkhhc/artisanbridge/internal/effects"
 	"github.com/jkhhc/artisanbridge/internal/exceptions"
@@ -266,15 +265,8 @@ func (s *Listings) MarkProductDirty(ctx context.Context, productID string) ([]st
 	return chans, err
 }
 
-// SyncItem is everything the sync engine needs about one listing.
-type SyncItem struct {
-	Listing        listing.Listing
-	Product        catalog.Product
-	Stock          []listing.LocationStock
-	Seq            int64 // the change this item reflects
-	PushedContent  string
-	PushedMRPPaise *int64
-}
+// SyncItem is listing.SyncItem: what one changed listing needs pushed.
+type SyncItem = listing.SyncItem
 
 // Dirty returns up to limit listings of a channel that changed since their
 // last successful push, with their product and the channel's stock.
@@ -330,24 +322,8 @@ func (s *Listings) Dirty(ctx context.Context, channelID string, locations []chan
 	return out, nil
 }
 
-// PushOutcome is what one sync did to one listing.
-type PushOutcome struct {
-	ListingID string
-	Seq       int64 // the dirty_seq the push was computed from
-	// Settled marks the listing synced up to Seq: pushed, or refused by the
-	// marketplace in a way that only a new change can fix. Unsettled
-	// listings stay dirty and are tried again; sync never switches off.
-	Settled    bool
-	Status     string
-	ExternalID string
-	Error      string
-	// Pushed values, recorded only when the marketplace took them.
-	Quantity   *int64
-	PricePaise *int64
-	MRPPaise   *int64
-	Content    string
-	At         time.Time
-}
+// PushOutcome is listing.PushOutcome: what a push achieved.
+type PushOutcome = listing.PushOutcome
 
 // RecordPush stores the outcome. A change that arrived during the push
 // raised dirty_seq above Seq, so the listing stays dirty for it.
