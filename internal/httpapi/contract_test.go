@@ -19,7 +19,14 @@ func TestRoutesKeepTheirContract(t *testing.T) {
 		t.Run(b.Name, func(t *testing.T) {
 			t.Parallel()
 			w := newWorld(t, b)
+			success := map[string]int{}
+			for _, r := range w.srv.Routes() {
+				success[r.Method+" "+r.Path] = r.Status
+			}
 			for _, st := range steps() {
+				if success[st.route] != st.want {
+					t.Errorf("%s: the table says it answers %d, the walk gets %d", st.route, success[st.route], st.want)
+				}
 				req := w.request(st)
 				var body []byte
 				if req.Body != nil {
