@@ -177,7 +177,7 @@ func ImportOrders(ctx context.Context, channelID string, data []byte,
 	f, err := ParseOrderFile(channelID, data)
 	var fe *FileError
 	if errors.As(err, &fe) {
-		e := apperr.New(apperr.Invalid, "%s", fe.Problem).WithStatus(422)
+		e := apperr.New(apperr.Unprocessable, "%s", fe.Problem)
 		e.Fields = map[string]string{}
 		for _, r := range fe.Rows {
 			e.Fields[fmt.Sprintf("row %d.%s", r.Line, r.Column)] = r.Message
@@ -188,7 +188,7 @@ func ImportOrders(ctx context.Context, channelID string, data []byte,
 		return sum, err
 	}
 	if len(f.Unreadable) > 0 {
-		e := apperr.New(apperr.Invalid, "the order file has %d rows that cannot be read; nothing was imported", len(f.Unreadable)).WithStatus(422)
+		e := apperr.New(apperr.Unprocessable, "the order file has %d rows that cannot be read; nothing was imported", len(f.Unreadable))
 		e.Fields = f.Problems()
 		return sum, e
 	}

@@ -226,7 +226,11 @@ func (a *App) importOrders(ctx context.Context, channelID string, data []byte) (
 	if ch.Kind != "gem" {
 		return orders.ImportSummary{}, apperr.New(apperr.PreconditionFailed, "%s orders are pulled from its API, not imported", ch.Kind)
 	}
-	return gem.ImportOrders(ctx, channelID, data, a.Orders.Ingest)
+	sum, err := gem.ImportOrders(ctx, channelID, data, a.Orders.Ingest)
+	if err != nil {
+		return sum, err
+	}
+	return sum, a.Orders.RecordImport(ctx, channelID, data, sum)
 }
 
 func demoAmazonLimits() map[adapters.Operation]adapters.Limit {

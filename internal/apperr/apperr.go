@@ -1,7 +1,7 @@
 // Package apperr is the one error type of artisanbridge. Every layer returns
 // *Error for failures a caller can act on; the HTTP layer maps Code to a status
-// in exactly one place, and anything that is not an *Error is reported as
-// internal without leaking its text.
+// in exactly one place (no layer chooses a status), and anything that is not
+// an *Error is reported as internal without leaking its text.
 package apperr
 
 import (
@@ -15,7 +15,13 @@ import (
 type Code string
 
 const (
-	Invalid            Code = "invalid_argument"
+	// Invalid is a malformed request: bad JSON, a wrong type, bad UTF-8, a
+	// NUL byte, an unknown query parameter (HTTP 400).
+	Invalid Code = "invalid_argument"
+	// Unprocessable is a well-formed request whose values are not
+	// acceptable: a price above the MRP, an unknown craft (HTTP 422).
+	Unprocessable      Code = "unprocessable"
+	MethodNotAllowed   Code = "method_not_allowed"
 	Unauthenticated    Code = "unauthenticated"
 	PermissionDenied   Code = "permission_denied"
 	NotFound           Code = "not_found"
@@ -25,16 +31,16 @@ const (
 	Internal           Code = "internal"
 )
 
+// Codes lists every code, for the API's description.
+var Codes = []Code{Invalid, Unprocessable, MethodNotAllowed, Unauthenticated, PermissionDenied, NotFound, Conflict, PreconditionFailed, RateLimited, Internal}
+
 // Error carries a code, a message safe to show a user, and optional
 // per-field messages for validation failures.
 type Error struct {
 	Code    Code
 	Message string
 	Fields  map[string]string
-	// Status overrides the HTTP status the code maps to (e.g. 422 for an
-	// idempotency key reused with another body). Zero means the default.
-	Status int
-	cause  error
+	cause   error
 }
 
 func (e *Error) Error() string {
@@ -57,8 +63,27 @@ func Wrap(cause error, code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...), cause: cause}
 }
 
-// WithStatus returns e with an explicit HTTP status.
-func (e *Error) WithStatus(status int) *Error { e.Status = status; return e }
+// Annotate adds context to *errp for the logs, in the style of pkgsite's
+// derrors.Wrap: call it first thing with defer,
+//
+//	defer apperr.Annotate(&err, "Catalog.UpdateArtisan(%q)", id)
+//
+// An *Error inside keeps its code and its message for the user (errors.As
+// still finds it); only the text logged for an internal error grows. Never
+// pass a secret, a bank number or a token as an argument.
+func Annotate(errp *error, format string, args ...any) {
+	if *errp != nil {
+		*errp = &annotated{context: fmt.Sprintf(format, args...), err: *errp}
+	}
+}
+
+type annotated struct {
+	context string
+	err     error
+}
+
+func (a *annotated) Error() string { return a.context + ": " + a.err.Error() }
+func (a *annotated) Unwrap() error { return a.err }
 
 // CodeOf returns the code of err, Internal for foreign errors and "" for nil.
 func CodeOf(err error) Code {
@@ -86,8 +111,8 @@ func (f FieldErrors) Add(field, format string, args ...any) {
 	}
 }
 
-// Err returns nil when there are no field errors, else an Invalid *Error
-// (HTTP 422: the request was well-formed but its values are not acceptable)
+// Err returns nil when there are no field errors, else an Unprocessable
+// *Error (the request was well-formed but its values are not acceptable)
 // whose message names every failing field in a stable order.
 func (f FieldErrors) Err() error {
 	if len(f) == 0 {
@@ -106,7 +131,7 @@ func (f FieldErrors) Err() error {
 	for k, v := range f {
 		fields[k] = v
 	}
-	return &Error{Code: Invalid, Message: strings.Join(parts, "; "), Fields: fields, Status: 422}
+	return &Error{Code: Unprocessable, Message: strings.Join(parts, "; "), Fields: fields}
 }
 
 // CheckVersion is the optimistic-lock rule of every update (API.md): the

@@ -123,7 +123,8 @@ func NewService(store Store, now func() time.Time) *Service {
 
 // CreateUser registers a user and returns the token, which is not stored
 // and cannot be shown again.
-func (s *Service) CreateUser(ctx context.Context, in NewUser) (User, string, error) {
+func (s *Service) CreateUser(ctx context.Context, in NewUser) (_ User, _ string, err error) {
+	defer apperr.Annotate(&err, "auth.CreateUser(%q)", in.Name)
 	if err := in.Validate(); err != nil {
 		return User{}, "", err
 	}
@@ -156,7 +157,8 @@ func (s *Service) ListUsers(ctx context.Context, p paging.Request) (paging.Page[
 
 // IssueToken gives a user a new token (shown once), for rotation: the old
 // ones keep working until revoked.
-func (s *Service) IssueToken(ctx context.Context, userID string) (string, error) {
+func (s *Service) IssueToken(ctx context.Context, userID string) (_ string, err error) {
+	defer apperr.Annotate(&err, "auth.IssueToken(%q)", userID)
 	token, hash := NewToken()
 	now := s.now().UTC()
 	fx := effects.Set{Audit: []audit.Entry{audit.New(ctx, now, "issue_token", "user", userID, nil, nil)}}
@@ -167,7 +169,8 @@ func (s *Service) IssueToken(ctx context.Context, userID string) (string, error)
 }
 
 // RevokeTokens ends every token of a user at once, as after a leak.
-func (s *Service) RevokeTokens(ctx context.Context, userID string) (int64, error) {
+func (s *Service) RevokeTokens(ctx context.Context, userID string) (_ int64, err error) {
+	defer apperr.Annotate(&err, "auth.RevokeTokens(%q)", userID)
 	now := s.now().UTC()
 	fx := effects.Set{Audit: []audit.Entry{audit.New(ctx, now, "revoke_tokens", "user", userID, nil, nil)}}
 	return s.store.RevokeTokens(ctx, userID, now, fx)

@@ -178,7 +178,8 @@ type ImportResult struct {
 // ImportProducts validates every row, then creates the products in one
 // transaction. If any row is invalid nothing is imported, unless validOnly
 // asks for the valid rows alone; the result lists every invalid row.
-func (s *Service) ImportProducts(ctx context.Context, rows []ImportRow, validOnly bool) (ImportResult, error) {
+func (s *Service) ImportProducts(ctx context.Context, rows []ImportRow, validOnly bool) (_ ImportResult, err error) {
+	defer apperr.Annotate(&err, "catalog.ImportProducts(%d rows)", len(rows))
 	res := ImportResult{Rows: len(rows), Errors: []RowError{}, Products: []Product{}}
 	byCode := map[string]string{}
 	skuLine := map[string]int{}
@@ -190,7 +191,7 @@ func (s *Service) ImportProducts(ctx context.Context, rows []ImportRow, validOnl
 		p, err := s.newProduct(ctx, in, byCode)
 		if err != nil {
 			var ae *apperr.Error
-			if !errors.As(err, &ae) || ae.Code != apperr.Invalid {
+			if !errors.As(err, &ae) || ae.Code != apperr.Unprocessable {
 				return ImportResult{}, err
 			}
 			for k, v := range ae.Fields {
@@ -240,13 +241,12 @@ func (s *Service) ImportProducts(ctx context.Context, rows []ImportRow, validOnl
 // importError reports every invalid row in the API's error shape:
 // fields are keyed "line N.field".
 func importError(res ImportResult) error {
-	e := apperr.New(apperr.Invalid, "%d of %d rows are invalid; nothing was imported (fix them, or import with valid_only=true)", len(res.Errors), res.Rows)
+	e := apperr.New(apperr.Unprocessable, "%d of %d rows are invalid; nothing was imported (fix them, or import with valid_only=true)", len(res.Errors), res.Rows)
 	e.Fields = map[string]string{}
 	for _, re := range res.Errors {
 		for f, msg := range re.Fields {
 			e.Fields[fmt.Sprintf("line %d.%s", re.Line, f)] = msg
 		}
 	}
-	e.Status = 422
 	return e
 }

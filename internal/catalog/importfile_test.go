@@ -38,8 +38,8 @@ func TestParseImportFile(t *testing.T) {
 			rows, err := ParseImportFile([]byte(tc.data))
 			if tc.wantErr != "" {
 				var ae *apperr.Error
-				if !errors.As(err, &ae) || ae.Code != apperr.Invalid {
-					t.Fatalf("err = %v, want invalid", err)
+				if !errors.As(err, &ae) || (ae.Code != apperr.Invalid && ae.Code != apperr.Unprocessable) {
+					t.Fatalf("err = %v, want a refusal (invalid_argument or unprocessable)", err)
 				}
 				if !strings.Contains(ae.Error()+strings.Join(keys(ae.Fields), ","), tc.wantErr) {
 					t.Fatalf("err = %v (fields %v), want it to mention %q", err, ae.Fields, tc.wantErr)
@@ -120,7 +120,7 @@ func FuzzParseImportFile(f *testing.F) {
 		rows, err := ParseImportFile(data)
 		if err != nil {
 			var ae *apperr.Error
-			if !errors.As(err, &ae) || ae.Code != apperr.Invalid {
+			if !errors.As(err, &ae) || (ae.Code != apperr.Invalid && ae.Code != apperr.Unprocessable) {
 				t.Fatalf("a bad file must be a validation error, got %v", err)
 			}
 			return

@@ -41,7 +41,8 @@ const (
 )
 
 // CreateCluster registers a cluster. Returns Invalid or Conflict (name taken).
-func (s *Service) CreateCluster(ctx context.Context, in NewCluster) (Cluster, error) {
+func (s *Service) CreateCluster(ctx context.Context, in NewCluster) (_ Cluster, err error) {
+	defer apperr.Annotate(&err, "catalog.CreateCluster(%q)", in.Name)
 	c := Cluster{
 		ID: ids.New(), Name: strings.TrimSpace(in.Name), Craft: strings.TrimSpace(in.Craft),
 		District: strings.TrimSpace(in.District), Lat: in.Lat, Lon: in.Lon, CreatedAt: s.now().UTC(),
@@ -78,7 +79,8 @@ func (s *Service) ListClusters(ctx context.Context, p paging.Request) (paging.Pa
 
 // CreateArtisan registers an artisan, sealing the bank account number with
 // the new row's id as additional data.
-func (s *Service) CreateArtisan(ctx context.Context, in ArtisanInput) (Artisan, error) {
+func (s *Service) CreateArtisan(ctx context.Context, in ArtisanInput) (_ Artisan, err error) {
+	defer apperr.Annotate(&err, "catalog.CreateArtisan(%q)", trimmed(in.Code))
 	now := s.now().UTC()
 	a := Artisan{ID: ids.New(), Status: ArtisanActive, Language: "ks", Version: 1, CreatedAt: now, UpdatedAt: now}
 	fe := apperr.FieldErrors{}
@@ -108,7 +110,8 @@ func (s *Service) CreateArtisan(ctx context.Context, in ArtisanInput) (Artisan, 
 }
 
 // UpdateArtisan changes the fields in, if in.Version is the stored version.
-func (s *Service) UpdateArtisan(ctx context.Context, id string, in ArtisanInput) (Artisan, error) {
+func (s *Service) UpdateArtisan(ctx context.Context, id string, in ArtisanInput) (_ Artisan, err error) {
+	defer apperr.Annotate(&err, "catalog.UpdateArtisan(%q)", id)
 	before, err := s.store.GetArtisan(ctx, id)
 	if err != nil {
 		return Artisan{}, err
@@ -252,7 +255,8 @@ func (s *Service) ListArtisans(ctx context.Context, f ArtisanFilter, p paging.Re
 }
 
 // CreateProduct adds one product and announces it.
-func (s *Service) CreateProduct(ctx context.Context, in ProductInput) (Product, error) {
+func (s *Service) CreateProduct(ctx context.Context, in ProductInput) (_ Product, err error) {
+	defer apperr.Annotate(&err, "catalog.CreateProduct(%q)", trimmed(in.SKU))
 	p, err := s.newProduct(ctx, in, map[string]string{})
 	if err != nil {
 		return Product{}, err
@@ -303,7 +307,8 @@ func (s *Service) newProduct(ctx context.Context, in ProductInput, artisanByCode
 }
 
 // UpdateProduct changes the fields in, if in.Version is the stored version.
-func (s *Service) UpdateProduct(ctx context.Context, id string, in ProductInput) (Product, error) {
+func (s *Service) UpdateProduct(ctx context.Context, id string, in ProductInput) (_ Product, err error) {
+	defer apperr.Annotate(&err, "catalog.UpdateProduct(%q)", id)
 	before, err := s.store.GetProduct(ctx, id)
 	if err != nil {
 		return Product{}, err

@@ -85,6 +85,18 @@ const (
 	DefaultSettlementDays   = 15
 )
 
+// File is a file an assisted channel (GeM) produced for staff to upload
+// to the marketplace's portal, described without its content.
+type File struct {
+	ID          string    `json:"id"`
+	ChannelID   string    `json:"channel_id"`
+	Name        string    `json:"name"`
+	ContentType string    `json:"content_type"`
+	SizeBytes   int64     `json:"size_bytes"`
+	Items       int64     `json:"items"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
 // Update is the body of PATCH /channels/{id}. Credentials are write-only.
 // Settings is a JSON merge patch (RFC 7396) of the stored settings: what it
 // names changes, a null removes a setting (its default applies again), and
@@ -140,7 +152,8 @@ func (s *Service) Get(ctx context.Context, id string) (Channel, error) { return 
 
 // Update changes a channel. Credentials are sealed with the channel id as
 // additional data and never returned.
-func (s *Service) Update(ctx context.Context, id string, in Update) (Channel, error) {
+func (s *Service) Update(ctx context.Context, id string, in Update) (_ Channel, err error) {
+	defer apperr.Annotate(&err, "channels.Update(%q)", id)
 	before, err := s.store.Get(ctx, id)
 	if err != nil {
 		return Channel{}, err
@@ -210,7 +223,8 @@ func (s *Service) Update(ctx context.Context, id string, in Update) (Channel, er
 }
 
 // Credentials opens a channel's credentials for its adapter.
-func (s *Service) Credentials(ctx context.Context, id string) (map[string]string, error) {
+func (s *Service) Credentials(ctx context.Context, id string) (_ map[string]string, err error) {
+	defer apperr.Annotate(&err, "channels.Credentials(%q)", id)
 	sealed, err := s.store.SealedCredentials(ctx, id)
 	if err != nil || sealed == "" {
 		return map[string]string{}, err
@@ -227,7 +241,8 @@ func (s *Service) Credentials(ctx context.Context, id string) (map[string]string
 }
 
 // Ensure creates a channel with its credentials unless one of that name exists.
-func (s *Service) Ensure(ctx context.Context, kind, name, baseURL, tokenURL string, enabled bool, creds map[string]string, settings Settings) error {
+func (s *Service) Ensure(ctx context.Context, kind, name, baseURL, tokenURL string, enabled bool, creds map[string]string, settings Settings) (err error) {
+	defer apperr.Annotate(&err, "channels.Ensure(%q)", name)
 	now := s.now().UTC()
 	c := Channel{ID: ids.New(), Kind: kind, Name: name, BaseURL: baseURL, TokenURL: tokenURL, Enabled: enabled,
 		Settings: settings, Version: 1, CreatedAt: now, UpdatedAt: now}

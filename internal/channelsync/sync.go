@@ -18,7 +18,6 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/channels"
 	"github.com/jkhhc/artisanbridge/internal/exceptions"
 	"github.com/jkhhc/artisanbridge/internal/listing"
-	"github.com/jkhhc/artisanbridge/internal/store"
 )
 
 // Factory builds the adapter of a channel from its configuration.
@@ -29,9 +28,9 @@ type Factory func(ch channels.Channel, creds map[string]string) (adapters.Channe
 // only the change it read) but waste calls, so the job queue coalesces them.
 type Engine struct {
 	Channels    *channels.Service
-	ChannelRows *store.Channels
-	Listings    *store.Listings
-	Exceptions  *store.Exceptions
+	ChannelRows ChannelHealth
+	Listings    ListingStore
+	Exceptions  ExceptionRaiser
 	Factory     Factory
 	Log         *slog.Logger
 	Now         func() time.Time
@@ -40,6 +39,26 @@ type Engine struct {
 	MaxAttempts int64
 	// PageSize is how many changed listings one round reads.
 	PageSize int
+}
+
+// ListingStore is what the engine reads and records of listings.
+type ListingStore interface {
+	// Dirty returns up to limit listings of a channel changed since their
+	// last settled push, with their product and the channel's stock.
+	Dirty(ctx context.Context, channelID string, locations []channels.LocationMap, limit int) ([]listing.SyncItem, error)
+	// RecordPush keeps what a push achieved, settling the listing up to
+	// o.Seq when o.Settled.
+	RecordPush(ctx context.Context, o listing.PushOutcome) error
+}
+
+// ChannelHealth keeps a channel's last success or last error.
+type ChannelHealth interface {
+	RecordOutcome(ctx context.Context, id string, at time.Time, errText string) error
+}
+
+// ExceptionRaiser opens an exception, or counts another occurrence of it.
+type ExceptionRaiser interface {
+	Raise(ctx context.Context, e exceptions.Exception) error
 }
 
 // Report says what one sync did.
@@ -117,7 +136,7 @@ func (r *Report) add(o Report) {
 
 // plan is what one listing needs.
 type plan struct {
-	item    store.SyncItem
+	item    listing.SyncItem
 	offer   listing.Offer
 	content string
 	create  bool
@@ -137,7 +156,7 @@ type content struct {
 	Locations                      []string
 }
 
-func (e *Engine) plan(ch channels.Channel, it store.SyncItem) plan {
+func (e *Engine) plan(ch channels.Channel, it listing.SyncItem) plan {
 	p := it.Product
 	offer := listing.Desired(it.Listing, listing.Terms{PricePaise: p.PricePaise, MRPPaise: p.MRPPaise,
 		OneOfAKind: p.OneOfAKind, AllocatedChannelID: p.AllocatedChannelID}, it.Stock)
@@ -191,7 +210,7 @@ func locations(o listing.Offer) []adapters.LocationQuantity {
 	return out
 }
 
-func (e *Engine) syncItems(ctx context.Context, ch channels.Channel, ad adapters.Channel, items []store.SyncItem) (Report, error) {
+func (e *Engine) syncItems(ctx context.Context, ch channels.Channel, ad adapters.Channel, items []listing.SyncItem) (Report, error) {
 	rep := Report{Listings: len(items)}
 	var creates []adapters.Listing
 	var prices []adapters.PriceUpdate
@@ -214,7 +233,7 @@ func (e *Engine) syncItems(ctx context.Context, ch channels.Channel, ad adapters
 			}
 		default:
 			rep.Skipped++
-			if err := e.Listings.RecordPush(ctx, store.PushOutcome{ListingID: it.Listing.ID, Seq: it.Seq, Settled: true,
+			if err := e.Listings.RecordPush(ctx, listing.PushOutcome{ListingID: it.Listing.ID, Seq: it.Seq, Settled: true,
 				Status: settledStatus(it.Listing), At: e.now()}); err != nil {
 				return rep, err
 			}
@@ -275,7 +294,7 @@ func (e *Engine) syncItems(ctx context.Context, ch channels.Channel, ad adapters
 		if failed[sku] || !(pl.create || pl.price || pl.stock) {
 			continue
 		}
-		o := store.PushOutcome{ListingID: pl.item.Listing.ID, Seq: pl.item.Seq, Settled: true, Status: listing.StatusLive, At: e.now()}
+		o := listing.PushOutcome{ListingID: pl.item.Listing.ID, Seq: pl.item.Seq, Settled: true, Status: listing.StatusLive, At: e.now()}
 		if !pl.item.Listing.Enabled {
 			o.Status = listing.StatusPaused
 		}
@@ -315,7 +334,7 @@ func (e *Engine) refused(ctx context.Context, ch channels.Channel, pl *plan, kin
 		msgs[i] = is.String()
 	}
 	text := strings.Join(msgs, "; ")
-	o := store.PushOutcome{ListingID: pl.item.Listing.ID, Seq: pl.item.Seq, Settled: true, Status: listing.StatusRejected,
+	o := listing.PushOutcome{ListingID: pl.item.Listing.ID, Seq: pl.item.Seq, Settled: true, Status: listing.StatusRejected,
 		Error: text, At: e.now()}
 	if strings.EqualFold(r.Status, "AWAITING_UPLOAD") {
 		o.Status, o.Error = listing.StatusAwaitingUpload, text
@@ -339,7 +358,7 @@ func (e *Engine) refused(ctx context.Context, ch channels.Channel, pl *plan, kin
 // transportFailure keeps the listing dirty, counts the attempt, and after
 // MaxAttempts opens a sync_failing exception for the channel.
 func (e *Engine) transportFailure(ctx context.Context, ch channels.Channel, pl *plan, err error) {
-	e.record(ctx, store.PushOutcome{ListingID: pl.item.Listing.ID, Seq: pl.item.Seq, Settled: false, Status: listing.StatusError,
+	e.record(ctx, listing.PushOutcome{ListingID: pl.item.Listing.ID, Seq: pl.item.Seq, Settled: false, Status: listing.StatusError,
 		Error: err.Error(), At: e.now()})
 	max := e.MaxAttempts
 	if max <= 0 {
@@ -354,7 +373,7 @@ func (e *Engine) transportFailure(ctx context.Context, ch channels.Channel, pl *
 	}
 }
 
-func (e *Engine) record(ctx context.Context, o store.PushOutcome) {
+func (e *Engine) record(ctx context.Context, o listing.PushOutcome) {
 	if err := e.Listings.RecordPush(ctx, o); err != nil && e.Log != nil {
 		e.Log.Error("recording a push outcome failed", "listing_id", o.ListingID, "err", err)
 	}

@@ -94,7 +94,8 @@ type ResolveInput struct {
 }
 
 // Resolve closes an open exception with what was done about it.
-func (s *Service) Resolve(ctx context.Context, id string, in ResolveInput, by string) (Exception, error) {
+func (s *Service) Resolve(ctx context.Context, id string, in ResolveInput, by string) (_ Exception, err error) {
+	defer apperr.Annotate(&err, "exceptions.Resolve(%q)", id)
 	in.Resolution = strings.TrimSpace(in.Resolution)
 	if in.Resolution == "" || len(in.Resolution) > 2000 {
 		return Exception{}, apperr.FieldErrors{"resolution": "say what was done (1-2000 characters)"}.Err()

@@ -158,7 +158,7 @@ func TestParseSettlementFile(t *testing.T) {
 		"one bad of two":  good + "NEFT-1,2026-11-20,,402,4500.00,360.00,20.00,90.00,50.00,93.60,21.43,4.29,3860.68\n",
 	} {
 		_, err := finance.ParseSettlementFile([]byte(body))
-		if !apperr.Is(err, apperr.Invalid) {
+		if !apperr.Is(err, apperr.Unprocessable) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}

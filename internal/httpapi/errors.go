@@ -14,6 +14,8 @@ import (
 // statusOf is the one place error codes become HTTP statuses.
 var statusOf = map[apperr.Code]int{
 	apperr.Invalid:            http.StatusBadRequest,
+	apperr.Unprocessable:      http.StatusUnprocessableEntity,
+	apperr.MethodNotAllowed:   http.StatusMethodNotAllowed,
 	apperr.Unauthenticated:    http.StatusUnauthorized,
 	apperr.PermissionDenied:   http.StatusForbidden,
 	apperr.NotFound:           http.StatusNotFound,
@@ -42,11 +44,8 @@ func writeError(c *gin.Context, log *slog.Logger, err error) {
 	if !errors.As(err, &ae) {
 		ae = apperr.Wrap(err, apperr.Internal, "internal error")
 	}
-	status := ae.Status
-	if status == 0 {
-		status = statusOf[ae.Code]
-	}
-	if status == 0 {
+	status, ok := statusOf[ae.Code]
+	if !ok {
 		status = http.StatusInternalServerError
 	}
 	msg := ae.Message

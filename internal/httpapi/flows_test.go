@@ -37,9 +37,7 @@ func (ts *testServer) upload(path, filename string, data []byte, as ...auth.Role
 		role = as[0]
 	}
 	req.Header.Set("Authorization", "Bearer "+ts.tokens[role])
-	w := httptest.NewRecorder()
-	ts.srv.ServeHTTP(w, req)
-	return response{Status: w.Code, Body: w.Body.Bytes(), Header: w.Header()}
+	return ts.serve(req)
 }
 
 const importHeader = "sku,title,craft,hsn_code,gst_rate_bp,mrp_paise,price_paise,artisan_code,artisan_price_paise\n"
@@ -263,7 +261,7 @@ func TestTokenRotation(t *testing.T) {
 // with each bad cell named, and ingests nothing.
 func TestOrderImportRefusesBadFiles(t *testing.T) {
 	ts := newTestServer(t, testenv.Backends()[0])
-	ch := ts.channel()
+	ch := ts.gemChannel()
 	before := ts.rowCounts()
 	csv := "Order ID,Item ID,Order Date,Last Updated,Model/SKU,Quantity,Unit Price (INR),Status\n" +
 		"GEMC-1,1,2026-11-20,2026-11-20,A,1,10,New\n" +
@@ -278,6 +276,10 @@ func TestOrderImportRefusesBadFiles(t *testing.T) {
 		if after[tb] != n {
 			t.Fatalf("%s changed", tb)
 		}
+	}
+	// Flipkart's orders come from its API.
+	if r := ts.upload("/api/v1/channels/"+ts.channel()+"/orders/import", "orders.csv", []byte(csv), auth.RoleOperations); r.Status != http.StatusPreconditionFailed {
+		t.Fatalf("a Flipkart order file: %d %s", r.Status, r.Body)
 	}
 }
 

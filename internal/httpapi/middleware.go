@@ -144,53 +144,92 @@ func (w *captureWriter) Write(b []byte) (int, error) {
 // idempotent honours Idempotency-Key on POST (API.md): the first request
 // runs; a repeat gets the stored response; another body gets 422; a
 // repeat while the first runs gets 409. Only a success is stored: a failed
-// request changed nothing, so it may be corrected and retried with the key.
-func (s *Server) idempotent(c *gin.Context) {
-	key := c.GetHeader("Idempotency-Key")
-	if key == "" {
-		c.Next()
-		return
-	}
-	if !idempotency.ValidKey(key) {
-		writeError(c, s.log, apperr.New(apperr.Invalid, "Idempotency-Key must be 8-255 characters of letters, digits and _.:-"))
-		return
-	}
-	body, err := readAll(c)
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	ctx := c.Request.Context()
-	actor := reqctx.ActorFrom(ctx)
-	rec := idempotency.Record{PrincipalID: actor.ID, Key: key, Method: c.Request.Method, Path: c.Request.URL.Path,
-		RequestHash: idempotency.Hash(c.Request.Method, c.Request.URL.RequestURI(), body), CreatedAt: s.now()}
-	stored, claimed, err := s.idem.Claim(ctx, rec)
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	if !claimed {
-		if err := idempotency.Decide(stored, rec.RequestHash); err != nil {
+// request (any 4xx or 5xx, or a panic) committed nothing, so its key is
+// released and the request may be corrected and retried with it. An
+// answer that carries a secret (a token) is stored without it: a replay
+// says the secret was shown once.
+func (s *Server) idempotent(r Route) gin.HandlerFunc {
+	_, secret := r.Response.(secretBearer)
+	return func(c *gin.Context) {
+		key := c.GetHeader("Idempotency-Key")
+		if key == "" {
+			c.Next()
+			return
+		}
+		if !idempotency.ValidKey(key) {
+			writeError(c, s.log, &apperr.Error{Code: apperr.Invalid, Message: "Idempotency-Key must be 8-255 characters of letters, digits and _.:-",
+				Fields: map[string]string{"Idempotency-Key": "must be 8-255 characters of letters, digits and _.:-"}})
+			return
+		}
+		body, err := readAll(c)
+		if err != nil {
 			writeError(c, s.log, err)
 			return
 		}
-		c.Header("Idempotency-Replayed", "true")
-		c.Data(stored.ResponseStatus, "application/json; charset=utf-8", stored.ResponseBody)
-		c.Abort()
-		return
+		ctx := c.Request.Context()
+		actor := reqctx.ActorFrom(ctx)
+		rec := idempotency.Record{PrincipalID: actor.ID, Key: key, Method: c.Request.Method, Path: c.Request.URL.Path,
+			RequestHash: idempotency.Hash(c.Request.Method, c.Request.URL.RequestURI(), body), CreatedAt: s.now()}
+		stored, claimed, err := s.idem.Claim(ctx, rec)
+		if err != nil {
+			writeError(c, s.log, err)
+			return
+		}
+		if !claimed {
+			if err := idempotency.Decide(stored, rec.RequestHash); err != nil {
+				writeError(c, s.log, err)
+				return
+			}
+			c.Header("Idempotency-Replayed", "true")
+			c.Data(stored.ResponseStatus, "application/json; charset=utf-8", stored.ResponseBody)
+			c.Abort()
+			return
+		}
+		// The request's own context may be cancelled by now; the
+		// bookkeeping must still happen.
+		bg := context.WithoutCancel(ctx)
+		settled := false
+		defer func() {
+			if settled {
+				return
+			}
+			// The handler panicked: nothing was answered, nothing is kept.
+			if err := s.idem.Release(bg, actor.ID, key); err != nil {
+				s.log.ErrorContext(ctx, "idempotency key release failed", "err", err, "request_id", reqctx.RequestID(ctx))
+			}
+		}()
+		w := &captureWriter{ResponseWriter: c.Writer}
+		c.Writer = w
+		c.Next()
+		settled = true
+		if status := w.Status(); status >= 200 && status < 300 {
+			kept := w.buf.Bytes()
+			if secret {
+				kept = replayBody(c)
+			}
+			err = s.idem.Complete(bg, actor.ID, key, status, kept)
+		} else {
+			err = s.idem.Release(bg, actor.ID, key)
+		}
+		if err != nil {
+			s.log.ErrorContext(ctx, "idempotency bookkeeping failed", "err", err, "request_id", reqctx.RequestID(ctx))
+		}
 	}
-	w := &captureWriter{ResponseWriter: c.Writer}
-	c.Writer = w
-	c.Next()
-	// The request's own context may be cancelled by now; the bookkeeping
-	// must still happen.
-	bg := context.WithoutCancel(ctx)
-	if status := w.Status(); status >= 200 && status < 300 {
-		err = s.idem.Complete(bg, actor.ID, key, status, w.buf.Bytes())
-	} else {
-		err = s.idem.Release(bg, actor.ID, key)
+}
+
+// secretBearer is an answer carrying a secret shown once; withoutSecret is
+// what a replay of it answers instead.
+type secretBearer interface {
+	withoutSecret() any
+}
+
+const replayKey = "artisanbridge.replay"
+
+// replayBody is what the idempotency store keeps of an answer carrying a
+// secret: the answer without it, as respond left it, or a bare note.
+func replayBody(c *gin.Context) []byte {
+	if b, ok := c.Get(replayKey); ok {
+		return b.([]byte)
 	}
-	if err != nil {
-		s.log.ErrorContext(ctx, "idempotency bookkeeping failed", "err", err, "request_id", reqctx.RequestID(ctx))
-	}
+	return []byte(`{"secret_note":"this answer carried a secret, shown once and not kept"}`)
 }

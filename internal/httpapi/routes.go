@@ -21,107 +21,244 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/ids"
 	"github.com/jkhhc/artisanbridge/internal/inventory"
 	"github.com/jkhhc/artisanbridge/internal/listing"
+	"github.com/jkhhc/artisanbridge/internal/orderpull"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/paging"
 	"github.com/jkhhc/artisanbridge/internal/reqctx"
-	"github.com/jkhhc/artisanbridge/internal/store"
 )
 
-// routes is the whole API in one table: path, permission, handler.
+// routes is the whole API in one table: path, permission, contract, handler.
 func (s *Server) routes() []Route {
 	const p = APIPrefix
+	id404 := []int{http.StatusNotFound}
+	write := []int{http.StatusConflict, http.StatusUnprocessableEntity}
+	idWrite := []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity}
 	return []Route{
-		{Method: "GET", Path: "/healthz", Public: true, Summary: "the process is alive", handler: s.healthz},
-		{Method: "GET", Path: "/readyz", Public: true, Summary: "database and Redis are reachable", handler: s.readyz},
-		{Method: "GET", Path: p + "/openapi.json", Public: true, Summary: "this API, described", handler: s.openapi},
-		{Method: "GET", Path: p + "/crafts", Permission: auth.ProductsRead, Summary: "known crafts", handler: s.listCrafts},
+		{Method: "GET", Path: "/healthz", Public: true, Summary: "the process is alive", Response: Health{}, Status: 200, handler: s.healthz},
+		{Method: "GET", Path: "/readyz", Public: true, Summary: "database and Redis are reachable", Response: Readiness{}, Status: 200,
+			Errors: []int{http.StatusServiceUnavailable}, handler: s.readyz},
+		{Method: "GET", Path: p + "/openapi.json", Public: true, Summary: "this API, described", Response: map[string]any{}, Status: 200, handler: s.openapi},
+		{Method: "GET", Path: p + "/crafts", Permission: auth.ProductsRead, Summary: "known crafts", Response: Items[string]{}, Status: 200, handler: s.listCrafts},
 
-		{Method: "POST", Path: p + "/users", Permission: auth.UsersWrite, Summary: "create a user; the token is shown once", handler: create(s, s.createUser)},
-		{Method: "GET", Path: p + "/users", Permission: auth.UsersRead, Summary: "list users", handler: list(s, func(c *gin.Context, p paging.Request) (paging.Page[auth.User], error) {
-			return s.auth.ListUsers(c.Request.Context(), p)
-		})},
-		{Method: "POST", Path: p + "/users/:id/tokens", Permission: auth.UsersWrite, Summary: "issue another token (shown once)", handler: s.issueToken},
-		{Method: "DELETE", Path: p + "/users/:id/tokens", Permission: auth.UsersWrite, Summary: "revoke every token of a user", handler: s.revokeTokens},
+		{Method: "POST", Path: p + "/users", Permission: auth.UsersWrite, Summary: "create a user; the token is shown once",
+			Request: auth.NewUser{}, Response: UserCreated{}, Status: 201, Errors: write, handler: create(s, s.createUser)},
+		{Method: "GET", Path: p + "/users", Permission: auth.UsersRead, Summary: "list users", Query: paged(), Response: paging.Page[auth.User]{}, Status: 200,
+			Errors: []int{http.StatusUnprocessableEntity}, handler: list(s, func(c *gin.Context, p paging.Request) (paging.Page[auth.User], error) {
+				return s.auth.ListUsers(c.Request.Context(), p)
+			})},
+		{Method: "POST", Path: p + "/users/:id/tokens", Permission: auth.UsersWrite, Summary: "issue another token (shown once)",
+			Response: TokenIssued{}, Status: 201, Errors: id404, handler: s.issueToken},
+		{Method: "DELETE", Path: p + "/users/:id/tokens", Permission: auth.UsersWrite, Summary: "revoke every token of a user",
+			Response: TokensRevoked{}, Status: 200, Errors: id404, handler: s.revokeTokens},
 
-		{Method: "POST", Path: p + "/clusters", Permission: auth.ClustersWrite, Summary: "register a craft cluster", handler: create(s, s.Catalog.CreateCluster)},
-		{Method: "GET", Path: p + "/clusters", Permission: auth.ClustersRead, Summary: "list clusters", handler: list(s, func(c *gin.Context, p paging.Request) (paging.Page[catalog.Cluster], error) {
-			return s.Catalog.ListClusters(c.Request.Context(), p)
-		})},
+		{Method: "POST", Path: p + "/clusters", Permission: auth.ClustersWrite, Summary: "register a craft cluster",
+			Request: catalog.NewCluster{}, Response: catalog.Cluster{}, Status: 201, Errors: write, handler: create(s, s.Catalog.CreateCluster)},
+		{Method: "GET", Path: p + "/clusters", Permission: auth.ClustersRead, Summary: "list clusters", Query: paged(), Response: paging.Page[catalog.Cluster]{}, Status: 200,
+			Errors: []int{http.StatusUnprocessableEntity}, handler: list(s, func(c *gin.Context, p paging.Request) (paging.Page[catalog.Cluster], error) {
+				return s.Catalog.ListClusters(c.Request.Context(), p)
+			})},
 
-		{Method: "POST", Path: p + "/artisans", Permission: auth.ArtisansWrite, Summary: "register an artisan", handler: create(s, s.Catalog.CreateArtisan)},
-		{Method: "GET", Path: p + "/artisans", Permission: auth.ArtisansRead, Summary: "list artisans", handler: list(s, s.listArtisans)},
-		{Method: "GET", Path: p + "/artisans/:id", Permission: auth.ArtisansRead, Summary: "one artisan", handler: byID(s, s.Catalog.GetArtisan)},
-		{Method: "PATCH", Path: p + "/artisans/:id", Permission: auth.ArtisansWrite, Summary: "change an artisan (with version)", handler: patch(s, s.Catalog.UpdateArtisan)},
+		{Method: "POST", Path: p + "/artisans", Permission: auth.ArtisansWrite, Summary: "register an artisan",
+			Request: catalog.ArtisanInput{}, Response: catalog.Artisan{}, Status: 201, Errors: write, handler: create(s, s.Catalog.CreateArtisan)},
+		{Method: "GET", Path: p + "/artisans", Permission: auth.ArtisansRead, Summary: "list artisans",
+			Query:    paged(param("cluster_id", "only this cluster's artisans"), param("craft", "only makers of this craft"), param("status", "", "active", "inactive")),
+			Response: paging.Page[catalog.Artisan]{}, Status: 200, Errors: []int{http.StatusUnprocessableEntity}, handler: list(s, s.listArtisans)},
+		{Method: "GET", Path: p + "/artisans/:id", Permission: auth.ArtisansRead, Summary: "one artisan", Response: catalog.Artisan{}, Status: 200, Errors: id404, handler: byID(s, s.Catalog.GetArtisan)},
+		{Method: "PATCH", Path: p + "/artisans/:id", Permission: auth.ArtisansWrite, Summary: "change an artisan (with version)",
+			Request: catalog.ArtisanInput{}, Response: catalog.Artisan{}, Status: 200, Errors: idWrite, handler: patch(s, s.Catalog.UpdateArtisan)},
 
-		{Method: "POST", Path: p + "/products", Permission: auth.ProductsWrite, Summary: "add a product", handler: create(s, s.Catalog.CreateProduct)},
-		{Method: "GET", Path: p + "/products", Permission: auth.ProductsRead, Summary: "list products", handler: list(s, s.listProducts)},
-		{Method: "GET", Path: p + "/products/:id", Permission: auth.ProductsRead, Summary: "one product", handler: byID(s, s.Catalog.GetProduct)},
-		{Method: "PATCH", Path: p + "/products/:id", Permission: auth.ProductsWrite, Summary: "change a product (with version)", handler: patch(s, s.Catalog.UpdateProduct)},
+		{Method: "POST", Path: p + "/products", Permission: auth.ProductsWrite, Summary: "add a product",
+			Request: catalog.ProductInput{}, Response: catalog.Product{}, Status: 201, Errors: write, handler: create(s, s.Catalog.CreateProduct)},
+		{Method: "GET", Path: p + "/products", Permission: auth.ProductsRead, Summary: "list products",
+			Query:    paged(param("artisan_id", "only this maker's products"), param("craft", "only this craft"), param("status", "", "draft", "active", "archived"), param("sku", "the product with this SKU")),
+			Response: paging.Page[catalog.Product]{}, Status: 200, Errors: []int{http.StatusUnprocessableEntity}, handler: list(s, s.listProducts)},
+		{Method: "GET", Path: p + "/products/:id", Permission: auth.ProductsRead, Summary: "one product", Response: catalog.Product{}, Status: 200, Errors: id404, handler: byID(s, s.Catalog.GetProduct)},
+		{Method: "PATCH", Path: p + "/products/:id", Permission: auth.ProductsWrite, Summary: "change a product (with version)",
+			Request: catalog.ProductInput{}, Response: catalog.Product{}, Status: 200, Errors: idWrite, handler: patch(s, s.Catalog.UpdateProduct)},
 		{Method: "POST", Path: p + "/products/import", Permission: auth.ProductsWrite, Summary: "import products from CSV or XLSX (multipart field file)",
+			Query:   []Param{{Name: "valid_only", Type: "boolean", Doc: "import the valid rows and list the invalid ones, instead of refusing the file"}},
+			Request: Upload{}, Response: catalog.ImportResult{}, Status: 200, Errors: write,
 			handler: s.importProducts, bodyLimit: catalog.MaxImportBytes + 64<<10},
 
-		{Method: "POST", Path: p + "/locations", Permission: auth.LocationsWrite, Summary: "add a stock location", handler: create(s, s.Inventory.CreateLocation)},
-		{Method: "GET", Path: p + "/locations", Permission: auth.LocationsRead, Summary: "list locations", handler: list(s, func(c *gin.Context, p paging.Request) (paging.Page[inventory.Location], error) {
-			return s.Inventory.ListLocations(c.Request.Context(), p)
-		})},
+		{Method: "POST", Path: p + "/locations", Permission: auth.LocationsWrite, Summary: "add a stock location",
+			Request: inventory.NewLocation{}, Response: inventory.Location{}, Status: 201, Errors: write, handler: create(s, s.Inventory.CreateLocation)},
+		{Method: "GET", Path: p + "/locations", Permission: auth.LocationsRead, Summary: "list locations", Query: paged(), Response: paging.Page[inventory.Location]{}, Status: 200,
+			Errors: []int{http.StatusUnprocessableEntity}, handler: list(s, func(c *gin.Context, p paging.Request) (paging.Page[inventory.Location], error) {
+				return s.Inventory.ListLocations(c.Request.Context(), p)
+			})},
 
-		{Method: "GET", Path: p + "/stock", Permission: auth.StockRead, Summary: "stock levels", handler: list(s, s.listStock)},
-		{Method: "POST", Path: p + "/stock/movements", Permission: auth.StockWrite, Summary: "record a stock movement", handler: create(s, s.Inventory.RecordMovement)},
-		{Method: "GET", Path: p + "/stock/movements", Permission: auth.StockRead, Summary: "list stock movements", handler: list(s, s.listMovements)},
+		{Method: "GET", Path: p + "/stock", Permission: auth.StockRead, Summary: "stock levels",
+			Query: paged(param("product_id", "only this product"), param("location_id", "only this location")), Response: paging.Page[inventory.Level]{}, Status: 200,
+			Errors: []int{http.StatusUnprocessableEntity}, handler: list(s, s.listStock)},
+		{Method: "POST", Path: p + "/stock/movements", Permission: auth.StockWrite, Summary: "record a stock movement",
+			Request: inventory.MovementInput{}, Response: inventory.Movement{}, Status: 201, Errors: idWrite, handler: create(s, s.Inventory.RecordMovement)},
+		{Method: "GET", Path: p + "/stock/movements", Permission: auth.StockRead, Summary: "list stock movements",
+			Query:    paged(param("product_id", "only this product"), param("location_id", "only movements from or to this location"), param("kind", "", inventory.MovementKinds...)),
+			Response: paging.Page[inventory.Movement]{}, Status: 200, Errors: []int{http.StatusUnprocessableEntity}, handler: list(s, s.listMovements)},
 
-		{Method: "GET", Path: p + "/channels", Permission: auth.ChannelsRead, Summary: "marketplace channels with their health", handler: s.listChannels},
-		{Method: "GET", Path: p + "/channels/:id", Permission: auth.ChannelsRead, Summary: "one channel with its health", handler: byID(s, s.getChannel)},
-		{Method: "PATCH", Path: p + "/channels/:id", Permission: auth.ChannelsWrite, Summary: "change a channel: URLs, enabled, credentials (write-only), settings", handler: patch(s, s.Channels.Update)},
+		{Method: "GET", Path: p + "/channels", Permission: auth.ChannelsRead, Summary: "marketplace channels with their health", Response: paging.Page[channels.Channel]{}, Status: 200, handler: s.listChannels},
+		{Method: "GET", Path: p + "/channels/:id", Permission: auth.ChannelsRead, Summary: "one channel with its health", Response: channels.Channel{}, Status: 200, Errors: id404, handler: byID(s, s.getChannel)},
+		{Method: "PATCH", Path: p + "/channels/:id", Permission: auth.ChannelsWrite, Summary: "change a channel: URLs, enabled, credentials (write-only), settings",
+			Request: channels.Update{}, Response: channels.Channel{}, Status: 200, Errors: idWrite, handler: patch(s, s.Channels.Update)},
 
-		{Method: "GET", Path: p + "/channels/:id/files", Permission: auth.ListingsRead, Summary: "files an assisted channel (GeM) produced for upload", handler: list(s, s.listFiles)},
-		{Method: "GET", Path: p + "/channels/:id/files/:file_id", Permission: auth.ListingsRead, Summary: "download one file", handler: s.downloadFile},
+		{Method: "GET", Path: p + "/channels/:id/files", Permission: auth.ListingsRead, Summary: "files an assisted channel (GeM) produced for upload",
+			Query: paged(), Response: paging.Page[channels.File]{}, Status: 200, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}, handler: list(s, s.listFiles)},
+		{Method: "GET", Path: p + "/channels/:id/files/:file_id", Permission: auth.ListingsRead, Summary: "download one file",
+			Produces: []string{"text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/octet-stream"}, Status: 200, Errors: id404, handler: s.downloadFile},
 		{Method: "POST", Path: p + "/channels/:id/orders/import", Permission: auth.OrdersWrite, Summary: "import a channel's order file (GeM portal export; multipart field file)",
+			Request: Upload{}, Response: orders.ImportSummary{}, Status: 200, Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusPreconditionFailed, http.StatusUnprocessableEntity},
 			handler: s.importOrders, bodyLimit: 16<<20 + 64<<10},
-		{Method: "GET", Path: p + "/orders", Permission: auth.OrdersRead, Summary: "orders with their lines, makers, sources and tasks", handler: list(s, s.listOrders)},
-		{Method: "GET", Path: p + "/orders/:id", Permission: auth.OrdersRead, Summary: "one order", handler: byID(s, s.getOrder)},
-		{Method: "POST", Path: p + "/orders/:id/cancel", Permission: auth.OrdersWrite, Summary: "cancel an order before packing: stock back on every channel, the marketplace told", handler: action(s, s.Orders.Cancel)},
-		{Method: "POST", Path: p + "/orders/:id/returns", Permission: auth.OrdersWrite, Summary: "record goods that came back: restocked at a location or damaged", handler: actionStatus(s, http.StatusCreated, s.Orders.RecordReturn)},
-		{Method: "GET", Path: p + "/fulfilment-tasks", Permission: auth.TasksRead, Summary: "pick, collect and make tasks", handler: list(s, s.listTasks)},
-		{Method: "POST", Path: p + "/fulfilment-tasks/:id/transition", Permission: auth.TasksWork, Summary: "move a task on: acknowledged, collected, packed, dispatched (tracking_no), delivered", handler: s.transitionTask},
-		{Method: "POST", Path: p + "/showroom-sales", Permission: auth.CounterSales, Summary: "a sale at the counter: takes the units and updates every marketplace", handler: create(s, s.Inventory.CounterSale)},
-		{Method: "POST", Path: p + "/channels/:id/orders/rescan", Permission: auth.OrdersWrite, Summary: "re-read a channel's orders from a time on (a full re-scan)", handler: s.rescanOrders},
-		{Method: "PUT", Path: p + "/products/:id/listings/:channel_id", Permission: auth.ListingsWrite, Summary: "publish a product on a channel", handler: s.publish},
-		{Method: "DELETE", Path: p + "/products/:id/listings/:channel_id", Permission: auth.ListingsWrite, Summary: "unpublish (quantity 0, listing paused)", handler: s.unpublish},
-		{Method: "GET", Path: p + "/listings", Permission: auth.ListingsRead, Summary: "listings with their sync state and the marketplace's last message", handler: list(s, s.listListings)},
+		{Method: "GET", Path: p + "/orders", Permission: auth.OrdersRead, Summary: "orders with their lines, makers, sources and tasks",
+			Query: paged(param("channel_id", "only this channel's orders"), param("status", "only orders in this status")), Response: paging.Page[orders.Order]{}, Status: 200,
+			Errors: []int{http.StatusUnprocessableEntity}, handler: list(s, s.listOrders)},
+		{Method: "GET", Path: p + "/orders/:id", Permission: auth.OrdersRead, Summary: "one order", Response: orders.Order{}, Status: 200, Errors: id404, handler: byID(s, s.getOrder)},
+		{Method: "POST", Path: p + "/orders/:id/cancel", Permission: auth.OrdersWrite, Summary: "cancel an order before packing: stock back on every channel, the marketplace told",
+			Request: orders.CancelRequest{}, Response: orders.Order{}, Status: 200, Errors: idWrite, handler: action(s, s.Orders.Cancel)},
+		{Method: "POST", Path: p + "/orders/:id/returns", Permission: auth.OrdersWrite, Summary: "record goods that came back: restocked at a location or damaged",
+			Request: orders.ReturnRequest{}, Response: orders.Return{}, Status: 201, Errors: idWrite, handler: actionStatus(s, http.StatusCreated, s.Orders.RecordReturn)},
+		{Method: "GET", Path: p + "/fulfilment-tasks", Permission: auth.TasksRead, Summary: "pick, collect and make tasks",
+			Query: paged(param("status", "", "open", "acknowledged", "collected", "packed", "dispatched", "delivered", "cancelled"),
+				param("kind", "", "pick", "collect", "make"), param("location_id", "only tasks at this location")),
+			Response: paging.Page[fulfilment.Task]{}, Status: 200, Errors: []int{http.StatusUnprocessableEntity}, handler: list(s, s.listTasks)},
+		{Method: "POST", Path: p + "/fulfilment-tasks/:id/transition", Permission: auth.TasksWork, Summary: "move a task on: acknowledged, collected, packed, dispatched (tracking_no), delivered",
+			Request: fulfilment.Transition{}, Response: fulfilment.Task{}, Status: 200, Errors: idWrite, handler: s.transitionTask},
+		{Method: "POST", Path: p + "/showroom-sales", Permission: auth.CounterSales, Summary: "a sale at the counter: takes the units and updates every marketplace",
+			Request: inventory.CounterSaleInput{}, Response: inventory.Movement{}, Status: 201, Errors: idWrite, handler: create(s, s.Inventory.CounterSale)},
+		{Method: "POST", Path: p + "/channels/:id/orders/rescan", Permission: auth.OrdersWrite, Summary: "re-read a channel's orders from a time on (a full re-scan)",
+			Request: RescanInput{}, Response: RescanAccepted{}, Status: 202, Errors: idWrite, handler: s.rescanOrders},
+		{Method: "PUT", Path: p + "/products/:id/listings/:channel_id", Permission: auth.ListingsWrite, Summary: "publish a product on a channel",
+			Request: listing.Input{}, Response: listing.Listing{}, Status: 200, Errors: idWrite, handler: s.publish},
+		{Method: "DELETE", Path: p + "/products/:id/listings/:channel_id", Permission: auth.ListingsWrite, Summary: "unpublish (quantity 0, listing paused)",
+			Response: listing.Listing{}, Status: 200, Errors: []int{http.StatusNotFound, http.StatusConflict}, handler: s.unpublish},
+		{Method: "GET", Path: p + "/listings", Permission: auth.ListingsRead, Summary: "listings with their sync state and the marketplace's last message",
+			Query:    paged(param("channel_id", "only this channel's listings"), param("product_id", "only this product's listings"), param("status", "", listing.Statuses...)),
+			Response: paging.Page[listing.Listing]{}, Status: 200, Errors: []int{http.StatusUnprocessableEntity}, handler: list(s, s.listListings)},
 
-		{Method: "POST", Path: p + "/fee-schedules", Permission: auth.FinanceWrite, Summary: "a channel's fees from a date (commission, fixed slabs, collection, shipping, waivers)", handler: create(s, s.Finance.CreateFeeSchedule)},
-		{Method: "GET", Path: p + "/fee-schedules", Permission: auth.FinanceRead, Summary: "fee schedules (channel_id narrows)", handler: s.listFeeSchedules},
-		{Method: "POST", Path: p + "/settlements/import", Permission: auth.FinanceWrite, Summary: "import a settlement file (?channel_id=, multipart field file): matched, classified, posted", handler: s.importSettlement, bodyLimit: 16<<20 + 64<<10},
-		{Method: "GET", Path: p + "/channels/:id/statement", Permission: auth.FinanceRead, Summary: "a marketplace's sales, fees, taxes, settled, outstanding and overdue", handler: byID(s, s.Finance.ChannelStatement)},
-		{Method: "POST", Path: p + "/settlements/pull", Permission: auth.FinanceWrite, Summary: "pull a channel's settlement reports now (?channel_id=; Amazon's Reports API; hourly anyway)", handler: s.pullSettlements},
-		{Method: "GET", Path: p + "/ledger/trial-balance", Permission: auth.FinanceRead, Summary: "debits and credits by kind of account; they must be equal", handler: s.trialBalance},
-		{Method: "GET", Path: p + "/ledger/accounts", Permission: auth.FinanceRead, Summary: "the accounts of one kind (?kind=) with their debits and credits, paged", handler: list(s, s.ledgerAccounts)},
-		{Method: "PUT", Path: p + "/products/:id/earning-shares", Permission: auth.ProductsWrite, Summary: "share a piece's earning between several makers by weight (empty: its maker earns it all)", handler: action(s, s.Finance.SetShares)},
-		{Method: "GET", Path: p + "/products/:id/earning-shares", Permission: auth.ProductsRead, Summary: "how a piece's earning is shared between makers", handler: byID(s, s.Finance.Shares)},
-		{Method: "POST", Path: p + "/artisans/:id/advances", Permission: auth.FinanceWrite, Summary: "pay an artisan ahead of earnings; later earnings net against it", handler: actionStatus(s, http.StatusCreated, s.Finance.Advance)},
-		{Method: "GET", Path: p + "/artisans/:id/statement", Permission: auth.FinanceRead, Summary: "what an artisan earned, is owed and was paid (format=json, csv or html)", handler: s.artisanStatement},
-		{Method: "POST", Path: p + "/payout-batches", Permission: auth.FinanceWrite, Summary: "draft a batch of every payable balance above min_paise (the maker)", handler: create(s, s.Payouts.Create)},
-		{Method: "GET", Path: p + "/payout-batches", Permission: auth.FinanceRead, Summary: "payout batches, newest first", handler: s.listBatches},
-		{Method: "GET", Path: p + "/payout-batches/:id", Permission: auth.FinanceRead, Summary: "one batch with the first page of its lines", handler: byID(s, s.Payouts.Get)},
-		{Method: "GET", Path: p + "/payout-batches/:id/lines", Permission: auth.FinanceRead, Summary: "a batch's lines, paged", handler: s.batchLines},
-		{Method: "POST", Path: p + "/payout-batches/:id/approve", Permission: auth.FinanceWrite, Summary: "approve a draft (the checker: never its maker)", handler: action(s, s.Payouts.Approve)},
-		{Method: "GET", Path: p + "/payout-batches/:id/bank-file", Permission: auth.FinanceWrite, Summary: "the NEFT bulk file of an approved batch (full account numbers, only here)", handler: s.bankFile},
-		{Method: "POST", Path: p + "/payout-batches/:id/mark-paid", Permission: auth.FinanceWrite, Summary: "the bank's answer (multipart field file: reference, utr, status paid or failed)", handler: s.markPaid, bodyLimit: 16<<20 + 64<<10},
-		{Method: "GET", Path: p + "/exceptions", Permission: auth.ExceptionsRead, Summary: "what needs a person", handler: list(s, s.listExceptions)},
-		{Method: "POST", Path: p + "/exceptions/:id/resolve", Permission: auth.ExceptionsWork, Summary: "close an exception saying what was done", handler: s.resolveException},
-		{Method: "POST", Path: p + "/exceptions/:id/retry", Permission: auth.ExceptionsWork, Summary: "take a missed order in again once its cause is fixed (read again from the marketplace, or from its payload)", handler: s.retryException},
+		{Method: "POST", Path: p + "/fee-schedules", Permission: auth.FinanceWrite, Summary: "a channel's fees from a date (commission, fixed slabs, collection, shipping, waivers)",
+			Request: finance.FeeSchedule{}, Response: finance.FeeSchedule{}, Status: 201, Errors: idWrite, handler: create(s, s.Finance.CreateFeeSchedule)},
+		{Method: "GET", Path: p + "/fee-schedules", Permission: auth.FinanceRead, Summary: "fee schedules (channel_id narrows)",
+			Query: []Param{param("channel_id", "only this channel's schedules")}, Response: Items[finance.FeeSchedule]{}, Status: 200, handler: s.listFeeSchedules},
+		{Method: "POST", Path: p + "/settlements/import", Permission: auth.FinanceWrite, Summary: "import a settlement file (?channel_id=, multipart field file): matched, classified, posted",
+			Query: []Param{required("channel_id", "the channel whose settlement this is")}, Request: Upload{}, Response: finance.ImportSummary{}, Status: 200,
+			Errors: idWrite, handler: s.importSettlement, bodyLimit: 16<<20 + 64<<10},
+		{Method: "GET", Path: p + "/channels/:id/statement", Permission: auth.FinanceRead, Summary: "a marketplace's sales, fees, taxes, settled, outstanding and overdue",
+			Response: finance.ChannelStatement{}, Status: 200, Errors: id404, handler: byID(s, s.Finance.ChannelStatement)},
+		{Method: "POST", Path: p + "/settlements/pull", Permission: auth.FinanceWrite, Summary: "pull a channel's settlement reports now (?channel_id=; Amazon's Reports API; hourly anyway)",
+			Query: []Param{required("channel_id", "the channel to pull from")}, Response: finance.ImportSummary{}, Status: 200, Errors: idWrite, handler: s.pullSettlements},
+		{Method: "GET", Path: p + "/ledger/trial-balance", Permission: auth.FinanceRead, Summary: "debits and credits by kind of account; they must be equal",
+			Response: finance.TrialBalance{}, Status: 200, handler: s.trialBalance},
+		{Method: "GET", Path: p + "/ledger/accounts", Permission: auth.FinanceRead, Summary: "the accounts of one kind with their debits and credits, paged",
+			Query:    paged(required("kind", "the kind of account, as GET /ledger/trial-balance lists them (artisan_payable, bank, ...)")),
+			Response: paging.Page[finance.Balance]{}, Status: 200, Errors: []int{http.StatusUnprocessableEntity}, handler: list(s, s.ledgerAccounts)},
+		{Method: "PUT", Path: p + "/products/:id/earning-shares", Permission: auth.ProductsWrite, Summary: "share a piece's earning between several makers by weight (empty: its maker earns it all)",
+			Request: finance.SharesInput{}, Response: finance.SharesInput{}, Status: 200, Errors: idWrite, handler: action(s, s.Finance.SetShares)},
+		{Method: "GET", Path: p + "/products/:id/earning-shares", Permission: auth.ProductsRead, Summary: "how a piece's earning is shared between makers",
+			Response: finance.SharesInput{}, Status: 200, Errors: id404, handler: byID(s, s.Finance.Shares)},
+		{Method: "POST", Path: p + "/artisans/:id/advances", Permission: auth.FinanceWrite, Summary: "pay an artisan ahead of earnings; later earnings net against it",
+			Request: finance.AdvanceInput{}, Response: finance.Statement{}, Status: 201, Errors: idWrite, handler: actionStatus(s, http.StatusCreated, s.Finance.Advance)},
+		{Method: "GET", Path: p + "/artisans/:id/statement", Permission: auth.FinanceRead, Summary: "what an artisan earned, is owed and was paid (format=json, csv or html)",
+			Query:    []Param{param("format", "json (the default) with an SMS summary, a CSV of the lines, or a printable HTML page", "json", "csv", "html")},
+			Response: ArtisanStatement{}, Produces: []string{"text/csv", "text/html"}, Status: 200, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}, handler: s.artisanStatement},
+		{Method: "POST", Path: p + "/payout-batches", Permission: auth.FinanceWrite, Summary: "draft a batch of every payable balance above min_paise (the maker)",
+			Request: finance.CreateBatchInput{}, Response: finance.PayoutBatch{}, Status: 201, Errors: write, handler: create(s, s.Payouts.Create)},
+		{Method: "GET", Path: p + "/payout-batches", Permission: auth.FinanceRead, Summary: "payout batches, newest first", Response: Items[finance.PayoutBatch]{}, Status: 200, handler: s.listBatches},
+		{Method: "GET", Path: p + "/payout-batches/:id", Permission: auth.FinanceRead, Summary: "one batch with the first page of its lines",
+			Response: finance.PayoutBatch{}, Status: 200, Errors: id404, handler: byID(s, s.Payouts.Get)},
+		{Method: "GET", Path: p + "/payout-batches/:id/lines", Permission: auth.FinanceRead, Summary: "a batch's lines, paged by reference",
+			Query: paged(), Response: paging.Page[finance.PayoutLine]{}, Status: 200, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}, handler: s.batchLines},
+		{Method: "POST", Path: p + "/payout-batches/:id/approve", Permission: auth.FinanceWrite, Summary: "approve a draft (the checker: never its maker)",
+			Request: struct{}{}, Response: finance.PayoutBatch{}, Status: 200, Errors: idWrite, handler: action(s, s.Payouts.Approve)},
+		{Method: "GET", Path: p + "/payout-batches/:id/bank-file", Permission: auth.FinanceWrite, Summary: "the NEFT bulk file of an approved batch (full account numbers, only here)",
+			Produces: []string{"text/csv"}, Status: 200, Errors: []int{http.StatusNotFound, http.StatusConflict}, handler: s.bankFile},
+		{Method: "POST", Path: p + "/payout-batches/:id/mark-paid", Permission: auth.FinanceWrite, Summary: "the bank's answer (multipart field file: reference, utr, status paid or failed)",
+			Request: Upload{}, Response: finance.PayoutBatch{}, Status: 200, Errors: idWrite, handler: s.markPaid, bodyLimit: 16<<20 + 64<<10},
+		{Method: "GET", Path: p + "/exceptions", Permission: auth.ExceptionsRead, Summary: "what needs a person",
+			Query:    paged(param("kind", "", exceptions.Kinds...), param("status", "open (the default) or resolved", "open", "resolved")),
+			Response: paging.Page[exceptions.Exception]{}, Status: 200, Errors: []int{http.StatusUnprocessableEntity}, handler: list(s, s.listExceptions)},
+		{Method: "POST", Path: p + "/exceptions/:id/resolve", Permission: auth.ExceptionsWork, Summary: "close an exception saying what was done",
+			Request: exceptions.ResolveInput{}, Response: exceptions.Exception{}, Status: 200, Errors: idWrite, handler: s.resolveException},
+		{Method: "POST", Path: p + "/exceptions/:id/retry", Permission: auth.ExceptionsWork, Summary: "take a missed order in again once its cause is fixed (read again from the marketplace, or from its payload)",
+			Request: struct{}{}, Response: orderpull.RetryResult{}, Status: 200, Errors: append(idWrite, http.StatusPreconditionFailed), handler: s.retryException},
 
-		{Method: "GET", Path: p + "/audit", Permission: auth.AuditRead, Summary: "the audit log", handler: list(s, s.listAudit)},
-		{Method: "GET", Path: p + "/jobs/queues", Permission: auth.JobsRead, Summary: "job queue sizes and failures", handler: s.listQueues},
+		{Method: "GET", Path: p + "/audit", Permission: auth.AuditRead, Summary: "the audit log",
+			Query:    paged(param("resource", "only entries about this kind of resource (product, artisan, ...)"), param("resource_id", "only entries about this resource"), param("actor_id", "only what this user did")),
+			Response: paging.Page[audit.Entry]{}, Status: 200, Errors: []int{http.StatusUnprocessableEntity}, handler: list(s, s.listAudit)},
+		{Method: "GET", Path: p + "/jobs/queues", Permission: auth.JobsRead, Summary: "job queue sizes and failures", Response: QueueList{}, Status: 200, handler: s.listQueues},
 	}
 }
 
-func (s *Server) healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
+// paged adds ?limit and ?cursor to a listing's filters.
+func paged(filters ...Param) []Param {
+	return append(filters,
+		Param{Name: "limit", Type: "integer", Doc: "items per page, 1 to 500 (default 50)"},
+		Param{Name: "cursor", Doc: "next_cursor of the previous page"})
+}
+
+// param is an optional string query parameter, with its allowed values if
+// they are a closed set.
+func param(name, doc string, enum ...string) Param { return Param{Name: name, Doc: doc, Enum: enum} }
+
+func required(name, doc string) Param { return Param{Name: name, Doc: doc, Required: true} }
+
+// Health is the answer of GET /healthz.
+type Health struct {
+	Status string `json:"status"`
+}
+
+// Readiness is the answer of GET /readyz: each dependency ok or unreachable.
+type Readiness struct {
+	Ready  bool              `json:"ready"`
+	Checks map[string]string `json:"checks"`
+}
+
+// Items is a list answered whole (no paging).
+type Items[T any] struct {
+	Items []T `json:"items"`
+}
+
+// QueueList is the answer of GET /jobs/queues.
+type QueueList struct {
+	Items        []QueueInfo `json:"items"`
+	OutboxUnsent int64       `json:"outbox_unsent"`
+}
+
+// TokenIssued is the answer of POST /users/{id}/tokens: the token appears
+// only here; a replay answers TokenNote instead.
+type TokenIssued struct {
+	UserID    string `json:"user_id"`
+	Token     string `json:"token,omitempty"`
+	TokenNote string `json:"token_note,omitempty"`
+}
+
+func (t TokenIssued) withoutSecret() any {
+	t.Token, t.TokenNote = "", tokenNote(t.UserID)
+	return t
+}
+
+// TokensRevoked is the answer of DELETE /users/{id}/tokens.
+type TokensRevoked struct {
+	UserID  string `json:"user_id"`
+	Revoked int64  `json:"revoked"`
+}
+
+// RescanAccepted is the answer of POST /channels/{id}/orders/rescan.
+type RescanAccepted struct {
+	ChannelID string    `json:"channel_id"`
+	Since     time.Time `json:"since"`
+}
+
+// ArtisanStatement is the JSON form of GET /artisans/{id}/statement.
+type ArtisanStatement struct {
+	finance.Statement
+	SMSSummary string `json:"sms_summary"`
+}
+
+func (s *Server) healthz(c *gin.Context) { c.JSON(http.StatusOK, Health{Status: "ok"}) }
 
 func (s *Server) readyz(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
 	defer cancel()
-	checks := gin.H{}
+	checks := map[string]string{}
 	ok := true
 	for name, check := range s.Ready {
 		if err := check(ctx); err != nil {
@@ -136,17 +273,30 @@ func (s *Server) readyz(c *gin.Context) {
 	if !ok {
 		status = http.StatusServiceUnavailable
 	}
-	c.JSON(status, gin.H{"ready": ok, "checks": checks})
+	c.JSON(status, Readiness{Ready: ok, Checks: checks})
 }
 
 func (s *Server) listCrafts(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"items": s.Catalog.Crafts().Names()})
+	c.JSON(http.StatusOK, Items[string]{Items: s.Catalog.Crafts().Names()})
 }
 
 // UserCreated is the answer to POST /users: the token appears only here.
+// A replay of the request (same Idempotency-Key) answers TokenNote instead.
 type UserCreated struct {
 	auth.User
-	Token string `json:"token"`
+	Token     string `json:"token,omitempty"`
+	TokenNote string `json:"token_note,omitempty"`
+}
+
+func (u UserCreated) withoutSecret() any {
+	u.Token, u.TokenNote = "", tokenNote(u.ID)
+	return u
+}
+
+// tokenNote replaces a token in a replayed answer.
+func tokenNote(userID string) string {
+	return "the token was shown once, in the first answer to this request, and is not kept; " +
+		"to get another, POST " + APIPrefix + "/users/" + userID + "/tokens (and revoke the lost one with DELETE on the same path)"
 }
 
 func (s *Server) createUser(ctx context.Context, in auth.NewUser) (UserCreated, error) {
@@ -161,7 +311,7 @@ func (s *Server) issueToken(c *gin.Context) {
 		return
 	}
 	token, err := s.auth.IssueToken(c.Request.Context(), id)
-	s.respond(c, http.StatusCreated, gin.H{"user_id": id, "token": token}, err)
+	s.respond(c, http.StatusCreated, TokenIssued{UserID: id, Token: token}, err)
 }
 
 func (s *Server) revokeTokens(c *gin.Context) {
@@ -171,7 +321,7 @@ func (s *Server) revokeTokens(c *gin.Context) {
 		return
 	}
 	n, err := s.auth.RevokeTokens(c.Request.Context(), id)
-	s.respond(c, http.StatusOK, gin.H{"user_id": id, "revoked": n}, err)
+	s.respond(c, http.StatusOK, TokensRevoked{UserID: id, Revoked: n}, err)
 }
 
 // pathID reads :id and refuses what cannot be an id with 404, since no
@@ -243,7 +393,7 @@ func (s *Server) listQueues(c *gin.Context) {
 			return
 		}
 	}
-	c.JSON(http.StatusOK, gin.H{"items": qs, "outbox_unsent": pending})
+	c.JSON(http.StatusOK, QueueList{Items: qs, OutboxUnsent: pending})
 }
 
 func (s *Server) listArtisans(c *gin.Context, p paging.Request) (paging.Page[catalog.Artisan], error) {
@@ -335,7 +485,7 @@ func (s *Server) listChannels(c *gin.Context) {
 			chs[i].Health.CallsLastHour, chs[i].Health.ThrottledLastHour = s.ChannelCalls(c.Request.Context(), chs[i].ID)
 		}
 	}
-	c.JSON(http.StatusOK, gin.H{"items": chs, "next_cursor": ""})
+	c.JSON(http.StatusOK, paging.Page[channels.Channel]{Items: chs})
 }
 
 func listingIDs(c *gin.Context) (productID, channelID string, err error) {
@@ -399,10 +549,10 @@ func (s *Server) resolveException(c *gin.Context) {
 	s.respond(c, http.StatusOK, out, err)
 }
 
-func (s *Server) listFiles(c *gin.Context, p paging.Request) (paging.Page[store.ChannelFile], error) {
+func (s *Server) listFiles(c *gin.Context, p paging.Request) (paging.Page[channels.File], error) {
 	id, err := pathID(c)
 	if err != nil {
-		return paging.Page[store.ChannelFile]{}, err
+		return paging.Page[channels.File]{}, err
 	}
 	return s.Files.List(c.Request.Context(), id, p)
 }
@@ -483,7 +633,7 @@ func (s *Server) rescanOrders(c *gin.Context) {
 		return
 	}
 	err = s.RescanOrders(c.Request.Context(), id, in.Since)
-	s.respond(c, http.StatusAccepted, gin.H{"channel_id": id, "since": in.Since.UTC()}, err)
+	s.respond(c, http.StatusAccepted, RescanAccepted{ChannelID: id, Since: in.Since.UTC()}, err)
 }
 
 func (s *Server) listOrders(c *gin.Context, p paging.Request) (paging.Page[orders.Order], error) {
@@ -525,7 +675,7 @@ func actionStatus[In, Out any](s *Server, status int, fn func(ctx context.Contex
 
 func (s *Server) listFeeSchedules(c *gin.Context) {
 	out, err := s.Finance.ListFeeSchedules(c.Request.Context(), c.Query("channel_id"))
-	s.respond(c, http.StatusOK, gin.H{"items": out}, err)
+	s.respond(c, http.StatusOK, Items[finance.FeeSchedule]{Items: out}, err)
 }
 
 func (s *Server) importSettlement(c *gin.Context) {
@@ -589,8 +739,7 @@ func (s *Server) artisanStatement(c *gin.Context) {
 		}
 		c.Data(http.StatusOK, "text/html; charset=utf-8", page)
 	case "json":
-		c.JSON(http.StatusOK, gin.H{"artisan_id": st.ArtisanID, "payable_paise": st.PayablePaise, "held_paise": st.HeldPaise,
-			"paid_paise": st.PaidPaise, "lines": st.Lines, "sms_summary": st.SMSSummary(a.Name)})
+		c.JSON(http.StatusOK, ArtisanStatement{Statement: st, SMSSummary: st.SMSSummary(a.Name)})
 	default:
 		writeError(c, s.log, apperr.FieldErrors{"format": "must be json, csv or html"}.Err())
 	}
@@ -598,7 +747,7 @@ func (s *Server) artisanStatement(c *gin.Context) {
 
 func (s *Server) listBatches(c *gin.Context) {
 	out, err := s.Payouts.List(c.Request.Context())
-	s.respond(c, http.StatusOK, gin.H{"items": out}, err)
+	s.respond(c, http.StatusOK, Items[finance.PayoutBatch]{Items: out}, err)
 }
 
 // bankFile is the one response with full bank account numbers; it is

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gin-gonic/gin"
 
 	"github.com/jkhhc/artisanbridge/internal/apperr"
@@ -30,7 +31,6 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/orderpull"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/paging"
-	"github.com/jkhhc/artisanbridge/internal/store"
 )
 
 // QueueInfo describes one job queue for GET /jobs/queues.
@@ -63,7 +63,7 @@ type Deps struct {
 	// Health fills in a channel's call counts (shared across processes).
 	ChannelCalls func(ctx context.Context, channelID string) (calls, throttled int64)
 	// Files are what assisted channels (GeM) produce for staff to upload.
-	Files *store.ChannelFiles
+	Files ChannelFiles
 	// ImportOrders takes a channel's order file (GeM's portal export) in.
 	ImportOrders func(ctx context.Context, channelID string, data []byte) (orders.ImportSummary, error)
 	// PullSettlements imports a channel's published settlement reports.
@@ -86,6 +86,14 @@ type Deps struct {
 	HealthOnly bool
 }
 
+// ChannelFiles keeps the files assisted channels produce.
+type ChannelFiles interface {
+	// List lists a channel's files, oldest first.
+	List(ctx context.Context, channelID string, p paging.Request) (paging.Page[channels.File], error)
+	// Get returns one file of a channel with its content, or NotFound.
+	Get(ctx context.Context, channelID, id string) (channels.File, []byte, error)
+}
+
 // Server is the admin API.
 type Server struct {
 	Deps
@@ -94,19 +102,57 @@ type Server struct {
 	idem   idempotency.Store
 	now    func() time.Time
 	engine *gin.Engine
+	// doc and docJSON are the API's description, built once.
+	doc     *openapi3.T
+	docJSON []byte
 }
 
 // Route is one entry of the route table. Public routes need no token;
-// every other route names the permission it needs.
+// every other route names the permission it needs. The route also states
+// its contract, from which the OpenAPI document is generated and against
+// which requests are checked: the body it reads, the body it answers, the
+// query parameters it accepts (any other is refused) and its statuses.
 type Route struct {
 	Method     string
 	Path       string
 	Permission auth.Permission
 	Public     bool
 	Summary    string
-	handler    gin.HandlerFunc
-	bodyLimit  int64
+	// Request is a zero value of the JSON body the route reads, Upload{}
+	// for a multipart file, or nil for no body.
+	Request any
+	// Response is a zero value of the JSON body of a success, or nil when
+	// the route answers only the media types in Produces.
+	Response any
+	// Produces lists the non-JSON media types the route may answer (files).
+	Produces []string
+	// Query lists the query parameters the route reads.
+	Query []Param
+	// Status is the status of a success.
+	Status int
+	// Errors are the failure statuses particular to the route. Those every
+	// route of its kind can answer are added by the document: 400 and 500
+	// everywhere, 401 and 403 with a token, 404 with a path id, 409 and 422
+	// for a POST (Idempotency-Key).
+	Errors    []int
+	handler   gin.HandlerFunc
+	bodyLimit int64
 }
+
+// Param is a query parameter a route reads.
+type Param struct {
+	Name string
+	// Type is "string" (the default), "integer", "boolean" or "date-time".
+	Type string
+	// Enum lists the accepted values when they are a closed set.
+	Enum     []string
+	Required bool
+	Doc      string
+}
+
+// Upload is the Request of a route that takes a file as the
+// multipart/form-data field "file".
+type Upload struct{}
 
 // APIPrefix is the base path of the admin API.
 const APIPrefix = "/api/v1"
@@ -120,13 +166,21 @@ func New(d Deps) *Server {
 		d.MaxBodyBytes = 1 << 20
 	}
 	s := &Server{Deps: d, log: d.Log, auth: d.Auth, idem: d.Idempotency, now: d.Now}
+	doc, err := buildOpenAPI(s.routes())
+	if err != nil {
+		panic("httpapi: the route table cannot be described: " + err.Error())
+	}
+	s.doc = doc
+	if s.docJSON, err = json.Marshal(doc); err != nil {
+		panic("httpapi: the API description does not encode: " + err.Error())
+	}
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.Use(requestID(), accessLog(s.log), recovery(s.log))
 	e.NoRoute(func(c *gin.Context) { writeError(c, s.log, apperr.New(apperr.NotFound, "no such route")) })
 	e.NoMethod(func(c *gin.Context) {
-		writeError(c, s.log, apperr.New(apperr.Invalid, "method not allowed on this route").WithStatus(http.StatusMethodNotAllowed))
+		writeError(c, s.log, apperr.New(apperr.MethodNotAllowed, "method %s is not allowed on this route", c.Request.Method))
 	})
 	for _, r := range s.routes() {
 		if d.HealthOnly && !r.Public {
@@ -140,9 +194,10 @@ func New(d Deps) *Server {
 		chain = append(chain, limitBody(limit))
 		if !r.Public {
 			chain = append(chain, s.authenticate, s.authorize(r.Permission))
-			if r.Method == http.MethodPost {
-				chain = append(chain, s.idempotent)
-			}
+		}
+		chain = append(chain, s.checkInput(r))
+		if !r.Public && r.Method == http.MethodPost {
+			chain = append(chain, s.idempotent(r))
 		}
 		chain = append(chain, r.handler)
 		e.Handle(r.Method, r.Path, chain...)
@@ -232,11 +287,17 @@ func pageRequest(c *gin.Context) (paging.Request, error) {
 	return paging.Parse(limit, c.Query("cursor"))
 }
 
-// respond writes v as JSON with status, or the error.
+// respond writes v as JSON with status, or the error. An answer carrying
+// a secret leaves its replay, without the secret, for the idempotency store.
 func (s *Server) respond(c *gin.Context, status int, v any, err error) {
 	if err != nil {
 		writeError(c, s.log, err)
 		return
+	}
+	if sb, ok := v.(secretBearer); ok {
+		if b, err := json.Marshal(sb.withoutSecret()); err == nil {
+			c.Set(replayKey, b)
+		}
 	}
 	c.JSON(status, v)
 }

@@ -67,7 +67,7 @@ func Hash(method, path string, body []byte) string {
 func Decide(stored Record, requestHash string) error {
 	switch {
 	case stored.RequestHash != requestHash:
-		return apperr.New(apperr.Invalid, "Idempotency-Key was already used with a different request").WithStatus(422)
+		return apperr.New(apperr.Unprocessable, "Idempotency-Key was already used with a different request: send this one with a new key")
 	case !stored.Done:
 		return apperr.New(apperr.Conflict, "a request with this Idempotency-Key is still in progress (or was interrupted): check the result before retrying with a new key")
 	}

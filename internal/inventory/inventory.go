@@ -212,7 +212,8 @@ func NewService(store Store, now func() time.Time) *Service {
 var locationCode = regexp.MustCompile(`^[A-Z0-9][A-Z0-9-]{1,31}$`)
 
 // CreateLocation adds a location. An artisan location names the artisan.
-func (s *Service) CreateLocation(ctx context.Context, in NewLocation) (Location, error) {
+func (s *Service) CreateLocation(ctx context.Context, in NewLocation) (_ Location, err error) {
+	defer apperr.Annotate(&err, "inventory.CreateLocation(%q)", in.Code)
 	l := Location{ID: ids.New(), Code: strings.ToUpper(strings.TrimSpace(in.Code)), Name: strings.TrimSpace(in.Name),
 		Kind: in.Kind, District: strings.TrimSpace(in.District), Address: strings.TrimSpace(in.Address),
 		ArtisanID: in.ArtisanID, CreatedAt: s.now().UTC()}

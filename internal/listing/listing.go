@@ -14,6 +14,7 @@ import (
 
 	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/audit"
+	"github.com/jkhhc/artisanbridge/internal/catalog"
 	"github.com/jkhhc/artisanbridge/internal/clock"
 	"github.com/jkhhc/artisanbridge/internal/effects"
 	"github.com/jkhhc/artisanbridge/internal/ids"
@@ -30,6 +31,9 @@ const (
 	StatusError          = "error"
 	StatusAwaitingUpload = "awaiting_upload"
 )
+
+// Statuses lists every status a listing can be in.
+var Statuses = []string{StatusPending, StatusLive, StatusRejected, StatusPaused, StatusError, StatusAwaitingUpload}
 
 // Listing is one product offered on one channel.
 type Listing struct {
@@ -101,7 +105,8 @@ func NewService(store Store, now func() time.Time) *Service {
 }
 
 // Publish creates or changes the listing of a product on a channel.
-func (s *Service) Publish(ctx context.Context, productID, channelID string, in Input) (Listing, error) {
+func (s *Service) Publish(ctx context.Context, productID, channelID string, in Input) (_ Listing, err error) {
+	defer apperr.Annotate(&err, "listing.Publish(%q, %q)", productID, channelID)
 	fe := apperr.FieldErrors{}
 	ok, err := s.store.ChannelExists(ctx, channelID)
 	if err != nil {
@@ -182,7 +187,8 @@ func (s *Service) Publish(ctx context.Context, productID, channelID string, in I
 
 // Unpublish takes a product off a channel: the listing stays, paused,
 // and zero is pushed as its quantity.
-func (s *Service) Unpublish(ctx context.Context, productID, channelID string) (Listing, error) {
+func (s *Service) Unpublish(ctx context.Context, productID, channelID string) (_ Listing, err error) {
+	defer apperr.Annotate(&err, "listing.Unpublish(%q, %q)", productID, channelID)
 	l, exists, err := s.store.Find(ctx, productID, channelID)
 	if err != nil {
 		return Listing{}, err
@@ -275,4 +281,33 @@ func ContentHash(v any) string {
 	b, _ := json.Marshal(v)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:16])
+}
+
+// SyncItem is everything the sync engine needs about one changed listing.
+type SyncItem struct {
+	Listing        Listing
+	Product        catalog.Product
+	Stock          []LocationStock
+	Seq            int64 // the change this item reflects
+	PushedContent  string
+	PushedMRPPaise *int64
+}
+
+// PushOutcome is what one sync did to one listing.
+type PushOutcome struct {
+	ListingID string
+	Seq       int64 // the dirty_seq the push was computed from
+	// Settled marks the listing synced up to Seq: pushed, or refused by the
+	// marketplace in a way that only a new change can fix. Unsettled
+	// listings stay dirty and are tried again; sync never switches off.
+	Settled    bool
+	Status     string
+	ExternalID string
+	Error      string
+	// Pushed values, recorded only when the marketplace took them.
+	Quantity   *int64
+	PricePaise *int64
+	MRPPaise   *int64
+	Content    string
+	At         time.Time
 }

@@ -171,7 +171,7 @@ func TestMissedOrders(t *testing.T) {
 			if cur, _ := r.db.Orders().PullCursor(ops, r.channelID); cur.IsZero() {
 				t.Fatal("an unreadable item held the cursor")
 			}
-			if _, err := r.puller.Retry(ops, e.ID, "ops"); apperr.CodeOf(err) != apperr.Invalid || !strings.Contains(err.Error(), "quantity -1") {
+			if _, err := r.puller.Retry(ops, e.ID, "ops"); apperr.CodeOf(err) != apperr.Unprocessable || !strings.Contains(err.Error(), "quantity -1") {
 				t.Fatalf("retry while corrupt: %v", err)
 			}
 			if again := missed(t, r.db); len(again) != 1 || again[0].Status != "open" || !strings.Contains(again[0].Detail, "retried by ops") {

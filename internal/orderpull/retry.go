@@ -267,5 +267,5 @@ func (p *Puller) retryFailed(ctx context.Context, e exceptions.Exception, by str
 	if err := p.Exceptions.Raise(ctx, e); err != nil {
 		p.warn(ctx, "could not record a failed retry", "exception", e.ID, "err", err)
 	}
-	return apperr.New(apperr.Invalid, "the missed order could not be taken in: %s", truncate(reason, 1000)).WithStatus(422)
+	return apperr.New(apperr.Unprocessable, "the missed order could not be taken in: %s", truncate(reason, 1000))
 }

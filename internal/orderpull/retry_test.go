@@ -295,7 +295,7 @@ func TestRetry(t *testing.T) {
 		id := open(r, orderpull.CauseKey("ch", "OD1", "2", nil), `{}`)
 		_, err := r.p.Retry(ctx, id, "ops")
 		var ae *apperr.Error
-		if !errors.As(err, &ae) || ae.Status != 422 || !strings.Contains(ae.Message, "quantity 0") {
+		if !errors.As(err, &ae) || ae.Code != apperr.Unprocessable || !strings.Contains(ae.Message, "quantity 0") {
 			t.Fatalf("retry while still unreadable: %v", err)
 		}
 		if e := r.ex.only(t); e.Status != "open" || !strings.Contains(e.Detail, "retried by ops") || !strings.Contains(e.Detail, "quantity 0") {
@@ -351,7 +351,7 @@ func TestRetry(t *testing.T) {
 		r.ord.refuse = apperr.FieldErrors{"lines.sku": "is required"}.Err()
 		id := open(r, orderpull.CauseKey("ch", "OD1", "", nil), `{}`)
 		var ae *apperr.Error
-		if _, err := r.p.Retry(ctx, id, "ops"); !errors.As(err, &ae) || ae.Status != 422 || !strings.Contains(ae.Message, "lines.sku") {
+		if _, err := r.p.Retry(ctx, id, "ops"); !errors.As(err, &ae) || ae.Code != apperr.Unprocessable || !strings.Contains(ae.Message, "lines.sku") {
 			t.Fatalf("retry: %v", err)
 		}
 		r.ord.refuse = errors.New("connection reset")

@@ -7,6 +7,8 @@ package orders
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"slices"
 	"strings"
 	"time"
@@ -183,6 +185,8 @@ type Store interface {
 	// Cancel cancels an order none of whose lines is packed yet, or
 	// returns Conflict.
 	Cancel(ctx context.Context, id, reason string, now time.Time) (Order, error)
+	// RecordImport puts on record who imported an order file and what it did.
+	RecordImport(ctx context.Context, channelID, digest string, sum ImportSummary, now time.Time) error
 	// RecordReturn records a return of a shipped line, within what was shipped.
 	RecordReturn(ctx context.Context, orderID string, r ReturnRequest, now time.Time) (Return, error)
 }
@@ -213,6 +217,13 @@ func (s *Service) Ingest(ctx context.Context, in Incoming) (Result, error) {
 		in.Lines[i].UpdatedAt = in.Lines[i].UpdatedAt.UTC()
 	}
 	return s.store.Ingest(ctx, in, s.now().UTC())
+}
+
+// RecordImport audits an order file a person imported (its SHA-256 and
+// what it did): the orders themselves were taken in one by one.
+func (s *Service) RecordImport(ctx context.Context, channelID string, data []byte, sum ImportSummary) error {
+	digest := sha256.Sum256(data)
+	return s.store.RecordImport(ctx, channelID, hex.EncodeToString(digest[:]), sum, s.now().UTC())
 }
 
 // Order is an order as operations see it.

@@ -12,7 +12,6 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/jkhhc/artisanbridge/internal/apperr"
-	"github.com/jkhhc/artisanbridge/internal/catalog"
 	"github.com/jkhhc/artisanbridge/internal/channels"
 	"github.com/jkhhc/artisanbridge/internal/effects"
 	"github.com/jkhhc/artisanbridge/internal/exceptions"
@@ -186,28 +185,36 @@ func (db *DB) Listings() *Listings { return &Listings{db: db} }
 
 var _ listing.Store = (*Listings)(nil)
 
+// Upsert answers the listing as it was written, read inside the same
+// transaction: a write that committed is never answered with an error.
 func (s *Listings) Upsert(ctx context.Context, l listing.Listing, fx effects.Set) (listing.Listing, error) {
+	var written listingRow
 	err := s.db.inTx(ctx, time.Time{}, func(tx *Tx) error {
 		tx.Add(fx)
 		if l.Version == 1 {
 			row := listingRow{ID: l.ID, ProductID: l.ProductID, ChannelID: l.ChannelID, Enabled: l.Enabled, PricePaise: l.PricePaise,
 				Buffer: l.Buffer, MaxQty: l.MaxQty, ExternalID: l.ExternalID, Status: l.Status, DirtySeq: 1, Version: 1,
 				CreatedAt: l.CreatedAt.UTC(), UpdatedAt: l.UpdatedAt.UTC()}
-			return tx.Create(&row).Error
+			if err := tx.Create(&row).Error; err != nil {
+				return err
+			}
+		} else {
+			res := tx.Model(&listingRow{}).Where("id = ? AND version = ?", l.ID, l.Version-1).Updates(map[string]any{
+				"enabled": l.Enabled, "price_paise": l.PricePaise, "buffer": l.Buffer, "max_qty": l.MaxQty, "external_id": l.ExternalID,
+				"status": l.Status, "version": l.Version, "updated_at": l.UpdatedAt.UTC(), "dirty_seq": gorm.Expr("dirty_seq + 1"), "attempts": 0})
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 0 {
+				return apperr.New(apperr.Conflict, "listing %s was changed by someone else: reload and retry", l.ID)
+			}
 		}
-		res := tx.Model(&listingRow{}).Where("id = ? AND version = ?", l.ID, l.Version-1).Updates(map[string]any{
-			"enabled": l.Enabled, "price_paise": l.PricePaise, "buffer": l.Buffer, "max_qty": l.MaxQty, "external_id": l.ExternalID,
-			"status": l.Status, "version": l.Version, "updated_at": l.UpdatedAt.UTC(), "dirty_seq": gorm.Expr("dirty_seq + 1"), "attempts": 0})
-		if res.Error == nil && res.RowsAffected == 0 {
-			return apperr.New(apperr.Conflict, "listing %s was changed by someone else: reload and retry", l.ID)
-		}
-		return res.Error
+		return tx.Where("id = ?", l.ID).Take(&written).Error
 	})
 	if err != nil {
 		return listing.Listing{}, err
 	}
-	got, _, err := s.Find(ctx, l.ProductID, l.ChannelID)
-	return got, err
+	return written.domain(), nil
 }
 
 func (s *Listings) Find(ctx context.Context, productID, channelID string) (listing.Listing, bool, error) {
@@ -261,15 +268,8 @@ func (s *Listings) MarkProductDirty(ctx context.Context, productID string) ([]st
 	return chans, err
 }
 
-// SyncItem is everything the sync engine needs about one listing.
-type SyncItem struct {
-	Listing        listing.Listing
-	Product        catalog.Product
-	Stock          []listing.LocationStock
-	Seq            int64 // the change this item reflects
-	PushedContent  string
-	PushedMRPPaise *int64
-}
+// SyncItem is listing.SyncItem: what one changed listing needs pushed.
+type SyncItem = listing.SyncItem
 
 // Dirty returns up to limit listings of a channel that changed since their
 // last successful push, with their product and the channel's stock.
@@ -325,24 +325,8 @@ func (s *Listings) Dirty(ctx context.Context, channelID string, locations []chan
 	return out, nil
 }
 
-// PushOutcome is what one sync did to one listing.
-type PushOutcome struct {
-	ListingID string
-	Seq       int64 // the dirty_seq the push was computed from
-	// Settled marks the listing synced up to Seq: pushed, or refused by the
-	// marketplace in a way that only a new change can fix. Unsettled
-	// listings stay dirty and are tried again; sync never switches off.
-	Settled    bool
-	Status     string
-	ExternalID string
-	Error      string
-	// Pushed values, recorded only when the marketplace took them.
-	Quantity   *int64
-	PricePaise *int64
-	MRPPaise   *int64
-	Content    string
-	At         time.Time
-}
+// PushOutcome is listing.PushOutcome: what a push achieved.
+type PushOutcome = listing.PushOutcome
 
 // RecordPush stores the outcome. A change that arrived during the push
 // raised dirty_seq above Seq, so the listing stays dirty for it.
@@ -447,20 +431,26 @@ payload = excluded.payload, updated_at = excluded.updated_at`,
 		ids.New(), e.Kind, e.CauseKey, exceptions.StatusOpen, e.Summary, truncateText(e.Detail), e.Action, e.Resource, e.ResourceID, capPayload(e.Payload), now, now).Error
 }
 
+// Resolve answers the exception as it was written, read inside the same
+// transaction: a write that committed is never answered with an error.
 func (s *Exceptions) Resolve(ctx context.Context, id, resolution, by string, at time.Time, fx effects.Set) (exceptions.Exception, error) {
+	var written exceptionRow
 	err := s.db.inTx(ctx, time.Time{}, func(tx *Tx) error {
 		tx.Add(fx)
 		res := tx.Model(&exceptionRow{}).Where("id = ? AND status = ?", id, exceptions.StatusOpen).
 			Updates(map[string]any{"status": exceptions.StatusResolved, "resolution": resolution, "resolved_by": by, "resolved_at": at.UTC(), "updated_at": at.UTC()})
-		if res.Error == nil && res.RowsAffected == 0 {
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
 			return apperr.New(apperr.Conflict, "exception %s is already resolved", id)
 		}
-		return res.Error
+		return tx.Where("id = ?", id).Take(&written).Error
 	})
 	if err != nil {
 		return exceptions.Exception{}, err
 	}
-	return s.Get(ctx, id)
+	return written.domain(), nil
 }
 
 func (s *Exceptions) Get(ctx context.Context, id string) (exceptions.Exception, error) {
@@ -503,15 +493,7 @@ type channelFileRow struct {
 func (channelFileRow) TableName() string { return "channel_files" }
 
 // ChannelFile describes a stored file (without its content).
-type ChannelFile struct {
-	ID          string    `json:"id"`
-	ChannelID   string    `json:"channel_id"`
-	Name        string    `json:"name"`
-	ContentType string    `json:"content_type"`
-	SizeBytes   int64     `json:"size_bytes"`
-	Items       int64     `json:"items"`
-	CreatedAt   time.Time `json:"created_at"`
-}
+type ChannelFile = channels.File
 
 // ChannelFiles keeps the files assisted channels produce.
 type ChannelFiles struct{ db *DB }

@@ -153,7 +153,7 @@ func TestFlipkartSettlementPaysTheArtisan(t *testing.T) {
 		before, _ := fin.TrialBalance(ctx)
 		bad := bytes.Replace(file, []byte("DELIVERED"), nil, 1)
 		bad = append(bad, []byte("NEFT9,2026-11-20,OD9,9,10.00,x,0,0,0,0,0,0,10.00\n")...)
-		if _, err := fin.ImportSettlement(ctx, ch.ID, "bad.csv", bad); !apperr.Is(err, apperr.Invalid) || !strings.Contains(err.Error(), "row") {
+		if _, err := fin.ImportSettlement(ctx, ch.ID, "bad.csv", bad); !apperr.Is(err, apperr.Unprocessable) || !strings.Contains(err.Error(), "row") {
 			t.Fatalf("malformed file: %v", err)
 		}
 		if after, _ := fin.TrialBalance(ctx); after.DebitsPaise != before.DebitsPaise {
@@ -165,7 +165,7 @@ func TestFlipkartSettlementPaysTheArtisan(t *testing.T) {
 		if st, err := fin.Advance(ctx, f.artisan.ID, finance.AdvanceInput{AmountPaise: 1_000_000, Reason: "loom repair"}); err != nil || st.PayablePaise != 5_000_000 {
 			t.Fatalf("advance: %+v %v", st, err)
 		}
-		if _, err := fin.Advance(ctx, f.artisan.ID, finance.AdvanceInput{AmountPaise: -5, Reason: "x"}); !apperr.Is(err, apperr.Invalid) {
+		if _, err := fin.Advance(ctx, f.artisan.ID, finance.AdvanceInput{AmountPaise: -5, Reason: "x"}); !apperr.Is(err, apperr.Unprocessable) {
 			t.Fatalf("a negative advance: %v", err)
 		}
 		var first struct{ ID, OrderID string }
@@ -376,7 +376,7 @@ func TestGeMPayments(t *testing.T) {
 			t.Fatalf("trial balance %+v", tb)
 		}
 		bad := strings.Replace(file, "2981.99", "2900.00", 1)
-		if _, err := fin.ImportSettlement(ctx, ch, "bad.csv", []byte(bad)); !apperr.Is(err, apperr.Invalid) || !strings.Contains(err.Error(), "row 2") {
+		if _, err := fin.ImportSettlement(ctx, ch, "bad.csv", []byte(bad)); !apperr.Is(err, apperr.Unprocessable) || !strings.Contains(err.Error(), "row 2") {
 			t.Fatalf("a file that does not add up: %v", err)
 		}
 	})
@@ -396,7 +396,7 @@ func TestEarningShares(t *testing.T) {
 			"twice":         {Shares: []finance.Share{{ArtisanID: f.artisan.ID, Weight: 1}, {ArtisanID: f.artisan.ID, Weight: 2}}},
 			"unknown maker": {Shares: []finance.Share{{ArtisanID: "01a00000-0000-7000-8000-000000000000", Weight: 1}}},
 		} {
-			if _, err := fin.SetShares(ctx, f.product.ID, in); !apperr.Is(err, apperr.Invalid) {
+			if _, err := fin.SetShares(ctx, f.product.ID, in); !apperr.Is(err, apperr.Unprocessable) {
 				t.Errorf("%s: %v", name, err)
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/idempotency"
 )
 
@@ -17,7 +18,8 @@ var _ idempotency.Store = (*Idempotency)(nil)
 
 // Claim relies on the primary key: of two concurrent claims exactly one
 // inserts, and the other reads the winner's record.
-func (s *Idempotency) Claim(ctx context.Context, r idempotency.Record) (idempotency.Record, bool, error) {
+func (s *Idempotency) Claim(ctx context.Context, r idempotency.Record) (_ idempotency.Record, _ bool, err error) {
+	defer apperr.Annotate(&err, "Idempotency.Claim(%q)", r.Key)
 	row := idempotencyRow{PrincipalID: r.PrincipalID, IdemKey: r.Key, Method: r.Method, Path: r.Path,
 		RequestHash: r.RequestHash, State: "in_progress", CreatedAt: r.CreatedAt.UTC()}
 	res := s.db.gorm.WithContext(ctx).Exec(`INSERT INTO idempotency_keys
@@ -39,17 +41,22 @@ VALUES (?, ?, ?, ?, ?, 'in_progress', 0, '', ?) ON CONFLICT (principal_id, idem_
 		ResponseBody: []byte(stored.ResponseBody), CreatedAt: stored.CreatedAt.UTC()}, false, nil
 }
 
-func (s *Idempotency) Complete(ctx context.Context, principalID, key string, status int, body []byte) error {
-	return s.db.gorm.WithContext(ctx).Model(&idempotencyRow{}).Where("principal_id = ? AND idem_key = ?", principalID, key).
+// Complete stores the answer of a key still in progress (a released or
+// pruned key stays gone).
+func (s *Idempotency) Complete(ctx context.Context, principalID, key string, status int, body []byte) (err error) {
+	defer apperr.Annotate(&err, "Idempotency.Complete(%q)", key)
+	return s.db.gorm.WithContext(ctx).Model(&idempotencyRow{}).Where("principal_id = ? AND idem_key = ? AND state = ?", principalID, key, "in_progress").
 		Updates(map[string]any{"state": "done", "response_status": status, "response_body": string(body)}).Error
 }
 
-func (s *Idempotency) Release(ctx context.Context, principalID, key string) error {
+func (s *Idempotency) Release(ctx context.Context, principalID, key string) (err error) {
+	defer apperr.Annotate(&err, "Idempotency.Release(%q)", key)
 	return s.db.gorm.WithContext(ctx).Where("principal_id = ? AND idem_key = ? AND state = ?", principalID, key, "in_progress").
 		Delete(&idempotencyRow{}).Error
 }
 
-func (s *Idempotency) Prune(ctx context.Context, before time.Time) (int64, error) {
+func (s *Idempotency) Prune(ctx context.Context, before time.Time) (_ int64, err error) {
+	defer apperr.Annotate(&err, "Idempotency.Prune(%s)", before.UTC().Format(time.RFC3339))
 	res := s.db.gorm.WithContext(ctx).Where("created_at < ?", before.UTC()).Delete(&idempotencyRow{})
 	return res.RowsAffected, res.Error
 }

@@ -345,6 +345,14 @@ func (r *router) setLine(a orders.LineAction, from []orders.LineStatus, stamp ..
 
 func unmappedCause(channelID, sku string) string { return "unmapped_sku:" + channelID + ":" + sku }
 
+// RecordImport audits an order file's import.
+func (s *Orders) RecordImport(ctx context.Context, channelID, digest string, sum orders.ImportSummary, now time.Time) error {
+	return s.db.inTx(ctx, now, func(tx *Tx) error {
+		tx.AuditChange("import", "order_file", channelID, nil, map[string]any{"sha256": digest, "summary": sum})
+		return nil
+	})
+}
+
 // PullCursor returns where a channel's order pull resumes (zero: never pulled).
 func (s *Orders) PullCursor(ctx context.Context, channelID string) (time.Time, error) {
 	var t []time.Time

@@ -47,7 +47,7 @@ func TestPayouts(t *testing.T) {
 		earn(t, f, f.artisan.ID, 6_000_000, "e1")
 		earn(t, f, second.ID, 250_050, "e2")
 		earn(t, f, noBank.ID, 500_000, "e3")
-		if _, err := pay.Create(as("maker"), finance.CreateBatchInput{MinPaise: ptr[int64](0)}); !apperr.Is(err, apperr.Invalid) {
+		if _, err := pay.Create(as("maker"), finance.CreateBatchInput{MinPaise: ptr[int64](0)}); !apperr.Is(err, apperr.Unprocessable) {
 			t.Fatalf("min 0: %v", err)
 		}
 		batch, err := pay.Create(as("maker"), finance.CreateBatchInput{})
@@ -88,7 +88,7 @@ func TestPayouts(t *testing.T) {
 		}
 		ref1, ref2 := refs[f.artisan.ID], refs[second.ID]
 		bad := "Reference,UTR,Status\n" + ref1 + ",SBIN326000001,paid\nNOPE,X,paid\n"
-		if _, err := pay.MarkPaid(context.Background(), batch.ID, []byte(bad)); !apperr.Is(err, apperr.Invalid) {
+		if _, err := pay.MarkPaid(context.Background(), batch.ID, []byte(bad)); !apperr.Is(err, apperr.Unprocessable) {
 			t.Fatalf("unknown reference: %v", err)
 		}
 		if st, _ := finance.NewService(f.db.Finance(), nil).ArtisanStatement(context.Background(), f.artisan.ID); st.PaidPaise != 0 {

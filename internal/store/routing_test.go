@@ -184,7 +184,7 @@ func TestCancellationsAndReturns(t *testing.T) {
 
 		// Before packing: operations cancel; everything is released and the marketplace is to be told.
 		o1 := take(1, 1)
-		if _, err := svc.Cancel(ctx, orderID(o1), orders.CancelRequest{}); !apperr.Is(err, apperr.Invalid) {
+		if _, err := svc.Cancel(ctx, orderID(o1), orders.CancelRequest{}); !apperr.Is(err, apperr.Unprocessable) {
 			t.Fatalf("a cancellation without a reason: %v", err)
 		}
 		got, err := svc.Cancel(ctx, orderID(o1), orders.CancelRequest{Reason: "buyer asked by phone"})

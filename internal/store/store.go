@@ -12,16 +12,13 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/glebarez/sqlite"
-	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
-	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/effects"
 	"github.com/jkhhc/artisanbridge/migrations"
 )
@@ -159,67 +156,4 @@ func writeEffects(tx *gorm.DB, fx effects.Set) error {
 		return tx.Create(&events).Error
 	}
 	return nil
-}
-
-// translate maps database errors to apperr codes. Constraint violations are
-// conflicts with the stored state; anything unknown stays internal.
-func translate(err error) error {
-	if err == nil {
-		return nil
-	}
-	var ae *apperr.Error
-	if errors.As(err, &ae) {
-		return err
-	}
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return apperr.Wrap(err, apperr.NotFound, "not found")
-	}
-	var pg *pgconn.PgError
-	if errors.As(err, &pg) {
-		switch pg.Code {
-		case "23505":
-			return apperr.Wrap(err, apperr.Conflict, "%s", uniqueMessage(pg.ConstraintName))
-		case "23514":
-			return apperr.Wrap(err, apperr.Conflict, "the change would break a rule of the stored data (%s)", pg.ConstraintName)
-		case "23503":
-			return apperr.Wrap(err, apperr.NotFound, "a referenced record does not exist")
-		}
-		return err
-	}
-	msg := err.Error()
-	switch {
-	case strings.Contains(msg, "UNIQUE constraint failed"):
-		return apperr.Wrap(err, apperr.Conflict, "%s", uniqueMessage(msg))
-	case strings.Contains(msg, "CHECK constraint failed"):
-		return apperr.Wrap(err, apperr.Conflict, "the change would break a rule of the stored data")
-	case strings.Contains(msg, "FOREIGN KEY constraint failed"):
-		return apperr.Wrap(err, apperr.NotFound, "a referenced record does not exist")
-	}
-	return err
-}
-
-// uniqueMessage names the field a unique violation is about, from the
-// constraint (PostgreSQL) or the column list (SQLite).
-func uniqueMessage(s string) string {
-	for _, c := range []struct{ needle, msg string }{
-		{"sku", "a product with this sku already exists"},
-		{"artisans", "an artisan with this code already exists"},
-		{"clusters", "a cluster with this name already exists"},
-		{"locations", "a location with this code already exists"},
-		{"users", "a user with this name already exists"},
-	} {
-		if strings.Contains(s, c.needle) {
-			return c.msg
-		}
-	}
-	return "this record already exists"
-}
-
-// isUnique reports whether err is a unique violation.
-func isUnique(err error) bool {
-	var pg *pgconn.PgError
-	if errors.As(err, &pg) {
-		return pg.Code == "23505"
-	}
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
