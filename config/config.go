@@ -41,6 +41,7 @@ type Config struct {
 	SimFlipkartAddr   string        `json:"sim_flipkart_addr"`
 	SimAmazonAddr     string        `json:"sim_amazon_addr"`
 	SimGeMAddr        string        `json:"sim_gem_addr"`
+	SimRazorpayXAddr  string        `json:"sim_razorpayx_addr"`
 	SMSURL            string        `json:"sms_url"`
 	SMSAPIKey         string        `json:"sms_api_key"`
 	SMSSender         string        `json:"sms_sender"`
@@ -79,6 +80,7 @@ var Keys = []struct{ Env, Flag, Default, Help string }{
 	{"ARTISANBRIDGE_SIM_FLIPKART_ADDR", "sim-flipkart-addr", "127.0.0.1:8181", "embedded default: where the Flipkart simulator listens"},
 	{"ARTISANBRIDGE_SIM_AMAZON_ADDR", "sim-amazon-addr", "127.0.0.1:8182", "embedded default: where the Amazon simulator listens"},
 	{"ARTISANBRIDGE_SIM_GEM_ADDR", "sim-gem-addr", "127.0.0.1:8183", "embedded default: where the GeM simulator listens"},
+	{"ARTISANBRIDGE_SIM_RAZORPAYX_ADDR", "sim-razorpayx-addr", "127.0.0.1:8184", "embedded default with the razorpayx payout provider: where its simulator listens"},
 	{"ARTISANBRIDGE_SMS_URL", "sms-url", "", "SMS gateway endpoint (https://...) messages to artisans are POSTed to; empty writes them to the log instead"},
 	{"ARTISANBRIDGE_SMS_API_KEY", "", "", "the SMS gateway's API key (sent as a bearer token; never logged)"},
 	{"ARTISANBRIDGE_SMS_SENDER", "sms-sender", "JKHHC", "the DLT-registered sender id messages go out under"},
@@ -157,7 +159,7 @@ func defaults() Config {
 	return Config{
 		Addr: DefaultAddr, WorkerAddr: "127.0.0.1:8081", MetricsAddr: "127.0.0.1:8082", EmbeddedRedisAddr: "127.0.0.1:6380", DataDir: DefaultDataDir, LogLevel: "info", WorkerConcurrency: 10,
 		RelayInterval: time.Second, ShutdownTimeout: 15 * time.Second, MaxBodyBytes: 1 << 20, DBMaxConns: 10,
-		SyncSweep: 10 * time.Second, PullInterval: 0, SimFlipkartAddr: "127.0.0.1:8181", SimAmazonAddr: "127.0.0.1:8182", SimGeMAddr: "127.0.0.1:8183",
+		SyncSweep: 10 * time.Second, PullInterval: 0, SimFlipkartAddr: "127.0.0.1:8181", SimAmazonAddr: "127.0.0.1:8182", SimGeMAddr: "127.0.0.1:8183", SimRazorpayXAddr: "127.0.0.1:8184",
 		SMSSender: "JKHHC", SMSSegmentCostPaise: 20, PayoutProvider: "neft_file", RazorpayXBaseURL: "https://api.razorpay.com", RazorpayXMode: "NEFT",
 	}
 }
@@ -263,6 +265,8 @@ func assign(cfg *Config, env, v string) error {
 		cfg.SimAmazonAddr = v
 	case "ARTISANBRIDGE_SIM_GEM_ADDR":
 		cfg.SimGeMAddr = v
+	case "ARTISANBRIDGE_SIM_RAZORPAYX_ADDR":
+		cfg.SimRazorpayXAddr = v
 	case "ARTISANBRIDGE_SMS_URL":
 		cfg.SMSURL = v
 	case "ARTISANBRIDGE_SMS_API_KEY":
@@ -318,6 +322,7 @@ type fileConfig struct {
 	SimFlipkartAddr   string   `json:"sim_flipkart_addr"`
 	SimAmazonAddr     string   `json:"sim_amazon_addr"`
 	SimGeMAddr        string   `json:"sim_gem_addr"`
+	SimRazorpayXAddr  string   `json:"sim_razorpayx_addr"`
 	SMSURL            string   `json:"sms_url"`
 	SMSAPIKey         string   `json:"sms_api_key"`
 	SMSSender         string   `json:"sms_sender"`
@@ -352,6 +357,7 @@ func (f fileConfig) apply(c *Config) error {
 	str(&c.SimFlipkartAddr, f.SimFlipkartAddr)
 	str(&c.SimAmazonAddr, f.SimAmazonAddr)
 	str(&c.SimGeMAddr, f.SimGeMAddr)
+	str(&c.SimRazorpayXAddr, f.SimRazorpayXAddr)
 	str(&c.SMSURL, f.SMSURL)
 	str(&c.SMSAPIKey, f.SMSAPIKey)
 	str(&c.SMSSender, f.SMSSender)
@@ -446,7 +452,8 @@ func (c Config) Validate() error {
 		bad("ARTISANBRIDGE_SYNC_SWEEP must be between 100ms and 1h")
 	}
 	for env, addr := range map[string]string{"ARTISANBRIDGE_SIM_FLIPKART_ADDR": c.SimFlipkartAddr,
-		"ARTISANBRIDGE_SIM_AMAZON_ADDR": c.SimAmazonAddr, "ARTISANBRIDGE_SIM_GEM_ADDR": c.SimGeMAddr} {
+		"ARTISANBRIDGE_SIM_AMAZON_ADDR": c.SimAmazonAddr, "ARTISANBRIDGE_SIM_GEM_ADDR": c.SimGeMAddr,
+		"ARTISANBRIDGE_SIM_RAZORPAYX_ADDR": c.SimRazorpayXAddr} {
 		if _, _, err := net.SplitHostPort(addr); err != nil {
 			bad("%s %q must be host:port", env, addr)
 		}

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	razorpayxsim "github.com/jkhhc/artisanbridge/adapters/razorpayx/sim"
+
 	"github.com/alicebob/miniredis/v2"
 	"github.com/hibiken/asynq"
 	asynqmetrics "github.com/hibiken/asynq/x/metrics"
@@ -24,6 +26,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/jkhhc/artisanbridge/adapters"
+	"github.com/jkhhc/artisanbridge/adapters/razorpayx"
 	"github.com/jkhhc/artisanbridge/adapters/sms"
 	"github.com/jkhhc/artisanbridge/config"
 	"github.com/jkhhc/artisanbridge/internal/apperr"
@@ -74,6 +77,7 @@ type App struct {
 	Puller     *orderpull.Puller
 	Notify     *notify.Service
 	Finance    *finance.Service
+	Payouts    *finance.Payouts
 	Pusher     *fulfilpush.Pusher
 	Sync       *channelsync.Engine
 	Relay      *outbox.Relay
@@ -81,6 +85,10 @@ type App struct {
 	syncQueue  *jobs.SyncEnqueuer
 	calls      callCounter
 	simServers []*http.Server
+	// payoutSim is the embedded RazorpayX simulator (nil unless embedded
+	// with the razorpayx provider); payoutWebhook verifies its deliveries.
+	payoutSim     *razorpayxsim.Sim
+	payoutWebhook *razorpayx.WebhookVerifier
 	// Consumers receive outbox events in the worker; tests add their own.
 	Consumers  []jobs.Consumer
 	registry   *prometheus.Registry
@@ -161,12 +169,16 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 	a.DB.OnEvents(a.Relay.Notify)
 	a.Notify = notify.NewService(a.DB.Notifications(), a.smsSender(), a.messages(), log, nil)
 	a.Pusher = &fulfilpush.Pusher{Store: a.DB.Fulfilment(), Channels: a.channelAdapter, Log: log}
+	if err := a.startPayouts(ctx); err != nil {
+		return nil, err
+	}
 	a.Consumers = []jobs.Consumer{jobs.ChangeLog{Log: log},
 		jobs.ListingSync{Dirty: a.DB.Listings(), Enqueue: a.syncQueue.Enqueue, Log: log},
 		jobs.OrderMapping{Orders: a.DB.Orders()},
 		jobs.ArtisanNotifier{Service: a.Notify},
 		jobs.FulfilmentPush{Pusher: a.Pusher},
-		jobs.FinanceClawback{Ledger: a.DB.Finance()}}
+		jobs.FinanceClawback{Ledger: a.DB.Finance()},
+		jobs.PayoutSend{Payouts: a.Payouts}}
 	if cfg.Embedded() {
 		err = explainListen(cfg, a.startSimulators(ctx))
 	} else {
@@ -291,6 +303,12 @@ func (a *App) Run(ctx context.Context, mode Mode) error {
 	goRun("outbox relay", func() error { return a.Relay.Run(ctx) })
 	goRun("maintenance", func() error { a.runMaintenance(ctx); return nil })
 	goRun("earnings", func() error { a.runReleases(ctx); return nil })
+	if a.payoutSim != nil && mode.API {
+		a.payoutSim.SetWebhookURL("http://" + a.addr.String() + "/webhooks/payouts/" + razorpayx.ProviderName)
+	}
+	if a.payoutWebhook != nil {
+		goRun("payout polls", func() error { a.runPayoutPolls(ctx); return nil })
+	}
 	if mode.Worker {
 		srv := asynq.NewServerFromRedisClient(a.Redis, jobs.ServerConfig(a.cfg.WorkerConcurrency, a.log))
 		mux := jobs.NewMux(a.DB.Outbox(), a.log, a.Consumers...)
@@ -408,7 +426,7 @@ func (a *App) apiServer(healthOnly bool) *httpapi.Server {
 	insp := asynq.NewInspectorFromRedisClient(a.Redis)
 	return httpapi.New(httpapi.Deps{
 		Log: a.log, Auth: a.Auth, Catalog: a.Catalog, Inventory: a.Stock, Audit: a.DB.Audit(),
-		Channels: a.Channels, Listings: a.Listings, Exceptions: a.Exceptions, Orders: a.Orders, Tasks: fulfilment.NewService(a.DB.Fulfilment(), nil), Finance: a.Finance, Payouts: finance.NewPayouts(a.DB.Finance(), a.Keyring, nil), ChannelCalls: a.calls.lastHour,
+		Channels: a.Channels, Listings: a.Listings, Exceptions: a.Exceptions, Orders: a.Orders, Tasks: fulfilment.NewService(a.DB.Fulfilment(), nil), Finance: a.Finance, Payouts: a.Payouts, PayoutWebhook: a.PayoutWebhook, ChannelCalls: a.calls.lastHour,
 		Files: a.DB.ChannelFiles(), ImportOrders: a.importOrders, PullSettlements: a.pullSettlements, RescanOrders: a.rescanOrders, RetryMissedOrder: a.Puller.Retry,
 		Idempotency:  a.DB.Idempotency(),
 		Queues:       func(ctx context.Context) ([]httpapi.QueueInfo, error) { return queueInfo(insp) },
@@ -600,6 +618,9 @@ func (a *App) Close() {
 	}
 	for _, s := range a.simServers {
 		s.Close()
+	}
+	if a.payoutSim != nil {
+		a.payoutSim.Close()
 	}
 	if a.client != nil {
 		a.client.Close()

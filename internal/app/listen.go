@@ -42,7 +42,8 @@ func explainListen(cfg config.Config, err error) error {
 		return err
 	}
 	for env, addr := range map[string]string{"ARTISANBRIDGE_SIM_FLIPKART_ADDR": cfg.SimFlipkartAddr,
-		"ARTISANBRIDGE_SIM_AMAZON_ADDR": cfg.SimAmazonAddr, "ARTISANBRIDGE_SIM_GEM_ADDR": cfg.SimGeMAddr} {
+		"ARTISANBRIDGE_SIM_AMAZON_ADDR": cfg.SimAmazonAddr, "ARTISANBRIDGE_SIM_GEM_ADDR": cfg.SimGeMAddr,
+		"ARTISANBRIDGE_SIM_RAZORPAYX_ADDR": cfg.SimRazorpayXAddr} {
 		if resolved, rerr := net.ResolveTCPAddr("tcp", addr); rerr == nil && resolved.String() == op.Addr.String() {
 			return listenError(addr, env, err)
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	razorpayxsim "github.com/jkhhc/artisanbridge/adapters/razorpayx/sim"
+
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
@@ -21,6 +24,7 @@ import (
 	"github.com/jkhhc/artisanbridge/adapters"
 	"github.com/jkhhc/artisanbridge/adapters/flipkart"
 	"github.com/jkhhc/artisanbridge/adapters/gem"
+	"github.com/jkhhc/artisanbridge/adapters/razorpayx"
 	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/auth"
 	"github.com/jkhhc/artisanbridge/internal/catalog"
@@ -77,11 +81,22 @@ func newTestServerWith(t testing.TB, b testenv.Backend, change func(*httpapi.Dep
 	logs := &testenv.SyncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	authSvc := auth.NewService(db.Users(), nil)
+	// Payouts go through the RazorpayX simulator, whose webhooks the walk
+	// signs itself (its events are not posted anywhere).
+	rzp := httptest.NewServer(razorpayxsim.New(razorpayxsim.Config{Seed: 1}))
+	t.Cleanup(rzp.Close)
+	rzc, err := razorpayx.New(razorpayx.Config{BaseURL: rzp.URL, KeyID: razorpayxsim.KeyID, KeySecret: razorpayxsim.KeySecret,
+		AccountNumber: razorpayxsim.AccountNumber, Limits: map[adapters.Operation]adapters.Limit{}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	payouts := finance.NewPayouts(db.Finance(), ring, nil).WithProvider(razorpayx.NewProvider(rzc, nil))
+	verifier := &razorpayx.WebhookVerifier{Secrets: [][]byte{[]byte(razorpayxsim.WebhookSecret)}}
 	deps := httpapi.Deps{
 		Log: log, Auth: authSvc, Catalog: catalog.NewService(db.Catalog(), ring, crafts, nil),
 		Inventory: inventory.NewService(db.Inventory(), nil), Audit: db.Audit(), Idempotency: db.Idempotency(),
 		Channels: channels.NewService(db.Channels(), ring, nil), Listings: listing.NewService(db.Listings(), nil),
-		Exceptions: exceptions.NewService(db.Exceptions(), nil), Files: db.ChannelFiles(), Orders: orders.NewService(db.Orders(), nil), Tasks: fulfilment.NewService(db.Fulfilment(), nil), Finance: finance.NewService(db.Finance(), nil), Payouts: finance.NewPayouts(db.Finance(), ring, nil),
+		Exceptions: exceptions.NewService(db.Exceptions(), nil), Files: db.ChannelFiles(), Orders: orders.NewService(db.Orders(), nil), Tasks: fulfilment.NewService(db.Fulfilment(), nil), Finance: finance.NewService(db.Finance(), nil), Payouts: payouts,
 		// As the app wires them (internal/app), without the job queue.
 		RescanOrders: func(ctx context.Context, channelID string, since time.Time) error {
 			if _, err := channels.NewService(db.Channels(), ring, nil).Get(ctx, channelID); err != nil {
@@ -120,6 +135,21 @@ func newTestServerWith(t testing.TB, b testenv.Backend, change func(*httpapi.Dep
 				c := flipkart.New(flipkart.Config{BaseURL: ch.BaseURL, TokenURL: ch.TokenURL, Account: ch.ID}, nil)
 				return storedOnly{Channel: c, r: c}, nil
 			}}).Retry,
+		// As internal/app wires it: verified, then recorded once.
+		PayoutWebhook: func(ctx context.Context, provider string, h http.Header, body []byte) error {
+			if provider != razorpayx.ProviderName {
+				return apperr.New(apperr.NotFound, "no payout provider %q is configured here", provider)
+			}
+			d, err := verifier.Verify(ctx, h, body)
+			if errors.Is(err, razorpayx.ErrDuplicate) {
+				return nil
+			}
+			if err != nil {
+				return apperr.New(apperr.Invalid, "the delivery was refused: %v", err)
+			}
+			_, err = payouts.Outcomes(ctx, provider, d.EventID, []finance.PayoutOutcome{d.Outcome})
+			return err
+		},
 		Queues:       func(context.Context) ([]httpapi.QueueInfo, error) { return []httpapi.QueueInfo{{Queue: "events"}}, nil },
 		OutboxQueued: db.Outbox().PendingCount,
 		Ready:        map[string]func(context.Context) error{"database": db.Ping},

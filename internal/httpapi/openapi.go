@@ -107,7 +107,10 @@ func operation(r Route, errRef *openapi3.SchemaRef) (*openapi3.Operation, error)
 		if err != nil {
 			return nil, err
 		}
-		op.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithRequired(true).WithJSONSchemaRef(schema)}
+		// An action that needs nothing said (approve, send, retry) takes
+		// no body at all as well as {}.
+		_, nothing := r.Request.(struct{})
+		op.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithRequired(!nothing).WithJSONSchemaRef(schema)}
 	}
 	success := openapi3.NewResponse().WithDescription(http.StatusText(r.Status))
 	success.Content = openapi3.Content{}

@@ -15,6 +15,7 @@ import (
 // listed here fails the test: every route must have a rule.
 var policy = map[string][]auth.Role{
 	"GET /healthz":                                     nil, // public
+	"POST /webhooks/payouts/:provider":                 nil, // public, signed
 	"GET /readyz":                                      nil,
 	"GET /api/v1/openapi.json":                         nil,
 	"GET /api/v1/crafts":                               {"admin", "showroom", "operations", "finance"},
@@ -67,6 +68,7 @@ var policy = map[string][]auth.Role{
 	"GET /api/v1/payout-batches":                       {"admin", "finance"},
 	"GET /api/v1/payout-batches/:id":                   {"admin", "finance"},
 	"POST /api/v1/payout-batches/:id/approve":          {"admin", "finance"},
+	"POST /api/v1/payout-batches/:id/send":             {"admin", "finance"},
 	"GET /api/v1/payout-batches/:id/bank-file":         {"admin", "finance"},
 	"POST /api/v1/payout-batches/:id/mark-paid":        {"admin", "finance"},
 	"GET /api/v1/fee-schedules":                        {"admin", "finance"},
@@ -80,7 +82,8 @@ var policy = map[string][]auth.Role{
 	"GET /api/v1/jobs/queues":                          {"admin", "operations"},
 }
 
-var public = map[string]bool{"GET /healthz": true, "GET /readyz": true, "GET /api/v1/openapi.json": true}
+var public = map[string]bool{"GET /healthz": true, "GET /readyz": true, "GET /api/v1/openapi.json": true,
+	"POST /webhooks/payouts/:provider": true} // signed by the provider instead
 
 // TestPermissionMatrix walks every route gin serves with every role and
 // with no token: 401 without a token, 403 for a role the policy does not

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strconv"
@@ -166,6 +167,12 @@ func (s *Server) routes() []Route {
 			Response: finance.PayoutBatch{}, Status: 200, Errors: id404, handler: byID(s, s.Payouts.Get)},
 		{Method: "GET", Path: p + "/payout-batches/:id/lines", Permission: auth.FinanceRead, Summary: "a batch's lines, paged by reference",
 			Query: paged(), Response: paging.Page[finance.PayoutLine]{}, Status: 200, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}, handler: s.batchLines},
+		{Method: "POST", Path: p + "/payout-batches/:id/send", Permission: auth.FinanceWrite,
+			Summary: "send an approved batch through the payout provider (in the background: the batch is sending, then sent, then paid, partly_paid or failed)",
+			Request: struct{}{}, Response: finance.PayoutBatch{}, Status: 202, Errors: idWrite, handler: actionStatus(s, http.StatusAccepted, s.Payouts.Send)},
+		{Method: "POST", Path: "/webhooks/payouts/:provider", Public: true,
+			Summary: "a payout provider's signed event (RazorpayX: X-Razorpay-Signature over the body); replays are acknowledged and change nothing",
+			Request: json.RawMessage{}, Response: Received{}, Status: 200, Errors: []int{http.StatusNotFound}, handler: s.payoutWebhook, bodyLimit: 1 << 20},
 		{Method: "POST", Path: p + "/payout-batches/:id/approve", Permission: auth.FinanceWrite, Summary: "approve a draft (the checker: never its maker)",
 			Request: struct{}{}, Response: finance.PayoutBatch{}, Status: 200, Errors: idWrite, handler: action(s, s.Payouts.Approve)},
 		{Method: "GET", Path: p + "/payout-batches/:id/bank-file", Permission: auth.FinanceWrite, Summary: "the NEFT bulk file of an approved batch (full account numbers, only here)",
@@ -664,7 +671,7 @@ func actionStatus[In, Out any](s *Server, status int, fn func(ctx context.Contex
 			return
 		}
 		var in In
-		if err := decodeJSON(c, &in); err != nil {
+		if err := decodeAction(c, &in); err != nil {
 			writeError(c, s.log, err)
 			return
 		}
@@ -686,6 +693,26 @@ func (s *Server) importSettlement(c *gin.Context) {
 	}
 	sum, err := s.Finance.ImportSettlement(c.Request.Context(), c.Query("channel_id"), name, data)
 	s.respond(c, http.StatusOK, sum, err)
+}
+
+// Received is the answer to a webhook delivery that was taken.
+type Received struct {
+	Received bool `json:"received"`
+}
+
+// payoutWebhook takes the raw body (the signature is over its bytes).
+func (s *Server) payoutWebhook(c *gin.Context) {
+	if s.PayoutWebhook == nil {
+		writeError(c, s.log, apperr.New(apperr.NotFound, "no payout provider is configured here"))
+		return
+	}
+	body, err := readAll(c)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	err = s.PayoutWebhook(c.Request.Context(), c.Param("provider"), c.Request.Header, body)
+	s.respond(c, http.StatusOK, Received{Received: true}, err)
 }
 
 func (s *Server) batchLines(c *gin.Context) {

@@ -41,7 +41,9 @@ func TestNoSecretInAnyTable(t *testing.T) {
 				for _, tok := range tokenPattern.FindAllString(string(r.Body), -1) {
 					secrets[tok] = "a token answered by " + st.route
 				}
-				if req.Method == http.MethodPost && header != nil {
+				// A public route (a provider's signed webhook) has no principal
+				// to keep a key for: its own event id makes it idempotent.
+				if req.Method == http.MethodPost && header != nil && st.as != "" {
 					// Replayed, the answer is the stored one: it must not show a token again.
 					_, again := w.run(st, header...)
 					if again.Header.Get("Idempotency-Replayed") != "true" {

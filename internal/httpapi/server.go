@@ -71,6 +71,10 @@ type Deps struct {
 	// RescanOrders re-reads a channel's orders from a time on.
 	RescanOrders func(ctx context.Context, channelID string, since time.Time) error
 
+	// PayoutWebhook takes a payout provider's signed event (nil: no
+	// provider configured). A delivery seen before is acknowledged.
+	PayoutWebhook func(ctx context.Context, provider string, h http.Header, body []byte) error
+
 	// RetryMissedOrder takes a missed order in again (retry.go).
 	RetryMissedOrder func(ctx context.Context, exceptionID, by string) (orderpull.RetryResult, error)
 
@@ -218,9 +222,23 @@ func (s *Server) GinRoutes() gin.RoutesInfo { return s.engine.Routes() }
 // decodeJSON reads one JSON object, refusing unknown fields and trailing
 // data, and reports malformed or oversized bodies as 400.
 func decodeJSON(c *gin.Context, dst any) error {
+	return decodeBody(c, dst, false)
+}
+
+// decodeAction reads an action's body, where no body at all means no
+// fields (an approval needs nothing said): it is decoded as {} and the
+// action says which fields it needs.
+func decodeAction(c *gin.Context, dst any) error {
+	return decodeBody(c, dst, true)
+}
+
+func decodeBody(c *gin.Context, dst any, emptyIsObject bool) error {
 	body, err := readAll(c)
 	if err != nil {
 		return err
+	}
+	if emptyIsObject && len(bytes.TrimSpace(body)) == 0 {
+		body = []byte("{}")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()

@@ -13,11 +13,15 @@ import (
 	"testing"
 	"time"
 
+	razorpayxsim "github.com/jkhhc/artisanbridge/adapters/razorpayx/sim"
+
+	"github.com/jkhhc/artisanbridge/adapters/razorpayx"
 	"github.com/jkhhc/artisanbridge/internal/auth"
 	"github.com/jkhhc/artisanbridge/internal/channels"
 	"github.com/jkhhc/artisanbridge/internal/exceptions"
 	"github.com/jkhhc/artisanbridge/internal/finance"
 	"github.com/jkhhc/artisanbridge/internal/orderpull"
+	"github.com/jkhhc/artisanbridge/internal/reqctx"
 	"github.com/jkhhc/artisanbridge/internal/testenv"
 )
 
@@ -112,14 +116,34 @@ func newWorld(t testing.TB, b testenv.Backend) *world {
 		t.Fatal(err)
 	}
 	w.id["file"] = fileID
-	for i, a := range []string{"artisan1", "artisan2"} {
+	// A third artisan's balance in a batch approved already, to be sent
+	// through the payout provider (the walk's own batch goes as the bank file).
+	w.id["artisan3"] = w.mustCreate("/api/v1/artisans", map[string]any{"code": "KH-9", "name": "Maker KH-9", "craft": "kani_shawl",
+		"cluster_id": w.id["cluster"], "bank_account_number": "501009999999", "bank_ifsc": "JAKA0KANIHM"})["id"].(string)
+	for i, a := range []string{"artisan1", "artisan2", "artisan3"} {
 		artisan := w.id[a]
 		e := finance.Entry{SourceRef: "walk-earning-" + fmt.Sprint(i), Kind: "test", OccurredAt: time.Now(), Postings: []finance.Posting{
 			{Account: finance.AccountMargin, AmountPaise: 500_000}, {Account: finance.Payable(artisan), ArtisanID: &artisan, AmountPaise: -500_000}}}
 		if _, err := w.db.Finance().Post(ctx, e); err != nil {
 			t.Fatal(err)
 		}
+	} // Only artisan3's balance goes into it: the others stay for the walk's batch.
+	pay := finance.NewPayouts(w.db.Finance(), nil, nil)
+	for _, a := range []string{"artisan1", "artisan2"} {
+		w.db.Gorm().Exec(`UPDATE artisans SET bank_ifsc = '' WHERE id = ?`, w.id[a])
 	}
+	sendable, err := pay.Create(reqctx.WithActor(ctx, reqctx.Actor{ID: "world-maker"}), finance.CreateBatchInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []string{"artisan1", "artisan2"} {
+		w.db.Gorm().Exec(`UPDATE artisans SET bank_ifsc = 'JAKA0KANIHM' WHERE id = ?`, w.id[a])
+	}
+	if _, err := pay.Approve(reqctx.WithActor(ctx, reqctx.Actor{ID: "world-checker"}), sendable.ID, struct{}{}); err != nil {
+		t.Fatal(err)
+	}
+	w.id["sendable"], w.id["sendable/line"], w.id["sendable/reference"] = sendable.ID, sendable.Lines[0].ID, sendable.Lines[0].Reference
+
 	for _, name := range []string{"flipkart", "gem", "cluster", "artisan1", "artisan2", "product", "showroom", "GEMC-CANCEL", "GEMC-RETURN",
 		"GEMC-RETURN/line", "GEMC-PACK/task", "exception", "file"} {
 		if w.id[name] == "" {
@@ -156,6 +180,7 @@ type step struct {
 	as     auth.Role
 	path   func(w *world) string
 	body   func(w *world) any
+	raw    func(w *world) ([]byte, map[string]string) // a body sent as it is, with its headers (a signed webhook)
 	upload func(w *world) (name string, data []byte)
 	want   int
 	after  func(w *world, r response)
@@ -294,6 +319,14 @@ func steps() []step {
 				w.id["batch/references"] = strings.Join(refs, ",")
 			}},
 		{route: "GET /api/v1/payout-batches/:id/lines", as: auth.RoleFinance, path: id(p+"/payout-batches/%s/lines?limit=1", "batch"), want: 200},
+		{route: "POST /api/v1/payout-batches/:id/send", as: auth.RoleFinance, path: id(p+"/payout-batches/%s/send", "sendable"), want: 202},
+		{route: "POST /webhooks/payouts/:provider", path: fixed("/webhooks/payouts/razorpayx"), want: 200, raw: func(w *world) ([]byte, map[string]string) {
+			body := mustJSON(w.t, map[string]any{"entity": "event", "event": "payout.processed", "created_at": time.Now().Unix(),
+				"payload": map[string]any{"payout": map[string]any{"entity": map[string]any{"id": "pout_Walk000000001", "entity": "payout",
+					"amount": 500_000, "currency": "INR", "status": "processed", "utr": "JAKAN26335000001", "mode": "NEFT", "purpose": "payout",
+					"reference_id": w.id["sendable/reference"], "notes": map[string]string{"line_id": w.id["sendable/line"]}, "created_at": time.Now().Unix()}}}})
+			return body, map[string]string{"X-Razorpay-Signature": razorpayx.SignHex([]byte(razorpayxsim.WebhookSecret), body), "X-Razorpay-Event-Id": "evt_Walk0000000001"}
+		}},
 		{route: "POST /api/v1/payout-batches/:id/approve", as: auth.RoleAdmin, path: id(p+"/payout-batches/%s/approve", "batch"), body: object(map[string]any{}), want: 200},
 		{route: "GET /api/v1/payout-batches/:id/bank-file", as: auth.RoleFinance, path: id(p+"/payout-batches/%s/bank-file", "batch"), want: 200},
 		{route: "POST /api/v1/payout-batches/:id/mark-paid", as: auth.RoleFinance, path: id(p+"/payout-batches/%s/mark-paid", "batch"),
@@ -343,6 +376,13 @@ func (w *world) request(st step, header ...string) *http.Request {
 		_ = mw.Close()
 		req = httptest.NewRequest(method, st.path(w), &body)
 		req.Header.Set("Content-Type", mw.FormDataContentType())
+	case st.raw != nil:
+		raw, headers := st.raw(w)
+		req = httptest.NewRequest(method, st.path(w), bytes.NewReader(raw))
+		req.Header.Set("Content-Type", "application/json")
+		for k, v := range headers {
+			req.Header.Set(k, v)
+		}
 	case st.body != nil:
 		raw := mustJSON(w.t, st.body(w))
 		req = httptest.NewRequest(method, st.path(w), bytes.NewReader(raw))

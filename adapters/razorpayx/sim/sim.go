@@ -564,6 +564,14 @@ func (s *Sim) Deliveries() []Delivery {
 	return out
 }
 
+// SetWebhookURL points the webhooks at url (a service that learns its own
+// address only once it listens).
+func (s *Sim) SetWebhookURL(url string) {
+	s.kit.Lock()
+	defer s.kit.Unlock()
+	s.cfg.WebhookURL = url
+}
+
 // emit makes a webhook event for p's current state and queues it with the
 // webhook faults applied. Callers hold the lock.
 func (s *Sim) emit(event string, p *payout) {
