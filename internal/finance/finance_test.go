@@ -187,14 +187,6 @@ func FuzzParseSettlementFile(f *testing.F) {
 	})
 }
 
-func TestSMSSummary(t *testing.T) {
-	st := finance.Statement{PayablePaise: 300000, HeldPaise: 45050, PaidPaise: 1200000}
-	got := st.SMSSummary("Gulzar   Ahmad")
-	if got != "JKHHC: Gulzar Ahmad, due to you Rs 3000.00, held in return window Rs 450.50, paid so far Rs 12000.00." || len(got) > 160 {
-		t.Fatalf("%q", got)
-	}
-}
-
 // FuzzParseBankResults: the bank's answer is untrusted; it is refused or
 // read into rows that each have a reference, and a UTR when paid.
 func FuzzParseBankResults(f *testing.F) {

@@ -321,16 +321,6 @@ func (s *Service) ArtisanStatement(ctx context.Context, artisanID string) (State
 	return s.store.ArtisanStatement(ctx, artisanID)
 }
 
-// SMSSummary is the statement in one SMS for an artisan without internet.
-func (st Statement) SMSSummary(name string) string {
-	text := fmt.Sprintf("JKHHC: %s, due to you Rs %s, held in return window Rs %s, paid so far Rs %s.",
-		strings.Join(strings.Fields(name), " "), rupees(st.PayablePaise), rupees(st.HeldPaise), rupees(st.PaidPaise))
-	if len(text) > 160 {
-		text = text[:160]
-	}
-	return text
-}
-
 // TopicLineReturned tells finance that goods of an order line came back,
 // so the maker's earning from them is clawed back.
 const TopicLineReturned = "orders.line_returned"

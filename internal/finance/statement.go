@@ -3,8 +3,6 @@ package finance
 import (
 	"bytes"
 	"encoding/csv"
-	"fmt"
-	"html/template"
 )
 
 // StatementCSV is a statement's lines as CSV, amounts in rupees.
@@ -28,29 +26,4 @@ func safeCell(v string) string {
 		return "'" + v
 	}
 	return v
-}
-
-var statementPage = template.Must(template.New("statement").Funcs(template.FuncMap{"rupees": rupees,
-	"date": func(l StatementLine) string { return l.At.In(IST).Format("02 Jan 2006") }}).Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Statement: {{.Name}}</title>
-<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #999;padding:4px 8px}td.n{text-align:right}
-@media print{body{margin:0}}</style></head><body>
-<h1>Jammu &amp; Kashmir Handicrafts and Handloom Corporation</h1>
-<h2>Statement for {{.Name}} ({{.Code}})</h2>
-<p>Due to you: <b>Rs {{rupees .St.PayablePaise}}</b>. Held until the return window closes: Rs {{rupees .St.HeldPaise}}. Paid so far: Rs {{rupees .St.PaidPaise}}.</p>
-<table><tr><th>Date</th><th>What</th><th>Amount (Rs)</th></tr>
-{{range .St.Lines}}<tr><td>{{date .}}</td><td>{{.Memo}}</td><td class="n">{{rupees .AmountPaise}}</td></tr>
-{{else}}<tr><td colspan="3">Nothing yet.</td></tr>{{end}}</table>
-</body></html>`))
-
-// StatementHTML is a printable statement page (names are escaped).
-func StatementHTML(st Statement, name, code string) ([]byte, error) {
-	var buf bytes.Buffer
-	if err := statementPage.Execute(&buf, struct {
-		St         Statement
-		Name, Code string
-	}{st, name, code}); err != nil {
-		return nil, fmt.Errorf("statement page: %w", err)
-	}
-	return buf.Bytes(), nil
 }

@@ -331,6 +331,13 @@ func TestFinanceAPI(t *testing.T) {
 				!strings.Contains(string(r.Body), "Mehmooda &lt;b&gt;Begum&lt;/b&gt;") {
 				t.Fatalf("html (escaped): %d %s", r.Status, r.Body)
 			}
+			if r := ts.do(auth.RoleFinance, "GET", "/api/v1/artisans/"+id+"/statement?format=html&lang=ur", nil); r.Status != 200 ||
+				!strings.Contains(string(r.Body), `dir="rtl"`) || !strings.Contains(string(r.Body), `lang="ur"`) {
+				t.Fatalf("html in Urdu: %d %.300s", r.Status, r.Body)
+			}
+			if st := ts.do(auth.RoleFinance, "GET", "/api/v1/artisans/"+id+"/statement?lang=hi", nil).json(t); st["sms_language"] != "hi" || st["sms_segments"].(float64) < 1 {
+				t.Fatalf("summary in Hindi: %v", st)
+			}
 			if r := ts.do(auth.RoleFinance, "GET", "/api/v1/artisans/"+id+"/statement?format=pdf", nil); r.Status != 422 {
 				t.Fatalf("unknown format: %d", r.Status)
 			}

@@ -16,16 +16,20 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/auth"
 	"github.com/jkhhc/artisanbridge/internal/catalog"
 	"github.com/jkhhc/artisanbridge/internal/channels"
+	"github.com/jkhhc/artisanbridge/internal/civil"
 	"github.com/jkhhc/artisanbridge/internal/exceptions"
 	"github.com/jkhhc/artisanbridge/internal/finance"
 	"github.com/jkhhc/artisanbridge/internal/fulfilment"
 	"github.com/jkhhc/artisanbridge/internal/ids"
 	"github.com/jkhhc/artisanbridge/internal/inventory"
 	"github.com/jkhhc/artisanbridge/internal/listing"
+	"github.com/jkhhc/artisanbridge/internal/messages"
+	"github.com/jkhhc/artisanbridge/internal/notify"
 	"github.com/jkhhc/artisanbridge/internal/orderpull"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/paging"
 	"github.com/jkhhc/artisanbridge/internal/reqctx"
+	"github.com/jkhhc/artisanbridge/internal/statements"
 )
 
 // routes is the whole API in one table: path, permission, contract, handler.
@@ -158,7 +162,8 @@ func (s *Server) routes() []Route {
 		{Method: "POST", Path: p + "/artisans/:id/advances", Permission: auth.FinanceWrite, Summary: "pay an artisan ahead of earnings; later earnings net against it",
 			Request: finance.AdvanceInput{}, Response: finance.Statement{}, Status: 201, Errors: idWrite, handler: actionStatus(s, http.StatusCreated, s.Finance.Advance)},
 		{Method: "GET", Path: p + "/artisans/:id/statement", Permission: auth.FinanceRead, Summary: "what an artisan earned, is owed and was paid (format=json, csv or html)",
-			Query:    []Param{param("format", "json (the default) with an SMS summary, a CSV of the lines, or a printable HTML page", "json", "csv", "html")},
+			Query: []Param{param("format", "json (the default) with the SMS summary, a CSV of the lines, or a printable HTML page (A4)", "json", "csv", "html"),
+				param("lang", "the page's and summary's language (default the artisan's; Urdu right to left; Kashmiri prints in Urdu)", "en", "hi", "ur", "ks")},
 			Response: ArtisanStatement{}, Produces: []string{"text/csv", "text/html"}, Status: 200, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}, handler: s.artisanStatement},
 		{Method: "POST", Path: p + "/payout-batches", Permission: auth.FinanceWrite, Summary: "draft a batch of every payable balance above min_paise (the maker)",
 			Request: finance.CreateBatchInput{}, Response: finance.PayoutBatch{}, Status: 201, Errors: write, handler: create(s, s.Payouts.Create)},
@@ -258,6 +263,10 @@ type RescanAccepted struct {
 type ArtisanStatement struct {
 	finance.Statement
 	SMSSummary string `json:"sms_summary"`
+	// SMSLanguage is the summary's language (English when the artisan's
+	// has no template); SMSSegments what it costs in SMS.
+	SMSLanguage string `json:"sms_language"`
+	SMSSegments int    `json:"sms_segments"`
 }
 
 func (s *Server) healthz(c *gin.Context) { c.JSON(http.StatusOK, Health{Status: "ok"}) }
@@ -754,19 +763,30 @@ func (s *Server) artisanStatement(c *gin.Context) {
 		writeError(c, s.log, err)
 		return
 	}
+	lang := c.DefaultQuery("lang", a.Language)
 	switch c.DefaultQuery("format", "json") {
 	case "csv":
 		c.Header("Content-Disposition", `attachment; filename="statement-`+a.Code+`.csv"`)
 		c.Data(http.StatusOK, "text/csv; charset=utf-8", finance.StatementCSV(st))
 	case "html":
-		page, err := finance.StatementHTML(st, a.Name, a.Code)
+		now := time.Now()
+		page, err := statements.HTML(statements.Input{Statement: st, Name: a.Name, Code: a.Code, Language: lang,
+			AsOf: civil.Of(now), Generated: now})
 		if err != nil {
 			writeError(c, s.log, err)
 			return
 		}
 		c.Data(http.StatusOK, "text/html; charset=utf-8", page)
 	case "json":
-		c.JSON(http.StatusOK, ArtisanStatement{Statement: st, SMSSummary: st.SMSSummary(a.Name)})
+		// The summary an artisan gets by SMS, in their language.
+		summary := notify.Notice{Statement: &messages.StatementSummary{Name: a.Name, AsOf: civil.Of(time.Now()),
+			PayablePaise: st.PayablePaise, HeldPaise: st.HeldPaise, PaidPaise: st.PaidPaise}}
+		m, err := messages.Default(nil).ComposeWithin(messages.Language(lang), *summary.Statement, notify.MaxSegments)
+		if err != nil {
+			writeError(c, s.log, err)
+			return
+		}
+		c.JSON(http.StatusOK, ArtisanStatement{Statement: st, SMSSummary: m.Text, SMSLanguage: string(m.Language), SMSSegments: m.Segments})
 	default:
 		writeError(c, s.log, apperr.FieldErrors{"format": "must be json, csv or html"}.Err())
 	}
