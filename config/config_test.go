@@ -122,13 +122,18 @@ func TestDLTAndPayoutSettings(t *testing.T) {
 		"TEMPLATE_IDS":    {"ARTISANBRIDGE_SMS_DLT_TEMPLATE_IDS": "order_pick.fr=1107161234567890123"},
 		"COST_PAISE":      {"ARTISANBRIDGE_SMS_SEGMENT_COST_PAISE": "-1"},
 		"PAYOUT_PROVIDER": {"ARTISANBRIDGE_PAYOUT_PROVIDER": "cheque"},
-		"KEY_SECRET":      {"ARTISANBRIDGE_PAYOUT_PROVIDER": "razorpayx", "ARTISANBRIDGE_RAZORPAYX_KEY_ID": "rzp_live_x"},
-		"RAZORPAYX_MODE":  {"ARTISANBRIDGE_RAZORPAYX_MODE": "UPI"},
+		"KEY_SECRET": {"ARTISANBRIDGE_PAYOUT_PROVIDER": "razorpayx", "ARTISANBRIDGE_RAZORPAYX_KEY_ID": "rzp_live_x",
+			"DATABASE_URL": "postgres://db.example/ab", "REDIS_URL": "redis://redis.example:6379/0"},
+		"RAZORPAYX_MODE": {"ARTISANBRIDGE_RAZORPAYX_MODE": "UPI"},
 	}
 	for want, env := range bad {
 		if _, err := load(t, nil, env); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%v: %v (want mention of %s)", env, err, want)
 		}
+	}
+	// On the embedded default payouts go to the simulator: no keys needed.
+	if cfg, err := load(t, nil, map[string]string{"ARTISANBRIDGE_PAYOUT_PROVIDER": "razorpayx"}); err != nil || cfg.PayoutProvider != "razorpayx" {
+		t.Fatalf("embedded razorpayx: %v", err)
 	}
 	c := Config{RazorpayXKeySecret: "rzp-secret-value", RazorpayXWebhookKey: "whsec-value", SMSAPIKey: "smskey"}
 	for _, secret := range []string{"rzp-secret-value", "whsec-value", "smskey"} {
@@ -137,6 +142,7 @@ func TestDLTAndPayoutSettings(t *testing.T) {
 		}
 	}
 }
+
 // TestDefaultsAreTheDocumentedOnes: what Keys says is the default is what
 // an empty configuration gets.
 func TestDefaultsAreTheDocumentedOnes(t *testing.T) {

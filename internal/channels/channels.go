@@ -214,6 +214,7 @@ func (s *Service) Update(ctx context.Context, id string, in Update) (_ Channel, 
 		return Channel{}, err
 	}
 	after.Version = before.Version + 1
+	after.Effective = after.Settings.Effective()
 	after.UpdatedAt = s.now().UTC()
 	fx := effects.Set{Audit: []audit.Entry{audit.New(ctx, after.UpdatedAt, "update", "channel", id, before, after)}}
 	if err := s.store.Update(ctx, after, sealed, fx); err != nil {

@@ -174,6 +174,9 @@ func (s *Service) importGeM(ctx context.Context, channelID, fileName string, dat
 	if err != nil {
 		return ImportSummary{}, err
 	}
+	if err := s.releaseNow(ctx); err != nil {
+		return sum, err
+	}
 	sum.Overdue, sum.Lines = overdue, len(payments)
 	return sum, nil
 }

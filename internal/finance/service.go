@@ -225,7 +225,11 @@ func (s *Service) ImportSettlement(ctx context.Context, channelID, fileName stri
 	if err != nil {
 		return ImportSummary{}, err
 	}
-	return s.store.ImportSettlement(ctx, channelID, fileName, lines, s.now().UTC())
+	sum, err := s.store.ImportSettlement(ctx, channelID, fileName, lines, s.now().UTC())
+	if err != nil {
+		return sum, err
+	}
+	return sum, s.releaseNow(ctx)
 }
 
 // SettlementReport is one settlement a marketplace published.
@@ -274,6 +278,9 @@ func (s *Service) PullSettlements(ctx context.Context, channelID string, src Set
 		}
 		sum.Add(got)
 	}
+	if sum.New > 0 {
+		return sum, s.releaseNow(ctx)
+	}
 	return sum, nil
 }
 
@@ -291,6 +298,14 @@ func (s *Service) SendStatementSummaries(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	return s.store.QueueStatementSummaries(ctx, today.AddDays(-1), s.now().UTC())
+}
+
+// releaseNow makes payable, right after a settlement, the earnings whose
+// window is already over (a line settled after its window, a channel with
+// a window of 0): the artisan need not wait for the next release run.
+func (s *Service) releaseNow(ctx context.Context) error {
+	_, err := s.store.ReleaseDue(ctx, s.now().UTC())
+	return err
 }
 
 // ReleaseDue releases earnings whose return window has closed.

@@ -169,7 +169,27 @@ func New(cfg Config) *Sim {
 	})
 	s.mux = m
 	go s.sender()
+	if cfg.SettleAfter > 0 {
+		go s.bank()
+	}
 	return s
+}
+
+// bank settles due payouts by itself, as a real bank does with no one
+// calling: a service that waits for webhooks gets them.
+func (s *Sim) bank() {
+	t := time.NewTicker(max(s.cfg.SettleAfter/5, 100*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-t.C:
+			s.kit.Lock()
+			s.settleDue()
+			s.kit.Unlock()
+		}
+	}
 }
 
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
