@@ -259,6 +259,10 @@ func assign(cfg *Config, env, v string) error {
 		cfg.SyncSweep, err = time.ParseDuration(v)
 	case "ARTISANBRIDGE_PULL_INTERVAL":
 		cfg.PullInterval, err = time.ParseDuration(v)
+		if err == nil && cfg.PullInterval <= 0 {
+			// 0 is not "the default": an unset setting is (absent takes the default).
+			return fmt.Errorf("%s: %q would pull without pause; leave it unset for the default, or give 1s to 24h", env, v)
+		}
 	case "ARTISANBRIDGE_SIM_FLIPKART_ADDR":
 		cfg.SimFlipkartAddr = v
 	case "ARTISANBRIDGE_SIM_AMAZON_ADDR":
@@ -312,11 +316,13 @@ type fileConfig struct {
 	MasterKey         string   `json:"master_key"`
 	LogLevel          string   `json:"log_level"`
 	ExtraCrafts       []string `json:"extra_crafts"`
-	WorkerConcurrency int      `json:"worker_concurrency"`
+	// Numbers are pointers: a 0 written in the file is a 0 (and refused
+	// where 0 makes no sense), never the absent default.
+	WorkerConcurrency *int     `json:"worker_concurrency"`
 	RelayInterval     string   `json:"relay_interval"`
 	ShutdownTimeout   string   `json:"shutdown_timeout"`
-	MaxBodyBytes      int64    `json:"max_body_bytes"`
-	DBMaxConns        int      `json:"db_max_conns"`
+	MaxBodyBytes      *int64   `json:"max_body_bytes"`
+	DBMaxConns        *int     `json:"db_max_conns"`
 	SyncSweep         string   `json:"sync_sweep"`
 	PullInterval      string   `json:"pull_interval"`
 	SimFlipkartAddr   string   `json:"sim_flipkart_addr"`
@@ -376,14 +382,14 @@ func (f fileConfig) apply(c *Config) error {
 	if f.ExtraCrafts != nil {
 		c.ExtraCrafts = f.ExtraCrafts
 	}
-	if f.WorkerConcurrency != 0 {
-		c.WorkerConcurrency = f.WorkerConcurrency
+	if f.WorkerConcurrency != nil {
+		c.WorkerConcurrency = *f.WorkerConcurrency
 	}
-	if f.MaxBodyBytes != 0 {
-		c.MaxBodyBytes = f.MaxBodyBytes
+	if f.MaxBodyBytes != nil {
+		c.MaxBodyBytes = *f.MaxBodyBytes
 	}
-	if f.DBMaxConns != 0 {
-		c.DBMaxConns = f.DBMaxConns
+	if f.DBMaxConns != nil {
+		c.DBMaxConns = *f.DBMaxConns
 	}
 	for _, d := range []struct {
 		dst  *time.Duration
@@ -397,6 +403,9 @@ func (f fileConfig) apply(c *Config) error {
 		v, err := time.ParseDuration(d.v)
 		if err != nil {
 			return fmt.Errorf("%s: %q is not a duration", d.name, d.v)
+		}
+		if v <= 0 && d.name == "pull_interval" {
+			return fmt.Errorf("%s: %q would pull without pause; leave it out for the default, or give 1s to 24h", d.name, d.v)
 		}
 		*d.dst = v
 	}
@@ -445,7 +454,7 @@ func (c Config) Validate() error {
 	if c.MaxBodyBytes < 1024 || c.MaxBodyBytes > 64<<20 {
 		bad("ARTISANBRIDGE_MAX_BODY_BYTES must be between 1024 and 67108864")
 	}
-	if c.PullInterval != 0 && (c.PullInterval < time.Second || c.PullInterval > 24*time.Hour) {
+	if c.PullInterval != 0 && (c.PullInterval < time.Second || c.PullInterval > 24*time.Hour) || c.PullInterval < 0 {
 		bad("ARTISANBRIDGE_PULL_INTERVAL must be between 1s and 24h")
 	}
 	if c.SyncSweep < 100*time.Millisecond || c.SyncSweep > time.Hour {

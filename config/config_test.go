@@ -185,3 +185,27 @@ func TestAddressesFromEveryLayer(t *testing.T) {
 		t.Fatalf("%+v", cfg)
 	}
 }
+
+// TestZeroIsZero: a 0 written in the file or the environment is a 0, never
+// the absent default: refused where 0 makes no sense, with the setting named.
+func TestZeroIsZero(t *testing.T) {
+	for name, content := range map[string]string{
+		"worker_concurrency": `{"worker_concurrency":0}`, "db_max_conns": `{"db_max_conns":0}`,
+		"max_body_bytes": `{"max_body_bytes":0}`, "pull_interval": `{"pull_interval":"0s"}`,
+	} {
+		file := filepath.Join(t.TempDir(), "c.json")
+		if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := load(t, nil, map[string]string{"ARTISANBRIDGE_CONFIG": file}); err == nil ||
+			!strings.Contains(strings.ToUpper(err.Error()), strings.ToUpper(name)) {
+			t.Errorf("%s: %v (want a refusal naming it)", content, err)
+		}
+	}
+	if _, err := load(t, nil, map[string]string{"ARTISANBRIDGE_PULL_INTERVAL": "0s"}); err == nil || !strings.Contains(err.Error(), "PULL_INTERVAL") {
+		t.Errorf("PULL_INTERVAL=0s: %v", err)
+	}
+	if cfg, err := load(t, nil, nil); err != nil || cfg.OrderPullInterval() != 5*time.Second || cfg.WorkerConcurrency != 10 {
+		t.Errorf("absent takes the default: %v %v", cfg.OrderPullInterval(), err)
+	}
+}
