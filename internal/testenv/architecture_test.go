@@ -118,3 +118,31 @@ func TestOneStockFile(t *testing.T) {
 		t.Fatalf("the pattern finds only %d stock writes in stock.go: it no longer matches how stock is written", found)
 	}
 }
+
+// TestOnlyWiringImportsTheStore: interfaces belong to the package that uses
+// them; only the wiring (internal/app, cmd) and the test environment reach
+// for internal/store itself (STYLE.md).
+func TestOnlyWiringImportsTheStore(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "github.com/jkhhc/artisanbridge/...").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	allowed := map[string]bool{"github.com/jkhhc/artisanbridge/internal/app": true, "github.com/jkhhc/artisanbridge/cmd/artisanbridge": true,
+		"github.com/jkhhc/artisanbridge/internal/testenv": true, "github.com/jkhhc/artisanbridge/internal/store": true}
+	checked := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) == 0 {
+			continue
+		}
+		checked++
+		for _, imp := range fields[1:] {
+			if imp == "github.com/jkhhc/artisanbridge/internal/store" && !allowed[fields[0]] {
+				t.Errorf("%s imports internal/store: declare the interface it needs where it is used", fields[0])
+			}
+		}
+	}
+	if checked < 30 {
+		t.Fatalf("listed only %d packages", checked)
+	}
+}
