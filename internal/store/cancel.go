@@ -19,9 +19,10 @@ import (
 // they are now; every line before dispatch gives back what it holds and its
 // task stops; the marketplace is told through the outbox. It answers the
 // order as committed.
-func (s *Orders) Cancel(ctx context.Context, id, reason string, now time.Time) (orders.Order, error) {
+func (s *Orders) Cancel(ctx context.Context, id, reason string, now time.Time) (_ orders.Order, err error) {
+	defer apperr.Annotate(&err, "Orders.Cancel(%s)", id)
 	var out orders.Order
-	err := s.db.inTx(ctx, now, func(tx *Tx) error {
+	err = s.db.inTx(ctx, now, func(tx *Tx) error {
 		found, err := tx.lock("orders", id)
 		if err != nil {
 			return err
@@ -79,10 +80,11 @@ LEFT JOIN fulfilment_tasks t ON t.line_id = l.id WHERE l.order_id = ? ORDER BY l
 // shipped), so concurrent returns cannot pass it together. Each return is a
 // return movement, and a damage movement after it when the piece cannot be
 // sold again.
-func (s *Orders) RecordReturn(ctx context.Context, orderID string, r orders.ReturnRequest, now time.Time) (orders.Return, error) {
+func (s *Orders) RecordReturn(ctx context.Context, orderID string, r orders.ReturnRequest, now time.Time) (_ orders.Return, err error) {
+	defer apperr.Annotate(&err, "Orders.RecordReturn(%s, %s)", orderID, r.LineID)
 	out := orders.Return{ID: ids.New(), OrderID: orderID, LineID: r.LineID, Quantity: r.Quantity, Source: r.Source,
 		Disposition: r.Disposition, LocationID: r.LocationID, Reason: r.Reason}
-	err := s.db.inTx(ctx, now, func(tx *Tx) error {
+	err = s.db.inTx(ctx, now, func(tx *Tx) error {
 		out.CreatedAt = tx.Now
 		found, err := tx.lock("orders", orderID)
 		if err != nil {

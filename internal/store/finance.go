@@ -140,9 +140,10 @@ func (s *Finance) RecordAdvance(ctx context.Context, artisanID string, e finance
 // ImportSettlement runs a whole file in one transaction: each line is
 // recorded once (a repeated file changes nothing), matched to its order
 // line, compared with what the fee schedule says it should be, and posted.
-func (s *Finance) ImportSettlement(ctx context.Context, channelID, fileName string, lines []finance.SettlementLine, now time.Time) (finance.ImportSummary, error) {
+func (s *Finance) ImportSettlement(ctx context.Context, channelID, fileName string, lines []finance.SettlementLine, now time.Time) (_ finance.ImportSummary, err error) {
+	defer apperr.Annotate(&err, "Finance.ImportSettlement(%s, %d lines)", channelID, len(lines))
 	var sum finance.ImportSummary
-	err := s.db.inTx(ctx, now, func(tx *Tx) error {
+	err = s.db.inTx(ctx, now, func(tx *Tx) error {
 		sum = finance.ImportSummary{Lines: len(lines)}
 		var ch channelRow
 		if err := tx.Select("id", "kind", "settings").Where("id = ?", channelID).Take(&ch).Error; err != nil {

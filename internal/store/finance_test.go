@@ -412,7 +412,7 @@ func TestEarningShares(t *testing.T) {
 			t.Fatal(err)
 		}
 		file := "Contract No,Invoice No,CRAC Date,Payment Date,Invoice Amount (Rs.),Transaction Charges (Rs.),TDS (Rs.),TCS (Rs.),Amount Paid (Rs.)\n" +
-			o.ExternalOrderID + ",INV-9,2026-11-01,2026-11-15,89000.00,0,89.00,445.00,88466.00\n"
+			o.ExternalOrderID + ",INV-9,2026-11-01," + time.Now().In(finance.IST).Format("2006-01-02") + ",89000.00,0,89.00,445.00,88466.00\n"
 		if sum, err := fin.ImportSettlement(ctx, ch, "gem.csv", []byte(file)); err != nil || sum.New != 1 {
 			t.Fatalf("import: %+v %v", sum, err)
 		}

@@ -68,9 +68,10 @@ func (s *Fulfilment) ListTasks(ctx context.Context, f fulfilment.Filter, p pagin
 // from the status it was read at, and what the step does to stock goes
 // through stock.go (a dispatch consumes the line's reservation, a collect
 // brings the piece in). It answers the task as committed.
-func (s *Fulfilment) Apply(ctx context.Context, id string, t fulfilment.Transition, now time.Time) (fulfilment.Task, error) {
+func (s *Fulfilment) Apply(ctx context.Context, id string, t fulfilment.Transition, now time.Time) (_ fulfilment.Task, err error) {
+	defer apperr.Annotate(&err, "Fulfilment.Apply(%s, %s)", id, t.To)
 	var out fulfilment.Task
-	err := s.db.inTx(ctx, now, func(tx *Tx) error {
+	err = s.db.inTx(ctx, now, func(tx *Tx) error {
 		var orderID []string
 		if err := tx.Raw(`SELECT l.order_id FROM fulfilment_tasks t JOIN order_lines l ON l.id = t.line_id WHERE t.id = ?`, id).Scan(&orderID).Error; err != nil {
 			return err

@@ -48,9 +48,10 @@ var tasksBeforeDispatch = []string{fulfilment.Open, fulfilment.Acknowledged, ful
 // line, and applies the plan. The order's row is the lock: a new order's
 // insert, or a row lock on a known one, serialises every worker taking the
 // same order in, and every cancellation, return or dispatch of its lines.
-func (s *Orders) Ingest(ctx context.Context, in orders.Incoming, now time.Time) (orders.Result, error) {
+func (s *Orders) Ingest(ctx context.Context, in orders.Incoming, now time.Time) (_ orders.Result, err error) {
+	defer apperr.Annotate(&err, "Orders.Ingest(%s, %s)", in.ChannelID, in.ExternalOrderID)
 	var res orders.Result
-	err := s.db.inTx(ctx, now, func(tx *Tx) error {
+	err = s.db.inTx(ctx, now, func(tx *Tx) error {
 		res = orders.Result{} // a transaction run again starts afresh
 		var ch channelRow
 		if err := tx.Select("id", "kind", "settings").Where("id = ?", in.ChannelID).Take(&ch).Error; err != nil {

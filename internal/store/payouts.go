@@ -219,9 +219,10 @@ func lockBatch(tx *Tx, id string) (finance.PayoutBatch, error) {
 // Approve is the checker's step under the batch's lock: finance.CanApprove
 // decides (never the maker, only a draft), the status moves by conditional
 // update, and each line leaves the artisan's payable balance. Audited.
-func (s *Finance) Approve(ctx context.Context, id, approverID string, now time.Time) (finance.PayoutBatch, error) {
+func (s *Finance) Approve(ctx context.Context, id, approverID string, now time.Time) (_ finance.PayoutBatch, err error) {
+	defer apperr.Annotate(&err, "Finance.Approve(%s)", id)
 	var out finance.PayoutBatch
-	err := s.db.inTx(ctx, now, func(tx *Tx) error {
+	err = s.db.inTx(ctx, now, func(tx *Tx) error {
 		before, err := lockBatch(tx, id)
 		if err != nil {
 			return err
@@ -313,9 +314,10 @@ l.amount_paise, l.reference FROM payout_lines l JOIN artisans a ON a.id = l.arti
 // MarkPaid applies the whole answer in one transaction under the batch's
 // lock; a reference that is not a pending line of this batch refuses the
 // file. Audited.
-func (s *Finance) MarkPaid(ctx context.Context, id string, results []finance.BankResult, now time.Time) (finance.PayoutBatch, error) {
+func (s *Finance) MarkPaid(ctx context.Context, id string, results []finance.BankResult, now time.Time) (_ finance.PayoutBatch, err error) {
+	defer apperr.Annotate(&err, "Finance.MarkPaid(%s, %d results)", id, len(results))
 	var out finance.PayoutBatch
-	err := s.db.inTx(ctx, now, func(tx *Tx) error {
+	err = s.db.inTx(ctx, now, func(tx *Tx) error {
 		before, err := lockBatch(tx, id)
 		if err != nil {
 			return err

@@ -18,9 +18,10 @@ import (
 // provider, audited, and hands the sending to a worker through the
 // outbox; a batch already sending is handed over again (a retry picks up
 // where the last one stopped).
-func (s *Finance) StartSending(ctx context.Context, id, provider string, now time.Time) (finance.PayoutBatch, error) {
+func (s *Finance) StartSending(ctx context.Context, id, provider string, now time.Time) (_ finance.PayoutBatch, err error) {
+	defer apperr.Annotate(&err, "Finance.StartSending(%s, %s)", id, provider)
 	var out finance.PayoutBatch
-	err := s.db.inTx(ctx, now, func(tx *Tx) error {
+	err = s.db.inTx(ctx, now, func(tx *Tx) error {
 		before, err := lockBatch(tx, id)
 		if err != nil {
 			return err
@@ -101,9 +102,10 @@ func (s *Finance) InFlight(ctx context.Context, before time.Time, limit int) ([]
 // to the artisan's balance and they are told. A webhook's event id is kept
 // once per provider in the same transaction: a replay changes nothing and
 // reports false.
-func (s *Finance) RecordOutcomes(ctx context.Context, provider, eventID string, outcomes []finance.PayoutOutcome, now time.Time) (bool, error) {
+func (s *Finance) RecordOutcomes(ctx context.Context, provider, eventID string, outcomes []finance.PayoutOutcome, now time.Time) (_ bool, err error) {
+	defer apperr.Annotate(&err, "Finance.RecordOutcomes(%s, %q, %d outcomes)", provider, eventID, len(outcomes))
 	fresh := true
-	err := s.db.inTx(ctx, now, func(tx *Tx) error {
+	err = s.db.inTx(ctx, now, func(tx *Tx) error {
 		fresh = true
 		if eventID != "" {
 			ins := tx.Exec(`INSERT INTO provider_events (provider, event_id, received_at) VALUES (?, ?, ?) ON CONFLICT (provider, event_id) DO NOTHING`,
