@@ -55,6 +55,10 @@ fuzz:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 $(PKGS)
 
+## docs: rewrite docs/api.md from the route table (make test fails when it is stale)
+docs:
+	$(GO) test -count=1 -run '^TestDocsAreTheRouteTable$$' ./internal/httpapi/ -update-docs
+
 ## users-admin: create an admin on the embedded database and print its token
 users-admin:
 	$(GO) run ./cmd/artisanbridge users add --name admin --role admin
