@@ -1,4 +1,5 @@
 # artisanbridge: the two commands a newcomer needs are `make run` and `make test`.
+SHELL     := /bin/bash
 GO        ?= go
 PKGS      := ./...
 FUZZTIME  ?= 30s
@@ -51,9 +52,17 @@ fuzz:
 	  done; \
 	done
 
-## bench: Go benchmarks (figures are reported as ratios within one run)
+## bench: every benchmark of the repository, one run; each prints its figures
+## (benchfig lines: figure | measured | target | met | command), gathered into
+## one table printed at the end and written to bench/latest.md.
+BENCHLOG := bench/run.log
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count=1 $(PKGS)
+	@mkdir -p bench
+	@set -o pipefail; $(GO) test -run '^$$' -bench . -benchtime 1x -count=1 -timeout 3h $(PKGS) 2>&1 | tee $(BENCHLOG)
+	@{ echo "# make bench, $$(date -u +%Y-%m-%dT%H:%MZ) on $$(nproc) cores"; echo; \
+	  echo "| figure | measured | target | | command |"; echo "|---|---|---|---|---|"; \
+	  grep -h '^BENCH |' $(BENCHLOG) | sed 's/^BENCH //' ; } > bench/latest.md
+	@echo; cat bench/latest.md
 
 ## docs: rewrite docs/api.md from the route table (make test fails when it is stale)
 docs:
