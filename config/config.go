@@ -56,6 +56,9 @@ type Config struct {
 	RazorpayXAccount    string `json:"razorpayx_account_number"`
 	RazorpayXWebhookKey string `json:"razorpayx_webhook_secret"`
 	RazorpayXMode       string `json:"razorpayx_mode"`
+	// DemoOrdersPerMinute is the demo's buyers' pace (serve --demo); 0
+	// places no orders.
+	DemoOrdersPerMinute float64 `json:"demo_orders_per_minute"`
 }
 
 // Keys documents every setting: its environment variable, flag, default and meaning.
@@ -94,6 +97,7 @@ var Keys = []struct{ Env, Flag, Default, Help string }{
 	{"ARTISANBRIDGE_RAZORPAYX_ACCOUNT_NUMBER", "razorpayx-account-number", "", "the corporation's RazorpayX account number payouts leave from"},
 	{"ARTISANBRIDGE_RAZORPAYX_WEBHOOK_SECRET", "", "", "the webhook secret set on the RazorpayX dashboard; old,new during a change (never logged)"},
 	{"ARTISANBRIDGE_RAZORPAYX_MODE", "razorpayx-mode", "NEFT", "NEFT or IMPS"},
+	{"ARTISANBRIDGE_DEMO_ORDERS_PER_MINUTE", "demo-orders-per-minute", "6", "serve --demo: orders the demo's buyers place a minute across the three marketplaces (0: none)"},
 	{"ARTISANBRIDGE_CONFIG", "config", "", "optional JSON file with the same settings (snake_case keys)"},
 }
 
@@ -161,6 +165,7 @@ func defaults() Config {
 		RelayInterval: time.Second, ShutdownTimeout: 15 * time.Second, MaxBodyBytes: 1 << 20, DBMaxConns: 10,
 		SyncSweep: 10 * time.Second, PullInterval: 0, SimFlipkartAddr: "127.0.0.1:8181", SimAmazonAddr: "127.0.0.1:8182", SimGeMAddr: "127.0.0.1:8183", SimRazorpayXAddr: "127.0.0.1:8184",
 		SMSSender: "JKHHC", SMSSegmentCostPaise: 20, PayoutProvider: "neft_file", RazorpayXBaseURL: "https://api.razorpay.com", RazorpayXMode: "NEFT",
+		DemoOrdersPerMinute: 6,
 	}
 }
 
@@ -297,6 +302,8 @@ func assign(cfg *Config, env, v string) error {
 		cfg.RazorpayXWebhookKey = v
 	case "ARTISANBRIDGE_RAZORPAYX_MODE":
 		cfg.RazorpayXMode = v
+	case "ARTISANBRIDGE_DEMO_ORDERS_PER_MINUTE":
+		cfg.DemoOrdersPerMinute, err = strconv.ParseFloat(v, 64)
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %q is not a valid value", env, v)
@@ -318,31 +325,32 @@ type fileConfig struct {
 	ExtraCrafts       []string `json:"extra_crafts"`
 	// Numbers are pointers: a 0 written in the file is a 0 (and refused
 	// where 0 makes no sense), never the absent default.
-	WorkerConcurrency *int     `json:"worker_concurrency"`
-	RelayInterval     string   `json:"relay_interval"`
-	ShutdownTimeout   string   `json:"shutdown_timeout"`
-	MaxBodyBytes      *int64   `json:"max_body_bytes"`
-	DBMaxConns        *int     `json:"db_max_conns"`
-	SyncSweep         string   `json:"sync_sweep"`
-	PullInterval      string   `json:"pull_interval"`
-	SimFlipkartAddr   string   `json:"sim_flipkart_addr"`
-	SimAmazonAddr     string   `json:"sim_amazon_addr"`
-	SimGeMAddr        string   `json:"sim_gem_addr"`
-	SimRazorpayXAddr  string   `json:"sim_razorpayx_addr"`
-	SMSURL            string   `json:"sms_url"`
-	SMSAPIKey         string   `json:"sms_api_key"`
-	SMSSender         string   `json:"sms_sender"`
-	SMSEntityID       string   `json:"sms_dlt_entity_id"`
-	SMSTemplateIDs    string   `json:"sms_dlt_template_ids"`
+	WorkerConcurrency *int   `json:"worker_concurrency"`
+	RelayInterval     string `json:"relay_interval"`
+	ShutdownTimeout   string `json:"shutdown_timeout"`
+	MaxBodyBytes      *int64 `json:"max_body_bytes"`
+	DBMaxConns        *int   `json:"db_max_conns"`
+	SyncSweep         string `json:"sync_sweep"`
+	PullInterval      string `json:"pull_interval"`
+	SimFlipkartAddr   string `json:"sim_flipkart_addr"`
+	SimAmazonAddr     string `json:"sim_amazon_addr"`
+	SimGeMAddr        string `json:"sim_gem_addr"`
+	SimRazorpayXAddr  string `json:"sim_razorpayx_addr"`
+	SMSURL            string `json:"sms_url"`
+	SMSAPIKey         string `json:"sms_api_key"`
+	SMSSender         string `json:"sms_sender"`
+	SMSEntityID       string `json:"sms_dlt_entity_id"`
+	SMSTemplateIDs    string `json:"sms_dlt_template_ids"`
 	// A pointer: an explicit 0 (free) is not the absent default.
-	SMSSegmentCostPaise *int64 `json:"sms_segment_cost_paise"`
-	PayoutProvider      string `json:"payout_provider"`
-	RazorpayXBaseURL    string `json:"razorpayx_base_url"`
-	RazorpayXKeyID      string `json:"razorpayx_key_id"`
-	RazorpayXKeySecret  string `json:"razorpayx_key_secret"`
-	RazorpayXAccount    string `json:"razorpayx_account_number"`
-	RazorpayXWebhookKey string `json:"razorpayx_webhook_secret"`
-	RazorpayXMode       string `json:"razorpayx_mode"`
+	SMSSegmentCostPaise *int64   `json:"sms_segment_cost_paise"`
+	PayoutProvider      string   `json:"payout_provider"`
+	RazorpayXBaseURL    string   `json:"razorpayx_base_url"`
+	RazorpayXKeyID      string   `json:"razorpayx_key_id"`
+	RazorpayXKeySecret  string   `json:"razorpayx_key_secret"`
+	RazorpayXAccount    string   `json:"razorpayx_account_number"`
+	RazorpayXWebhookKey string   `json:"razorpayx_webhook_secret"`
+	RazorpayXMode       string   `json:"razorpayx_mode"`
+	DemoOrdersPerMinute *float64 `json:"demo_orders_per_minute"`
 }
 
 func (f fileConfig) apply(c *Config) error {
@@ -378,6 +386,9 @@ func (f fileConfig) apply(c *Config) error {
 	str(&c.RazorpayXMode, f.RazorpayXMode)
 	if f.SMSSegmentCostPaise != nil {
 		c.SMSSegmentCostPaise = *f.SMSSegmentCostPaise
+	}
+	if f.DemoOrdersPerMinute != nil {
+		c.DemoOrdersPerMinute = *f.DemoOrdersPerMinute
 	}
 	if f.ExtraCrafts != nil {
 		c.ExtraCrafts = f.ExtraCrafts
@@ -456,6 +467,9 @@ func (c Config) Validate() error {
 	}
 	if c.PullInterval != 0 && (c.PullInterval < time.Second || c.PullInterval > 24*time.Hour) || c.PullInterval < 0 {
 		bad("ARTISANBRIDGE_PULL_INTERVAL must be between 1s and 24h")
+	}
+	if !(c.DemoOrdersPerMinute >= 0 && c.DemoOrdersPerMinute <= 600) {
+		bad("ARTISANBRIDGE_DEMO_ORDERS_PER_MINUTE must be between 0 (no buyers) and 600")
 	}
 	if c.SyncSweep < 100*time.Millisecond || c.SyncSweep > time.Hour {
 		bad("ARTISANBRIDGE_SYNC_SWEEP must be between 100ms and 1h")

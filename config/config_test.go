@@ -205,7 +205,19 @@ func TestZeroIsZero(t *testing.T) {
 	if _, err := load(t, nil, map[string]string{"ARTISANBRIDGE_PULL_INTERVAL": "0s"}); err == nil || !strings.Contains(err.Error(), "PULL_INTERVAL") {
 		t.Errorf("PULL_INTERVAL=0s: %v", err)
 	}
-	if cfg, err := load(t, nil, nil); err != nil || cfg.OrderPullInterval() != 5*time.Second || cfg.WorkerConcurrency != 10 {
-		t.Errorf("absent takes the default: %v %v", cfg.OrderPullInterval(), err)
+	if cfg, err := load(t, nil, nil); err != nil || cfg.OrderPullInterval() != 5*time.Second || cfg.WorkerConcurrency != 10 || cfg.DemoOrdersPerMinute != 6 {
+		t.Errorf("absent takes the default: %v %v %v", cfg.OrderPullInterval(), cfg.DemoOrdersPerMinute, err)
+	}
+	// Where 0 makes sense it is kept: a demo with no buyers.
+	file := filepath.Join(t.TempDir(), "c.json")
+	os.WriteFile(file, []byte(`{"demo_orders_per_minute":0}`), 0o600)
+	if cfg, err := load(t, nil, map[string]string{"ARTISANBRIDGE_CONFIG": file}); err != nil || cfg.DemoOrdersPerMinute != 0 {
+		t.Errorf("demo_orders_per_minute 0 in the file: %v %v", cfg.DemoOrdersPerMinute, err)
+	}
+	if cfg, err := load(t, nil, map[string]string{"ARTISANBRIDGE_DEMO_ORDERS_PER_MINUTE": "0"}); err != nil || cfg.DemoOrdersPerMinute != 0 {
+		t.Errorf("ARTISANBRIDGE_DEMO_ORDERS_PER_MINUTE=0: %v %v", cfg.DemoOrdersPerMinute, err)
+	}
+	if _, err := load(t, nil, map[string]string{"ARTISANBRIDGE_DEMO_ORDERS_PER_MINUTE": "-1"}); err == nil || !strings.Contains(err.Error(), "DEMO_ORDERS_PER_MINUTE") {
+		t.Errorf("a negative pace: %v", err)
 	}
 }

@@ -92,9 +92,12 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
-func load(name string, args []string, getenv func(string) string, stderr io.Writer) (config.Config, []string, error) {
+func load(name string, args []string, getenv func(string) string, stderr io.Writer, more ...func(*flag.FlagSet)) (config.Config, []string, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	for _, add := range more {
+		add(fs)
+	}
 	cfg, rest, err := config.Load(fs, args, getenv)
 	if err != nil {
 		return config.Config{}, nil, fmt.Errorf("configuration: %w", err)
@@ -109,9 +112,24 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	} else if !mode.API {
 		name = "worker"
 	}
-	cfg, _, err := load(name, args, getenv, stderr)
+	var demoMode bool
+	cfg, _, err := load(name, args, getenv, stderr, func(fs *flag.FlagSet) {
+		if name == "serve" {
+			fs.BoolVar(&demoMode, "demo", false, "seed the valley's clusters, artisans and pieces, list them on the simulators and run buyers, "+
+				"staff and couriers (embedded default only; data folder "+demoDataDir+" unless --data-dir says otherwise)")
+		}
+	})
 	if err != nil {
 		return err
+	}
+	if demoMode {
+		if !cfg.Embedded() {
+			return fmt.Errorf("--demo runs on the embedded default only (its buyers order from the simulators): unset DATABASE_URL and REDIS_URL")
+		}
+		if !dataDirSet(args, getenv) && cfg.DataDir == config.DefaultDataDir {
+			// The demo's made-up catalogue never lands in a showroom's data.
+			cfg.DataDir = demoDataDir
+		}
 	}
 	if name != "serve" && cfg.Embedded() {
 		return fmt.Errorf("%s needs DATABASE_URL and REDIS_URL: the halves share them; use serve for the embedded default", name)
@@ -123,13 +141,45 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return err
 	}
 	defer a.Close()
-	if cfg.Embedded() {
+	if cfg.Embedded() && !demoMode {
 		fmt.Fprintf(stderr, "\n*** artisanbridge is running on its EMBEDDED DEFAULT: database %s, in-process Redis at %s. ***\n"+
 			"*** Create a user with: %s\n\n", cfg.SQLitePath(), a.EmbeddedRedisAddr(), usersAddCommand(os.Args[0], cfg.DataDir))
 	}
+	if !demoMode {
+		err = a.Run(ctx, mode)
+		log.Info("stopped")
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	demoErr := make(chan error, 1)
+	go func() {
+		err := a.RunDemo(ctx, stderr, 1)
+		if err != nil && ctx.Err() == nil {
+			cancel() // a demo that cannot start stops the process, saying why
+		}
+		demoErr <- err
+	}()
 	err = a.Run(ctx, mode)
+	if derr := <-demoErr; derr != nil && !errors.Is(derr, context.Canceled) {
+		err = errors.Join(err, derr)
+	}
 	log.Info("stopped")
 	return err
+}
+
+// demoDataDir is where serve --demo keeps its data unless told otherwise.
+const demoDataDir = "./data-demo"
+
+// dataDirSet says whether the data folder was chosen by a flag, the
+// environment or a config file (not left at its default).
+func dataDirSet(args []string, getenv func(string) string) bool {
+	for _, a := range args {
+		if a == "--data-dir" || a == "-data-dir" || strings.HasPrefix(a, "--data-dir=") || strings.HasPrefix(a, "-data-dir=") {
+			return true
+		}
+	}
+	return getenv("ARTISANBRIDGE_DATA_DIR") != ""
 }
 
 // usersAddCommand is the command that creates a user, written the way this

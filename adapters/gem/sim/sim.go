@@ -25,6 +25,7 @@ type Config struct{ Seed uint64 }
 type offering struct {
 	sku, id, status   string
 	mrp, price, stock int64
+	gstBP             int64
 }
 
 // Sim is the simulated portal.
@@ -131,7 +132,9 @@ func checkCatalogue(data []byte, existing func(sku string) bool) ([]offering, []
 		if !hsnPattern.MatchString(get(r, "HSN Code")) {
 			bad = append(bad, gem.RowError{Line: r.Line, Column: "HSN Code", Message: "must be 4, 6 or 8 digits"})
 		}
-		if _, err := money.Parse(get(r, "GST Rate (%)")); err != nil {
+		var errGST error
+		// A percentage read as an amount is its basis points: "5" is 500.
+		if o.gstBP, errGST = money.Parse(get(r, "GST Rate (%)")); errGST != nil {
 			bad = append(bad, gem.RowError{Line: r.Line, Column: "GST Rate (%)", Message: "must be a percentage"})
 		}
 		var err1, err2 error

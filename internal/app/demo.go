@@ -1,0 +1,64 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/jkhhc/artisanbridge/internal/apperr"
+	"github.com/jkhhc/artisanbridge/internal/auth"
+	"github.com/jkhhc/artisanbridge/internal/demo"
+	"github.com/jkhhc/artisanbridge/internal/paging"
+)
+
+// RunDemo plays the demo against this process once it listens (serve
+// --demo, embedded default only: its buyers order from the simulators).
+// pace scales the demo's waits (1 in use; tests go faster).
+func (a *App) RunDemo(ctx context.Context, out io.Writer, pace float64) error {
+	if !a.cfg.Embedded() {
+		return fmt.Errorf("the demo runs on the embedded default only (its buyers order from the simulators): unset DATABASE_URL and REDIS_URL")
+	}
+	addr, err := a.Addr(ctx)
+	if err != nil {
+		return err
+	}
+	d := demo.New(demo.Config{API: "http://" + addr.String(), OrdersPerMinute: a.cfg.DemoOrdersPerMinute, Pace: pace,
+		Accounts: demoAccounts{a.Auth}, Log: a.log, Out: out})
+	return d.Run(ctx)
+}
+
+// demoAccounts are the demo's people: created on first start, given a
+// fresh token (the previous ones revoked) every start.
+type demoAccounts struct{ auth *auth.Service }
+
+func (d demoAccounts) SignIn(ctx context.Context, name string, role auth.Role) (string, string, error) {
+	for cursor := ""; ; {
+		req, err := paging.Parse(paging.MaxLimit, cursor)
+		if err != nil {
+			return "", "", err
+		}
+		page, err := d.auth.ListUsers(ctx, req)
+		if err != nil {
+			return "", "", err
+		}
+		for _, u := range page.Items {
+			if u.Name != name {
+				continue
+			}
+			if u.Role != role {
+				return "", "", apperr.New(apperr.Conflict, "user %s exists with role %s, not %s: this data folder was not the demo's", name, u.Role, role)
+			}
+			if _, err := d.auth.RevokeTokens(ctx, u.ID); err != nil {
+				return "", "", err
+			}
+			token, err := d.auth.IssueToken(ctx, u.ID)
+			return token, "", err
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		cursor = page.NextCursor
+	}
+	_, token, err := d.auth.CreateUser(ctx, auth.NewUser{Name: name, Role: role})
+	return token, "", err
+}
