@@ -5,11 +5,17 @@ PKGS      := ./...
 FUZZTIME  ?= 30s
 BIN       := bin/artisanbridge
 
-.PHONY: run test contract build vet fmt-check fuzz bench users-admin clean
+.PHONY: run demo test contract build vet fmt-check fuzz bench users-admin clean
 
 ## run: the service on its embedded default (SQLite file under ./data, in-process Redis)
 run:
 	$(GO) run ./cmd/artisanbridge serve
+
+## demo: the embedded default brought to life (data under ./data-demo): the
+## valley's clusters, artisans and pieces listed on the three simulators,
+## with buyers, staff, couriers and finance at work; prints the sign-ins
+demo:
+	$(GO) run ./cmd/artisanbridge serve --demo
 
 ## test: vet, formatting, and every test with the race detector against
 ## PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379) as well as the

@@ -44,8 +44,9 @@ func freeAddr(t *testing.T) string {
 
 func (e *instance) getenv(k string) string { return e.env[k] }
 
-// start runs `artisanbridge serve` and waits for /healthz.
-func start(t *testing.T, env map[string]string) *instance {
+// start runs `artisanbridge serve` (with flags, if given) and waits for
+// /healthz.
+func start(t *testing.T, env map[string]string, flags ...string) *instance {
 	t.Helper()
 	addr := freeAddr(t)
 	env["ARTISANBRIDGE_ADDR"] = addr
@@ -60,7 +61,7 @@ func start(t *testing.T, env map[string]string) *instance {
 	ctx, cancel := context.WithCancel(context.Background())
 	in.cancel = cancel
 	began := time.Now()
-	go func() { in.done <- run(ctx, []string{"serve"}, in.getenv, in.logs, in.logs) }()
+	go func() { in.done <- run(ctx, append([]string{"serve"}, flags...), in.getenv, in.logs, in.logs) }()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		resp, err := http.Get(in.base + "/healthz")
