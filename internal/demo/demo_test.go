@@ -2,7 +2,7 @@ package demo
 
 import (
 	"bytes"
-	"image/png"
+	"image/jpeg"
 	"regexp"
 	"testing"
 
@@ -61,7 +61,7 @@ func TestCatalogueIsTheValley(t *testing.T) {
 	}
 }
 
-// TestPhotosAreDrawnOnce: each piece's photo is a PNG, the same for the
+// TestPhotosAreDrawnOnce: each piece's photo is a JPEG, the same for the
 // same SKU and different between pieces.
 func TestPhotosAreDrawnOnce(t *testing.T) {
 	_, products := layout()
@@ -75,7 +75,7 @@ func TestPhotosAreDrawnOnce(t *testing.T) {
 		if !bytes.Equal(a, b) {
 			t.Fatalf("%s drawn twice differs", p.SKU)
 		}
-		img, err := png.Decode(bytes.NewReader(a))
+		img, err := jpeg.Decode(bytes.NewReader(a))
 		if err != nil || img.Bounds().Dx() != photoSize {
 			t.Fatalf("%s: %v", p.SKU, err)
 		}

@@ -5,7 +5,7 @@ import (
 	"hash/fnv"
 	"image"
 	"image/color"
-	"image/png"
+	"image/jpeg"
 	"math"
 	"math/rand/v2"
 )
@@ -19,7 +19,7 @@ import (
 
 const photoSize = 800
 
-// drawPhoto answers the PNG of a piece.
+// drawPhoto answers the JPEG of a piece, as a camera would give it.
 func drawPhoto(p productSeed) ([]byte, error) {
 	h := fnv.New64a()
 	h.Write([]byte(p.SKU))
@@ -113,7 +113,7 @@ func drawPhoto(p productSeed) ([]byte, error) {
 		cv.rect(150, 585, 650, 600, main)
 	}
 	var buf bytes.Buffer
-	err := png.Encode(&buf, img)
+	err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 88})
 	return buf.Bytes(), err
 }
 

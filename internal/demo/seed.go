@@ -280,7 +280,7 @@ func (d *Demo) addProduct(ctx context.Context, c *client, p productSeed, w *worl
 		if err != nil {
 			return apiProduct{}, err
 		}
-		u, err := d.cfg.Photos.Put(ctx, "image/png", img)
+		u, err := d.cfg.Photos.Put(ctx, "image/jpeg", img)
 		if err != nil {
 			return apiProduct{}, fmt.Errorf("photo: %w", err)
 		}
