@@ -185,20 +185,12 @@ type OrderFetcher interface {
 	FetchOrder(ctx context.Context, externalOrderID string) (OrderPage, error)
 }
 
-// NoticeRef names what a marketplace's notification is about: the
-// shipment, or else the orders or order items it names.
-type NoticeRef struct {
-	ShipmentID   string   `json:"shipment_id,omitempty"`
-	OrderIDs     []string `json:"order_ids,omitempty"`
-	OrderItemIDs []string `json:"order_item_ids,omitempty"`
-}
-
 // NoticeFetcher is a channel that pushes notifications: it reads what one
 // names again from the marketplace, as it stands now (the notification is
 // a hint; the marketplace's answer is what is taken in). The page holds the
 // orders read and what could not be read.
 type NoticeFetcher interface {
-	FetchNoticed(ctx context.Context, ref NoticeRef) (OrderPage, error)
+	FetchNoticed(ctx context.Context, ref orders.NoticeRef) (OrderPage, error)
 }
 
 // PayloadReader reads again the payload the channel put in an Unreadable

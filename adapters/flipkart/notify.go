@@ -44,6 +44,7 @@ import (
 	"time"
 
 	"github.com/jkhhc/artisanbridge/adapters"
+	"github.com/jkhhc/artisanbridge/internal/orders"
 )
 
 // Notification headers, as Flipkart spells them.
@@ -307,8 +308,8 @@ func eventID(n Notification, body []byte) string {
 }
 
 // Ref is what the notification names, as the worker asks for it again.
-func (n Notification) Ref() adapters.NoticeRef {
-	return adapters.NoticeRef{ShipmentID: n.ShipmentID, OrderIDs: n.OrderIDs, OrderItemIDs: n.OrderItemIDs}
+func (n Notification) Ref() orders.NoticeRef {
+	return orders.NoticeRef{ShipmentID: n.ShipmentID, OrderIDs: n.OrderIDs, OrderItemIDs: n.OrderItemIDs}
 }
 
 var _ adapters.NoticeFetcher = (*Client)(nil)
@@ -316,7 +317,7 @@ var _ adapters.NoticeFetcher = (*Client)(nil)
 // FetchNoticed reads the shipments a notification names (GET
 // /v3/shipments?shipmentIds=, else orderIds= or orderItemIds=: one kind of
 // id a call), decoded as a pull's pages are.
-func (c *Client) FetchNoticed(ctx context.Context, ref adapters.NoticeRef) (adapters.OrderPage, error) {
+func (c *Client) FetchNoticed(ctx context.Context, ref orders.NoticeRef) (adapters.OrderPage, error) {
 	kind, ids := "", []string(nil)
 	switch {
 	case ref.ShipmentID != "":

@@ -91,13 +91,21 @@ func TestVerifyRequest(t *testing.T) {
 		{"six minutes ahead", signed("app-1", "new-secret", "POST", now.Add(6*time.Minute)), url, ErrStale},
 		{"no headers", http.Header{}, url, ErrUnsigned},
 		{"no date", func() http.Header { h := signed("app-1", "new-secret", "POST", now); delete(h, HeaderDate); return h }(), url, ErrUnsigned},
-		{"bad date", func() http.Header { h := signed("app-1", "new-secret", "POST", now); h[HeaderDate] = []string{"yesterday"}; return h }(), url, ErrUnsigned},
+		{"bad date", func() http.Header {
+			h := signed("app-1", "new-secret", "POST", now)
+			h[HeaderDate] = []string{"yesterday"}
+			return h
+		}(), url, ErrUnsigned},
 		{"not FKLOGIN", func() http.Header {
 			h := signed("app-1", "new-secret", "POST", now)
 			h[HeaderAuthorization] = []string{strings.Replace(h[HeaderAuthorization][0], "FKLOGIN", "Basic", 1)}
 			return h
 		}(), url, ErrUnsigned},
-		{"not base64", func() http.Header { h := signed("app-1", "new-secret", "POST", now); h[HeaderAuthorization] = []string{"FKLOGIN %%%"}; return h }(), url, ErrUnsigned},
+		{"not base64", func() http.Header {
+			h := signed("app-1", "new-secret", "POST", now)
+			h[HeaderAuthorization] = []string{"FKLOGIN %%%"}
+			return h
+		}(), url, ErrUnsigned},
 		{"no colon", func() http.Header {
 			h := signed("app-1", "new-secret", "POST", now)
 			h[HeaderAuthorization] = []string{"FKLOGIN " + base64.StdEncoding.EncodeToString([]byte("app-1"))}
