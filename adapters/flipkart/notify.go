@@ -347,3 +347,98 @@ func (c *Client) FetchNoticed(ctx context.Context, ref orders.NoticeRef) (adapte
 	}
 	return adapters.OrderPage{Orders: resp.Orders, Unreadable: resp.Unreadable}, nil
 }
+
+// Outcomes of a notification received (Receiver.Receive).
+const (
+	OutcomeQueued       = "queued"        // new: recorded and queued
+	OutcomeRepeat       = "repeat"        // seen before: acknowledged, nothing queued
+	OutcomeUnreadable   = "unreadable"    // signed but not readable: acknowledged, kept for a person
+	OutcomeUnsigned     = "unsigned"      // refused: headers missing or malformed
+	OutcomeUnknownApp   = "unknown_app"   // refused: no channel has the app id
+	OutcomeBadSignature = "bad_signature" // refused: the signature does not match
+	OutcomeStale        = "stale"         // refused: X_Date outside the window
+)
+
+// Signer is the Flipkart channel whose application signed a notification.
+type Signer struct {
+	ChannelID string
+	Secret    string
+	// URL is the notification URL registered with Flipkart; empty means
+	// the URL the notification arrived at.
+	URL string
+}
+
+// Receiver takes Flipkart's notifications: verified against the channel
+// whose application signed them, read, then recorded once and queued by
+// Record (the store, in one transaction). It decides nothing about orders:
+// the worker reads what a notice names again from Flipkart.
+type Receiver struct {
+	// Signer finds the channel of an application id; ok false when none.
+	Signer func(ctx context.Context, appID string) (s Signer, ok bool, err error)
+	// Record keeps a notice once and queues it; false: seen before.
+	Record func(ctx context.Context, n orders.Notice) (bool, error)
+	// Unreadable keeps a signed notification that cannot be read.
+	Unreadable func(ctx context.Context, channelID string, body []byte, reason string) error
+	MaxSkew    time.Duration
+	Now        func() time.Time
+}
+
+// Received is what became of one notification. A refusal (Refused) is
+// answered 400 (as payout webhooks are); everything else 200, as Flipkart expects.
+type Received struct {
+	Outcome   string
+	ChannelID string // empty when no channel could be told
+	Refused   error
+}
+
+// Receive takes one notification; arrivedAt is the URL it was posted to.
+// err is a failure of ours (the store): answered 5xx, Flipkart sends it
+// again.
+func (r *Receiver) Receive(ctx context.Context, arrivedAt string, h http.Header, body []byte) (Received, error) {
+	now := time.Now
+	if r.Now != nil {
+		now = r.Now
+	}
+	appID, _, err := SignedBy(h)
+	if err != nil {
+		return Received{Outcome: OutcomeUnsigned, Refused: err}, nil
+	}
+	s, ok, err := r.Signer(ctx, appID)
+	if err != nil {
+		return Received{}, err
+	}
+	if !ok {
+		return Received{Outcome: OutcomeUnknownApp, Refused: ErrUnknownApp}, nil
+	}
+	target := arrivedAt
+	if s.URL != "" {
+		target = s.URL
+	}
+	if _, err := VerifyRequest(h, target, http.MethodPost, now(), r.MaxSkew, func(string) []string { return []string{s.Secret} }); err != nil {
+		out := Received{ChannelID: s.ChannelID, Refused: err, Outcome: OutcomeUnsigned}
+		switch {
+		case errors.Is(err, ErrBadSignature):
+			out.Outcome = OutcomeBadSignature
+		case errors.Is(err, ErrStale):
+			out.Outcome = OutcomeStale
+		case errors.Is(err, ErrUnknownApp):
+			out.Outcome = OutcomeUnknownApp
+		}
+		return out, nil
+	}
+	n, err := DecodeNotification(body)
+	if err != nil {
+		if err := r.Unreadable(ctx, s.ChannelID, body, err.Error()); err != nil {
+			return Received{}, err
+		}
+		return Received{Outcome: OutcomeUnreadable, ChannelID: s.ChannelID}, nil
+	}
+	fresh, err := r.Record(ctx, orders.Notice{ChannelID: s.ChannelID, EventID: n.EventID, EventType: n.EventType, Ref: n.Ref()})
+	if err != nil {
+		return Received{}, err
+	}
+	if !fresh {
+		return Received{Outcome: OutcomeRepeat, ChannelID: s.ChannelID}, nil
+	}
+	return Received{Outcome: OutcomeQueued, ChannelID: s.ChannelID}, nil
+}

@@ -1,6 +1,7 @@
 package flipkart
 
 import (
+	"context"
 	"encoding/base64"
 	"net/http"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jkhhc/artisanbridge/adapters"
+	"github.com/jkhhc/artisanbridge/internal/orders"
 )
 
 // TestSignatureDocumentedExample checks Flipkart's published example
@@ -250,4 +252,86 @@ func FuzzVerifyRequest(f *testing.F) {
 			t.Fatalf("accepted %q %q as %+v", date, auth, v)
 		}
 	})
+}
+
+// TestReceiver: what becomes of each notification, and that only a fresh,
+// verified, readable one is recorded.
+func TestReceiver(t *testing.T) {
+	const url = "http://127.0.0.1:8080/webhooks/flipkart"
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	body := []byte(`{"shipmentId":"SH1","eventType":"shipment_created","timestamp":"2026-12-01T15:30:00+05:30"}`)
+	signed := func(secret, target string, at time.Time) http.Header {
+		h := http.Header{}
+		SignHeaders(h, "app-1", secret, target, "POST", at)
+		return h
+	}
+	for _, tc := range []struct {
+		name      string
+		h         http.Header
+		body      []byte
+		signerURL string
+		want      string
+		recorded  int
+		kept      int
+	}{
+		{"fresh", signed("s3cret", url, now), body, "", OutcomeQueued, 1, 0},
+		{"a repeat", signed("s3cret", url, now.Add(-time.Minute)), body, "", OutcomeRepeat, 1, 0},
+		{"the registered URL, not where it arrived", signed("s3cret", "https://bridge.example.in/webhooks/flipkart", now), body, "https://bridge.example.in/webhooks/flipkart", OutcomeQueued, 1, 0},
+		{"signed for another URL", signed("s3cret", "https://elsewhere.example/hook", now), body, "", OutcomeBadSignature, 0, 0},
+		{"bad signature", signed("guess", url, now), body, "", OutcomeBadSignature, 0, 0},
+		{"old date", signed("s3cret", url, now.Add(-time.Hour)), body, "", OutcomeStale, 0, 0},
+		{"unsigned", http.Header{}, body, "", OutcomeUnsigned, 0, 0},
+		{"unknown app", func() http.Header {
+			h := http.Header{}
+			SignHeaders(h, "app-9", "s3cret", url, "POST", now)
+			return h
+		}(), body, "", OutcomeUnknownApp, 0, 0},
+		{"signed but unreadable", signed("s3cret", url, now), []byte(`{"eventType":"shipment_created"}`), "", OutcomeUnreadable, 0, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			seen := map[string]bool{}
+			if tc.want == OutcomeRepeat {
+				n, _ := DecodeNotification(tc.body)
+				seen[n.EventID] = true
+			}
+			recorded, kept := 0, 0
+			r := &Receiver{
+				Signer: func(_ context.Context, appID string) (Signer, bool, error) {
+					return Signer{ChannelID: "ch-1", Secret: "s3cret", URL: tc.signerURL}, appID == "app-1", nil
+				},
+				Record: func(_ context.Context, n orders.Notice) (bool, error) {
+					if n.ChannelID != "ch-1" || n.Ref.ShipmentID != "SH1" || n.EventType != "shipment_created" {
+						t.Errorf("recorded %+v", n)
+					}
+					if seen[n.EventID] {
+						return false, nil
+					}
+					seen[n.EventID] = true
+					recorded++
+					return true, nil
+				},
+				Unreadable: func(_ context.Context, ch string, b []byte, reason string) error {
+					if ch != "ch-1" || string(b) != string(tc.body) || reason == "" {
+						t.Errorf("kept %s %s %q", ch, b, reason)
+					}
+					kept++
+					return nil
+				},
+				Now: func() time.Time { return now },
+			}
+			got, err := r.Receive(context.Background(), url, tc.h, tc.body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Outcome != tc.want || (got.Refused != nil) != (tc.want != OutcomeQueued && tc.want != OutcomeRepeat && tc.want != OutcomeUnreadable) {
+				t.Fatalf("got %+v, want %s", got, tc.want)
+			}
+			if tc.want == OutcomeRepeat {
+				recorded++ // the first delivery
+			}
+			if recorded != tc.recorded || kept != tc.kept {
+				t.Fatalf("recorded %d kept %d, want %d and %d", recorded, kept, tc.recorded, tc.kept)
+			}
+		})
+	}
 }
