@@ -26,6 +26,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/jkhhc/artisanbridge/adapters"
+	flipkartsim "github.com/jkhhc/artisanbridge/adapters/flipkart/sim"
 	"github.com/jkhhc/artisanbridge/adapters/razorpayx"
 	"github.com/jkhhc/artisanbridge/adapters/sms"
 	"github.com/jkhhc/artisanbridge/config"
@@ -89,6 +90,9 @@ type App struct {
 	// with the razorpayx provider); payoutWebhook verifies its deliveries.
 	payoutSim     *razorpayxsim.Sim
 	payoutWebhook *razorpayx.WebhookVerifier
+	// flipkartSim is the embedded Flipkart simulator (nil unless
+	// embedded); it posts its notifications to this process.
+	flipkartSim *flipkartsim.Sim
 	// Consumers receive outbox events in the worker; tests add their own.
 	Consumers  []jobs.Consumer
 	registry   *prometheus.Registry
@@ -306,6 +310,9 @@ func (a *App) Run(ctx context.Context, mode Mode) error {
 	goRun("earnings", func() error { a.runReleases(ctx); return nil })
 	if a.payoutSim != nil && mode.API {
 		a.payoutSim.SetWebhookURL("http://" + a.addr.String() + "/webhooks/payouts/" + razorpayx.ProviderName)
+	}
+	if a.flipkartSim != nil && mode.API {
+		a.flipkartSim.SetNotifications(flipkartsim.Notifications{URL: "http://" + a.addr.String() + "/webhooks/flipkart"})
 	}
 	if a.payoutWebhook != nil {
 		goRun("payout polls", func() error { a.runPayoutPolls(ctx); return nil })
@@ -627,6 +634,9 @@ func (a *App) Close() {
 	}
 	if a.payoutSim != nil {
 		a.payoutSim.Close()
+	}
+	if a.flipkartSim != nil {
+		a.flipkartSim.Close()
 	}
 	if a.client != nil {
 		a.client.Close()
