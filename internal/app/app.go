@@ -84,6 +84,7 @@ type App struct {
 	client     *asynq.Client
 	syncQueue  *jobs.SyncEnqueuer
 	calls      callCounter
+	adapters   adapterPool
 	simServers []*http.Server
 	// payoutSim is the embedded RazorpayX simulator (nil unless embedded
 	// with the razorpayx provider); payoutWebhook verifies its deliveries.
