@@ -56,19 +56,19 @@ func TestOneTokenPerChannelPerProcess(t *testing.T) {
 					r.waitHeld(t, want, time.Minute)
 				}
 			}
-			round(6)
+			round(4)
 			if fk, amz := tokens(); fk != 1 || amz != 1 {
-				t.Fatalf("after 6 rounds of syncs and pulls: %d Flipkart and %d Amazon token calls, want 1 each", fk, amz)
+				t.Fatalf("after 4 rounds of syncs and pulls: %d Flipkart and %d Amazon token calls, want 1 each", fk, amz)
 			}
 			stock := r.fk.CallCounts()[string(adapters.OpUpdateStock)].Calls + r.amz.CallCounts()[string(adapters.OpUpdateStock)].Calls
-			if stock < 12 {
+			if stock < 8 {
 				t.Fatalf("only %d stock calls: the rounds did not exercise the pushes", stock)
 			}
 
 			// The marketplaces forget every token (as at expiry): one renewal each.
 			r.fk.SetFaults(simkit.Faults{ExpireTokens: true})
 			r.amz.SetFaults(simkit.Faults{ExpireTokens: true})
-			round(3)
+			round(2)
 			if fk, amz := tokens(); fk != 2 || amz != 2 {
 				t.Fatalf("after the tokens expired: %d Flipkart and %d Amazon token calls, want 2 each", fk, amz)
 			}

@@ -99,8 +99,13 @@ var consumed = prometheus.NewCounterVec(prometheus.CounterOpts{
 	Help: "Outbox events processed by consumers, by topic and outcome (done, duplicate, failed).",
 }, []string{"consumer", "topic", "outcome"})
 
+var leaseOutcomes = prometheus.NewCounterVec(prometheus.CounterOpts{
+	Name: "artisanbridge_sync_lease_total",
+	Help: "Channel sync requests by outcome: ran (held the channel's lease), coalesced (another worker was syncing the channel) or lost (the lease went elsewhere mid-run).",
+}, []string{"outcome"})
+
 // Collectors returns this package's metrics for registration.
-func Collectors() []prometheus.Collector { return []prometheus.Collector{consumed} }
+func Collectors() []prometheus.Collector { return []prometheus.Collector{consumed, leaseOutcomes} }
 
 // NewMux registers one thin handler per topic; each decodes the event and
 // fans it out to the topic's consumers.

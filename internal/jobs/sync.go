@@ -57,14 +57,16 @@ type Syncer interface {
 	SyncChannel(ctx context.Context, channelID string) error
 }
 
-// SyncHandler is the thin Asynq handler of TypeChannelSync.
-func SyncHandler(s Syncer) asynq.HandlerFunc {
+// SyncHandler is the thin Asynq handler of TypeChannelSync: the sync runs
+// under the channel's lease (one at a time across every worker; requests
+// meanwhile coalesce into the holder's next run).
+func SyncHandler(s Syncer, lease *ChannelLease) asynq.HandlerFunc {
 	return func(ctx context.Context, t *asynq.Task) error {
 		var p syncPayload
 		if err := json.Unmarshal(t.Payload(), &p); err != nil || p.ChannelID == "" {
 			return fmt.Errorf("jobs: undecodable sync payload: %w", asynq.SkipRetry)
 		}
-		return s.SyncChannel(ctx, p.ChannelID)
+		return lease.Run(ctx, p.ChannelID, func(ctx context.Context) error { return s.SyncChannel(ctx, p.ChannelID) })
 	}
 }
 
