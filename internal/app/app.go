@@ -484,7 +484,7 @@ func (a *App) WorkerHandler() http.Handler {
 
 func queueInfo(insp *asynq.Inspector) ([]httpapi.QueueInfo, error) {
 	out := []httpapi.QueueInfo{}
-	for _, q := range []string{jobs.QueueEvents, jobs.QueueSync, jobs.QueueDefault} {
+	for _, q := range []string{jobs.QueueUrgent, jobs.QueueSync, jobs.QueueEvents, jobs.QueueDefault} {
 		info, err := insp.GetQueueInfo(q)
 		if err != nil {
 			// A queue that never had a task does not exist yet in Redis.

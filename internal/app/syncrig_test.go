@@ -36,6 +36,8 @@ type syncRig struct {
 	amzURL   string
 	loc      string
 	products map[string]string // sku -> product id
+	artisan  string
+	start    func()
 	stop     func()
 }
 
@@ -60,10 +62,18 @@ func backendPairs() []backendPair {
 	}
 }
 
-// newSyncRig starts a worker with extra settings; amzLimits, when set,
-// replace the Amazon simulator's plan.
-func newSyncRig(t testing.TB, bp backendPair, extra map[string]string, amzLimits map[adapters.Operation]adapters.Limit, skus ...string) *syncRig {
+// rigOptions: env adds settings; amzLimits, when set, replace the Amazon
+// simulator's plan; manual leaves the worker to r.start.
+type rigOptions struct {
+	env       map[string]string
+	amzLimits map[adapters.Operation]adapters.Limit
+	manual    bool
+}
+
+// newSyncRig opens a worker process and starts it (unless o.manual).
+func newSyncRig(t testing.TB, bp backendPair, o rigOptions, skus ...string) *syncRig {
 	t.Helper()
+	extra, amzLimits := o.env, o.amzLimits
 	ctx, cancel := context.WithCancel(context.Background())
 	env := bp.env(t)
 	for k, v := range map[string]string{"ARTISANBRIDGE_MASTER_KEY": secrets.GenerateMasterKey("k1"), "ARTISANBRIDGE_DATA_DIR": t.TempDir(),
@@ -83,19 +93,29 @@ func newSyncRig(t testing.TB, bp backendPair, extra map[string]string, amzLimits
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
-	go func() { defer close(done); _ = a.Run(ctx, app.Mode{Worker: true}) }()
-	stopped := false
+	started, stopped := false, false
 	if env["REDIS_URL"] == "" {
 		env["REDIS_URL"] = "redis://" + a.EmbeddedRedisAddr() + "/0"
 	}
 	r := &syncRig{a: a, redisURL: env["REDIS_URL"], channels: map[string]string{}, products: map[string]string{},
 		fk: flipkartsim.New(flipkartsim.Config{Seed: 1}), amz: amazonsim.New(amazonsim.Config{Seed: 1, Limits: amzLimits})}
+	r.start = func() {
+		if !started {
+			started = true
+			go func() { defer close(done); _ = a.Run(ctx, app.Mode{Worker: true}) }()
+		}
+	}
 	r.stop = func() {
 		if !stopped {
 			stopped = true
 			cancel()
-			<-done
+			if started {
+				<-done
+			}
 		}
+	}
+	if !o.manual {
+		r.start()
 	}
 	t.Cleanup(func() { r.stop(); a.Close() })
 	fkSrv, amzSrv := httptest.NewServer(r.fk), httptest.NewServer(r.amz)
@@ -138,6 +158,7 @@ func newSyncRig(t testing.TB, bp backendPair, extra map[string]string, amzLimits
 	if err != nil {
 		t.Fatal(err)
 	}
+	r.artisan = art.ID
 	for i, sku := range skus {
 		p, err := a.Catalog.CreateProduct(ctx, catalog.ProductInput{SKU: &sku, Title: ptr("Namda rug"), Craft: ptr("namda"), HSNCode: ptr("57049000"),
 			GSTRateBP: ptr[int64](500), MRPPaise: ptr[int64](500000), PricePaise: ptr[int64](450000), ArtisanID: &art.ID, ArtisanPricePaise: ptr[int64](300000)})

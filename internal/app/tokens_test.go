@@ -25,7 +25,7 @@ func TestOneTokenPerChannelPerProcess(t *testing.T) {
 	for _, bp := range backendPairs() {
 		t.Run(bp.name, func(t *testing.T) {
 			skus := []string{"TOK-1", "TOK-2", "TOK-3", "TOK-4"}
-			r := newSyncRig(t, bp, nil, limits, skus...)
+			r := newSyncRig(t, bp, rigOptions{amzLimits: limits}, skus...)
 			ctx := context.Background()
 			want := map[string]int64{}
 			tokens := func() (fk, amz int) {

@@ -116,12 +116,13 @@ func (l ListingSync) Consume(ctx context.Context, m outbox.Message) error {
 // TypeChannelPull pulls a channel's orders.
 const TypeChannelPull = "channel:pull"
 
-// EnqueuePull schedules one pull of a channel per period: replicas asking
+// EnqueuePull schedules one pull of a channel per period, on the urgent
+// queue (order ingestion goes before stock pushes): replicas asking
 // within the same period share the task id, so they do not double it.
 func EnqueuePull(ctx context.Context, c *asynq.Client, channelID string, period time.Duration) error {
 	bucket := time.Now().Truncate(period)
 	b, _ := json.Marshal(syncPayload{ChannelID: channelID})
-	_, err := c.EnqueueContext(ctx, asynq.NewTask(TypeChannelPull, b), asynq.Queue(QueueSync),
+	_, err := c.EnqueueContext(ctx, asynq.NewTask(TypeChannelPull, b), asynq.Queue(QueueUrgent),
 		asynq.TaskID("pull:"+channelID+":"+strconv.FormatInt(bucket.Unix(), 10)), asynq.Retention(period),
 		asynq.MaxRetry(3), asynq.Timeout(10*time.Minute))
 	if errors.Is(err, asynq.ErrTaskIDConflict) {
