@@ -85,6 +85,7 @@ type App struct {
 	client     *asynq.Client
 	syncQueue  *jobs.SyncEnqueuer
 	calls      callCounter
+	adapters   adapterPool
 	simServers []*http.Server
 	// payoutSim is the embedded RazorpayX simulator (nil unless embedded
 	// with the razorpayx provider); payoutWebhook verifies its deliveries.
@@ -170,6 +171,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 	a.client = asynq.NewClientFromRedisClient(a.Redis)
 	a.syncQueue = &jobs.SyncEnqueuer{Client: a.client}
 	a.Relay = outbox.NewRelay(a.DB.Outbox(), jobs.NewEnqueuer(a.client, asynq.NewInspectorFromRedisClient(a.Redis)), log, cfg.RelayInterval)
+	a.Relay.WatchQueue(jobs.QueueEpoch{Redis: a.Redis}.Reset)
 	a.DB.OnEvents(a.Relay.Notify)
 	a.Notify = notify.NewService(a.DB.Notifications(), a.smsSender(), a.messages(), log, nil)
 	a.Pusher = &fulfilpush.Pusher{Store: a.DB.Fulfilment(), Channels: a.channelAdapter, Log: log}
@@ -320,7 +322,8 @@ func (a *App) Run(ctx context.Context, mode Mode) error {
 	if mode.Worker {
 		srv := asynq.NewServerFromRedisClient(a.Redis, jobs.ServerConfig(a.cfg.WorkerConcurrency, a.log))
 		mux := jobs.NewMux(a.DB.Outbox(), a.log, a.Consumers...)
-		mux.HandleFunc(jobs.TypeChannelSync, jobs.SyncHandler(syncer{a.Sync}))
+		lease := &jobs.ChannelLease{Redis: a.Redis, Again: a.syncQueue.Enqueue, Log: a.log}
+		mux.HandleFunc(jobs.TypeChannelSync, jobs.SyncHandler(syncer{a.Sync}, lease))
 		mux.HandleFunc(jobs.TypeChannelPull, jobs.PullHandler(puller{a.Puller}))
 		goRun("order pulls", func() error { a.runPullSchedule(ctx); return nil })
 		goRun("sync sweep", func() error { a.runSyncSweep(ctx); return nil })
@@ -495,7 +498,7 @@ func (a *App) WorkerHandler() http.Handler {
 
 func queueInfo(insp *asynq.Inspector) ([]httpapi.QueueInfo, error) {
 	out := []httpapi.QueueInfo{}
-	for _, q := range []string{jobs.QueueEvents, jobs.QueueSync, jobs.QueueDefault} {
+	for _, q := range []string{jobs.QueueUrgent, jobs.QueueSync, jobs.QueueEvents, jobs.QueueDefault} {
 		info, err := insp.GetQueueInfo(q)
 		if err != nil {
 			// A queue that never had a task does not exist yet in Redis.

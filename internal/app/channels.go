@@ -83,9 +83,15 @@ func (c callCounter) lastHour(ctx context.Context, channelID string) (calls, thr
 	return sum(ck), sum(tk)
 }
 
-// adapterFor builds the adapter of a channel. Every adapter's client
-// shares one Redis rate limiter per marketplace account and operation.
+// adapterFor returns the adapter of a channel: one per channel and
+// version for the life of the process (adapterPool).
 func (a *App) adapterFor(ch channels.Channel, creds map[string]string) (adapters.Channel, error) {
+	return a.adapters.get(ch, creds, a.buildAdapter)
+}
+
+// buildAdapter builds the adapter of a channel. Every adapter's client
+// shares one Redis rate limiter per marketplace account and operation.
+func (a *App) buildAdapter(ch channels.Channel, creds map[string]string) (adapters.Channel, error) {
 	hc := &httpx.Client{
 		HTTP:    &http.Client{},
 		Limiter: httpx.NewRedisLimiter(a.Redis),

@@ -117,6 +117,7 @@ func apiError(w http.ResponseWriter, status, code int, msg string) {
 }
 
 func (s *Sim) token(w http.ResponseWriter, r *http.Request) {
+	s.kit.CountToken()
 	id, secret, ok := r.BasicAuth()
 	if !ok || id != AppID || secret != AppSecret {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthorized", "error_description": "Bad credentials"})
