@@ -26,6 +26,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/jkhhc/artisanbridge/adapters"
+	flipkartsim "github.com/jkhhc/artisanbridge/adapters/flipkart/sim"
 	"github.com/jkhhc/artisanbridge/adapters/razorpayx"
 	"github.com/jkhhc/artisanbridge/adapters/sms"
 	"github.com/jkhhc/artisanbridge/config"
@@ -90,6 +91,9 @@ type App struct {
 	// with the razorpayx provider); payoutWebhook verifies its deliveries.
 	payoutSim     *razorpayxsim.Sim
 	payoutWebhook *razorpayx.WebhookVerifier
+	// flipkartSim is the embedded Flipkart simulator (nil unless
+	// embedded); it posts its notifications to this process.
+	flipkartSim *flipkartsim.Sim
 	// Consumers receive outbox events in the worker; tests add their own.
 	Consumers  []jobs.Consumer
 	registry   *prometheus.Registry
@@ -180,7 +184,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 		jobs.ArtisanNotifier{Service: a.Notify},
 		jobs.FulfilmentPush{Pusher: a.Pusher},
 		jobs.FinanceClawback{Ledger: a.DB.Finance()},
-		jobs.PayoutSend{Payouts: a.Payouts}}
+		jobs.PayoutSend{Payouts: a.Payouts},
+		jobs.OrderNotices{Puller: a.Puller}}
 	if cfg.Embedded() {
 		err = explainListen(cfg, a.startSimulators(ctx))
 	} else {
@@ -193,7 +198,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.registry.MustRegister(httpapi.Collectors()...)
 	a.registry.MustRegister(jobs.Collectors()...)
-	a.registry.MustRegister(marketplaceCalls)
+	a.registry.MustRegister(marketplaceCalls, notificationsReceived)
 	// What operations watch in the database and the queues is the same
 	// from every process: api and serve export it, workers do not, so a
 	// scrape of the whole topology counts each figure once.
@@ -308,6 +313,9 @@ func (a *App) Run(ctx context.Context, mode Mode) error {
 	if a.payoutSim != nil && mode.API {
 		a.payoutSim.SetWebhookURL("http://" + a.addr.String() + "/webhooks/payouts/" + razorpayx.ProviderName)
 	}
+	if a.flipkartSim != nil && mode.API {
+		a.flipkartSim.SetNotifications(flipkartsim.Notifications{URL: "http://" + a.addr.String() + "/webhooks/flipkart"})
+	}
 	if a.payoutWebhook != nil {
 		goRun("payout polls", func() error { a.runPayoutPolls(ctx); return nil })
 	}
@@ -402,6 +410,11 @@ func (a *App) runMaintenance(ctx context.Context) {
 		} else if n > 0 {
 			a.log.Info("statement summaries queued for artisans", "count", n)
 		}
+		if n, err := a.DB.Orders().PruneNotices(ctx, now.Add(-NoticeRetention)); err != nil && ctx.Err() == nil {
+			a.log.Warn("pruning marketplace notifications failed", "err", err)
+		} else if n > 0 {
+			a.log.Info("pruned marketplace notifications", "count", n)
+		}
 		if n, err := a.DB.Outbox().PruneSent(ctx, now.Add(-7*24*time.Hour)); err != nil && ctx.Err() == nil {
 			a.log.Warn("pruning outbox failed", "err", err)
 		} else if n > 0 {
@@ -429,7 +442,7 @@ func (a *App) apiServer(healthOnly bool) *httpapi.Server {
 	insp := asynq.NewInspectorFromRedisClient(a.Redis)
 	return httpapi.New(httpapi.Deps{
 		Log: a.log, Auth: a.Auth, Catalog: a.Catalog, Inventory: a.Stock, Audit: a.DB.Audit(),
-		Channels: a.Channels, Listings: a.Listings, Exceptions: a.Exceptions, Orders: a.Orders, Tasks: fulfilment.NewService(a.DB.Fulfilment(), nil), Finance: a.Finance, Payouts: a.Payouts, PayoutWebhook: a.PayoutWebhook, ChannelCalls: a.calls.lastHour,
+		Channels: a.Channels, Listings: a.Listings, Exceptions: a.Exceptions, Orders: a.Orders, Tasks: fulfilment.NewService(a.DB.Fulfilment(), nil), Finance: a.Finance, Payouts: a.Payouts, PayoutWebhook: a.PayoutWebhook, FlipkartNotification: a.FlipkartNotification, ChannelCalls: a.calls.lastHour,
 		Files: a.DB.ChannelFiles(), ImportOrders: a.importOrders, PullSettlements: a.pullSettlements, RescanOrders: a.rescanOrders, RetryMissedOrder: a.Puller.Retry,
 		Idempotency:  a.DB.Idempotency(),
 		Queues:       func(ctx context.Context) ([]httpapi.QueueInfo, error) { return queueInfo(insp) },
@@ -624,6 +637,9 @@ func (a *App) Close() {
 	}
 	if a.payoutSim != nil {
 		a.payoutSim.Close()
+	}
+	if a.flipkartSim != nil {
+		a.flipkartSim.Close()
 	}
 	if a.client != nil {
 		a.client.Close()
