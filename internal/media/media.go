@@ -17,8 +17,8 @@ import (
 
 	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/audit"
-	"github.com/jkhhc/artisanbridge/internal/effects"
 	"github.com/jkhhc/artisanbridge/internal/clock"
+	"github.com/jkhhc/artisanbridge/internal/effects"
 )
 
 // Media is one stored photo.

@@ -7,8 +7,8 @@ package media
 
 import (
 	"regexp"
-	"strconv"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -24,7 +24,7 @@ type Rule struct {
 	// which marketplaces ask of a main image.
 	Square bool `json:"square"`
 	// Quality is the JPEG quality, 1-100.
-	Quality int `json:"quality"`
+	Quality int    `json:"quality"`
 	Doc     string `json:"doc"`
 }
 
