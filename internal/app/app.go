@@ -43,6 +43,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/inventory"
 	"github.com/jkhhc/artisanbridge/internal/jobs"
 	"github.com/jkhhc/artisanbridge/internal/listing"
+	"github.com/jkhhc/artisanbridge/internal/media"
 	"github.com/jkhhc/artisanbridge/internal/messages"
 	"github.com/jkhhc/artisanbridge/internal/notify"
 	"github.com/jkhhc/artisanbridge/internal/opsmetrics"
@@ -80,6 +81,7 @@ type App struct {
 	Payouts    *finance.Payouts
 	Pusher     *fulfilpush.Pusher
 	Sync       *channelsync.Engine
+	Media      *media.Service
 	Relay      *outbox.Relay
 	client     *asynq.Client
 	syncQueue  *jobs.SyncEnqueuer
@@ -153,6 +155,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 	a.Auth = auth.NewService(a.DB.Users(), nil)
 	a.Catalog = catalog.NewService(a.DB.Catalog(), a.Keyring, crafts, nil)
 	a.Stock = inventory.NewService(a.DB.Inventory(), nil)
+	a.Media = media.NewService(a.DB.Media(), a.PublicURL, nil)
 	a.Channels = channels.NewService(a.DB.Channels(), a.Keyring, nil)
 	a.Listings = listing.NewService(a.DB.Listings(), nil)
 	a.Exceptions = exceptions.NewService(a.DB.Exceptions(), nil)
@@ -427,7 +430,7 @@ func (a *App) apiServer(healthOnly bool) *httpapi.Server {
 	return httpapi.New(httpapi.Deps{
 		Log: a.log, Auth: a.Auth, Catalog: a.Catalog, Inventory: a.Stock, Audit: a.DB.Audit(),
 		Channels: a.Channels, Listings: a.Listings, Exceptions: a.Exceptions, Orders: a.Orders, Tasks: fulfilment.NewService(a.DB.Fulfilment(), nil), Finance: a.Finance, Payouts: a.Payouts, PayoutWebhook: a.PayoutWebhook, ChannelCalls: a.calls.lastHour,
-		Files: a.DB.ChannelFiles(), ImportOrders: a.importOrders, PullSettlements: a.pullSettlements, RescanOrders: a.rescanOrders, RetryMissedOrder: a.Puller.Retry,
+		Media: a.Media, Files: a.DB.ChannelFiles(), ImportOrders: a.importOrders, PullSettlements: a.pullSettlements, RescanOrders: a.rescanOrders, RetryMissedOrder: a.Puller.Retry,
 		Idempotency:  a.DB.Idempotency(),
 		Queues:       func(ctx context.Context) ([]httpapi.QueueInfo, error) { return queueInfo(insp) },
 		OutboxQueued: a.DB.Outbox().PendingCount,
@@ -438,6 +441,32 @@ func (a *App) apiServer(healthOnly bool) *httpapi.Server {
 		MaxBodyBytes: a.cfg.MaxBodyBytes,
 		HealthOnly:   healthOnly,
 	})
+}
+
+// PublicURL is the address buyers and marketplaces reach this service at:
+// ARTISANBRIDGE_PUBLIC_URL, or else http:// and the address the API
+// listens on (once it listens; the configured one before), with an
+// unspecified host (0.0.0.0, ::) read as loopback.
+func (a *App) PublicURL() string {
+	if a.cfg.PublicURL != "" {
+		return a.cfg.PublicBase()
+	}
+	hostPort := a.cfg.Addr
+	select {
+	case <-a.addrReady:
+		if a.addr != nil {
+			hostPort = a.addr.String()
+		}
+	default:
+	}
+	host, port, err := net.SplitHostPort(hostPort)
+	if err != nil {
+		return "http://" + hostPort
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // MetricsHandler serves /metrics for mode: the process's own figures, and

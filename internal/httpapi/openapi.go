@@ -96,12 +96,18 @@ func operation(r Route, errRef *openapi3.SchemaRef) (*openapi3.Operation, error)
 			openapi3.NewStringSchema().WithPattern(`^[A-Za-z0-9_.:-]{8,255}$`)).
 			WithDescription("a repeat with the same key and body replays the first answer"))
 	}
-	switch r.Request.(type) {
+	switch req := r.Request.(type) {
 	case nil:
 	case Upload:
 		form := openapi3.NewObjectSchema().WithProperty("file", openapi3.NewStringSchema().WithFormat("binary")).WithRequired([]string{"file"})
 		op.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithRequired(true).
 			WithContent(openapi3.Content{"multipart/form-data": openapi3.NewMediaType().WithSchema(form)})}
+	case Bytes:
+		content := openapi3.Content{}
+		for _, mt := range req.Types {
+			content[mt] = openapi3.NewMediaType().WithSchema(openapi3.NewStringSchema().WithFormat("binary"))
+		}
+		op.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithRequired(true).WithContent(content)}
 	default:
 		schema, err := schemaFor(r.Request, false)
 		if err != nil {

@@ -32,6 +32,13 @@ var policy = map[string][]auth.Role{
 	"POST /api/v1/products":                            {"admin", "showroom"},
 	"GET /api/v1/products":                             {"admin", "showroom", "operations", "finance"},
 	"GET /api/v1/products/:id":                         {"admin", "showroom", "operations", "finance"},
+	"POST /api/v1/media":                               {"admin", "showroom"},
+	"POST /api/v1/media/uploads":                       {"admin", "showroom"},
+	"GET /api/v1/media/uploads/:id":                    {"admin", "showroom"},
+	"PATCH /api/v1/media/uploads/:id":                  {"admin", "showroom"},
+	"GET /api/v1/media/:sha":                           {"admin", "showroom", "operations", "finance"},
+	"GET /media/:sha":                                  nil, // public
+	"GET /media/:sha/:variant":                         nil, // public
 	"PATCH /api/v1/products/:id":                       {"admin", "showroom"},
 	"POST /api/v1/products/import":                     {"admin", "showroom"},
 	"POST /api/v1/locations":                           {"admin"},
@@ -83,7 +90,8 @@ var policy = map[string][]auth.Role{
 }
 
 var public = map[string]bool{"GET /healthz": true, "GET /readyz": true, "GET /api/v1/openapi.json": true,
-	"POST /webhooks/payouts/:provider": true} // signed by the provider instead
+	"POST /webhooks/payouts/:provider": true, // signed by the provider instead
+	"GET /media/:sha": true, "GET /media/:sha/:variant": true}
 
 // TestPermissionMatrix walks every route gin serves with every role and
 // with no token: 401 without a token, 403 for a role the policy does not

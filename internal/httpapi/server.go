@@ -28,6 +28,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/idempotency"
 	"github.com/jkhhc/artisanbridge/internal/inventory"
 	"github.com/jkhhc/artisanbridge/internal/listing"
+	"github.com/jkhhc/artisanbridge/internal/media"
 	"github.com/jkhhc/artisanbridge/internal/orderpull"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/paging"
@@ -60,6 +61,8 @@ type Deps struct {
 	Tasks      *fulfilment.Service
 	Finance    *finance.Service
 	Payouts    *finance.Payouts
+	// Media keeps product photos (nil: the photo routes answer 404).
+	Media *media.Service
 	// Health fills in a channel's call counts (shared across processes).
 	ChannelCalls func(ctx context.Context, channelID string) (calls, throttled int64)
 	// Files are what assisted channels (GeM) produce for staff to upload.
@@ -157,6 +160,10 @@ type Param struct {
 // Upload is the Request of a route that takes a file as the
 // multipart/form-data field "file".
 type Upload struct{}
+
+// Bytes is the Request of a route whose body is a file's bytes, sent as
+// one of Types (a photo, a chunk of an upload).
+type Bytes struct{ Types []string }
 
 // APIPrefix is the base path of the admin API.
 const APIPrefix = "/api/v1"

@@ -62,21 +62,19 @@ type Store interface {
 // Service stores and describes photos.
 type Service struct {
 	store  Store
-	public string
+	public func() string
 	now    func() time.Time
 }
 
-// NewService returns a media service whose URLs start with publicURL (the
-// address marketplaces and buyers reach this service at). now may be nil.
-func NewService(store Store, publicURL string, now func() time.Time) *Service {
-	return &Service{store: store, public: strings.TrimRight(publicURL, "/"), now: clock.Or(now)}
+// NewService returns a media service whose URLs start with public() (the
+// address marketplaces and buyers reach this service at, known once it
+// listens). now may be nil.
+func NewService(store Store, public func() string, now func() time.Time) *Service {
+	return &Service{store: store, public: public, now: clock.Or(now)}
 }
 
-// PublicURL is the base of every public address.
-func (s *Service) PublicURL() string { return s.public }
-
 // URL is the public address of a photo's variant (Original: the upload).
-func (s *Service) URL(sha, variant string) string { return URLFor(s.public, sha, variant) }
+func (s *Service) URL(sha, variant string) string { return URLFor(s.public(), sha, variant) }
 
 // URLFor is the public address of a photo's variant under base.
 func URLFor(base, sha, variant string) string {

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jkhhc/artisanbridge/internal/apperr"
+	"github.com/jkhhc/artisanbridge/internal/audit"
+	"github.com/jkhhc/artisanbridge/internal/effects"
 	"github.com/jkhhc/artisanbridge/internal/ids"
 	"github.com/jkhhc/artisanbridge/internal/reqctx"
 )
@@ -39,13 +41,14 @@ func (u Upload) Complete() bool { return u.Offset == u.Length }
 
 // UploadStore keeps uploads in progress.
 type UploadStore interface {
-	CreateUpload(ctx context.Context, u Upload) error
+	CreateUpload(ctx context.Context, u Upload, fx effects.Set) error
 	// GetUpload returns the upload if createdBy started it, or NotFound.
 	GetUpload(ctx context.Context, id, createdBy string) (Upload, error)
 	// AppendChunk stores chunk as the bytes from offset on, when the
 	// upload (started by createdBy) has received exactly offset bytes and
 	// the chunk does not run past its length; Conflict otherwise.
-	AppendChunk(ctx context.Context, id, createdBy string, offset int64, chunk []byte, now time.Time) (Upload, error)
+	// fx (the audit entry) is written with the chunk.
+	AppendChunk(ctx context.Context, id, createdBy string, offset int64, chunk []byte, now time.Time, fx effects.Set) (Upload, error)
 	// UploadData returns the bytes received, in order.
 	UploadData(ctx context.Context, id string) ([]byte, error)
 	// FinishUpload records the stored photo and drops the chunks.
@@ -67,7 +70,8 @@ func (s *Service) StartUpload(ctx context.Context, contentType string, length in
 	}
 	now := s.now().UTC()
 	u := Upload{ID: ids.New(), ContentType: contentType, Length: length, CreatedBy: reqctx.ActorFrom(ctx).ID, CreatedAt: now, UpdatedAt: now}
-	if err := s.store.CreateUpload(ctx, u); err != nil {
+	fx := effects.Set{Audit: []audit.Entry{audit.New(ctx, now, "create", "media_upload", u.ID, nil, u)}}
+	if err := s.store.CreateUpload(ctx, u, fx); err != nil {
 		return Upload{}, err
 	}
 	return u, nil
@@ -101,8 +105,13 @@ func (s *Service) Append(ctx context.Context, id string, offset int64, chunk []b
 		if u.Offset != offset {
 			return Upload{}, OffsetConflict(u)
 		}
-	} else if u, err = s.store.AppendChunk(ctx, id, by, offset, chunk, s.now().UTC()); err != nil {
-		return Upload{}, err
+	} else {
+		now := s.now().UTC()
+		fx := effects.Set{Audit: []audit.Entry{audit.New(ctx, now, "append", "media_upload", id, nil,
+			map[string]int64{"offset": offset, "bytes": int64(len(chunk))})}}
+		if u, err = s.store.AppendChunk(ctx, id, by, offset, chunk, now, fx); err != nil {
+			return Upload{}, err
+		}
 	}
 	if !u.Complete() || u.SHA256 != "" {
 		return s.withMedia(ctx, u)

@@ -133,10 +133,13 @@ func (m *Media) CountMedia(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-func (m *Media) CreateUpload(ctx context.Context, u media.Upload) error {
+func (m *Media) CreateUpload(ctx context.Context, u media.Upload, fx effects.Set) error {
 	row := mediaUploadRow{ID: u.ID, ContentType: u.ContentType, Length: u.Length, CreatedBy: u.CreatedBy,
 		CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC()}
-	return m.db.inTx(ctx, time.Time{}, func(tx *Tx) error { return tx.Create(&row).Error })
+	return m.db.inTx(ctx, time.Time{}, func(tx *Tx) error {
+		tx.Add(fx)
+		return tx.Create(&row).Error
+	})
 }
 
 func (m *Media) GetUpload(ctx context.Context, id, createdBy string) (media.Upload, error) {
@@ -150,7 +153,7 @@ func (m *Media) GetUpload(ctx context.Context, id, createdBy string) (media.Uplo
 // AppendChunk moves the upload's offset on only from the offset the chunk
 // starts at (a conditional UPDATE), and stores the chunk in the same
 // transaction: two copies of one chunk never both count.
-func (m *Media) AppendChunk(ctx context.Context, id, createdBy string, offset int64, chunk []byte, now time.Time) (media.Upload, error) {
+func (m *Media) AppendChunk(ctx context.Context, id, createdBy string, offset int64, chunk []byte, now time.Time, fx effects.Set) (media.Upload, error) {
 	var out media.Upload
 	n := int64(len(chunk))
 	err := m.db.inTx(ctx, now, func(tx *Tx) error {
@@ -172,6 +175,7 @@ func (m *Media) AppendChunk(ctx context.Context, id, createdBy string, offset in
 			}
 			return media.OffsetConflict(out)
 		}
+		tx.Add(fx)
 		return tx.Create(&mediaChunkRow{UploadID: id, StartOffset: offset, Data: chunk}).Error
 	})
 	return out, err

@@ -44,7 +44,7 @@ func TestMediaStoredOnce(t *testing.T) {
 			t.Parallel()
 			db, _ := b.Open(t)
 			ctx := reqctx.WithActor(context.Background(), reqctx.Actor{ID: "staff-1", Name: "staff", Role: "showroom"})
-			svc := media.NewService(db.Media(), "http://shop.example", nil)
+			svc := media.NewService(db.Media(), func() string { return "http://shop.example" }, nil)
 			data := photo(t, 1200, 900, 7)
 
 			first, err := svc.Put(ctx, "image/jpeg", data)
@@ -124,7 +124,7 @@ func TestResumableUpload(t *testing.T) {
 			db, _ := b.Open(t)
 			ctx := reqctx.WithActor(context.Background(), reqctx.Actor{ID: "staff-1", Name: "staff", Role: "showroom"})
 			stranger := reqctx.WithActor(context.Background(), reqctx.Actor{ID: "staff-2", Name: "other", Role: "showroom"})
-			svc := media.NewService(db.Media(), "http://shop.example", nil)
+			svc := media.NewService(db.Media(), func() string { return "http://shop.example" }, nil)
 			data := photo(t, 1000, 1000, 3)
 			third := len(data) / 3
 
