@@ -21,14 +21,14 @@ import (
 
 // Config is every setting of the service. MasterKey is never printed.
 type Config struct {
-	Addr              string        `json:"addr"`
-	WorkerAddr        string        `json:"worker_addr"`
-	MetricsAddr       string        `json:"metrics_addr"`
-	EmbeddedRedisAddr string        `json:"embedded_redis_addr"`
-	DataDir           string        `json:"data_dir"`
+	Addr              string `json:"addr"`
+	WorkerAddr        string `json:"worker_addr"`
+	MetricsAddr       string `json:"metrics_addr"`
+	EmbeddedRedisAddr string `json:"embedded_redis_addr"`
+	DataDir           string `json:"data_dir"`
 	// PublicURL is where buyers and marketplaces reach this service
 	// (photos, public pages, QR tags); empty: http:// + Addr.
-	PublicURL string `json:"public_url"`
+	PublicURL         string        `json:"public_url"`
 	DatabaseURL       string        `json:"database_url"`
 	RedisURL          string        `json:"redis_url"`
 	MasterKey         string        `json:"master_key"`

@@ -96,7 +96,7 @@ func newTestServerWith(t testing.TB, b testenv.Backend, change func(*httpapi.Dep
 	deps := httpapi.Deps{
 		Log: log, Auth: authSvc, Catalog: catalog.NewService(db.Catalog(), ring, crafts, nil),
 		Inventory: inventory.NewService(db.Inventory(), nil), Audit: db.Audit(), Idempotency: db.Idempotency(),
-		Media: media.NewService(db.Media(), func() string { return testPublicURL }, nil),
+		Media:    media.NewService(db.Media(), func() string { return testPublicURL }, nil),
 		Channels: channels.NewService(db.Channels(), ring, nil), Listings: listing.NewService(db.Listings(), nil),
 		Exceptions: exceptions.NewService(db.Exceptions(), nil), Files: db.ChannelFiles(), Orders: orders.NewService(db.Orders(), nil), Tasks: fulfilment.NewService(db.Fulfilment(), nil), Finance: finance.NewService(db.Finance(), nil), Payouts: payouts,
 		// As the app wires them (internal/app), without the job queue.

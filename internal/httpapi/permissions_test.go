@@ -91,7 +91,7 @@ var policy = map[string][]auth.Role{
 
 var public = map[string]bool{"GET /healthz": true, "GET /readyz": true, "GET /api/v1/openapi.json": true,
 	"POST /webhooks/payouts/:provider": true, // signed by the provider instead
-	"GET /media/:sha": true, "GET /media/:sha/:variant": true}
+	"GET /media/:sha":                  true, "GET /media/:sha/:variant": true}
 
 // TestPermissionMatrix walks every route gin serves with every role and
 // with no token: 401 without a token, 403 for a role the policy does not
