@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -106,6 +107,67 @@ func TestPhotoUploads(t *testing.T) {
 			var n int64
 			if err := ts.db.Gorm().Table("media").Count(&n).Error; err != nil || n != 2 {
 				t.Fatalf("%d photos stored (%v), want 2", n, err)
+			}
+		})
+	}
+}
+
+// TestProductGIAndPhotos: a product names a registered GI (free text is
+// refused naming the keys) and uploaded photos (one never uploaded is
+// refused by the database's reference).
+func TestProductGIAndPhotos(t *testing.T) {
+	for _, b := range testenv.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			ts := newTestServer(t, b)
+			artisan := ts.mustCreate("/api/v1/artisans", map[string]any{"code": "KH-9", "name": "Maker", "craft": "kani_shawl"})["id"]
+			sha := ts.do(auth.RoleShowroom, "POST", "/api/v1/media", walkPhoto(t, 3), "Content-Type", "image/jpeg").json(t)["sha256"]
+			product := func(sku string, extra map[string]any) map[string]any {
+				body := map[string]any{"sku": sku, "title": "Kani shawl", "craft": "kani_shawl", "hsn_code": "62142010", "gst_rate_bp": 500,
+					"mrp_paise": 9_500_000, "price_paise": 8_900_000, "artisan_id": artisan, "artisan_price_paise": 6_000_000}
+				for k, v := range extra {
+					body[k] = v
+				}
+				return body
+			}
+			fields := func(r response) map[string]any {
+				e, _ := r.json(t)["error"].(map[string]any)
+				f, _ := e["fields"].(map[string]any)
+				return f
+			}
+			ok := ts.do(auth.RoleShowroom, "POST", "/api/v1/products", product("KANI-GI-1", map[string]any{"gi": "kani_shawl", "gi_certificate_no": "AU/KNH/0001", "photos": []any{sha}}))
+			if ok.Status != 201 || ok.json(t)["gi_tag"] != true || ok.json(t)["gi"] != "kani_shawl" || len(ok.json(t)["photos"].([]any)) != 1 {
+				t.Fatalf("create: %d %s", ok.Status, ok.Body)
+			}
+			for _, c := range []struct {
+				name  string
+				extra map[string]any
+				field string
+				says  string
+			}{
+				{"free-text GI", map[string]any{"gi": "Kani (genuine)"}, "gi", "kashmir_pashmina, kani_shawl"},
+				{"another craft's GI", map[string]any{"gi": "kashmir_paper_machie"}, "gi", "kani_shawl"},
+				{"a certificate without a GI", map[string]any{"gi_certificate_no": "AU/KNH/0001"}, "gi_certificate_no", "kani_shawl"},
+				{"a photo never uploaded", map[string]any{"photos": []any{strings.Repeat("ab", 32)}}, "photos", "never uploaded"},
+				{"not a hash", map[string]any{"photos": []any{"http://example.com/a.jpg"}}, "photos", "sha256"},
+			} {
+				r := ts.do(auth.RoleShowroom, "POST", "/api/v1/products", product("KANI-BAD", c.extra))
+				if r.Status != 422 || !strings.Contains(fmt.Sprint(fields(r)[c.field]), c.says) {
+					t.Errorf("%s: %d %s, want 422 naming %s with %q", c.name, r.Status, r.Body, c.field, c.says)
+				}
+			}
+			id := ok.json(t)["id"].(string)
+			r := ts.do(auth.RoleShowroom, "PATCH", "/api/v1/products/"+id, map[string]any{"version": 1, "photos": []any{}, "gi_tag": false})
+			if r.Status != 422 { // gi_tag false while the certificate number stays
+				t.Fatalf("clear the GI keeping its certificate: %d %s", r.Status, r.Body)
+			}
+			r = ts.do(auth.RoleShowroom, "PATCH", "/api/v1/products/"+id, map[string]any{"version": 1, "photos": []any{}, "gi": "", "gi_certificate_no": ""})
+			if r.Status != 200 || r.json(t)["gi_tag"] != false || len(r.json(t)["photos"].([]any)) != 0 {
+				t.Fatalf("clear: %d %s", r.Status, r.Body)
+			}
+			var n int64
+			if err := ts.db.Gorm().Table("product_photos").Count(&n).Error; err != nil || n != 0 {
+				t.Fatalf("%d product photos left (%v)", n, err)
 			}
 		})
 	}

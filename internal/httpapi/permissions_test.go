@@ -32,6 +32,7 @@ var policy = map[string][]auth.Role{
 	"POST /api/v1/products":                            {"admin", "showroom"},
 	"GET /api/v1/products":                             {"admin", "showroom", "operations", "finance"},
 	"GET /api/v1/products/:id":                         {"admin", "showroom", "operations", "finance"},
+	"GET /api/v1/gis":                                  {"admin", "showroom", "operations", "finance"},
 	"POST /api/v1/media":                               {"admin", "showroom"},
 	"POST /api/v1/media/uploads":                       {"admin", "showroom"},
 	"GET /api/v1/media/uploads/:id":                    {"admin", "showroom"},

@@ -47,6 +47,8 @@ func (s *Server) routes() []Route {
 			Errors: []int{http.StatusServiceUnavailable}, handler: s.readyz},
 		{Method: "GET", Path: p + "/openapi.json", Public: true, Summary: "this API, described", Response: map[string]any{}, Status: 200, handler: s.openapi},
 		{Method: "GET", Path: p + "/crafts", Permission: auth.ProductsRead, Summary: "known crafts", Response: Items[string]{}, Status: 200, handler: s.listCrafts},
+		{Method: "GET", Path: p + "/gis", Permission: auth.ProductsRead, Summary: "the registered Kashmir GIs a product's gi names, with the crafts each covers",
+			Response: Items[catalog.GI]{}, Status: 200, handler: func(c *gin.Context) { c.JSON(http.StatusOK, Items[catalog.GI]{Items: catalog.GIs}) }},
 
 		{Method: "POST", Path: p + "/users", Permission: auth.UsersWrite, Summary: "create a user; the token is shown once",
 			Request: auth.NewUser{}, Response: UserCreated{}, Status: 201, Errors: write, handler: create(s, s.createUser)},

@@ -211,6 +211,7 @@ func steps() []step {
 		{route: "GET /readyz", path: fixed("/readyz"), want: 200},
 		{route: "GET /api/v1/openapi.json", path: fixed(p + "/openapi.json"), want: 200},
 		{route: "GET /api/v1/crafts", as: auth.RoleShowroom, path: fixed(p + "/crafts"), want: 200},
+		{route: "GET /api/v1/gis", as: auth.RoleFinance, path: fixed(p + "/gis"), want: 200},
 
 		{route: "POST /api/v1/users", as: auth.RoleAdmin, path: fixed(p + "/users"), body: object(map[string]any{"name": "Walk User", "role": "operations"}),
 			want: 201, after: keep("user")},
