@@ -44,6 +44,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/jobs"
 	"github.com/jkhhc/artisanbridge/internal/listing"
 	"github.com/jkhhc/artisanbridge/internal/media"
+	"github.com/jkhhc/artisanbridge/internal/showcase"
 	"github.com/jkhhc/artisanbridge/internal/messages"
 	"github.com/jkhhc/artisanbridge/internal/notify"
 	"github.com/jkhhc/artisanbridge/internal/opsmetrics"
@@ -430,7 +431,8 @@ func (a *App) apiServer(healthOnly bool) *httpapi.Server {
 	return httpapi.New(httpapi.Deps{
 		Log: a.log, Auth: a.Auth, Catalog: a.Catalog, Inventory: a.Stock, Audit: a.DB.Audit(),
 		Channels: a.Channels, Listings: a.Listings, Exceptions: a.Exceptions, Orders: a.Orders, Tasks: fulfilment.NewService(a.DB.Fulfilment(), nil), Finance: a.Finance, Payouts: a.Payouts, PayoutWebhook: a.PayoutWebhook, ChannelCalls: a.calls.lastHour,
-		Media: a.Media, Files: a.DB.ChannelFiles(), ImportOrders: a.importOrders, PullSettlements: a.pullSettlements, RescanOrders: a.rescanOrders, RetryMissedOrder: a.Puller.Retry,
+		Media: a.Media, Showcase: &showcase.Site{Catalogue: a.Catalog, Listings: a.Listings, Channels: a.Channels, Public: a.PublicURL},
+		Files: a.DB.ChannelFiles(), ImportOrders: a.importOrders, PullSettlements: a.pullSettlements, RescanOrders: a.rescanOrders, RetryMissedOrder: a.Puller.Retry,
 		Idempotency:  a.DB.Idempotency(),
 		Queues:       func(ctx context.Context) ([]httpapi.QueueInfo, error) { return queueInfo(insp) },
 		OutboxQueued: a.DB.Outbox().PendingCount,

@@ -259,6 +259,19 @@ func (s *Service) applyArtisan(ctx context.Context, a *Artisan, in ArtisanInput,
 	return acct, nil
 }
 
+// ArtisanByCode returns the artisan with code, or NotFound.
+func (s *Service) ArtisanByCode(ctx context.Context, code string) (Artisan, error) {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	if !codePattern.MatchString(code) {
+		return Artisan{}, apperr.New(apperr.NotFound, "no artisan has code %q", code)
+	}
+	id, err := s.store.ArtisanIDByCode(ctx, code)
+	if err != nil {
+		return Artisan{}, err
+	}
+	return s.store.GetArtisan(ctx, id)
+}
+
 // GetArtisan returns one artisan or NotFound.
 func (s *Service) GetArtisan(ctx context.Context, id string) (Artisan, error) {
 	return s.store.GetArtisan(ctx, id)

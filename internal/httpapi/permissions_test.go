@@ -40,6 +40,10 @@ var policy = map[string][]auth.Role{
 	"GET /api/v1/media/:sha":                           {"admin", "showroom", "operations", "finance"},
 	"GET /media/:sha":                                  nil, // public
 	"GET /media/:sha/:variant":                         nil, // public
+	"GET /artisans/:code":                              nil, // public
+	"GET /clusters/:code":                              nil, // public
+	"GET /pieces/:sku":                                 nil, // public
+	"GET /api/v1/products/:id/tag":                     {"admin", "showroom", "operations", "finance"},
 	"PATCH /api/v1/products/:id":                       {"admin", "showroom"},
 	"POST /api/v1/products/import":                     {"admin", "showroom"},
 	"POST /api/v1/locations":                           {"admin"},
@@ -92,7 +96,8 @@ var policy = map[string][]auth.Role{
 
 var public = map[string]bool{"GET /healthz": true, "GET /readyz": true, "GET /api/v1/openapi.json": true,
 	"POST /webhooks/payouts/:provider": true, // signed by the provider instead
-	"GET /media/:sha":                  true, "GET /media/:sha/:variant": true}
+	"GET /media/:sha":                  true, "GET /media/:sha/:variant": true,
+	"GET /artisans/:code": true, "GET /clusters/:code": true, "GET /pieces/:sku": true}
 
 // TestPermissionMatrix walks every route gin serves with every role and
 // with no token: 401 without a token, 403 for a role the policy does not

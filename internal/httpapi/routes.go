@@ -30,6 +30,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/paging"
 	"github.com/jkhhc/artisanbridge/internal/reqctx"
+	"github.com/jkhhc/artisanbridge/internal/showcase"
 	"github.com/jkhhc/artisanbridge/internal/statements"
 )
 
@@ -107,6 +108,21 @@ func (s *Server) routes() []Route {
 			Produces: []string{"image/jpeg", "image/png"}, Status: 200, Errors: notModified, handler: s.serveMedia},
 		{Method: "GET", Path: "/media/:sha/:variant", Public: true, Summary: "a photo resized for a marketplace (amazon, flipkart) or the public pages (web)",
 			Produces: []string{"image/jpeg"}, Status: 200, Errors: notModified, handler: s.serveMedia},
+
+		{Method: "GET", Path: "/artisans/:code", Public: true, Summary: "an artisan's virtual showroom: craft, cluster, GI, pieces with photo, price and where to buy (HTML, cacheable)",
+			Produces: []string{"text/html"}, Status: 200, Errors: notModified, handler: s.publicPage("code", func(ctx context.Context, site *showcase.Site, v string) (showcase.Page, error) {
+				return site.Artisan(ctx, v)
+			})},
+		{Method: "GET", Path: "/clusters/:code", Public: true, Summary: "a craft cluster's makers (by the cluster's code or id; HTML, cacheable)",
+			Produces: []string{"text/html"}, Status: 200, Errors: notModified, handler: s.publicPage("code", func(ctx context.Context, site *showcase.Site, v string) (showcase.Page, error) {
+				return site.Cluster(ctx, v)
+			})},
+		{Method: "GET", Path: "/pieces/:sku", Public: true, Summary: "a piece's provenance: maker, cluster, craft, GI with its label number, where to buy (HTML, cacheable)",
+			Produces: []string{"text/html"}, Status: 200, Errors: notModified, handler: s.publicPage("sku", func(ctx context.Context, site *showcase.Site, v string) (showcase.Page, error) {
+				return site.Piece(ctx, v)
+			})},
+		{Method: "GET", Path: p + "/products/:id/tag", Permission: auth.ProductsRead, Summary: "the piece's printable tag (HTML, 90 x 55 mm) with a QR code of its public page",
+			Produces: []string{"text/html"}, Status: 200, Errors: id404, handler: s.productTag},
 
 		{Method: "POST", Path: p + "/locations", Permission: auth.LocationsWrite, Summary: "add a stock location",
 			Request: inventory.NewLocation{}, Response: inventory.Location{}, Status: 201, Errors: write, handler: create(s, s.Inventory.CreateLocation)},

@@ -32,6 +32,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/orderpull"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/paging"
+	"github.com/jkhhc/artisanbridge/internal/showcase"
 )
 
 // QueueInfo describes one job queue for GET /jobs/queues.
@@ -63,6 +64,8 @@ type Deps struct {
 	Payouts    *finance.Payouts
 	// Media keeps product photos (nil: the photo routes answer 404).
 	Media *media.Service
+	// Showcase renders the public pages and printed tags (nil: 404).
+	Showcase *showcase.Site
 	// Health fills in a channel's call counts (shared across processes).
 	ChannelCalls func(ctx context.Context, channelID string) (calls, throttled int64)
 	// Files are what assisted channels (GeM) produce for staff to upload.

@@ -254,6 +254,10 @@ func steps() []step {
 		{route: "GET /api/v1/media/uploads/:id", as: auth.RoleShowroom, path: id(p+"/media/uploads/%s", "upload"), want: 200},
 		{route: "PATCH /api/v1/products/:id", as: auth.RoleShowroom, path: id(p+"/products/%s", "product"),
 			body: object(map[string]any{"title": "Kani shawl, pure pashmina", "status": "active", "version": 1}), want: 200},
+		{route: "GET /artisans/:code", path: fixed("/artisans/KH-1"), want: 200},
+		{route: "GET /clusters/:code", path: id("/clusters/%s", "cluster"), want: 200},
+		{route: "GET /pieces/:sku", path: fixed("/pieces/KANI-1"), want: 200},
+		{route: "GET /api/v1/products/:id/tag", as: auth.RoleShowroom, path: id(p+"/products/%s/tag", "product"), want: 200},
 		{route: "POST /api/v1/products/import", as: auth.RoleShowroom, path: fixed(p + "/products/import?valid_only=false"),
 			upload: func(*world) (string, []byte) {
 				return "catalogue.csv", []byte(importHeader + "PM-TRAY-1,Papier-mache tray,papier_mache,4823,500,80000,70000,KH-2,50000\n")
