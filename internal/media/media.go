@@ -186,9 +186,13 @@ func Process(contentType string, data []byte) (Media, []Variant, error) {
 	if err != nil {
 		return Media{}, nil, invalid("the photo's image data is damaged (%v): send the file again", err)
 	}
+	if format == "jpeg" {
+		img = Orient(img, Orientation(data))
+	}
 	b := img.Bounds()
+	// Width and Height are the photo as it stands (after its EXIF turn).
 	m := Media{SHA256: SHA256(data), ContentType: "image/" + format, Bytes: int64(len(data)), Width: b.Dx(), Height: b.Dy()}
-	variants := []Variant{{Name: Original, ContentType: m.ContentType, Width: m.Width, Height: m.Height, Data: data}}
+	variants := []Variant{{Name: Original, ContentType: m.ContentType, Width: cfg.Width, Height: cfg.Height, Data: data}}
 	for _, r := range Rules {
 		v, err := Render(img, r)
 		if err != nil {
