@@ -193,8 +193,20 @@ func Process(contentType string, data []byte) (Media, []Variant, error) {
 	// Width and Height are the photo as it stands (after its EXIF turn).
 	m := Media{SHA256: SHA256(data), ContentType: "image/" + format, Bytes: int64(len(data)), Width: b.Dx(), Height: b.Dy()}
 	variants := []Variant{{Name: Original, ContentType: m.ContentType, Width: cfg.Width, Height: cfg.Height, Data: data}}
+	// The largest variant's size is drawn once from the photo; the smaller
+	// ones are drawn from it (a 12 MP photo is read once, not per variant).
+	largest := 0
 	for _, r := range Rules {
-		v, err := Render(img, r)
+		largest = max(largest, r.MaxSide)
+	}
+	src := img
+	if w, h := Fit(b.Dx(), b.Dy(), largest); w != b.Dx() || h != b.Dy() {
+		scaled := image.NewRGBA(image.Rect(0, 0, w, h))
+		draw.CatmullRom.Scale(scaled, scaled.Bounds(), img, b, draw.Src, nil)
+		src = scaled
+	}
+	for _, r := range Rules {
+		v, err := Render(src, r)
 		if err != nil {
 			return Media{}, nil, apperr.Wrap(err, apperr.Internal, "could not render the %s variant", r.Variant)
 		}
