@@ -130,6 +130,9 @@ func uploadHeaders(c *gin.Context, u media.Upload) {
 	c.Header("Tus-Resumable", tusVersion)
 	c.Header("Upload-Offset", strconv.FormatInt(u.Offset, 10))
 	c.Header("Upload-Length", strconv.FormatInt(u.Length, 10))
+	if !u.Complete() {
+		c.Header("Upload-Expires", u.Expires().UTC().Format(http.TimeFormat))
+	}
 }
 
 // serveMedia answers a photo or one of its variants to anyone: the URL

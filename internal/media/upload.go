@@ -21,6 +21,11 @@ import (
 // MaxChunk is the largest PATCH body accepted.
 const MaxChunk = 4 << 20
 
+// UploadLifetime is how long an upload waits for its next chunk (tus
+// Upload-Expires); older uploads and their chunks are dropped when the
+// next upload starts.
+const UploadLifetime = 24 * time.Hour
+
 // Upload is one resumable upload.
 type Upload struct {
 	ID          string    `json:"id"`
@@ -35,6 +40,9 @@ type Upload struct {
 	// Media describes it (complete uploads only).
 	Media *Media `json:"media,omitempty"`
 }
+
+// Expires is when the upload is dropped unless a chunk arrives.
+func (u Upload) Expires() time.Time { return u.UpdatedAt.Add(UploadLifetime) }
 
 // Complete reports whether every byte has arrived.
 func (u Upload) Complete() bool { return u.Offset == u.Length }
@@ -53,6 +61,8 @@ type UploadStore interface {
 	UploadData(ctx context.Context, id string) ([]byte, error)
 	// FinishUpload records the stored photo and drops the chunks.
 	FinishUpload(ctx context.Context, id, sha string, now time.Time) error
+	// DropUploads deletes the uploads (and chunks) untouched since before.
+	DropUploads(ctx context.Context, before time.Time) (int64, error)
 }
 
 // StartUpload opens a resumable upload of length bytes of contentType.
@@ -69,6 +79,9 @@ func (s *Service) StartUpload(ctx context.Context, contentType string, length in
 		return Upload{}, err
 	}
 	now := s.now().UTC()
+	if _, err := s.store.DropUploads(ctx, now.Add(-UploadLifetime)); err != nil {
+		return Upload{}, err
+	}
 	u := Upload{ID: ids.New(), ContentType: contentType, Length: length, CreatedBy: reqctx.ActorFrom(ctx).ID, CreatedAt: now, UpdatedAt: now}
 	fx := effects.Set{Audit: []audit.Entry{audit.New(ctx, now, "create", "media_upload", u.ID, nil, u)}}
 	if err := s.store.CreateUpload(ctx, u, fx); err != nil {

@@ -196,6 +196,21 @@ func (m *Media) UploadData(ctx context.Context, id string) ([]byte, error) {
 	return out, nil
 }
 
+// DropUploads deletes uploads last touched before before, chunks first.
+func (m *Media) DropUploads(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := m.db.inTx(ctx, time.Time{}, func(tx *Tx) error {
+		stale := tx.Model(&mediaUploadRow{}).Select("id").Where("updated_at < ?", before.UTC())
+		if err := tx.Where("upload_id IN (?)", stale).Delete(&mediaChunkRow{}).Error; err != nil {
+			return err
+		}
+		res := tx.Where("updated_at < ?", before.UTC()).Delete(&mediaUploadRow{})
+		n = res.RowsAffected
+		return res.Error
+	})
+	return n, err
+}
+
 func (m *Media) FinishUpload(ctx context.Context, id, sha string, now time.Time) error {
 	return m.db.inTx(ctx, now, func(tx *Tx) error {
 		res := tx.Model(&mediaUploadRow{}).Where("id = ? AND received = length", id).

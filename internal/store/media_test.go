@@ -8,6 +8,7 @@ import (
 	"image/jpeg"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/media"
@@ -175,6 +176,50 @@ func TestResumableUpload(t *testing.T) {
 			}
 			if n, _ := db.Media().CountMedia(ctx); n != 1 {
 				t.Fatalf("%d photos stored, want 1", n)
+			}
+		})
+	}
+}
+
+// TestAbandonedUploadsAreDropped: an upload untouched for a day is
+// dropped, with its chunks, when the next upload starts.
+func TestAbandonedUploadsAreDropped(t *testing.T) {
+	for _, b := range testenv.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			db, _ := b.Open(t)
+			ctx := reqctx.WithActor(context.Background(), reqctx.Actor{ID: "staff-1", Name: "staff", Role: "showroom"})
+			now := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+			svc := media.NewService(db.Media(), func() string { return "http://shop.example" }, func() time.Time { return now })
+			data := photo(t, 800, 800, 5)
+			old, err := svc.StartUpload(ctx, "image/jpeg", int64(len(data)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.Append(ctx, old.ID, 0, data[:100]); err != nil {
+				t.Fatal(err)
+			}
+			now = now.Add(media.UploadLifetime - time.Minute)
+			recent, err := svc.StartUpload(ctx, "image/jpeg", int64(len(data)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.UploadStatus(ctx, old.ID); err != nil {
+				t.Fatalf("an upload a minute short of its lifetime was dropped: %v", err)
+			}
+			now = now.Add(2 * time.Minute)
+			if _, err := svc.StartUpload(ctx, "image/jpeg", int64(len(data))); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.UploadStatus(ctx, old.ID); !apperr.Is(err, apperr.NotFound) {
+				t.Fatalf("the abandoned upload: %v, want NotFound", err)
+			}
+			if _, err := svc.UploadStatus(ctx, recent.ID); err != nil {
+				t.Fatalf("the recent upload: %v", err)
+			}
+			var chunks int64
+			if err := db.Gorm().Table("media_upload_chunks").Count(&chunks).Error; err != nil || chunks != 0 {
+				t.Fatalf("%d chunks left (%v)", chunks, err)
 			}
 		})
 	}
