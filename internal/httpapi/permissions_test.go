@@ -16,6 +16,7 @@ import (
 var policy = map[string][]auth.Role{
 	"GET /healthz":                                     nil, // public
 	"POST /webhooks/payouts/:provider":                 nil, // public, signed
+	"POST /webhooks/flipkart":                          nil, // public, signed
 	"GET /readyz":                                      nil,
 	"GET /api/v1/openapi.json":                         nil,
 	"GET /api/v1/crafts":                               {"admin", "showroom", "operations", "finance"},
@@ -95,8 +96,8 @@ var policy = map[string][]auth.Role{
 }
 
 var public = map[string]bool{"GET /healthz": true, "GET /readyz": true, "GET /api/v1/openapi.json": true,
-	"POST /webhooks/payouts/:provider": true, // signed by the provider instead
-	"GET /media/:sha":                  true, "GET /media/:sha/:variant": true,
+	"POST /webhooks/payouts/:provider": true, "POST /webhooks/flipkart": true, // signed by the provider or marketplace instead
+	"GET /media/:sha": true, "GET /media/:sha/:variant": true,
 	"GET /artisans/:code": true, "GET /clusters/:code": true, "GET /pieces/:sku": true}
 
 // TestPermissionMatrix walks every route gin serves with every role and
