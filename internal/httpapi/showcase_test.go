@@ -203,3 +203,37 @@ func TestTagQRDecodesToThePiecePage(t *testing.T) {
 		t.Errorf("the GI piece's tag does not carry its GI and label number")
 	}
 }
+
+// TestClusterCodes: a cluster's code names its page; a second cluster
+// with the same code, or a code that is not one, is refused naming code.
+func TestClusterCodes(t *testing.T) {
+	for _, b := range testenv.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			ts := newTestServer(t, b)
+			first := ts.do(auth.RoleShowroom, "POST", "/api/v1/clusters", map[string]any{"code": "bdp", "name": "Bandipora", "craft": "namda", "district": "Bandipora"})
+			if first.Status != 201 || first.json(t)["code"] != "BDP" {
+				t.Fatalf("create: %d %s", first.Status, first.Body)
+			}
+			for _, c := range []struct {
+				code string
+				want int
+			}{{"BDP", 409}, {"no spaces here", 422}} {
+				r := ts.do(auth.RoleShowroom, "POST", "/api/v1/clusters", map[string]any{"code": c.code, "name": "Another " + c.code, "craft": "namda", "district": "Bandipora"})
+				e, _ := r.json(t)["error"].(map[string]any)
+				f, _ := e["fields"].(map[string]any)
+				if r.Status != c.want || f["code"] == nil {
+					t.Errorf("code %q: %d %s, want %d naming code", c.code, r.Status, r.Body, c.want)
+				}
+			}
+			// Clusters without a code are fine, and found by id.
+			none := ts.mustCreate("/api/v1/clusters", map[string]any{"name": "Ganderbal", "craft": "willow_wicker", "district": "Ganderbal"})
+			none2 := ts.mustCreate("/api/v1/clusters", map[string]any{"name": "Kupwara", "craft": "willow_wicker", "district": "Kupwara"})
+			for _, path := range []string{"/clusters/BDP", "/clusters/bdp", "/clusters/" + none["id"].(string), "/clusters/" + none2["id"].(string)} {
+				if r := ts.do("", "GET", path, nil); r.Status != 200 {
+					t.Errorf("GET %s: %d", path, r.Status)
+				}
+			}
+		})
+	}
+}
