@@ -262,6 +262,10 @@ func (c *Client) attributes(l adapters.Listing) map[string]any {
 	if len(l.Images) > 0 {
 		attrs["main_product_image_locator"] = []any{map[string]any{"media_location": l.Images[0], "marketplace_id": c.cfg.MarketplaceID}}
 	}
+	// Further photos go in the product type's eight other-image slots.
+	for i, u := range l.Images[min(1, len(l.Images)):min(9, len(l.Images))] {
+		attrs[fmt.Sprintf("other_product_image_locator_%d", i+1)] = []any{map[string]any{"media_location": u, "marketplace_id": c.cfg.MarketplaceID}}
+	}
 	return attrs
 }
 

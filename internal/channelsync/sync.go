@@ -18,6 +18,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/channels"
 	"github.com/jkhhc/artisanbridge/internal/exceptions"
 	"github.com/jkhhc/artisanbridge/internal/listing"
+	"github.com/jkhhc/artisanbridge/internal/media"
 )
 
 // Factory builds the adapter of a channel from its configuration.
@@ -39,6 +40,9 @@ type Engine struct {
 	MaxAttempts int64
 	// PageSize is how many changed listings one round reads.
 	PageSize int
+	// PhotoURL is the public address of an uploaded photo's variant (nil:
+	// products' photos are not sent, only their image URLs).
+	PhotoURL func(sha, variant string) string
 }
 
 // ListingStore is what the engine reads and records of listings.
@@ -158,6 +162,7 @@ type plan struct {
 	item    listing.SyncItem
 	offer   listing.Offer
 	content string
+	images  []string
 	create  bool
 	price   bool
 	stock   bool
@@ -169,10 +174,13 @@ type content struct {
 	GST                            int64
 	GITag                          bool
 	GICert                         string
-	Images                         []string
-	Dims                           [4]int64
-	ExternalID                     string
-	Locations                      []string
+	// GI is left out when empty, so that listings of products without one
+	// keep the content hash they were pushed with.
+	GI         string `json:",omitempty"`
+	Images     []string
+	Dims       [4]int64
+	ExternalID string
+	Locations  []string
 }
 
 func (e *Engine) plan(ch channels.Channel, it listing.SyncItem) plan {
@@ -184,9 +192,9 @@ func (e *Engine) plan(ch channels.Channel, it listing.SyncItem) plan {
 		locs[i] = l.ExternalLocationID
 	}
 	c := listing.ContentHash(content{Title: p.Title, Description: p.Description, Craft: p.Craft, HSN: p.HSNCode, GST: p.GSTRateBP,
-		GITag: p.GITag, GICert: p.GICertificateNo, Images: p.Images, Dims: [4]int64{p.WeightG, p.LengthMM, p.WidthMM, p.HeightMM},
+		GITag: p.GITag, GI: p.GI, GICert: p.GICertificateNo, Images: e.images(ch, p), Dims: [4]int64{p.WeightG, p.LengthMM, p.WidthMM, p.HeightMM},
 		ExternalID: it.Listing.ExternalID, Locations: locs})
-	pl := plan{item: it, offer: offer, content: c}
+	pl := plan{item: it, offer: offer, content: c, images: e.images(ch, p)}
 	l := it.Listing
 	switch {
 	case it.PushedContent != c:
@@ -203,13 +211,30 @@ func toListing(ch channels.Channel, pl plan) adapters.Listing {
 	p := pl.item.Product
 	desc := p.Description
 	if p.GITag {
-		desc = strings.TrimSpace(desc + "\n\nGI-tagged craft of Jammu & Kashmir" + giCert(p))
+		gi := "GI-tagged craft of Jammu & Kashmir"
+		if g, ok := catalog.GIByKey(p.GI); ok {
+			gi = "Registered Geographical Indication: " + g.Name
+		}
+		desc = strings.TrimSpace(desc + "\n\n" + gi + giCert(p))
 	}
 	return adapters.Listing{SKU: p.SKU, ExternalID: pl.item.Listing.ExternalID, Existing: pl.item.PushedContent != "", Title: p.Title, Description: desc,
 		Brand: "JKHHC", Craft: p.Craft, HSNCode: p.HSNCode, GSTRateBP: p.GSTRateBP, MRPPaise: pl.offer.MRPPaise,
 		PricePaise: pl.offer.PricePaise, Quantity: pl.offer.Quantity, DispatchDays: ch.Settings.Dispatch(),
-		CountryOfOrigin: "IN", GITag: p.GITag, GICertificateNo: p.GICertificateNo, Images: p.Images, WeightG: p.WeightG,
+		CountryOfOrigin: "IN", GITag: p.GITag, GICertificateNo: p.GICertificateNo, Images: pl.images, WeightG: p.WeightG,
 		LengthMM: p.LengthMM, WidthMM: p.WidthMM, HeightMM: p.HeightMM, Locations: locations(pl.offer)}
+}
+
+// images are what a marketplace is sent: the product's photos resized for
+// its rules (at their public URLs, which it fetches), then its image URLs.
+func (e *Engine) images(ch channels.Channel, p catalog.Product) []string {
+	if e.PhotoURL == nil || len(p.Photos) == 0 {
+		return p.Images
+	}
+	out := make([]string, 0, len(p.Photos)+len(p.Images))
+	for _, sha := range p.Photos {
+		out = append(out, e.PhotoURL(sha, media.ForChannel(ch.Kind)))
+	}
+	return append(out, p.Images...)
 }
 
 func giCert(p catalog.Product) string {

@@ -28,9 +28,11 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/idempotency"
 	"github.com/jkhhc/artisanbridge/internal/inventory"
 	"github.com/jkhhc/artisanbridge/internal/listing"
+	"github.com/jkhhc/artisanbridge/internal/media"
 	"github.com/jkhhc/artisanbridge/internal/orderpull"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/paging"
+	"github.com/jkhhc/artisanbridge/internal/showcase"
 )
 
 // QueueInfo describes one job queue for GET /jobs/queues.
@@ -60,6 +62,10 @@ type Deps struct {
 	Tasks      *fulfilment.Service
 	Finance    *finance.Service
 	Payouts    *finance.Payouts
+	// Media keeps product photos (nil: the photo routes answer 404).
+	Media *media.Service
+	// Showcase renders the public pages and printed tags (nil: 404).
+	Showcase *showcase.Site
 	// Health fills in a channel's call counts (shared across processes).
 	ChannelCalls func(ctx context.Context, channelID string) (calls, throttled int64)
 	// Files are what assisted channels (GeM) produce for staff to upload.
@@ -162,6 +168,10 @@ type Param struct {
 // Upload is the Request of a route that takes a file as the
 // multipart/form-data field "file".
 type Upload struct{}
+
+// Bytes is the Request of a route whose body is a file's bytes, sent as
+// one of Types (a photo, a chunk of an upload).
+type Bytes struct{ Types []string }
 
 // APIPrefix is the base path of the admin API.
 const APIPrefix = "/api/v1"

@@ -98,6 +98,7 @@ func New(cfg Config) *Sim {
 	s.registerNotifications(m)
 	m.HandleFunc("GET /_sim/listings", s.simListings)
 	m.HandleFunc("PUT /_sim/listings/{sku}", s.simEditListing)
+	m.HandleFunc("POST /_sim/catalogue", s.catalogue)
 	s.kit.Register(m, func(w http.ResponseWriter, status int, msg string) { apiError(w, status, status, msg) })
 	s.mux = m
 	if cfg.Notifications.URL != "" {
