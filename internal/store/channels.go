@@ -301,8 +301,8 @@ func (s *Listings) Dirty(ctx context.Context, channelID string, locations []chan
 	}
 	stock := map[string]map[string]stockLevelRow{}
 	if len(locIDs) > 0 {
-		var levels []stockLevelRow
-		if err := s.db.gorm.WithContext(ctx).Where("product_id IN ? AND location_id IN ?", pids, locIDs).Find(&levels).Error; err != nil {
+		levels, err := offeredLevels(s.db.gorm.WithContext(ctx), pids, locIDs)
+		if err != nil {
 			return nil, err
 		}
 		for _, l := range levels {
@@ -323,6 +323,19 @@ func (s *Listings) Dirty(ctx context.Context, channelID string, locations []chan
 		out = append(out, item)
 	}
 	return out, nil
+}
+
+// offeredLevels reads the stock a channel selling from locIDs may offer of
+// each product: only those locations' levels, and at an artisan's home only
+// that artisan's own pieces (another maker's piece left there is not for
+// sale from it). The rule is in the query, so no caller can count it.
+func offeredLevels(q *gorm.DB, productIDs, locIDs []string) ([]stockLevelRow, error) {
+	var levels []stockLevelRow
+	err := q.Raw(`SELECT s.* FROM stock_levels s
+JOIN locations l ON l.id = s.location_id
+JOIN products p ON p.id = s.product_id
+WHERE s.product_id IN ? AND s.location_id IN ? AND (l.kind <> 'artisan' OR l.artisan_id = p.artisan_id)`, productIDs, locIDs).Scan(&levels).Error
+	return levels, err
 }
 
 // PushOutcome is listing.PushOutcome: what a push achieved.
