@@ -70,6 +70,8 @@ type Report struct {
 	Refused  int
 	Failed   int
 	Skipped  int
+	// Recreated counts listings the marketplace no longer held, created again.
+	Recreated int
 }
 
 func (e *Engine) now() time.Time {
@@ -132,6 +134,7 @@ func (r *Report) add(o Report) {
 	r.Refused += o.Refused
 	r.Failed += o.Failed
 	r.Skipped += o.Skipped
+	r.Recreated += o.Recreated
 }
 
 // plan is what one listing needs.
@@ -170,7 +173,9 @@ func (e *Engine) plan(ch channels.Channel, it listing.SyncItem) plan {
 	pl := plan{item: it, offer: offer, content: c}
 	l := it.Listing
 	switch {
-	case it.PushedContent != c:
+	case it.PushedContent != c || l.Status == listing.StatusRejected:
+		// New content, or a listing the marketplace refused (or lost):
+		// the whole listing goes again, not just price and stock.
 		pl.create = true
 	default:
 		pl.price = l.PushedPricePaise == nil || *l.PushedPricePaise != offer.PricePaise ||
@@ -254,10 +259,19 @@ func (e *Engine) syncItems(ctx context.Context, ch channels.Channel, ad adapters
 			return ad.PushStock(ctx, stock)
 		}},
 	}
+	// A listing the marketplace no longer holds is created again at the
+	// end of this sync (a listing deleted there, a marketplace that lost it).
+	var recreate []adapters.Listing
+	recreating := map[string]bool{}
+	steps = append(steps, struct {
+		n    *int
+		kind string
+		run  func() ([]adapters.ItemResult, error)
+	}{&rep.Recreated, "listing", func() ([]adapters.ItemResult, error) { return ad.PushListings(ctx, recreate) }})
 	failed := map[string]bool{}
 	var firstErr error
 	for i, step := range steps {
-		if (i == 0 && len(creates) == 0) || (i == 1 && len(prices) == 0) || (i == 2 && len(stock) == 0) {
+		if (i == 0 && len(creates) == 0) || (i == 1 && len(prices) == 0) || (i == 2 && len(stock) == 0) || (i == 3 && len(recreate) == 0) {
 			continue
 		}
 		results, err := step.run()
@@ -265,6 +279,16 @@ func (e *Engine) syncItems(ctx context.Context, ch channels.Channel, ad adapters
 			pl := plans[r.SKU]
 			if pl == nil {
 				continue // an answer about a SKU we did not send is ignored
+			}
+			if !r.Accepted && r.Missing && i < 3 && !(i == 0 && pl.item.PushedContent == "") {
+				if !recreating[r.SKU] {
+					recreating[r.SKU] = true
+					pl.create = true
+					l := toListing(ch, *pl)
+					l.Existing = false
+					recreate = append(recreate, l)
+				}
+				continue
 			}
 			if !r.Accepted {
 				failed[r.SKU] = true
@@ -281,7 +305,7 @@ func (e *Engine) syncItems(ctx context.Context, ch channels.Channel, ad adapters
 				answered[r.SKU] = true
 			}
 			for sku, pl := range plans {
-				if !answered[sku] && (pl.create && i == 0 || pl.price && i == 1 || pl.stock && i == 2) {
+				if !answered[sku] && (pl.create && i == 0 || pl.price && i == 1 || pl.stock && i == 2 || recreating[sku] && i == 3) {
 					failed[sku] = true
 					rep.Failed++
 					e.transportFailure(ctx, ch, pl, err)

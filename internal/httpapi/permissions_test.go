@@ -56,6 +56,7 @@ var policy = map[string][]auth.Role{
 	"PUT /api/v1/products/:id/listings/:channel_id":    {"admin", "showroom"},
 	"DELETE /api/v1/products/:id/listings/:channel_id": {"admin", "showroom"},
 	"GET /api/v1/listings":                             {"admin", "showroom", "operations"},
+	"POST /api/v1/listings/:id/retry":                  {"admin", "showroom"},
 	"GET /api/v1/exceptions":                           {"admin", "operations", "finance"},
 	"POST /api/v1/exceptions/:id/resolve":              {"admin", "operations", "finance"},
 	"POST /api/v1/exceptions/:id/retry":                {"admin", "operations", "finance"},

@@ -135,6 +135,11 @@ func (s *Server) routes() []Route {
 			Request: listing.Input{}, Response: listing.Listing{}, Status: 200, Errors: idWrite, handler: s.publish},
 		{Method: "DELETE", Path: p + "/products/:id/listings/:channel_id", Permission: auth.ListingsWrite, Summary: "unpublish (quantity 0, listing paused)",
 			Response: listing.Listing{}, Status: 200, Errors: []int{http.StatusNotFound, http.StatusConflict}, handler: s.unpublish},
+		{Method: "POST", Path: p + "/listings/:id/retry", Permission: auth.ListingsWrite, Summary: "publish a rejected or lost listing again: the whole listing goes at the next sync",
+			Request: struct{}{}, Response: listing.Listing{}, Status: 200, Errors: append(idWrite, http.StatusPreconditionFailed),
+			handler: action(s, func(ctx context.Context, id string, _ struct{}) (listing.Listing, error) {
+				return s.Listings.Retry(ctx, id)
+			})},
 		{Method: "GET", Path: p + "/listings", Permission: auth.ListingsRead, Summary: "listings with their sync state and the marketplace's last message",
 			Query:    paged(param("channel_id", "only this channel's listings"), param("product_id", "only this product's listings"), param("status", "", listing.Statuses...)),
 			Response: paging.Page[listing.Listing]{}, Status: 200, Errors: []int{http.StatusUnprocessableEntity}, handler: list(s, s.listListings)},

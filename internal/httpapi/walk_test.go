@@ -283,7 +283,9 @@ func steps() []step {
 		{route: "POST /api/v1/channels/:id/orders/rescan", as: auth.RoleOperations, path: id(p+"/channels/%s/orders/rescan", "flipkart"),
 			body: object(map[string]any{"since": since}), want: 202},
 		{route: "PUT /api/v1/products/:id/listings/:channel_id", as: auth.RoleShowroom, path: id(p+"/products/%s/listings/%s", "product", "flipkart"),
-			body: object(map[string]any{"buffer": 1, "max_qty": 5}), want: 200},
+			body: object(map[string]any{"buffer": 1, "max_qty": 5}), want: 200,
+			after: func(w *world, r response) { w.id["listing"] = r.json(w.t)["id"].(string) }},
+		{route: "POST /api/v1/listings/:id/retry", as: auth.RoleShowroom, path: id(p+"/listings/%s/retry", "listing"), body: object(map[string]any{}), want: 200},
 		{route: "DELETE /api/v1/products/:id/listings/:channel_id", as: auth.RoleShowroom, path: id(p+"/products/%s/listings/%s", "product", "flipkart"), want: 200},
 		{route: "GET /api/v1/listings", as: auth.RoleOperations, path: id(p+"/listings?channel_id=%s&status=paused", "flipkart"), want: 200},
 

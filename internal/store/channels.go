@@ -217,6 +217,37 @@ func (s *Listings) Upsert(ctx context.Context, l listing.Listing, fx effects.Set
 	return written.domain(), nil
 }
 
+func (s *Listings) Get(ctx context.Context, id string) (listing.Listing, error) {
+	var row listingRow
+	if err := s.db.gorm.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
+		return listing.Listing{}, notFound(err, "listing %s not found", id)
+	}
+	return row.domain(), nil
+}
+
+// Retry forgets what was pushed, so that the next sync sends the whole
+// listing, if the listing is still enabled at the version read.
+func (s *Listings) Retry(ctx context.Context, l listing.Listing, fx effects.Set) (listing.Listing, error) {
+	var written listingRow
+	err := s.db.inTx(ctx, time.Time{}, func(tx *Tx) error {
+		tx.Add(fx)
+		res := tx.Model(&listingRow{}).Where("id = ? AND version = ? AND enabled", l.ID, l.Version-1).Updates(map[string]any{
+			"status": l.Status, "version": l.Version, "updated_at": l.UpdatedAt.UTC(), "pushed_content": "",
+			"dirty_seq": gorm.Expr("dirty_seq + 1"), "attempts": 0})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return apperr.New(apperr.Conflict, "listing %s was changed meanwhile: reload it and retry", l.ID)
+		}
+		return tx.Where("id = ?", l.ID).Take(&written).Error
+	})
+	if err != nil {
+		return listing.Listing{}, err
+	}
+	return written.domain(), nil
+}
+
 func (s *Listings) Find(ctx context.Context, productID, channelID string) (listing.Listing, bool, error) {
 	var row listingRow
 	err := s.db.gorm.WithContext(ctx).Where("product_id = ? AND channel_id = ?", productID, channelID).Take(&row).Error
