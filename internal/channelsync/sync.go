@@ -375,8 +375,9 @@ func (e *Engine) refused(ctx context.Context, ch channels.Channel, pl *plan, kin
 		CauseKey: "listing_rejected:" + pl.item.Listing.ID,
 		Summary:  fmt.Sprintf("%s refused the %s of %s", ch.Name, kind, pl.item.Product.SKU),
 		Detail:   text,
-		Action:   "Correct the product or the listing as the marketplace says (or record its FSN/ASIN); the next change is pushed again.",
-		Resource: "listing", ResourceID: pl.item.Listing.ID})
+		Action:   "Correct the product or the listing as the guidance says (or record its FSN/ASIN); the next change of either is pushed again, or POST /api/v1/listings/{id}/retry.",
+		Guidance: exceptions.Guide(marketplaceName(ch.Kind), refusals(r.Issues)),
+		Resource: "listing", ResourceID: pl.item.Listing.ID, ChannelID: ch.ID})
 }
 
 // transportFailure keeps the listing dirty, counts the attempt, and after
@@ -408,4 +409,25 @@ func (e *Engine) failChannel(ctx context.Context, ch channels.Channel, err error
 	if e.Log != nil {
 		e.Log.Warn("channel sync failed", "channel", ch.Name, "err", err)
 	}
+}
+
+// marketplaceName is how staff call a channel's marketplace.
+func marketplaceName(kind string) string {
+	switch kind {
+	case "flipkart":
+		return "Flipkart"
+	case "amazon":
+		return "Amazon"
+	case "gem":
+		return "GeM"
+	}
+	return kind
+}
+
+func refusals(issues []adapters.Issue) []exceptions.Refusal {
+	out := make([]exceptions.Refusal, len(issues))
+	for i, is := range issues {
+		out[i] = exceptions.Refusal{Code: is.Code, Attribute: is.Attribute, Message: is.Message}
+	}
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -418,6 +419,10 @@ type exceptionRow struct {
 	Action      string
 	Resource    string
 	ResourceID  string
+	ChannelID   string
+	Guidance    string
+	AssigneeID  *string
+	AssignedAt  *time.Time
 	Occurrences int64
 	Payload     string
 	Resolution  string
@@ -431,7 +436,8 @@ func (exceptionRow) TableName() string { return "exceptions" }
 
 func (r exceptionRow) domain() exceptions.Exception {
 	return exceptions.Exception{ID: r.ID, Kind: r.Kind, CauseKey: r.CauseKey, Status: r.Status, Summary: r.Summary, Detail: r.Detail,
-		Action: r.Action, Resource: r.Resource, ResourceID: r.ResourceID, Payload: r.Payload, Occurrences: r.Occurrences, Resolution: r.Resolution,
+		Action: r.Action, Resource: r.Resource, ResourceID: r.ResourceID, ChannelID: r.ChannelID, Guidance: r.Guidance,
+		AssigneeID: r.AssigneeID, AssignedAt: utcPtr(r.AssignedAt), Payload: r.Payload, Occurrences: r.Occurrences, Resolution: r.Resolution,
 		ResolvedBy: r.ResolvedBy, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), ResolvedAt: utcPtr(r.ResolvedAt)}
 }
 
@@ -466,13 +472,17 @@ func capPayload(p string) string {
 // raise opens or counts an exception inside tx.
 func raise(tx *gorm.DB, e exceptions.Exception) error {
 	now := time.Now().UTC()
+	if e.ChannelID == "" && e.Resource == "channel" {
+		e.ChannelID = e.ResourceID
+	}
 	return tx.Exec(`INSERT INTO exceptions
-(id, kind, cause_key, status, summary, detail, action, resource, resource_id, payload, occurrences, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
+(id, kind, cause_key, status, summary, detail, action, resource, resource_id, channel_id, guidance, payload, occurrences, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
 ON CONFLICT (cause_key) WHERE status = 'open'
 DO UPDATE SET occurrences = exceptions.occurrences + 1, detail = excluded.detail, summary = excluded.summary,
-payload = excluded.payload, updated_at = excluded.updated_at`,
-		ids.New(), e.Kind, e.CauseKey, exceptions.StatusOpen, e.Summary, truncateText(e.Detail), e.Action, e.Resource, e.ResourceID, capPayload(e.Payload), now, now).Error
+guidance = excluded.guidance, payload = excluded.payload, updated_at = excluded.updated_at`,
+		ids.New(), e.Kind, e.CauseKey, exceptions.StatusOpen, e.Summary, truncateText(e.Detail), e.Action, e.Resource, e.ResourceID,
+		e.ChannelID, truncateText(e.Guidance), capPayload(e.Payload), now, now).Error
 }
 
 // Resolve answers the exception as it was written, read inside the same
@@ -497,6 +507,56 @@ func (s *Exceptions) Resolve(ctx context.Context, id, resolution, by string, at 
 	return written.domain(), nil
 }
 
+// Assign gives an open exception to an active user whose role is one of
+// roles, in one UPDATE whose WHERE clause is the rule: a user disabled or
+// of another role meanwhile is refused, and nothing changes.
+func (s *Exceptions) Assign(ctx context.Context, id, userID string, roles []string, at time.Time, fx effects.Set) (exceptions.Exception, error) {
+	var written exceptionRow
+	err := s.db.inTx(ctx, time.Time{}, func(tx *Tx) error {
+		tx.Add(fx)
+		res := tx.Exec(`UPDATE exceptions SET assignee_id = ?, assigned_at = ?, updated_at = ?
+WHERE id = ? AND status = 'open' AND EXISTS (SELECT 1 FROM users u WHERE u.id = ? AND u.status = 'active' AND u.role IN ?)`,
+			userID, at.UTC(), at.UTC(), id, userID, roles)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return s.whyNotAssigned(tx, id, userID, roles)
+		}
+		return tx.Where("id = ?", id).Take(&written).Error
+	})
+	if err != nil {
+		return exceptions.Exception{}, err
+	}
+	return written.domain(), nil
+}
+
+// whyNotAssigned explains a refused assignment (read after the refusal,
+// only to word it).
+func (s *Exceptions) whyNotAssigned(tx *Tx, id, userID string, roles []string) error {
+	var ex []exceptionRow
+	if err := tx.Where("id = ?", id).Limit(1).Find(&ex).Error; err != nil {
+		return err
+	}
+	if len(ex) == 0 {
+		return apperr.New(apperr.NotFound, "exception %s not found", id)
+	}
+	if ex[0].Status != exceptions.StatusOpen {
+		return apperr.New(apperr.Conflict, "exception %s is resolved: nothing to assign", id)
+	}
+	var users []userRow
+	if err := tx.Where("id = ?", userID).Limit(1).Find(&users).Error; err != nil {
+		return err
+	}
+	switch {
+	case len(users) == 0:
+		return apperr.FieldErrors{"user_id": "no such user (GET /users lists them)"}.Err()
+	case users[0].Status != "active":
+		return apperr.FieldErrors{"user_id": "the user is disabled: assign it to an active user"}.Err()
+	}
+	return apperr.FieldErrors{"user_id": fmt.Sprintf("a %s exception is worked by %s; this user is %s", ex[0].Kind, strings.Join(roles, " or "), users[0].Role)}.Err()
+}
+
 func (s *Exceptions) Get(ctx context.Context, id string) (exceptions.Exception, error) {
 	var row exceptionRow
 	if err := s.db.gorm.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
@@ -509,6 +569,17 @@ func (s *Exceptions) List(ctx context.Context, f exceptions.Filter, p paging.Req
 	q := keyset(s.db.gorm.WithContext(ctx), p)
 	q = whereIf(q, "kind = ?", f.Kind)
 	q = whereIf(q, "status = ?", f.Status)
+	q = whereIf(q, "channel_id = ?", f.ChannelID)
+	switch f.Assignee {
+	case "":
+	case exceptions.Unassigned:
+		q = q.Where("assignee_id IS NULL")
+	default:
+		q = q.Where("assignee_id = ?", f.Assignee)
+	}
+	if f.CreatedBefore != nil {
+		q = q.Where("created_at < ?", f.CreatedBefore.UTC())
+	}
 	var rows []exceptionRow
 	if err := q.Find(&rows).Error; err != nil {
 		return paging.Page[exceptions.Exception]{}, err
