@@ -104,10 +104,13 @@ func TestArtisanSMSBeforeStockBursts(t *testing.T) {
 			r.start()
 			for {
 				if when, ok := gw.first(); ok {
-					waited := when.Sub(began)
-					t.Logf("SMS at the gateway %v after the worker started, %d stock events still queued", waited.Round(time.Millisecond), queued())
+					waited, left := when.Sub(began), queued()
+					t.Logf("SMS at the gateway %v after the worker started, %d stock events still queued", waited.Round(time.Millisecond), left)
 					if waited > 5*time.Second {
 						t.Fatalf("the SMS waited %v behind the stock events, want <= 5s", waited)
+					}
+					if left == 0 {
+						t.Fatalf("the SMS went out only after every stock event: it did not go first")
 					}
 					return
 				}
