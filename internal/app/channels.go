@@ -130,8 +130,11 @@ type simulator struct {
 // startSimulators runs the marketplace simulators on loopback for the
 // embedded default and points its channels at them.
 func (a *App) startSimulators(ctx context.Context) error {
+	// The Flipkart simulator notifies this process of its orders once it
+	// listens (Run), as Flipkart does once a receiver URL is registered.
+	a.flipkartSim = flipkartsim.New(flipkartsim.Config{Seed: 1})
 	sims := []simulator{
-		{"flipkart", a.cfg.SimFlipkartAddr, flipkartsim.New(flipkartsim.Config{Seed: 1}), "/sellers", "/oauth-service/oauth/token",
+		{"flipkart", a.cfg.SimFlipkartAddr, a.flipkartSim, "/sellers", "/oauth-service/oauth/token",
 			map[string]string{"app_id": flipkartsim.AppID, "app_secret": flipkartsim.AppSecret}},
 		// searchOrders' real plan (one call per 3 minutes sustained) would
 		// make the demo's pulls every few seconds wait; the embedded

@@ -22,8 +22,8 @@ import (
 
 // Queues by urgency, served in strict priority: a worker takes a task of
 // a lower queue only when every higher one is empty.
-//   - urgent: artisans' messages, order pulls and the order events that
-//     move fulfilment (an SMS waits seconds behind any burst, not minutes);
+//   - urgent: artisans' messages, order pulls, marketplace order
+//     notifications and the order events that move fulfilment (an SMS waits seconds behind any burst, not minutes);
 //   - sync: channel syncs (stock and price pushes), few at any time since
 //     they coalesce per channel (ChannelLease);
 //   - events: every other outbox event (stock, catalogue and listing
@@ -43,6 +43,8 @@ var urgentTopics = map[string]bool{
 	notify.TopicArtisanNotify:    true,
 	fulfilment.TopicTransitioned: true,
 	orders.TopicOrderCancelled:   true,
+	// A marketplace's order notification: ingestion, before stock pushes.
+	orders.TopicNoticed: true,
 }
 
 // QueueOf is the queue an outbox topic's events are delivered on.
