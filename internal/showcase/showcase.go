@@ -90,6 +90,7 @@ type Piece struct {
 	SKU, Title, Description, Craft, Path string
 	PricePaise                           int64
 	Photo                                string // the web variant's URL, empty without a photo
+	Thumb                                string // the thumb variant's, for a card
 	PhotoLarge                           string
 	GI                                   *catalog.GI
 	GICertificateNo                      string
@@ -319,8 +320,9 @@ func (s *Site) piece(ctx context.Context, p catalog.Product, a catalog.Artisan, 
 	switch {
 	case len(p.Photos) > 0:
 		pc.Photo, pc.PhotoLarge = media.URLFor(base, p.Photos[0], "web"), media.URLFor(base, p.Photos[0], media.Original)
+		pc.Thumb = media.URLFor(base, p.Photos[0], "thumb")
 	case len(p.Images) > 0:
-		pc.Photo, pc.PhotoLarge = p.Images[0], p.Images[0]
+		pc.Photo, pc.PhotoLarge, pc.Thumb = p.Images[0], p.Images[0], p.Images[0]
 	}
 	if a.ClusterID != nil {
 		c, err := s.Catalogue.GetCluster(ctx, *a.ClusterID)
