@@ -224,3 +224,31 @@ func TestAbandonedUploadsAreDropped(t *testing.T) {
 		})
 	}
 }
+
+// TestVariantAddedLater: a photo stored before a variant's rule existed
+// gets that variant when it is first asked for, and keeps it.
+func TestVariantAddedLater(t *testing.T) {
+	for _, b := range testenv.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			db, _ := b.Open(t)
+			ctx := context.Background()
+			svc := media.NewService(db.Media(), func() string { return "http://shop.example" }, nil)
+			m, err := svc.Put(ctx, "image/jpeg", photo(t, 1000, 700, 11))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Gorm().Exec("DELETE FROM media_variants WHERE media_sha256 = ? AND variant = 'thumb'", m.SHA256).Error; err != nil {
+				t.Fatal(err)
+			}
+			v, err := svc.Variant(ctx, m.SHA256, "thumb")
+			if err != nil || v.Width != 320 || v.Height != 224 {
+				t.Fatalf("thumb rendered late: %dx%d, %v", v.Width, v.Height, err)
+			}
+			var n int64
+			if err := db.Gorm().Table("media_variants").Where("media_sha256 = ? AND variant = 'thumb'", m.SHA256).Count(&n).Error; err != nil || n != 1 {
+				t.Fatalf("thumb stored %d times (%v)", n, err)
+			}
+		})
+	}
+}
