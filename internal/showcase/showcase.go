@@ -98,6 +98,8 @@ type Piece struct {
 	Cluster                              *Place
 	Buy                                  []Offer
 	OneOfAKind                           bool
+	// OnSale is false for a piece not (or no longer) offered.
+	OnSale bool
 }
 
 // Offer is a live listing on a marketplace.
@@ -258,7 +260,10 @@ func (s *Site) product(ctx context.Context, sku string) (catalog.Product, catalo
 	if err != nil {
 		return catalog.Product{}, catalog.Artisan{}, err
 	}
-	if len(page.Items) == 0 || page.Items[0].Status != "active" {
+	// Every recorded piece has its provenance page, on sale or not: a tag
+	// is printed at intake (draft) and a buyer scans it long after the
+	// piece was sold (archived). Only active pieces are offered for sale.
+	if len(page.Items) == 0 {
 		return catalog.Product{}, catalog.Artisan{}, notFound("piece")
 	}
 	p := page.Items[0]
@@ -309,7 +314,7 @@ func (s *Site) maker(ctx context.Context, a catalog.Artisan, withPieces bool) (M
 }
 
 func (s *Site) piece(ctx context.Context, p catalog.Product, a catalog.Artisan, offers bool) (Piece, error) {
-	pc := Piece{SKU: p.SKU, Title: p.Title, Description: p.Description, Craft: CraftName(p.Craft), Path: PiecePath(p.SKU),
+	pc := Piece{OnSale: p.Status == "active", SKU: p.SKU, Title: p.Title, Description: p.Description, Craft: CraftName(p.Craft), Path: PiecePath(p.SKU),
 		PricePaise: p.PricePaise, GICertificateNo: p.GICertificateNo, MakerName: a.Name, MakerPath: ArtisanPath(a.Code), OneOfAKind: p.OneOfAKind}
 	if g, ok := catalog.GIByKey(p.GI); ok {
 		pc.GI = &g
@@ -332,7 +337,7 @@ func (s *Site) piece(ctx context.Context, p catalog.Product, a catalog.Artisan, 
 		pl := place(c)
 		pc.Cluster = &pl
 	}
-	if !offers {
+	if !offers || !pc.OnSale {
 		return pc, nil
 	}
 	chans, err := s.Channels.List(ctx)
