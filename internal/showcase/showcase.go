@@ -77,7 +77,9 @@ type Maker struct {
 	// GIAuthorisedUser says the maker is a registered GI authorised user
 	// (the number itself is printed on each piece's tag).
 	GIAuthorisedUser bool
-	Pieces           []Piece
+	// GIs are the registered GIs the maker's pieces on show are sold under.
+	GIs    []catalog.GI
+	Pieces []Piece
 }
 
 // Place is a cluster as the public sees it.
@@ -304,6 +306,9 @@ func (s *Site) maker(ctx context.Context, a catalog.Artisan, withPieces bool) (M
 			}
 			pc.MakerName, pc.MakerPath, pc.Cluster = m.Name, ArtisanPath(m.Code), m.Cluster
 			m.Pieces = append(m.Pieces, pc)
+			if pc.GI != nil && !slices.ContainsFunc(m.GIs, func(g catalog.GI) bool { return g.Key == pc.GI.Key }) {
+				m.GIs = append(m.GIs, *pc.GI)
+			}
 		}
 		if page.NextCursor == "" || !withPieces {
 			break
