@@ -307,8 +307,12 @@ func translateSQLite(err error, lite sqliteCoder) error {
 		c, ok := checkBySQLite[detail]
 		return violation(err, apperr.Unprocessable, c, ok)
 	case sqliteTrigger:
-		c, ok := triggerGuard(lite.Error())
-		return violation(err, apperr.Unprocessable, c, ok)
+		// Only a named guard is the caller's to mend; any other trigger's
+		// refusal (the audit log is append-only) is a bug, kept internal.
+		if c, ok := triggerGuard(lite.Error()); ok {
+			return violation(err, apperr.Unprocessable, c, true)
+		}
+		return err
 	case sqliteForeignKey:
 		// SQLite does not say which reference failed.
 		return apperr.Wrap(err, apperr.Unprocessable, "%s: check the ids in the request", missingReference)
