@@ -106,7 +106,7 @@ func (s *Server) routes() []Route {
 			Response: media.Media{}, Status: 200, Errors: id404, handler: s.getMedia},
 		{Method: "GET", Path: "/media/:sha", Public: true, Summary: "a photo as uploaded (cached a year: the URL names the bytes)",
 			Produces: []string{"image/jpeg", "image/png"}, Status: 200, Errors: notModified, handler: s.serveMedia},
-		{Method: "GET", Path: "/media/:sha/:variant", Public: true, Summary: "a photo resized for a marketplace (amazon, flipkart) or the public pages (web)",
+		{Method: "GET", Path: "/media/:sha/:variant", Public: true, Summary: "a photo resized for a marketplace (amazon, flipkart) or the public pages (web, thumb)",
 			Produces: []string{"image/jpeg"}, Status: 200, Errors: notModified, handler: s.serveMedia},
 
 		{Method: "GET", Path: "/artisans/:code", Public: true, Summary: "an artisan's virtual showroom: craft, cluster, GI, pieces with photo, price and where to buy (HTML, cacheable)",
