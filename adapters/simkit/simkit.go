@@ -275,6 +275,31 @@ func DecodeQuantity(r *http.Request) (int64, bool) {
 	return *body.Quantity, true
 }
 
+// Edit is a seller-portal user's change of a listing, injected as drift
+// (PUT /_sim/listings/{sku} {"quantity", "price_paise"}): what it names
+// changes. A SKU the marketplace does not hold is created (a listing made
+// in the portal, unknown to artisanbridge).
+type Edit struct {
+	Quantity   *int64 `json:"quantity"`
+	PricePaise *int64 `json:"price_paise"`
+}
+
+// DecodeEdit reads an Edit; it names at least one field, none negative,
+// and a price in whole rupees (every marketplace here takes them).
+func DecodeEdit(r *http.Request) (Edit, bool) {
+	var e Edit
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<16))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&e); err != nil || (e.Quantity == nil && e.PricePaise == nil) ||
+		(e.Quantity != nil && *e.Quantity < 0) || (e.PricePaise != nil && (*e.PricePaise <= 0 || *e.PricePaise%100 != 0)) {
+		return Edit{}, false
+	}
+	return e, true
+}
+
+// EditUsage is the refusal text of a bad edit.
+const EditUsage = `body must be {"quantity": n, "price_paise": p} naming at least one, n >= 0 and p > 0 in whole rupees`
+
 // OrderItem is one item a simulated buyer orders.
 type OrderItem struct {
 	SKU      string `json:"sku"`
