@@ -28,7 +28,16 @@ type Faults struct {
 	// wire (a quantity no marketplace sends) for as long as the fault
 	// stands; setting the faults again without it mends them.
 	CorruptItems int `json:"corrupt_items"`
+	// LateIndexed makes the next n orders placed late to show in searches:
+	// a search by change time starting less than LateIndexLag before an
+	// order's change does not find it (an incremental pull misses it),
+	// a wider one (a reconciliation's window) does.
+	LateIndexed int `json:"late_indexed"`
 }
+
+// LateIndexLag is how far back a search must start to find a late-indexed
+// order.
+const LateIndexLag = time.Hour
 
 // Calls counts what one operation saw (GET /_sim/calls).
 type Calls struct {
@@ -59,6 +68,7 @@ type Kit struct {
 	lastTick       time.Time
 	corruptLeft    int
 	corrupt        map[string]bool
+	lateLeft       int
 	// Images fetches and records the picture URLs sellers send.
 	Images *Images
 }
@@ -141,6 +151,16 @@ func (k *Kit) Placed(itemID string) {
 	k.corruptLeft--
 }
 
+// TakeLate reports whether the order being placed is indexed late
+// (late_indexed). Callers hold the lock.
+func (k *Kit) TakeLate() bool {
+	if k.lateLeft <= 0 {
+		return false
+	}
+	k.lateLeft--
+	return true
+}
+
 // Corrupt reports whether an item is served unreadable (corrupt_items).
 // Callers hold the lock.
 func (k *Kit) Corrupt(itemID string) bool { return k.corrupt[itemID] }
@@ -206,6 +226,7 @@ func (k *Kit) SetFaults(f Faults) {
 	defer k.Unlock()
 	k.faults = f
 	k.corruptLeft = f.CorruptItems
+	k.lateLeft = f.LateIndexed
 	if f.CorruptItems == 0 {
 		k.corrupt = nil
 	}

@@ -171,7 +171,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 	a.Orders = orders.NewService(a.DB.Orders(), nil)
 	a.Finance = finance.NewService(a.DB.Finance(), nil)
 	a.Puller = &orderpull.Puller{Channels: a.Channels, Orders: a.Orders, Cursors: a.DB.Orders(), Factory: a.adapterFor,
-		Exceptions: a.DB.Exceptions(), Resolver: a.Exceptions, Log: log}
+		Exceptions: a.DB.Exceptions(), Resolver: a.Exceptions, Lookup: a.DB.Orders(), Log: log}
 	a.calls = callCounter{rdb: a.Redis}
 	a.Sync = &channelsync.Engine{Channels: a.Channels, ChannelRows: a.DB.Channels(), Listings: a.DB.Listings(),
 		Exceptions: a.DB.Exceptions(), Factory: a.adapterFor, Log: log, PhotoURL: a.Media.URL}

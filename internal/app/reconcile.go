@@ -49,5 +49,5 @@ func (a *App) runNightlyReconciliations(ctx context.Context) {
 
 func (a *App) newReconciler() *reconcile.Runner {
 	return &reconcile.Runner{Channels: a.Channels, Runs: a.DB.Reconciliations(), Listings: a.DB.Listings(), Exceptions: a.DB.Exceptions(),
-		Factory: a.adapterFor, Resync: a.syncQueue.Enqueue, Log: a.log}
+		Factory: a.adapterFor, Resync: a.syncQueue.Enqueue, Orders: a.Puller, Log: a.log}
 }
