@@ -310,6 +310,62 @@ func (s *Listings) Dirty(ctx context.Context, channelID string, locations []chan
 	if err := s.db.gorm.WithContext(ctx).Where("channel_id = ? AND dirty_seq > synced_seq", channelID).Order("id").Limit(limit).Find(&rows).Error; err != nil {
 		return nil, err
 	}
+	return s.syncItems(ctx, rows, locations)
+}
+
+// Page returns up to limit listings of a channel after afterID, in id
+// order, each with its product and the channel's stock (a reconciliation
+// reads them all this way, one page at a time).
+func (s *Listings) Page(ctx context.Context, channelID string, locations []channels.LocationMap, afterID string, limit int) ([]SyncItem, error) {
+	var rows []listingRow
+	if err := s.db.gorm.WithContext(ctx).Where("channel_id = ? AND id > ?", channelID, afterID).Order("id").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	return s.syncItems(ctx, rows, locations)
+}
+
+// CountListings counts a channel's listings.
+func (s *Listings) CountListings(ctx context.Context, channelID string) (int64, error) {
+	var n int64
+	err := s.db.gorm.WithContext(ctx).Model(&listingRow{}).Where("channel_id = ?", channelID).Count(&n).Error
+	return n, err
+}
+
+// KnownSKUs returns which of skus a listing of the channel is for.
+func (s *Listings) KnownSKUs(ctx context.Context, channelID string, skus []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(skus) == 0 {
+		return out, nil
+	}
+	var found []string
+	err := s.db.gorm.WithContext(ctx).Table("listings l").Joins("JOIN products p ON p.id = l.product_id").
+		Where("l.channel_id = ? AND p.sku IN ?", channelID, skus).Pluck("p.sku", &found).Error
+	for _, sku := range found {
+		out[sku] = true
+	}
+	return out, err
+}
+
+// Repush makes the next sync push again what a marketplace lost or
+// changed: the whole listing (missing there), the quantity, or the price,
+// by forgetting that it was pushed.
+func (s *Listings) Repush(ctx context.Context, listingID, class string) error {
+	cols := map[string]any{"dirty_seq": gorm.Expr("dirty_seq + 1"), "attempts": 0}
+	switch class {
+	case "missing_there":
+		cols["pushed_content"] = ""
+		cols["status"] = listing.StatusPending
+	case "edited_on_marketplace":
+		cols["pushed_quantity"] = nil
+	case "price_differs":
+		cols["pushed_price_paise"] = nil
+	default:
+		return apperr.New(apperr.Internal, "nothing to push again for a %s difference", class)
+	}
+	return s.db.gorm.WithContext(ctx).Model(&listingRow{}).Where("id = ?", listingID).Updates(cols).Error
+}
+
+func (s *Listings) syncItems(ctx context.Context, rows []listingRow, locations []channels.LocationMap) ([]SyncItem, error) {
 	if len(rows) == 0 {
 		return nil, nil
 	}
