@@ -143,7 +143,7 @@ FOR EACH STATEMENT EXECUTE FUNCTION artisanbridge_clusters_search()`,
 // (VACUUM renumbers the rowids of tables without one).
 func searchUpSQLite() []string {
 	artisanDoc := fmt.Sprintf(artisanDocSQL, `substr(a.phone, -10)`)
-	const tokenize = `tokenize = "unicode61 remove_diacritics 2 categories 'L* N* Co M*'"`
+	const tokenize = `tokenize = "unicode61 remove_diacritics 0 categories 'L* N* Co M*'"`
 	stmts := []string{
 		`CREATE TABLE product_search (
     rid         INTEGER PRIMARY KEY,
