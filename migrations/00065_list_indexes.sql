@@ -38,7 +38,10 @@ CREATE INDEX exceptions_kind_status_idx ON exceptions (kind, status, id);
 
 CREATE INDEX audit_log_resource_id_idx ON audit_log (resource_id, id);
 
+CREATE INDEX payout_lines_batch_reference_idx ON payout_lines (batch_id, reference);
+
 -- +goose Down
+DROP INDEX payout_lines_batch_reference_idx;
 DROP INDEX audit_log_resource_id_idx;
 DROP INDEX exceptions_kind_status_idx;
 DROP INDEX listings_status_idx;
