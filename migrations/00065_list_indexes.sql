@@ -32,7 +32,7 @@ CREATE INDEX fulfilment_tasks_kind_idx ON fulfilment_tasks (kind, id);
 CREATE INDEX fulfilment_tasks_location_status_idx ON fulfilment_tasks (location_id, status, id);
 
 CREATE INDEX listings_channel_idx ON listings (channel_id, id);
-CREATE INDEX listings_status_idx ON listings (status, id);
+-- By status: listings_status_channel_idx (migration 35).
 
 CREATE INDEX exceptions_kind_status_idx ON exceptions (kind, status, id);
 
@@ -44,7 +44,6 @@ CREATE INDEX payout_lines_batch_reference_idx ON payout_lines (batch_id, referen
 DROP INDEX payout_lines_batch_reference_idx;
 DROP INDEX audit_log_resource_id_idx;
 DROP INDEX exceptions_kind_status_idx;
-DROP INDEX listings_status_idx;
 DROP INDEX listings_channel_idx;
 DROP INDEX fulfilment_tasks_location_status_idx;
 DROP INDEX fulfilment_tasks_kind_idx;

@@ -64,6 +64,10 @@ var uniqueConstraints = []constraint{
 		message: "this key was used already: send the request with a new key"},
 	{pg: []string{"processed_events_pkey"}, sqlite: "processed_events.consumer, processed_events.event_id", field: "event_id", message: "this event was processed already"},
 	{pg: []string{"pull_cursors_pkey"}, sqlite: "pull_cursors.channel_id", field: "channel_id", message: "this channel has a pull cursor already"},
+	{pg: []string{"product_search_pkey"}, sqlite: "product_search.product_id", field: "id",
+		message: "the product's search document exists already (the database keeps it): retry"},
+	{pg: []string{"artisan_search_pkey"}, sqlite: "artisan_search.artisan_id", field: "id",
+		message: "the artisan's search document exists already (the database keeps it): retry"},
 	{pg: []string{"stock_levels_pkey"}, sqlite: "stock_levels.product_id, stock_levels.location_id", field: "location_id",
 		message: "the product has a stock level at this location already"},
 }
