@@ -74,11 +74,11 @@ FROM (VALUES (0, 'flipkart'), (1, 'amazon'), (2, 'gem')) AS k (n, kind)`, ScaleC
 		fmt.Sprintf(`INSERT INTO clusters (id, name, craft, district, created_at)
 SELECT pg_temp.gid(%d, i), 'Cluster ' || i, pg_temp.pick($2, i), pg_temp.pick($3, i), $1 FROM generate_series(0, 69) i`, ScaleClusters),
 		fmt.Sprintf(`INSERT INTO artisans (id, code, name, craft, cluster_id, district, phone, pehchan_card_no, gi_authorised_user_no,
-bank_account_last4, bank_ifsc, status, created_at, updated_at)
+bank_account_sealed, bank_account_last4, bank_ifsc, status, created_at, updated_at)
 SELECT pg_temp.gid(%d, i), 'JK-' || lpad(i::text, 6, '0'), pg_temp.pick($4, i) || ' ' || pg_temp.pick($5, i / 7) || ' ' || pg_temp.pick($6, i / 53),
  pg_temp.pick($2, i), pg_temp.gid(%d, i %% 70), pg_temp.pick($3, i), '+9199' || lpad(i::text, 8, '0'),
  'JK/PCH/' || (2015 + i %% 10) || '/' || lpad(i::text, 6, '0'), CASE WHEN i %% 3 = 0 THEN 'GI-AU-' || i ELSE '' END,
- lpad((i %% 10000)::text, 4, '0'), 'JAKA0SRNGAR', CASE WHEN i %% 50 = 0 THEN 'inactive' ELSE 'active' END, $1, $1
+ 'generated', lpad((i %% 10000)::text, 4, '0'), 'JAKA0SRNGAR', CASE WHEN i %% 50 = 0 THEN 'inactive' ELSE 'active' END, $1, $1
 FROM generate_series(0, %d) i`, ScaleArtisans, ScaleClusters, s.Artisans-1),
 		fmt.Sprintf(`INSERT INTO locations (id, code, name, kind, district, artisan_id, created_at)
 SELECT pg_temp.gid(%[1]d, i), 'LOC-' || i, 'Location ' || i, CASE WHEN i < 3 THEN (ARRAY['showroom', 'warehouse', 'showroom'])[i + 1] ELSE 'artisan' END,
