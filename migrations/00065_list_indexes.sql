@@ -34,7 +34,7 @@ CREATE INDEX fulfilment_tasks_location_status_idx ON fulfilment_tasks (location_
 CREATE INDEX listings_channel_idx ON listings (channel_id, id);
 -- By status: listings_status_channel_idx (migration 35).
 
-CREATE INDEX exceptions_kind_status_idx ON exceptions (kind, status, id);
+-- Exceptions by status, kind, channel and assignee: migration 51.
 
 CREATE INDEX audit_log_resource_id_idx ON audit_log (resource_id, id);
 
@@ -43,7 +43,6 @@ CREATE INDEX payout_lines_batch_reference_idx ON payout_lines (batch_id, referen
 -- +goose Down
 DROP INDEX payout_lines_batch_reference_idx;
 DROP INDEX audit_log_resource_id_idx;
-DROP INDEX exceptions_kind_status_idx;
 DROP INDEX listings_channel_idx;
 DROP INDEX fulfilment_tasks_location_status_idx;
 DROP INDEX fulfilment_tasks_kind_idx;

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -152,7 +153,8 @@ func TestListQueriesUseIndexes(t *testing.T) {
 		}
 	}
 	for _, p := range []paging.Request{first, cursor(testenv.ScaleExceptions, 2000)} {
-		for _, f := range []exceptions.Filter{{}, {Status: "open"}, {Kind: "oversold"}, {Kind: "oversold", Status: "open"}} {
+		for _, f := range []exceptions.Filter{{}, {Status: "open"}, {Kind: "oversold"}, {Kind: "oversold", Status: "open"}, {Status: "open", ChannelID: channel},
+			{Status: "open", Assignee: exceptions.Unassigned}, {Status: "open", CreatedBefore: &olderThan}} {
 			add(fmt.Sprintf("exceptions %+v", f), func() error { _, err := db.Exceptions().List(ctx, f, p); return err })
 		}
 	}
@@ -204,7 +206,10 @@ func TestListQueriesUseIndexes(t *testing.T) {
 	}
 }
 
-var planTime = testenv.ScaleTime
+var (
+	planTime  = testenv.ScaleTime
+	olderThan = testenv.ScaleTime.Add(-24 * time.Hour)
+)
 
 // seqScans explains one statement and returns the relations it scans
 // sequentially, with the plan.

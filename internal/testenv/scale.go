@@ -123,10 +123,10 @@ SELECT pg_temp.gid(%[1]d, j), pg_temp.gid(%[2]d, j), CASE WHEN j %% 10 = 0 THEN 
  CASE WHEN (j %% %[5]d) %% 100 < 85 THEN 'delivered' WHEN (j %% %[5]d) %% 100 < 93 THEN 'dispatched' WHEN (j %% %[5]d) %% 100 < 95 THEN 'open'
       WHEN (j %% %[5]d) %% 100 < 97 THEN 'packed' ELSE 'cancelled' END, $1, $1
 FROM generate_series(0, %[6]d) j WHERE j %% 1000 <> 7`, ScaleTasks, ScaleLines, ScaleLocations, locations, s.Orders, lines-1),
-		fmt.Sprintf(`INSERT INTO exceptions (id, kind, cause_key, status, summary, created_at, updated_at)
+		fmt.Sprintf(`INSERT INTO exceptions (id, kind, cause_key, status, summary, channel_id, created_at, updated_at)
 SELECT pg_temp.gid(%d, i), pg_temp.pick(ARRAY['unmapped_sku', 'oversold', 'listing_rejected', 'sync_failing', 'settlement_mismatch', 'missed_order', 'stock_drift'], i),
- 'scale:' || i, CASE WHEN i %% 10 = 0 THEN 'open' ELSE 'resolved' END, 'generated', $1, $1
-FROM generate_series(0, %d) i`, ScaleExceptions, max(s.Orders/20, 1)-1),
+ 'scale:' || i, CASE WHEN i %% 10 = 0 THEN 'open' ELSE 'resolved' END, 'generated', pg_temp.gid(%d, i %% 3), $1::timestamp - (i || ' minutes')::interval, $1
+FROM generate_series(0, %d) i`, ScaleExceptions, ScaleChannels, max(s.Orders/10, 1)-1),
 		fmt.Sprintf(`INSERT INTO audit_log (id, actor_id, actor_name, action, resource, resource_id, created_at)
 SELECT pg_temp.gid(%d, i), 'importer', 'importer', 'create', 'product', pg_temp.gid(%d, i), $1 FROM generate_series(0, %d) i`,
 			ScaleAudit, ScaleProducts, s.Products-1),
