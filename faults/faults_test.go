@@ -134,7 +134,7 @@ func duplicateDeliveries(t *testing.T, top *topology, tl *tally) {
 // its settlement file and imports it three times: each line is kept once.
 func settlementThrice(t *testing.T, top *topology, tl *tally, c *client) {
 	fees := map[string]any{"channel_id": top.channels["flipkart"], "effective_from": "2020-01-01", "commission_bp": 800,
-		"fixed_fee_slabs": []any{map[string]any{"up_to_paise": 100000, "fee_paise": 1000}, map[string]any{"up_to_paise": 0, "fee_paise": 2000}},
+		"fixed_fee_slabs":   []any{map[string]any{"up_to_paise": 100000, "fee_paise": 1000}, map[string]any{"up_to_paise": 0, "fee_paise": 2000}},
 		"collection_fee_bp": 200, "shipping_fee_paise": 5000}
 	if code, m := c.do("POST", "/api/v1/fee-schedules", top.finance, fees); code != 201 {
 		t.Fatalf("fee schedule: %d %v", code, m)

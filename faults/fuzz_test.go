@@ -116,7 +116,9 @@ type fuzzBody struct {
 
 // malformed are bodies no route accepts.
 func malformed() []fuzzBody {
-	j := func(name, s string) fuzzBody { return fuzzBody{name: name, contentType: "application/json", raw: []byte(s)} }
+	j := func(name, s string) fuzzBody {
+		return fuzzBody{name: name, contentType: "application/json", raw: []byte(s)}
+	}
 	return []fuzzBody{
 		{name: "no body", contentType: "application/json"},
 		j("empty", ""),

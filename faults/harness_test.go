@@ -623,13 +623,13 @@ func (top *topology) listingDiff() []string {
 
 // tally is what one scenario sent and how much of it arrived.
 type tally struct {
-	name                              string
-	tried, lost, duplicated, partial  int
-	clients                           []*client
-	extra5xx                          int
-	mu                                sync.Mutex
-	stock                             []stockOp
-	orders                            []simOrder
+	name                             string
+	tried, lost, duplicated, partial int
+	clients                          []*client
+	extra5xx                         int
+	mu                               sync.Mutex
+	stock                            []stockOp
+	orders                           []simOrder
 }
 
 type stockOp struct {
