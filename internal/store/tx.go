@@ -74,7 +74,8 @@ const maxAttempts = 4
 
 // inTx runs fn in one transaction at now (the store's clock when zero),
 // writes the effects fn gathered, and commits; fn's error rolls everything
-// back. A transaction PostgreSQL aborts to break a deadlock is run again.
+// back. A transaction PostgreSQL aborts to break a deadlock is run again,
+// and so is one whose connection was lost before it committed.
 func (db *DB) inTx(ctx context.Context, now time.Time, fn func(*Tx) error) error {
 	if now.IsZero() {
 		now = db.now()
@@ -83,14 +84,24 @@ func (db *DB) inTx(ctx context.Context, now time.Time, fn func(*Tx) error) error
 	var err error
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
 		t = &Tx{Now: now.UTC(), Actor: reqctx.ActorFrom(ctx), ctx: ctx, dialect: db.dialect}
+		committing := false
 		err = db.gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
 			t.DB = g
 			if err := fn(t); err != nil {
 				return err
 			}
-			return writeEffects(g, t.fx)
+			if err := writeEffects(g, t.fx); err != nil {
+				return err
+			}
+			committing = true
+			return nil
 		})
-		if !retryable(err) || ctx.Err() != nil {
+		// A connection lost before COMMIT was sent lost the whole
+		// transaction: nothing of it committed, so it runs again on
+		// another. Lost during COMMIT, the outcome is unknown and it is
+		// not run again.
+		lost := !committing && db.dialect == migrations.Postgres && connLost(err)
+		if !(retryable(err) || lost) || ctx.Err() != nil {
 			break
 		}
 		time.Sleep(time.Duration(attempt*attempt) * 5 * time.Millisecond)
