@@ -48,8 +48,12 @@ func TestFaults(t *testing.T) {
 	}
 }
 
-// load runs stock movements (4 clients) and buyers' orders on both
-// marketplaces until stop closes, and waits for them.
+// load runs stock movements (4 clients, each pushed to both
+// marketplaces) and buyers' orders on Flipkart until stop closes, and
+// waits for them. Amazon's orders are not part of the load: its
+// searchOrders plan (a burst of 20, then one call per 3 minutes, which
+// the adapter keeps to) takes them in minutes apart, longer than a
+// scenario lasts.
 func load(top *topology, tl *tally, stop <-chan struct{}) func() {
 	var wgs []*sync.WaitGroup
 	var moveSeq sync.Mutex
@@ -62,12 +66,10 @@ func load(top *topology, tl *tally, stop <-chan struct{}) func() {
 			time.Sleep(20 * time.Millisecond)
 		}))
 	}
-	for _, kind := range []string{"flipkart", "amazon"} {
-		wgs = append(wgs, during(1, stop, func(s int) {
-			tl.order(top, kind, s)
-			time.Sleep(100 * time.Millisecond)
-		}))
-	}
+	wgs = append(wgs, during(1, stop, func(s int) {
+		tl.order(top, "flipkart", s)
+		time.Sleep(250 * time.Millisecond)
+	}))
 	return func() {
 		for _, wg := range wgs {
 			wg.Wait()
@@ -88,7 +90,7 @@ func pause(min, max time.Duration) {
 	time.Sleep(min + time.Duration(rand.Int64N(int64(max-min)+1)))
 }
 
-// duplicateDeliveries: Flipkart sends every page of orders twice, both
+// duplicateDeliveries: Flipkart sends pages of orders twice, both
 // channels are re-scanned over the hour they sold in, the same request
 // reaches the api three times under one key, and a settlement file is
 // imported three times.
@@ -98,7 +100,6 @@ func duplicateDeliveries(t *testing.T, top *topology, tl *tally) {
 	n := scale(20)
 	for i := 0; i < n; i++ {
 		tl.order(top, "flipkart", i)
-		tl.order(top, "amazon", i)
 	}
 	c := tl.client(top)
 	since := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
@@ -217,17 +218,15 @@ func killAPI(t *testing.T, top *topology, tl *tally) {
 	})
 }
 
-// killWorkerIngestion: orders arrive on both marketplaces while each
+// killWorkerIngestion: orders arrive on Flipkart while each
 // worker in turn, then both, are killed with SIGKILL and started again.
 func killWorkerIngestion(t *testing.T, top *topology, tl *tally) {
 	stop := make(chan struct{})
 	var wgs []*sync.WaitGroup
-	for _, kind := range []string{"flipkart", "amazon"} {
-		wgs = append(wgs, during(2, stop, func(s int) {
-			tl.order(top, kind, s)
-			time.Sleep(50 * time.Millisecond)
-		}))
-	}
+	wgs = append(wgs, during(1, stop, func(s int) {
+		tl.order(top, "flipkart", s)
+		time.Sleep(100 * time.Millisecond)
+	}))
 	killWorkers(top)
 	close(stop)
 	for _, wg := range wgs {
