@@ -146,6 +146,17 @@ func (k *Kit) Corrupt(itemID string) bool { return k.corrupt[itemID] }
 // ItemFails draws whether one item of a batch fails (rate_item_failure).
 func (k *Kit) ItemFails() bool { return k.rnd.Float64() < k.faults.RateItemFailure }
 
+// OpToken counts the token endpoint's calls (GET /_sim/calls shows them
+// as "token"), so tests can tell how often a client fetched a token.
+const OpToken adapters.Operation = "token"
+
+// CountToken counts one call of the token endpoint.
+func (k *Kit) CountToken() {
+	k.Lock()
+	defer k.Unlock()
+	k.Counter(OpToken).Calls++
+}
+
 // Counter returns op's counters; callers hold the lock.
 func (k *Kit) Counter(op adapters.Operation) *Calls {
 	c := k.calls[string(op)]

@@ -93,9 +93,13 @@ func (e *Engine) SyncChannel(ctx context.Context, channelID string) (Report, err
 	if err != nil {
 		return total, err
 	}
+	// Outcomes are recorded even when the job is cancelled (a shutdown)
+	// after the marketplace took a push: a detached context, bounded.
+	rctx, cancel := detach(ctx, outcomeGrace)
+	defer cancel()
 	ad, err := e.Factory(ch, creds)
 	if err != nil {
-		e.failChannel(ctx, ch, err)
+		e.failChannel(rctx, ch, err)
 		return total, err
 	}
 	pageSize := e.PageSize
@@ -110,18 +114,33 @@ func (e *Engine) SyncChannel(ctx context.Context, channelID string) (Report, err
 		if len(items) == 0 {
 			break
 		}
-		rep, err := e.syncItems(ctx, ch, ad, items)
+		rep, err := e.syncItems(ctx, rctx, ch, ad, items)
 		total.add(rep)
 		if err != nil {
-			e.failChannel(ctx, ch, err)
+			e.failChannel(rctx, ch, err)
 			return total, err
 		}
 		if rep.Failed > 0 || len(items) < pageSize {
 			break // what failed waits for the next run, not for this loop
 		}
 	}
-	_ = e.ChannelRows.RecordOutcome(ctx, ch.ID, e.now(), "")
+	_ = e.ChannelRows.RecordOutcome(rctx, ch.ID, e.now(), "")
 	return total, nil
+}
+
+// outcomeGrace is how long outcomes may still be recorded after a sync's
+// context ended.
+const outcomeGrace = 10 * time.Second
+
+// detach returns a context that keeps ctx's values, outlives its
+// cancellation by grace, and ends then (or on cancel).
+func detach(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	dctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(grace, cancel)
+		context.AfterFunc(dctx, func() { t.Stop() })
+	})
+	return dctx, func() { stop(); cancel() }
 }
 
 func (r *Report) add(o Report) {
@@ -210,7 +229,9 @@ func locations(o listing.Offer) []adapters.LocationQuantity {
 	return out
 }
 
-func (e *Engine) syncItems(ctx context.Context, ch channels.Channel, ad adapters.Channel, items []listing.SyncItem) (Report, error) {
+// syncItems pushes items with ctx and records what happened with rctx,
+// which outlives ctx's cancellation.
+func (e *Engine) syncItems(ctx, rctx context.Context, ch channels.Channel, ad adapters.Channel, items []listing.SyncItem) (Report, error) {
 	rep := Report{Listings: len(items)}
 	var creates []adapters.Listing
 	var prices []adapters.PriceUpdate
@@ -233,7 +254,7 @@ func (e *Engine) syncItems(ctx context.Context, ch channels.Channel, ad adapters
 			}
 		default:
 			rep.Skipped++
-			if err := e.Listings.RecordPush(ctx, listing.PushOutcome{ListingID: it.Listing.ID, Seq: it.Seq, Settled: true,
+			if err := e.Listings.RecordPush(rctx, listing.PushOutcome{ListingID: it.Listing.ID, Seq: it.Seq, Settled: true,
 				Status: settledStatus(it.Listing), At: e.now()}); err != nil {
 				return rep, err
 			}
@@ -268,7 +289,7 @@ func (e *Engine) syncItems(ctx context.Context, ch channels.Channel, ad adapters
 			}
 			if !r.Accepted {
 				failed[r.SKU] = true
-				e.refused(ctx, ch, pl, step.kind, r)
+				e.refused(rctx, ch, pl, step.kind, r)
 				rep.Refused++
 				continue
 			}
@@ -284,7 +305,9 @@ func (e *Engine) syncItems(ctx context.Context, ch channels.Channel, ad adapters
 				if !answered[sku] && (pl.create && i == 0 || pl.price && i == 1 || pl.stock && i == 2) {
 					failed[sku] = true
 					rep.Failed++
-					e.transportFailure(ctx, ch, pl, err)
+					if ctx.Err() == nil {
+						e.transportFailure(rctx, ch, pl, err)
+					} // else the sync was stopped (a shutdown): no failure of the marketplace's; it stays dirty
 				}
 			}
 		}
@@ -308,7 +331,7 @@ func (e *Engine) syncItems(ctx context.Context, ch channels.Channel, ad adapters
 		if pl.create {
 			o.Content = pl.content
 		}
-		if err := e.Listings.RecordPush(ctx, o); err != nil {
+		if err := e.Listings.RecordPush(rctx, o); err != nil {
 			return rep, err
 		}
 	}

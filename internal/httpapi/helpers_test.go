@@ -150,6 +150,41 @@ func newTestServerWith(t testing.TB, b testenv.Backend, change func(*httpapi.Dep
 			_, err = payouts.Outcomes(ctx, provider, d.EventID, []finance.PayoutOutcome{d.Outcome})
 			return err
 		},
+		// As internal/app wires it: the receiver over the store.
+		FlipkartNotification: func(ctx context.Context, arrivedAt string, h http.Header, body []byte) (bool, error) {
+			chans := channels.NewService(db.Channels(), ring, nil)
+			puller := &orderpull.Puller{Channels: chans, Exceptions: db.Exceptions(), Log: log}
+			r := &flipkart.Receiver{
+				Signer: func(ctx context.Context, appID string) (flipkart.Signer, bool, error) {
+					list, err := chans.List(ctx)
+					if err != nil {
+						return flipkart.Signer{}, false, err
+					}
+					for _, ch := range list {
+						creds, err := chans.Credentials(ctx, ch.ID)
+						if err != nil {
+							return flipkart.Signer{}, false, err
+						}
+						if ch.Kind == "flipkart" && ch.Enabled && creds["app_id"] == appID {
+							return flipkart.Signer{ChannelID: ch.ID, Secret: creds["app_secret"], URL: ch.Settings.Effective().NotificationURL}, true, nil
+						}
+					}
+					return flipkart.Signer{}, false, nil
+				},
+				Record: func(ctx context.Context, n orders.Notice) (bool, error) {
+					return db.Orders().RecordNotice(ctx, n, time.Time{})
+				},
+				Unreadable: puller.NoticeUnreadable,
+			}
+			got, err := r.Receive(ctx, arrivedAt, h, body)
+			if err != nil {
+				return false, err
+			}
+			if got.Refused != nil {
+				return false, apperr.New(apperr.Invalid, "the notification is refused: %v", got.Refused)
+			}
+			return got.Outcome == flipkart.OutcomeQueued, nil
+		},
 		Queues:       func(context.Context) ([]httpapi.QueueInfo, error) { return []httpapi.QueueInfo{{Queue: "events"}}, nil },
 		OutboxQueued: db.Outbox().PendingCount,
 		Ready:        map[string]func(context.Context) error{"database": db.Ping},

@@ -16,6 +16,7 @@ import (
 var policy = map[string][]auth.Role{
 	"GET /healthz":                                     nil, // public
 	"POST /webhooks/payouts/:provider":                 nil, // public, signed
+	"POST /webhooks/flipkart":                          nil, // public, signed
 	"GET /readyz":                                      nil,
 	"GET /api/v1/openapi.json":                         nil,
 	"GET /api/v1/crafts":                               {"admin", "showroom", "operations", "finance"},
@@ -83,7 +84,7 @@ var policy = map[string][]auth.Role{
 }
 
 var public = map[string]bool{"GET /healthz": true, "GET /readyz": true, "GET /api/v1/openapi.json": true,
-	"POST /webhooks/payouts/:provider": true} // signed by the provider instead
+	"POST /webhooks/payouts/:provider": true, "POST /webhooks/flipkart": true} // signed by the provider or marketplace instead
 
 // TestPermissionMatrix walks every route gin serves with every role and
 // with no token: 401 without a token, 403 for a role the policy does not

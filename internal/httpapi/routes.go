@@ -178,6 +178,9 @@ func (s *Server) routes() []Route {
 		{Method: "POST", Path: "/webhooks/payouts/:provider", Public: true,
 			Summary: "a payout provider's signed event (RazorpayX: X-Razorpay-Signature over the body); replays are acknowledged and change nothing",
 			Request: json.RawMessage{}, Response: Received{}, Status: 200, Errors: []int{http.StatusNotFound}, handler: s.payoutWebhook, bodyLimit: 1 << 20},
+		{Method: "POST", Path: "/webhooks/flipkart", Public: true,
+			Summary: "one of Flipkart's order notifications, signed (X_Date, X_Authorization: FKLOGIN); verified, kept once and queued: the worker reads the shipment from Flipkart and takes it in as the pull does; a repeat is acknowledged and queues nothing",
+			Request: json.RawMessage{}, Response: NotificationReceived{}, Status: 200, Errors: []int{http.StatusBadRequest, http.StatusNotFound}, handler: s.flipkartNotification, bodyLimit: 1 << 20},
 		{Method: "POST", Path: p + "/payout-batches/:id/approve", Permission: auth.FinanceWrite, Summary: "approve a draft (the checker: never its maker)",
 			Request: struct{}{}, Response: finance.PayoutBatch{}, Status: 200, Errors: idWrite, handler: action(s, s.Payouts.Approve)},
 		{Method: "GET", Path: p + "/payout-batches/:id/bank-file", Permission: auth.FinanceWrite, Summary: "the NEFT bulk file of an approved batch (full account numbers, only here)",
@@ -707,6 +710,39 @@ func (s *Server) importSettlement(c *gin.Context) {
 // Received is the answer to a webhook delivery that was taken.
 type Received struct {
 	Received bool `json:"received"`
+}
+
+// NotificationReceived answers a marketplace's notification: taken, and
+// whether it was queued (false: seen before, or unreadable and kept for a
+// person).
+type NotificationReceived struct {
+	Received bool `json:"received"`
+	Queued   bool `json:"queued"`
+}
+
+// flipkartNotification takes the raw body; the signature covers the URL
+// it was posted to, which is rebuilt from the request (a channel behind a
+// proxy sets settings.notification_url instead).
+func (s *Server) flipkartNotification(c *gin.Context) {
+	if s.FlipkartNotification == nil {
+		writeError(c, s.log, apperr.New(apperr.NotFound, "Flipkart notifications are not taken here"))
+		return
+	}
+	body, err := readAll(c)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	scheme := "http"
+	if c.Request.TLS != nil {
+		scheme = "https"
+	}
+	arrivedAt := scheme + "://" + c.Request.Host + c.Request.URL.EscapedPath()
+	if c.Request.URL.RawQuery != "" {
+		arrivedAt += "?" + c.Request.URL.RawQuery
+	}
+	queued, err := s.FlipkartNotification(c.Request.Context(), arrivedAt, c.Request.Header, body)
+	s.respond(c, http.StatusOK, NotificationReceived{Received: true, Queued: queued}, err)
 }
 
 // payoutWebhook takes the raw body (the signature is over its bytes).

@@ -75,6 +75,11 @@ type Deps struct {
 	// provider configured). A delivery seen before is acknowledged.
 	PayoutWebhook func(ctx context.Context, provider string, h http.Header, body []byte) error
 
+	// FlipkartNotification takes one of Flipkart's signed order
+	// notifications; arrivedAt is the URL it was posted to. It reports
+	// whether it was queued (false: a repeat, or kept as unreadable).
+	FlipkartNotification func(ctx context.Context, arrivedAt string, h http.Header, body []byte) (bool, error)
+
 	// RetryMissedOrder takes a missed order in again (retry.go).
 	RetryMissedOrder func(ctx context.Context, exceptionID, by string) (orderpull.RetryResult, error)
 

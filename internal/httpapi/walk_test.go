@@ -15,6 +15,7 @@ import (
 
 	razorpayxsim "github.com/jkhhc/artisanbridge/adapters/razorpayx/sim"
 
+	"github.com/jkhhc/artisanbridge/adapters/flipkart"
 	"github.com/jkhhc/artisanbridge/adapters/razorpayx"
 	"github.com/jkhhc/artisanbridge/internal/auth"
 	"github.com/jkhhc/artisanbridge/internal/channels"
@@ -326,6 +327,13 @@ func steps() []step {
 					"amount": 500_000, "currency": "INR", "status": "processed", "utr": "JAKAN26335000001", "mode": "NEFT", "purpose": "payout",
 					"reference_id": w.id["sendable/reference"], "notes": map[string]string{"line_id": w.id["sendable/line"]}, "created_at": time.Now().Unix()}}}})
 			return body, map[string]string{"X-Razorpay-Signature": razorpayx.SignHex([]byte(razorpayxsim.WebhookSecret), body), "X-Razorpay-Event-Id": "evt_Walk0000000001"}
+		}},
+		{route: "POST /webhooks/flipkart", path: fixed("/webhooks/flipkart"), want: 200, raw: func(w *world) ([]byte, map[string]string) {
+			body := mustJSON(w.t, map[string]any{"shipmentId": "SH-WALK", "eventType": "shipment_created", "source": "flipkart", "version": "v3",
+				"timestamp": time.Now().Format(time.RFC3339), "attributes": map[string]any{"orderItems": []any{map[string]any{"orderItemId": "ITEM-WALK", "orderId": "OD-WALK"}}}})
+			h := http.Header{}
+			flipkart.SignHeaders(h, "walk-app", "walk-secret-0001", "http://example.com/webhooks/flipkart", "POST", time.Now())
+			return body, map[string]string{flipkart.HeaderDate: h[flipkart.HeaderDate][0], flipkart.HeaderAuthorization: h[flipkart.HeaderAuthorization][0]}
 		}},
 		{route: "POST /api/v1/payout-batches/:id/approve", as: auth.RoleAdmin, path: id(p+"/payout-batches/%s/approve", "batch"), body: object(map[string]any{}), want: 200},
 		{route: "GET /api/v1/payout-batches/:id/bank-file", as: auth.RoleFinance, path: id(p+"/payout-batches/%s/bank-file", "batch"), want: 200},

@@ -51,6 +51,8 @@ var uniqueConstraints = []constraint{
 	{pg: []string{"artisan_notifications_subject_key"}, sqlite: "artisan_notifications.subject", field: "subject", message: "the artisan was told of this already"},
 	{pg: []string{"provider_events_pkey"}, sqlite: "provider_events.provider, provider_events.event_id", field: "event_id",
 		message: "the payout provider's event was handled already"},
+	{pg: []string{"marketplace_events_pkey"}, sqlite: "marketplace_events.channel_id, marketplace_events.event_id", field: "event_id",
+		message: "this marketplace notification was taken already"},
 	{pg: []string{"settlement_lines_key"}, sqlite: "settlement_lines.channel_id, settlement_lines.settlement_ref, settlement_lines.external_order_id, settlement_lines.external_line_id",
 		field: "settlement_ref", message: "this settlement line was imported already"},
 	{pg: []string{"ledger_entries_source_key"}, sqlite: "ledger_entries.source_ref", field: "source_ref", message: "this was posted to the ledger already"},

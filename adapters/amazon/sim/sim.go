@@ -120,6 +120,7 @@ func apiError(w http.ResponseWriter, status int, code, msg, details string) {
 
 // token is Login with Amazon's refresh-token grant.
 func (s *Sim) token(w http.ResponseWriter, r *http.Request) {
+	s.kit.CountToken()
 	if err := r.ParseForm(); err != nil {
 		simkit.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": "malformed form"})
 		return
