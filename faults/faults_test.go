@@ -90,13 +90,20 @@ func pause(min, max time.Duration) {
 	time.Sleep(min + time.Duration(rand.Int64N(int64(max-min)+1)))
 }
 
-// duplicateDeliveries: Flipkart sends pages of orders twice, both
+// duplicateDeliveries: Flipkart sends pages of orders and every order
+// notification twice (some out of order), both
 // channels are re-scanned over the hour they sold in, the same request
 // reaches the api three times under one key, and a settlement file is
 // imported three times.
 func duplicateDeliveries(t *testing.T, top *topology, tl *tally) {
 	top.simPost("flipkart", "/_sim/faults", map[string]any{"repeat_pages": true})
 	defer top.simPost("flipkart", "/_sim/faults", map[string]any{})
+	// Every notification is sent twice, some out of order.
+	hook := top.base + "/webhooks/flipkart"
+	if code, m := top.simCall("PUT", "flipkart", "/_sim/notifications", map[string]any{"url": hook, "repeat_rate": 1.0, "reorder_rate": 0.3}); code >= 300 {
+		t.Fatalf("simulator notifications: %d %v", code, m)
+	}
+	defer top.simCall("PUT", "flipkart", "/_sim/notifications", map[string]any{"url": hook})
 	n := scale(20)
 	for i := 0; i < n; i++ {
 		tl.order(top, "flipkart", i)
