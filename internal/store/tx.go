@@ -10,6 +10,7 @@ import (
 
 	"github.com/jkhhc/artisanbridge/internal/audit"
 	"github.com/jkhhc/artisanbridge/internal/effects"
+	"github.com/jkhhc/artisanbridge/internal/idempotency"
 	"github.com/jkhhc/artisanbridge/internal/outbox"
 	"github.com/jkhhc/artisanbridge/internal/reqctx"
 	"github.com/jkhhc/artisanbridge/migrations"
@@ -89,6 +90,11 @@ func (db *DB) inTx(ctx context.Context, now time.Time, fn func(*Tx) error) error
 			t.DB = g
 			if err := fn(t); err != nil {
 				return err
+			}
+			if c, ok := idempotency.ClaimFrom(ctx); ok {
+				if err := markCommitted(t, c); err != nil {
+					return err
+				}
 			}
 			if err := writeEffects(g, t.fx); err != nil {
 				return err
