@@ -48,6 +48,8 @@ func (c lostConnConnector) Connect(ctx context.Context) (driver.Conn, error) {
 
 // lostConnConn is pgx's connection, answering driver.ErrBadConn for a
 // statement outside a transaction whose connection turned out to be gone.
+// (A BEGIN that finds it gone fails its transaction before anything ran,
+// which inTx runs again.)
 // Statements outside a transaction are the store's reads and its
 // conditional or ON CONFLICT writes (a claim, a processed event, a status
 // step), so running one again on a fresh connection is harmless; inside a
@@ -72,14 +74,6 @@ func (c *lostConnConn) QueryContext(ctx context.Context, query string, args []dr
 		return nil, driver.ErrBadConn
 	}
 	return r, err
-}
-
-func (c *lostConnConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	tx, err := c.Conn.BeginTx(ctx, opts)
-	if err != nil && ctx.Err() == nil && connLost(err) {
-		return nil, driver.ErrBadConn // nothing ran: database/sql begins on another connection
-	}
-	return tx, err
 }
 
 // connLost says err means the connection to PostgreSQL is gone: the
