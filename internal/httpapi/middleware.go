@@ -211,8 +211,7 @@ func (s *Server) idempotent(r Route) gin.HandlerFunc {
 			if settled {
 				return
 			}
-			// The handler panicked: nothing was answered, nothing is kept
-			// (unless it committed: then the key stays, never run again).
+			// The handler panicked: nothing was answered, nothing is kept.
 			if err := s.idem.Release(bg, actor.ID, key, rec.ClaimID); err != nil {
 				s.log.ErrorContext(ctx, "idempotency key release failed", "err", err, "request_id", reqctx.RequestID(ctx))
 			}

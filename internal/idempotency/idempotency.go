@@ -58,9 +58,9 @@ type Store interface {
 	TakeOver(ctx context.Context, principalID, key, fromClaim, toClaim string, at time.Time) (bool, error)
 	// Complete stores the response of a key claimed by claimID.
 	Complete(ctx context.Context, principalID, key, claimID string, status int, body []byte) error
-	// Release forgets a key claimed by claimID whose request committed
-	// nothing, so that the caller may correct the request and retry with
-	// the same key.
+	// Release forgets a key claimed by claimID whose request was refused
+	// (and so changed nothing), so that the caller may correct the
+	// request and retry with the same key.
 	Release(ctx context.Context, principalID, key, claimID string) error
 	// Prune forgets keys created before t.
 	Prune(ctx context.Context, before time.Time) (int64, error)

