@@ -103,3 +103,45 @@ func TestLostConnectionsAreRetried(t *testing.T) {
 		}
 	}
 }
+
+// TestTxOutcome: the outcome of a transaction whose COMMIT lost its
+// connection is read back by its id.
+func TestTxOutcome(t *testing.T) {
+	admin := os.Getenv("ARTISANBRIDGE_TEST_POSTGRES_URL")
+	if admin == "" {
+		admin = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+	}
+	ctx := context.Background()
+	db, err := Open(ctx, Options{PostgresURL: admin, MaxConns: 2})
+	if err != nil {
+		t.Fatalf("PostgreSQL is required for this test and is unreachable: %v", err)
+	}
+	defer db.Close()
+	xidOf := func(commit bool) int64 {
+		t.Helper()
+		var xid int64
+		g := db.gorm.WithContext(ctx).Begin()
+		if err := g.Raw("SELECT txid_current()").Scan(&xid).Error; err != nil {
+			t.Fatal(err)
+		}
+		if commit {
+			g.Commit()
+		} else {
+			g.Rollback()
+		}
+		return xid
+	}
+	for _, tc := range []struct {
+		name string
+		xid  int64
+		want string
+	}{
+		{"committed", xidOf(true), "committed"},
+		{"rolled back", xidOf(false), "aborted"},
+		{"no id", 0, ""},
+	} {
+		if got := db.txOutcome(ctx, tc.xid); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
