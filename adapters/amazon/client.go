@@ -186,6 +186,11 @@ func perItem[T any](ctx context.Context, c *Client, op adapters.Operation, items
 			out = append(out, adapters.ItemResult{SKU: sku, Status: "INVALID", Issues: errorIssues(se.Body)})
 			continue
 		}
+		if errors.As(err, &se) && se.Status == http.StatusNotFound && method == http.MethodPatch {
+			// Amazon does not hold the SKU: a patch cannot apply, a put recreates it.
+			out = append(out, adapters.ItemResult{SKU: sku, Status: "NOT_FOUND", Issues: errorIssues(se.Body), Missing: true})
+			continue
+		}
 		if err != nil {
 			return out, err
 		}
@@ -261,6 +266,10 @@ func (c *Client) attributes(l adapters.Listing) map[string]any {
 	}
 	if len(l.Images) > 0 {
 		attrs["main_product_image_locator"] = []any{map[string]any{"media_location": l.Images[0], "marketplace_id": c.cfg.MarketplaceID}}
+	}
+	// Further photos go in the product type's eight other-image slots.
+	for i, u := range l.Images[min(1, len(l.Images)):min(9, len(l.Images))] {
+		attrs[fmt.Sprintf("other_product_image_locator_%d", i+1)] = []any{map[string]any{"media_location": u, "marketplace_id": c.cfg.MarketplaceID}}
 	}
 	return attrs
 }

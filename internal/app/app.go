@@ -44,6 +44,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/inventory"
 	"github.com/jkhhc/artisanbridge/internal/jobs"
 	"github.com/jkhhc/artisanbridge/internal/listing"
+	"github.com/jkhhc/artisanbridge/internal/media"
 	"github.com/jkhhc/artisanbridge/internal/messages"
 	"github.com/jkhhc/artisanbridge/internal/notify"
 	"github.com/jkhhc/artisanbridge/internal/opsmetrics"
@@ -51,6 +52,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/outbox"
 	"github.com/jkhhc/artisanbridge/internal/secrets"
+	"github.com/jkhhc/artisanbridge/internal/showcase"
 	"github.com/jkhhc/artisanbridge/internal/store"
 )
 
@@ -81,6 +83,7 @@ type App struct {
 	Payouts    *finance.Payouts
 	Pusher     *fulfilpush.Pusher
 	Sync       *channelsync.Engine
+	Media      *media.Service
 	Relay      *outbox.Relay
 	client     *asynq.Client
 	syncQueue  *jobs.SyncEnqueuer
@@ -158,6 +161,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 	a.Auth = auth.NewService(a.DB.Users(), nil)
 	a.Catalog = catalog.NewService(a.DB.Catalog(), a.Keyring, crafts, nil)
 	a.Stock = inventory.NewService(a.DB.Inventory(), nil)
+	a.Media = media.NewService(a.DB.Media(), a.PublicURL, nil)
 	a.Channels = channels.NewService(a.DB.Channels(), a.Keyring, nil)
 	a.Listings = listing.NewService(a.DB.Listings(), nil)
 	a.Exceptions = exceptions.NewService(a.DB.Exceptions(), nil)
@@ -167,7 +171,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 		Exceptions: a.DB.Exceptions(), Resolver: a.Exceptions, Log: log}
 	a.calls = callCounter{rdb: a.Redis}
 	a.Sync = &channelsync.Engine{Channels: a.Channels, ChannelRows: a.DB.Channels(), Listings: a.DB.Listings(),
-		Exceptions: a.DB.Exceptions(), Factory: a.adapterFor, Log: log}
+		Exceptions: a.DB.Exceptions(), Factory: a.adapterFor, Log: log, PhotoURL: a.Media.URL}
 	a.client = asynq.NewClientFromRedisClient(a.Redis)
 	a.syncQueue = &jobs.SyncEnqueuer{Client: a.client}
 	a.Relay = outbox.NewRelay(a.DB.Outbox(), jobs.NewEnqueuer(a.client, asynq.NewInspectorFromRedisClient(a.Redis)), log, cfg.RelayInterval)
@@ -443,6 +447,7 @@ func (a *App) apiServer(healthOnly bool) *httpapi.Server {
 	return httpapi.New(httpapi.Deps{
 		Log: a.log, Auth: a.Auth, Catalog: a.Catalog, Inventory: a.Stock, Audit: a.DB.Audit(),
 		Channels: a.Channels, Listings: a.Listings, Exceptions: a.Exceptions, Orders: a.Orders, Tasks: fulfilment.NewService(a.DB.Fulfilment(), nil), Finance: a.Finance, Payouts: a.Payouts, PayoutWebhook: a.PayoutWebhook, FlipkartNotification: a.FlipkartNotification, ChannelCalls: a.calls.lastHour,
+		Media: a.Media, Showcase: &showcase.Site{Catalogue: a.Catalog, Listings: a.Listings, Channels: a.Channels, Public: a.PublicURL},
 		Files: a.DB.ChannelFiles(), ImportOrders: a.importOrders, PullSettlements: a.pullSettlements, RescanOrders: a.rescanOrders, RetryMissedOrder: a.Puller.Retry,
 		Idempotency:  a.DB.Idempotency(),
 		Queues:       func(ctx context.Context) ([]httpapi.QueueInfo, error) { return queueInfo(insp) },
@@ -454,6 +459,32 @@ func (a *App) apiServer(healthOnly bool) *httpapi.Server {
 		MaxBodyBytes: a.cfg.MaxBodyBytes,
 		HealthOnly:   healthOnly,
 	})
+}
+
+// PublicURL is the address buyers and marketplaces reach this service at:
+// ARTISANBRIDGE_PUBLIC_URL, or else http:// and the address the API
+// listens on (once it listens; the configured one before), with an
+// unspecified host (0.0.0.0, ::) read as loopback.
+func (a *App) PublicURL() string {
+	if a.cfg.PublicURL != "" {
+		return a.cfg.PublicBase()
+	}
+	hostPort := a.cfg.Addr
+	select {
+	case <-a.addrReady:
+		if a.addr != nil {
+			hostPort = a.addr.String()
+		}
+	default:
+	}
+	host, port, err := net.SplitHostPort(hostPort)
+	if err != nil {
+		return "http://" + hostPort
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // MetricsHandler serves /metrics for mode: the process's own figures, and
