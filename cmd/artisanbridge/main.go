@@ -346,7 +346,9 @@ func users(ctx context.Context, args []string, getenv func(string) string, stdou
 func passwd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("users passwd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprintln(stderr, "usage: artisanbridge users passwd NAME (the password is read from standard input)") }
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: artisanbridge users passwd NAME (the password is read from standard input)")
+	}
 	var name string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = args[0], args[1:]
