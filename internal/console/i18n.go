@@ -139,6 +139,7 @@ var catalogue = map[string]msg{
 	"page.product":                 {"Product", "مصنوعات", "उत्पाद"},
 	"page.order":                   {"Order", "آرڈر", "ऑर्डर"},
 	"page.slip":                    {"Packing slip", "پیکنگ پرچی", "पैकिंग पर्ची"},
+	"page.statement":               {"Artisan statement", "کاریگر کا گوشوارہ", "कारीगर विवरण"},
 	"page.batch":                   {"Payout batch", "ادائیگی کا بیچ", "भुगतान बैच"},
 	"page.account":                 {"My account", "میرا کھاتہ", "मेरा खाता"},
 	"error.title":                  {"This could not be done", "یہ نہیں ہو سکا", "यह नहीं हो सका"},
