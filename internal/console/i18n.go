@@ -93,6 +93,7 @@ var catalogue = map[string]msg{
 	"field.quantity":               {"Quantity", "تعداد", "मात्रा"},
 	"field.location":               {"Location", "مقام", "स्थान"},
 	"field.channel":                {"Channel", "چینل", "चैनल"},
+	"field.external_id":            {"Marketplace id (FSN, ASIN)", "مارکیٹ پلیس آئی ڈی", "मार्केटप्लेस आईडी"},
 	"field.message":                {"Marketplace's message", "مارکیٹ پلیس کا پیغام", "मार्केटप्लेस का संदेश"},
 	"field.reason":                 {"Reason", "وجہ", "कारण"},
 	"field.kind":                   {"Kind", "قسم", "प्रकार"},

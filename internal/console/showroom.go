@@ -203,7 +203,8 @@ func (c *Console) stockIntake(r *http.Request) (string, string, error) {
 func (c *Console) publish(r *http.Request) (string, string, error) {
 	f := readForm(r)
 	enabled := true
-	in := listing.Input{PricePaise: f.int("price_paise", "price_paise"), Buffer: f.int("buffer", "buffer"), Version: f.int("version", "version"), Enabled: &enabled}
+	in := listing.Input{PricePaise: f.int("price_paise", "price_paise"), Buffer: f.int("buffer", "buffer"), Version: f.int("version", "version"),
+		Enabled: &enabled, ExternalID: f.optStr("external_id")}
 	if err := f.err(); err != nil {
 		return "", "", err
 	}
