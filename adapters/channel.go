@@ -123,6 +123,10 @@ type ItemResult struct {
 	Status     string // the marketplace's own word (SUCCESS, WARNING, ACCEPTED, INVALID...)
 	ExternalID string
 	Issues     []Issue
+	// Missing says the marketplace does not hold this listing (any more):
+	// it was deleted there, or the marketplace lost it. The listing is
+	// created again, not refused.
+	Missing bool
 }
 
 // RemoteListing is what the marketplace says it holds for a SKU.
@@ -183,6 +187,14 @@ type OrderSource interface {
 // page.
 type OrderFetcher interface {
 	FetchOrder(ctx context.Context, externalOrderID string) (OrderPage, error)
+}
+
+// NoticeFetcher is a channel that pushes notifications: it reads what one
+// names again from the marketplace, as it stands now (the notification is
+// a hint; the marketplace's answer is what is taken in). The page holds the
+// orders read and what could not be read.
+type NoticeFetcher interface {
+	FetchNoticed(ctx context.Context, ref orders.NoticeRef) (OrderPage, error)
 }
 
 // PayloadReader reads again the payload the channel put in an Unreadable

@@ -30,7 +30,7 @@ type ImportRow struct {
 // file does not matter, since rows are read by header name.
 var importColumns = []string{
 	"sku", "title", "description", "craft", "hsn_code", "gst_rate_bp", "mrp_paise", "price_paise",
-	"artisan_id", "artisan_code", "artisan_price_paise", "artisan_share_bp", "gi_tag",
+	"artisan_id", "artisan_code", "artisan_price_paise", "artisan_share_bp", "gi", "gi_tag",
 	"gi_certificate_no", "one_of_a_kind", "made_to_order", "weight_g", "length_mm", "width_mm", "height_mm",
 	"images", "status",
 }
@@ -142,7 +142,7 @@ func (r ImportRow) Input(fe apperr.FieldErrors) ProductInput {
 	}
 	in.SKU, in.Title, in.Description, in.Craft = str("sku"), str("title"), str("description"), str("craft")
 	in.HSNCode, in.ArtisanID, in.ArtisanCode = str("hsn_code"), str("artisan_id"), str("artisan_code")
-	in.GICertificateNo, in.Status = str("gi_certificate_no"), str("status")
+	in.GI, in.GICertificateNo, in.Status = str("gi"), str("gi_certificate_no"), str("status")
 	in.GSTRateBP, in.MRPPaise, in.PricePaise = num("gst_rate_bp"), num("mrp_paise"), num("price_paise")
 	in.ArtisanPricePaise, in.ArtisanShareBP = num("artisan_price_paise"), num("artisan_share_bp")
 	in.WeightG, in.LengthMM, in.WidthMM, in.HeightMM = num("weight_g"), num("length_mm"), num("width_mm"), num("height_mm")

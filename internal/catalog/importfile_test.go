@@ -141,3 +141,17 @@ func FuzzParseImportFile(f *testing.F) {
 		}
 	})
 }
+
+// TestImportRowGI: an import names a piece's GI by key, as the API does.
+func TestImportRowGI(t *testing.T) {
+	rows, err := ParseImportFile([]byte("sku,title,craft,hsn_code,gst_rate_bp,mrp_paise,price_paise,artisan_code,gi,gi_certificate_no\n" +
+		"KANI-9,Kani shawl,kani_shawl,62142010,500,9500000,8900000,KNH-01,kani_shawl,AU/KNH/0009\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fe := apperr.FieldErrors{}
+	in := rows[0].Input(fe)
+	if len(fe) != 0 || in.GI == nil || *in.GI != "kani_shawl" || *in.GICertificateNo != "AU/KNH/0009" {
+		t.Fatalf("row read wrongly: %+v %v", in, fe)
+	}
+}

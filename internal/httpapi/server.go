@@ -11,7 +11,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -28,9 +30,11 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/idempotency"
 	"github.com/jkhhc/artisanbridge/internal/inventory"
 	"github.com/jkhhc/artisanbridge/internal/listing"
+	"github.com/jkhhc/artisanbridge/internal/media"
 	"github.com/jkhhc/artisanbridge/internal/orderpull"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/paging"
+	"github.com/jkhhc/artisanbridge/internal/showcase"
 )
 
 // QueueInfo describes one job queue for GET /jobs/queues.
@@ -60,6 +64,10 @@ type Deps struct {
 	Tasks      *fulfilment.Service
 	Finance    *finance.Service
 	Payouts    *finance.Payouts
+	// Media keeps product photos (nil: the photo routes answer 404).
+	Media *media.Service
+	// Showcase renders the public pages and printed tags (nil: 404).
+	Showcase *showcase.Site
 	// Health fills in a channel's call counts (shared across processes).
 	ChannelCalls func(ctx context.Context, channelID string) (calls, throttled int64)
 	// Files are what assisted channels (GeM) produce for staff to upload.
@@ -74,6 +82,11 @@ type Deps struct {
 	// PayoutWebhook takes a payout provider's signed event (nil: no
 	// provider configured). A delivery seen before is acknowledged.
 	PayoutWebhook func(ctx context.Context, provider string, h http.Header, body []byte) error
+
+	// FlipkartNotification takes one of Flipkart's signed order
+	// notifications; arrivedAt is the URL it was posted to. It reports
+	// whether it was queued (false: a repeat, or kept as unreadable).
+	FlipkartNotification func(ctx context.Context, arrivedAt string, h http.Header, body []byte) (bool, error)
 
 	// RetryMissedOrder takes a missed order in again (retry.go).
 	RetryMissedOrder func(ctx context.Context, exceptionID, by string) (orderpull.RetryResult, error)
@@ -157,6 +170,10 @@ type Param struct {
 // Upload is the Request of a route that takes a file as the
 // multipart/form-data field "file".
 type Upload struct{}
+
+// Bytes is the Request of a route whose body is a file's bytes, sent as
+// one of Types (a photo, a chunk of an upload).
+type Bytes struct{ Types []string }
 
 // APIPrefix is the base path of the admin API.
 const APIPrefix = "/api/v1"
@@ -248,12 +265,39 @@ func decodeBody(c *gin.Context, dst any, emptyIsObject bool) error {
 			return &apperr.Error{Code: apperr.Invalid, Message: "request body field " + typeErr.Field + " has the wrong type",
 				Fields: map[string]string{typeErr.Field: "must be a " + typeErr.Type.String()}}
 		}
+		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			name = strings.Trim(name, `"`)
+			return &apperr.Error{Code: apperr.Invalid, Message: "request body field " + name + " is not one this route takes",
+				Fields: map[string]string{name: "unknown field; this body takes " + bodyFields(dst)}}
+		}
 		return apperr.New(apperr.Invalid, "request body is not valid JSON for this route: %s", jsonProblem(err))
 	}
 	if dec.More() {
 		return apperr.New(apperr.Invalid, "request body has data after the JSON object")
 	}
 	return nil
+}
+
+// bodyFields lists the JSON fields of a request body's type, for a refusal
+// of a field it does not take.
+func bodyFields(dst any) string {
+	t := reflect.TypeOf(dst)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct {
+		return "the fields documented for it (GET /api/v1/openapi.json)"
+	}
+	var names []string
+	for i := 0; i < t.NumField(); i++ {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); name != "" && name != "-" {
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		return "no fields (send {})"
+	}
+	return strings.Join(names, ", ")
 }
 
 func jsonProblem(err error) string {
