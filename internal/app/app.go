@@ -448,7 +448,7 @@ func (a *App) console() *console.Console {
 	return console.New(console.Deps{
 		Log: a.log, Sessions: auth.NewSessions(a.DB.Sessions(), nil, auth.DefaultLockout), Catalog: a.Catalog, Inventory: a.Stock,
 		Channels: a.Channels, Listings: a.Listings, Exceptions: a.Exceptions, Orders: a.Orders, Tasks: fulfilment.NewService(a.DB.Fulfilment(), nil),
-		Finance: a.Finance, Payouts: a.Payouts, Idempotency: a.DB.Idempotency(), Ops: a.DB.OpsMetrics(), OrdersSince: a.DB.OrdersSince,
+		Finance: a.Finance, Payouts: a.Payouts, Idempotency: a.DB.Idempotency(), Ops: a.DB.OpsMetrics(), OrdersSince: a.DB.OrdersSince, Media: a.Media,
 		ImportOrders: a.importOrders,
 		Queues: func(ctx context.Context) ([]console.QueueDepth, error) {
 			qs, err := queueInfo(insp)

@@ -144,6 +144,7 @@ type exceptionsData struct {
 	Kinds      []string
 	Kind       string
 	Status     string
+	Mine       bool
 	Exceptions []exceptions.Exception
 	Next       string
 }
@@ -154,8 +155,12 @@ func (c *Console) exceptionsPage(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := exceptionsData{Kinds: exceptions.Kinds, Kind: q.Get("kind"), Status: q.Get("status")}
-	page, err := c.Exceptions.List(r.Context(), exceptions.Filter{Kind: d.Kind, Status: d.Status}, p)
+	d := exceptionsData{Kinds: exceptions.Kinds, Kind: q.Get("kind"), Status: q.Get("status"), Mine: q.Get("mine") == "1"}
+	f := exceptions.Filter{Kind: d.Kind, Status: d.Status}
+	if d.Mine {
+		f.Assignee = reqctx.ActorFrom(r.Context()).ID
+	}
+	page, err := c.Exceptions.List(r.Context(), f, p)
 	if err != nil {
 		return nil, err
 	}
@@ -169,6 +174,15 @@ func (c *Console) resolve(r *http.Request) (string, string, error) {
 		return "", "", err
 	}
 	return r.URL.Path + "?" + r.URL.RawQuery, "flash.resolved", nil
+}
+
+// assign gives an open exception to the person who takes it.
+func (c *Console) assign(r *http.Request) (string, string, error) {
+	me := reqctx.ActorFrom(r.Context()).ID
+	if _, err := c.Exceptions.Assign(r.Context(), r.PostFormValue("exception_id"), exceptions.AssignInput{UserID: me}); err != nil {
+		return "", "", err
+	}
+	return r.URL.Path + "?" + r.URL.RawQuery, "flash.assigned", nil
 }
 
 type importsData struct {

@@ -24,6 +24,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/idempotency"
 	"github.com/jkhhc/artisanbridge/internal/inventory"
 	"github.com/jkhhc/artisanbridge/internal/listing"
+	"github.com/jkhhc/artisanbridge/internal/media"
 	"github.com/jkhhc/artisanbridge/internal/opsmetrics"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 )
@@ -49,6 +50,8 @@ type Deps struct {
 	Finance     *finance.Service
 	Payouts     *finance.Payouts
 	Idempotency idempotency.Store
+	// Media stores product photos by content hash (nil: no uploads).
+	Media *media.Service
 	// Ops reads the operations figures (open exceptions by kind and age).
 	Ops opsmetrics.Source
 	// OrdersSince counts the orders taken in since a time.

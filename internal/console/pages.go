@@ -38,8 +38,8 @@ type Action struct {
 	download func(w http.ResponseWriter, r *http.Request) error
 }
 
-// maxFormBytes bounds a form post; imports take a file up to 16 MiB.
-const maxFormBytes = 16<<20 + 64<<10
+// maxFormBytes bounds a form post: a photo from a camera (up to 25 MiB) or an import file.
+const maxFormBytes = 26 << 20
 
 func (c *Console) routes() {
 	c.mux.HandleFunc("GET /static/{name}", c.serveStatic)

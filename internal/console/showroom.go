@@ -27,6 +27,7 @@ func (c *Console) table() []Page {
 				"stock":     {Permission: auth.StockWrite, run: c.stockIntake},
 				"publish":   {Permission: auth.ListingsWrite, run: c.publish},
 				"unpublish": {Permission: auth.ListingsWrite, run: c.unpublish},
+				"photo":     {Permission: auth.ProductsWrite, run: c.addPhoto},
 			}},
 		{Path: "/showroom/board", Permission: auth.TasksRead, Nav: "nav.board", Template: "board", show: c.board,
 			Actions: map[string]Action{"move": {Permission: auth.TasksWork, run: c.moveTask}}},
@@ -37,7 +38,7 @@ func (c *Console) table() []Page {
 		{Path: "/operations/orders", Permission: auth.OrdersRead, Nav: "nav.orders", Template: "orders", show: c.ordersPage},
 		{Path: "/operations/orders/{id}", Permission: auth.OrdersRead, Template: "order", show: c.order},
 		{Path: "/operations/exceptions", Permission: auth.ExceptionsRead, Nav: "nav.exceptions", Template: "exceptions", show: c.exceptionsPage,
-			Actions: map[string]Action{"resolve": {Permission: auth.ExceptionsWork, run: c.resolve}}},
+			Actions: map[string]Action{"resolve": {Permission: auth.ExceptionsWork, run: c.resolve}, "assign": {Permission: auth.ExceptionsWork, run: c.assign}}},
 		{Path: "/operations/imports", Permission: auth.OrdersWrite, Nav: "nav.imports", Template: "imports", show: c.imports,
 			Actions: map[string]Action{"orders": {Permission: auth.OrdersWrite, run: c.importOrders}}},
 		{Path: "/finance/settlements", Permission: auth.FinanceRead, Nav: "nav.settlements", Template: "settlements", show: c.settlements,
@@ -219,6 +220,39 @@ func (c *Console) unpublish(r *http.Request) (string, string, error) {
 		return "", "", err
 	}
 	return "", "flash.unpublished", nil
+}
+
+// addPhoto stores a photo taken on the tablet (once by its content hash,
+// resized for each marketplace by the media service) and adds its public
+// address to the product's images.
+func (c *Console) addPhoto(r *http.Request) (string, string, error) {
+	if c.Media == nil {
+		return "", "", apperr.New(apperr.PreconditionFailed, "photos cannot be stored by this process")
+	}
+	data, err := uploaded(r)
+	if err != nil {
+		return "", "", err
+	}
+	ctx := r.Context()
+	m, err := c.Media.Put(ctx, http.DetectContentType(data), data)
+	if err != nil {
+		return "", "", err
+	}
+	p, err := c.Catalog.GetProduct(ctx, r.PathValue("id"))
+	if err != nil {
+		return "", "", err
+	}
+	images := append(p.Images, m.URL)
+	for _, have := range p.Images {
+		if have == m.URL {
+			images = p.Images
+		}
+	}
+	f := readForm(r)
+	if _, err := c.Catalog.UpdateProduct(ctx, p.ID, catalog.ProductInput{Images: &images, Version: f.int("version", "version")}); err != nil {
+		return "", "", err
+	}
+	return "", "flash.photo", nil
 }
 
 // --- fulfilment ---
