@@ -129,7 +129,7 @@ func TestConsolePages(t *testing.T) {
 			}
 			seen := 0
 			for _, p := range pages {
-				if !auth.Allowed(role, p.Permission) {
+				if !p.Allows(role) {
 					continue
 				}
 				path := fill.Replace(p.Path)

@@ -319,7 +319,7 @@ func TestConsoleSecurity(t *testing.T) {
 			for _, p := range pages {
 				path := strings.NewReplacer("{id}", "none", "{order}", "none").Replace(p.Path)
 				a := v.get(path)
-				allowed := auth.Allowed(role, p.Permission)
+				allowed := p.Allows(role)
 				if allowed && (a.status == 403 || a.status == 303) || !allowed && a.status != 403 {
 					t.Errorf("%s GET %s: %d, allowed %v", role, path, a.status, allowed)
 				}
@@ -330,7 +330,7 @@ func TestConsoleSecurity(t *testing.T) {
 					t.Errorf("%s: the menu links %s, which the role may not read", role, p.Path)
 				}
 				for name, act := range p.Actions {
-					if !auth.Allowed(role, p.Permission) {
+					if !p.Allows(role) {
 						continue
 					}
 					f := url.Values{"csrf": {csrf}, "do": {name}, "idem": {fmt.Sprintf("matrix-%s-%s-%s", role, name, strings.ReplaceAll(path, "/", "_"))}}

@@ -21,13 +21,25 @@ import (
 type Page struct {
 	Path       string
 	Permission auth.Permission
-	Nav        string
-	Template   string
-	show       func(r *http.Request) (any, error)
+	// Everyone opens the page to every signed-in user whatever the role
+	// (their own account); Permission is then empty.
+	Everyone bool
+	Nav      string
+	Template string
+	show     func(r *http.Request) (any, error)
 	// print, when set, answers ?print=1 with a standalone printable page.
 	print   func(w http.ResponseWriter, r *http.Request, lang string) error
 	Actions map[string]Action
 }
+
+// allows says whether role may read the page: the one permission table
+// decides, except for a page that is every user's own.
+func (p Page) allows(role auth.Role) bool {
+	return p.Everyone && role.Valid() || auth.Allowed(role, p.Permission)
+}
+
+// Allows is allows, for tests.
+func (p Page) Allows(role auth.Role) bool { return p.allows(role) }
 
 // Action is one form of a page. It returns where to go next (post, then
 // redirect, then get) and the flash message key shown there.
@@ -67,7 +79,7 @@ func (c *Console) routes() {
 func (c *Console) nav(r *http.Request, v *visitor) []navItem {
 	var out []navItem
 	for _, p := range c.pages {
-		if p.Nav == "" || !auth.Allowed(v.User.Role, p.Permission) {
+		if p.Nav == "" || !p.allows(v.User.Role) {
 			continue
 		}
 		out = append(out, navItem{Href: p.Path, Label: translate(v.Lang, p.Nav), Current: r.URL.Path == p.Path})
@@ -93,7 +105,6 @@ func (c *Console) newView(r *http.Request, v *visitor, title string, prob *probl
 // form's Idempotency-Key.
 func (c *Console) guard(p Page, post bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r = r.WithContext(reqctx.WithRequestID(r.Context(), requestID(r)))
 		v, err := c.identify(r)
 		if err != nil {
 			c.fail(w, r, &visitor{Lang: "en"}, err)
@@ -108,7 +119,7 @@ func (c *Console) guard(p Page, post bool) http.Handler {
 			return
 		}
 		r = withActor(r, v.User)
-		if !auth.Allowed(v.User.Role, p.Permission) {
+		if !p.allows(v.User.Role) {
 			c.fail(w, r, v, apperr.New(apperr.PermissionDenied, "%s", translate(v.Lang, "error.forbidden")))
 			return
 		}
@@ -305,6 +316,9 @@ func statusOf(err error) int {
 }
 
 func requestID(r *http.Request) string {
+	if id := reqctx.RequestID(r.Context()); id != "" {
+		return id
+	}
 	if id := r.Header.Get("X-Request-ID"); len(id) >= 8 && len(id) <= 64 {
 		ok := true
 		for _, ch := range id {

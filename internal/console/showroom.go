@@ -53,7 +53,7 @@ func (c *Console) table() []Page {
 				"bank_file": {Permission: auth.FinanceWrite, download: c.bankFile},
 			}},
 		{Path: "/finance/trial-balance", Permission: auth.FinanceRead, Nav: "nav.trial_balance", Template: "trial_balance", show: c.trialBalance},
-		{Path: "/account", Permission: auth.ChannelsRead, Template: "account", show: func(*http.Request) (any, error) { return nil, nil }},
+		{Path: "/account", Everyone: true, Template: "account", show: func(*http.Request) (any, error) { return nil, nil }},
 	}
 }
 

@@ -20,7 +20,7 @@ func (c *Console) home(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, p := range c.pages {
-		if p.Nav != "" && auth.Allowed(v.User.Role, p.Permission) {
+		if p.Nav != "" && p.allows(v.User.Role) {
 			http.Redirect(w, r, p.Path, http.StatusSeeOther)
 			return
 		}
@@ -66,7 +66,6 @@ func (c *Console) drawSignIn(w http.ResponseWriter, r *http.Request, v *visitor,
 // the session token is always a new one, and the one presented (if any)
 // ends: a session planted before sign-in is never carried over.
 func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
-	r = r.WithContext(reqctx.WithRequestID(r.Context(), requestID(r)))
 	v, err := c.identify(r)
 	if err != nil {
 		c.fail(w, r, &visitor{Lang: "en"}, err)
