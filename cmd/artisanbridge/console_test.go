@@ -307,6 +307,22 @@ func TestConsoleSecurity(t *testing.T) {
 		}
 	})
 
+	t.Run("no password or session token reaches the log", func(t *testing.T) {
+		v := in.visitor()
+		v.signIn("e2e-admin", consolePassword)
+		v.get("/operations?next=" + url.QueryEscape(consolePassword))
+		tok := v.cookie(console.SessionCookie).Value
+		logs := in.logs.String()
+		if !strings.Contains(logs, `"msg":"console request"`) {
+			t.Fatal("the console logs no requests: this check would see nothing")
+		}
+		for what, secret := range map[string]string{"password": consolePassword, "session token": tok, "session hash": auth.HashToken(tok), "CSRF token": auth.CSRFToken(tok)} {
+			if strings.Contains(logs, secret) {
+				t.Errorf("the log holds the %s", what)
+			}
+		}
+	})
+
 	t.Run("role matrix: the API's permission table decides every page and action", func(t *testing.T) {
 		pages := console.New(console.Deps{}).Pages()
 		for _, role := range auth.Roles {

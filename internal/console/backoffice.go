@@ -25,9 +25,12 @@ func actorRole(r *http.Request) string { return reqctx.ActorFrom(r.Context()).Ro
 
 // --- operations ---
 
+// kindCount is how many exceptions of a kind are open, by age: under an
+// hour, up to a day, up to a week, older (opsmetrics.AgeBuckets).
 type kindCount struct {
-	Kind            string
-	Open, OlderADay int64
+	Kind  string
+	Open  int64
+	ByAge []int64
 }
 
 type dashboardData struct {
@@ -52,19 +55,16 @@ func (c *Console) dashboard(r *http.Request) (any, error) {
 		}
 	}
 	if c.Ops != nil {
-		snap, err := c.Ops.OpsSnapshot(ctx, now, []time.Duration{24 * time.Hour}, opsmetrics.SMSWindow)
+		snap, err := c.Ops.OpsSnapshot(ctx, now, opsmetrics.AgeBounds(), opsmetrics.SMSWindow)
 		if err != nil {
 			return nil, err
 		}
+		buckets := opsmetrics.ExceptionBuckets(snap.OpenExceptions)
 		for _, e := range snap.OpenExceptions {
-			k := kindCount{Kind: e.Kind, Open: e.Open}
-			if len(e.OlderThan) > 0 {
-				k.OlderADay = e.OlderThan[0]
-			}
-			if e.Kind == "stock_drift" {
+			if e.Kind == exceptions.StockDrift {
 				d.StockDrift = e.Open
 			}
-			d.Exceptions = append(d.Exceptions, k)
+			d.Exceptions = append(d.Exceptions, kindCount{Kind: e.Kind, Open: e.Open, ByAge: buckets[e.Kind]})
 		}
 		sort.Slice(d.Exceptions, func(i, j int) bool { return d.Exceptions[i].Kind < d.Exceptions[j].Kind })
 	}

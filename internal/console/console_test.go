@@ -13,7 +13,7 @@ import (
 // is in the one catalogue, in English, Urdu and Hindi.
 func TestCatalogueIsComplete(t *testing.T) {
 	used := map[string]bool{}
-	keyRef := regexp.MustCompile(`\.T "([a-z_]+\.[a-z_]+)"|"((?:nav|page|error|flash|text|field|action|status|lang)\.[a-z_]+)"`)
+	keyRef := regexp.MustCompile(`\.T "([a-z_]+\.[a-z0-9_]+)"|"((?:nav|page|error|flash|text|field|action|status|lang|age)\.[a-z0-9_]+)"`)
 	scan := func(name, text string) {
 		for _, m := range keyRef.FindAllStringSubmatch(text, -1) {
 			k := m[1] + m[2]
