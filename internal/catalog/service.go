@@ -597,6 +597,24 @@ func validImages(fe apperr.FieldErrors, in []string) []string {
 	return out
 }
 
+// mergeAttributes applies a merge patch to stored attributes: a value sets
+// an attribute, a null removes it, and an attribute the patch leaves out
+// stays.
+func mergeAttributes(stored map[string]string, patch map[string]*string) map[string]string {
+	out := make(map[string]string, len(stored)+len(patch))
+	for k, v := range stored {
+		out[k] = v
+	}
+	for k, v := range patch {
+		if v == nil {
+			delete(out, k)
+			continue
+		}
+		out[k] = *v
+	}
+	return out
+}
+
 // validPhotos checks the form of photo references; that each was uploaded
 // is for the database to say (product_photos refers to media).
 func validPhotos(fe apperr.FieldErrors, in []string) []string {
@@ -615,24 +633,6 @@ func validPhotos(fe apperr.FieldErrors, in []string) []string {
 		default:
 			out = append(out, sha)
 		}
-	}
-	return out
-}
-
-// mergeAttributes applies a merge patch to stored attributes: a value sets
-// an attribute, a null removes it, and an attribute the patch leaves out
-// stays.
-func mergeAttributes(stored map[string]string, patch map[string]*string) map[string]string {
-	out := make(map[string]string, len(stored)+len(patch))
-	for k, v := range stored {
-		out[k] = v
-	}
-	for k, v := range patch {
-		if v == nil {
-			delete(out, k)
-			continue
-		}
-		out[k] = *v
 	}
 	return out
 }

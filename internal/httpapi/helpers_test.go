@@ -38,6 +38,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/media"
 	"github.com/jkhhc/artisanbridge/internal/orderpull"
 	"github.com/jkhhc/artisanbridge/internal/orders"
+	"github.com/jkhhc/artisanbridge/internal/reconcile"
 	"github.com/jkhhc/artisanbridge/internal/reqctx"
 	"github.com/jkhhc/artisanbridge/internal/secrets"
 	"github.com/jkhhc/artisanbridge/internal/showcase"
@@ -102,7 +103,7 @@ func newTestServerWith(t testing.TB, b testenv.Backend, change func(*httpapi.Dep
 		Showcase: &showcase.Site{Catalogue: cat, Listings: listing.NewService(db.Listings(), nil), Channels: channels.NewService(db.Channels(), ring, nil),
 			Public: func() string { return testPublicURL }},
 		Channels: channels.NewService(db.Channels(), ring, nil), Listings: listing.NewService(db.Listings(), nil),
-		Exceptions: exceptions.NewService(db.Exceptions(), nil), Files: db.ChannelFiles(), Orders: orders.NewService(db.Orders(), nil), Tasks: fulfilment.NewService(db.Fulfilment(), nil), Finance: finance.NewService(db.Finance(), nil), Payouts: payouts,
+		Exceptions: exceptions.NewService(db.Exceptions(), nil), Reconcile: reconcile.NewService(db.Reconciliations(), nil), Files: db.ChannelFiles(), Orders: orders.NewService(db.Orders(), nil), Tasks: fulfilment.NewService(db.Fulfilment(), nil), Finance: finance.NewService(db.Finance(), nil), Payouts: payouts,
 		// As the app wires them (internal/app), without the job queue.
 		RescanOrders: func(ctx context.Context, channelID string, since time.Time) error {
 			if _, err := channels.NewService(db.Channels(), ring, nil).Get(ctx, channelID); err != nil {

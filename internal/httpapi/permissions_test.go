@@ -74,6 +74,8 @@ var policy = map[string][]auth.Role{
 	"POST /api/v1/exceptions/:id/resolve":              {"admin", "operations", "finance"},
 	"POST /api/v1/exceptions/:id/retry":                {"admin", "operations", "finance"},
 	"POST /api/v1/exceptions/:id/assign":               {"admin", "operations", "finance"},
+	"POST /api/v1/reconciliations":                     {"admin", "operations"},
+	"GET /api/v1/reconciliations/:id":                  {"admin", "operations"},
 	"POST /api/v1/fee-schedules":                       {"admin", "finance"},
 	"POST /api/v1/payout-batches":                      {"admin", "finance"},
 	"POST /api/v1/artisans/:id/advances":               {"admin", "finance"},

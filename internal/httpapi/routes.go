@@ -29,6 +29,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/orderpull"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/paging"
+	"github.com/jkhhc/artisanbridge/internal/reconcile"
 	"github.com/jkhhc/artisanbridge/internal/reqctx"
 	"github.com/jkhhc/artisanbridge/internal/showcase"
 	"github.com/jkhhc/artisanbridge/internal/statements"
@@ -106,7 +107,7 @@ func (s *Server) routes() []Route {
 			Response: media.Media{}, Status: 200, Errors: id404, handler: s.getMedia},
 		{Method: "GET", Path: "/media/:sha", Public: true, Summary: "a photo as uploaded (cached a year: the URL names the bytes)",
 			Produces: []string{"image/jpeg", "image/png"}, Status: 200, Errors: notModified, handler: s.serveMedia},
-		{Method: "GET", Path: "/media/:sha/:variant", Public: true, Summary: "a photo resized for a marketplace (amazon, flipkart) or the public pages (web)",
+		{Method: "GET", Path: "/media/:sha/:variant", Public: true, Summary: "a photo resized for a marketplace (amazon, flipkart) or the public pages (web, thumb)",
 			Produces: []string{"image/jpeg"}, Status: 200, Errors: notModified, handler: s.serveMedia},
 
 		{Method: "GET", Path: "/artisans/:code", Public: true, Summary: "an artisan's virtual showroom: craft, cluster, GI, pieces with photo, price and where to buy (HTML, cacheable)",
@@ -245,6 +246,12 @@ func (s *Server) routes() []Route {
 			handler: action(s, s.Exceptions.Assign)},
 		{Method: "POST", Path: p + "/exceptions/:id/retry", Permission: auth.ExceptionsWork, Summary: "take a missed order in again once its cause is fixed (read again from the marketplace, or from its payload)",
 			Request: struct{}{}, Response: orderpull.RetryResult{}, Status: 200, Errors: append(idWrite, http.StatusPreconditionFailed), handler: s.retryException},
+
+		{Method: "POST", Path: p + "/reconciliations", Permission: auth.Reconcile,
+			Summary: "reconcile a channel as a background job: kind stock (what the marketplace holds against what it should) or orders (the last 7 days); auto_correct puts it right",
+			Request: reconcile.Input{}, Response: reconcile.Reconciliation{}, Status: 202, Errors: idWrite, handler: s.startReconciliation},
+		{Method: "GET", Path: p + "/reconciliations/:id", Permission: auth.Reconcile, Summary: "a reconciliation: status, counts, progress and one page of the differences it found",
+			Query: paged(), Response: reconcile.Reconciliation{}, Status: 200, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}, handler: s.getReconciliation},
 
 		{Method: "GET", Path: p + "/audit", Permission: auth.AuditRead, Summary: "the audit log",
 			Query:    paged(param("resource", "only entries about this kind of resource (product, artisan, ...)"), param("resource_id", "only entries about this resource"), param("actor_id", "only what this user did")),
@@ -960,4 +967,37 @@ func (s *Server) pullSettlements(c *gin.Context) {
 	}
 	sum, err := s.PullSettlements(c.Request.Context(), id)
 	s.respond(c, http.StatusOK, sum, err)
+}
+
+func (s *Server) startReconciliation(c *gin.Context) {
+	if s.Reconcile == nil {
+		writeError(c, s.log, apperr.New(apperr.NotFound, "reconciliations are not configured"))
+		return
+	}
+	var in reconcile.Input
+	if err := decodeJSON(c, &in); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	out, err := s.Reconcile.Start(c.Request.Context(), in)
+	s.respond(c, http.StatusAccepted, out, err)
+}
+
+func (s *Server) getReconciliation(c *gin.Context) {
+	if s.Reconcile == nil {
+		writeError(c, s.log, apperr.New(apperr.NotFound, "reconciliations are not configured"))
+		return
+	}
+	id, err := pathID(c)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	p, err := pageRequest(c)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	out, err := s.Reconcile.Get(c.Request.Context(), id, p)
+	s.respond(c, http.StatusOK, out, err)
 }

@@ -34,6 +34,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/orderpull"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/paging"
+	"github.com/jkhhc/artisanbridge/internal/reconcile"
 	"github.com/jkhhc/artisanbridge/internal/showcase"
 )
 
@@ -60,10 +61,12 @@ type Deps struct {
 	Channels   *channels.Service
 	Listings   *listing.Service
 	Exceptions *exceptions.Service
-	Orders     *orders.Service
-	Tasks      *fulfilment.Service
-	Finance    *finance.Service
-	Payouts    *finance.Payouts
+	// Reconcile starts and shows reconciliations (nil: the routes answer 404).
+	Reconcile *reconcile.Service
+	Orders    *orders.Service
+	Tasks     *fulfilment.Service
+	Finance   *finance.Service
+	Payouts   *finance.Payouts
 	// Media keeps product photos (nil: the photo routes answer 404).
 	Media *media.Service
 	// Showcase renders the public pages and printed tags (nil: 404).

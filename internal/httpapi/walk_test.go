@@ -381,6 +381,12 @@ func steps() []step {
 		{route: "GET /api/v1/exceptions", as: auth.RoleOperations, path: id(p+"/exceptions?assignee=none&older_than=0d&channel_id=%s", "flipkart"), want: 200},
 		{route: "POST /api/v1/exceptions/:id/resolve", as: auth.RoleOperations, path: id(p+"/exceptions/%s/resolve", "exception"),
 			body: object(map[string]any{"resolution": "the SKU was a typo on the portal; corrected there"}), want: 200},
+		{route: "POST /api/v1/reconciliations", as: auth.RoleOperations, path: fixed(p + "/reconciliations"),
+			body: func(w *world) any {
+				return map[string]any{"channel_id": w.id["flipkart"], "kind": "stock", "auto_correct": true}
+			},
+			want: 202, after: keep("reconciliation")},
+		{route: "GET /api/v1/reconciliations/:id", as: auth.RoleOperations, path: id(p+"/reconciliations/%s?limit=10", "reconciliation"), want: 200},
 		{route: "GET /api/v1/audit", as: auth.RoleAdmin, path: id(p+"/audit?resource=artisan&resource_id=%s", "artisan1"), want: 200},
 		{route: "GET /api/v1/jobs/queues", as: auth.RoleOperations, path: fixed(p + "/jobs/queues"), want: 200},
 	}

@@ -42,6 +42,8 @@ var uniqueConstraints = []constraint{
 	{pg: []string{"channels_name_key"}, sqlite: "channels.name", field: "name", message: "a channel with this name already exists"},
 	{pg: []string{"listings_product_channel_key"}, sqlite: "listings.product_id, listings.channel_id", field: "channel_id",
 		message: "the product is already listed on this channel: change that listing, with its version"},
+	{pg: []string{"reconciliations_schedule_key"}, sqlite: "reconciliations.channel_id, reconciliations.kind, reconciliations.schedule_key",
+		field: "channel_id", message: "this scheduled reconciliation was started already"},
 	{pg: []string{"exceptions_open_cause_key"}, sqlite: "exceptions.cause_key", field: "cause_key", message: "an open exception has this cause already: work on that one"},
 	{pg: []string{"orders_channel_external_key"}, sqlite: "orders.channel_id, orders.external_order_id", field: "external_order_id",
 		message: "this marketplace order was taken in already"},
@@ -120,6 +122,11 @@ var checkConstraints = []constraint{
 	oneOf("listings_status_check", "status", "pending", "live", "rejected", "paused", "error", "awaiting_upload"),
 	oneOf("exceptions_kind_check", "kind", "unmapped_sku", "oversold", "listing_rejected", "sync_failing", "settlement_mismatch", "missed_order", "stock_drift"),
 	oneOf("exceptions_status_check", "status", "open", "resolved"),
+	oneOf("reconciliations_kind_check", "kind", "stock", "orders"),
+	oneOf("reconciliations_status_check", "status", "pending", "running", "done", "failed"),
+	oneOf("reconciliation_differences_class_check", "class", "push_pending", "edited_on_marketplace", "unknown_sku", "missing_there",
+		"price_differs", "missed_order", "status_differs"),
+	oneOf("reconciliation_differences_action_check", "action", "reported", "corrected", "ingested"),
 	{pg: []string{"channel_files_size_bytes_check"}, sqlite: "size_bytes >= 0", field: "size_bytes", message: "must be >= 0"},
 	oneOf("orders_status_check", "status", "open", "awaiting_mapping", "cancelled", "shipped", "delivered", "returned"),
 	{pg: []string{"order_lines_quantity_check", "reservations_quantity_check", "order_returns_quantity_check"}, sqlite: "quantity > 0",
@@ -308,8 +315,12 @@ func translateSQLite(err error, lite sqliteCoder) error {
 		c, ok := checkBySQLite[detail]
 		return violation(err, apperr.Unprocessable, c, ok)
 	case sqliteTrigger:
-		c, ok := triggerGuard(lite.Error())
-		return violation(err, apperr.Unprocessable, c, ok)
+		// Only a named guard is the caller's to mend; any other trigger's
+		// refusal (the audit log is append-only) is a bug, kept internal.
+		if c, ok := triggerGuard(lite.Error()); ok {
+			return violation(err, apperr.Unprocessable, c, true)
+		}
+		return err
 	case sqliteForeignKey:
 		// SQLite does not say which reference failed.
 		return apperr.Wrap(err, apperr.Unprocessable, "%s: check the ids in the request", missingReference)
