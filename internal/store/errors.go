@@ -33,6 +33,7 @@ type constraint struct {
 // TestEveryConstraintIsNamed fails when the schema has one missing here.
 var uniqueConstraints = []constraint{
 	{pg: []string{"users_name_key"}, sqlite: "users.name", field: "name", message: "a user with this name already exists: choose another name"},
+	{pg: []string{"console_sessions_hash_key"}, sqlite: "console_sessions.token_hash", field: "session", message: "this session exists already: sign in again"},
 	{pg: []string{"api_tokens_hash_key"}, sqlite: "api_tokens.token_hash", field: "token", message: "this token already exists: issue another"},
 	{pg: []string{"clusters_name_key"}, sqlite: "clusters.name", field: "name", message: "a cluster with this name already exists: choose another name, or use the existing cluster"},
 	{pg: []string{"artisans_code_key"}, sqlite: "artisans.code", field: "code", message: "an artisan with this code already exists: choose another code, or change the existing artisan"},
