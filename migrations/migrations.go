@@ -112,6 +112,10 @@ func goMigrations(dialect Dialect) []*goose.Migration {
 				return rebuildForCheck(ctx, db, dialect, "settlement_lines", "status", settlementStatusesV36, settlementStatusesV10)
 			}},
 		),
+		goose.NewGoMigration(69,
+			&goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error { return execAll(ctx, tx, importChunksUp(dialect)) }},
+			&goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error { return execAll(ctx, tx, importChunksDown(dialect)) }},
+		),
 		goose.NewGoMigration(8,
 			&goose.GoFunc{RunDB: func(ctx context.Context, db *sql.DB) error { return lineStatuses(ctx, db, dialect, lineStatusesV8) }},
 			&goose.GoFunc{RunDB: func(ctx context.Context, db *sql.DB) error { return lineStatuses(ctx, db, dialect, lineStatusesV6) }},

@@ -39,6 +39,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/fulfilment"
 	"github.com/jkhhc/artisanbridge/internal/fulfilpush"
 	"github.com/jkhhc/artisanbridge/internal/httpapi"
+	"github.com/jkhhc/artisanbridge/internal/imports"
 	"github.com/jkhhc/artisanbridge/internal/idempotency"
 	"github.com/jkhhc/artisanbridge/internal/inventory"
 	"github.com/jkhhc/artisanbridge/internal/jobs"
@@ -69,6 +70,7 @@ type App struct {
 	Keyring    *secrets.Keyring
 	Auth       *auth.Service
 	Catalog    *catalog.Service
+	Imports    *imports.Service
 	Stock      *inventory.Service
 	Channels   *channels.Service
 	Listings   *listing.Service
@@ -152,6 +154,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 	}
 	a.Auth = auth.NewService(a.DB.Users(), nil)
 	a.Catalog = catalog.NewService(a.DB.Catalog(), a.Keyring, crafts, nil)
+	a.Imports = imports.NewService(a.DB.Imports(), a.Catalog, nil, log, imports.Options{})
 	a.Stock = inventory.NewService(a.DB.Inventory(), nil)
 	a.Channels = channels.NewService(a.DB.Channels(), a.Keyring, nil)
 	a.Listings = listing.NewService(a.DB.Listings(), nil)
@@ -178,7 +181,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 		jobs.ArtisanNotifier{Service: a.Notify},
 		jobs.FulfilmentPush{Pusher: a.Pusher},
 		jobs.FinanceClawback{Ledger: a.DB.Finance()},
-		jobs.PayoutSend{Payouts: a.Payouts}}
+		jobs.PayoutSend{Payouts: a.Payouts},
+		jobs.ImportRunner{Imports: a.Imports}}
 	if cfg.Embedded() {
 		err = explainListen(cfg, a.startSimulators(ctx))
 	} else {
@@ -425,7 +429,7 @@ func (a *App) Handler() http.Handler {
 func (a *App) apiServer(healthOnly bool) *httpapi.Server {
 	insp := asynq.NewInspectorFromRedisClient(a.Redis)
 	return httpapi.New(httpapi.Deps{
-		Log: a.log, Auth: a.Auth, Catalog: a.Catalog, Inventory: a.Stock, Audit: a.DB.Audit(),
+		Log: a.log, Auth: a.Auth, Catalog: a.Catalog, Imports: a.Imports, Inventory: a.Stock, Audit: a.DB.Audit(),
 		Channels: a.Channels, Listings: a.Listings, Exceptions: a.Exceptions, Orders: a.Orders, Tasks: fulfilment.NewService(a.DB.Fulfilment(), nil), Finance: a.Finance, Payouts: a.Payouts, PayoutWebhook: a.PayoutWebhook, ChannelCalls: a.calls.lastHour,
 		Files: a.DB.ChannelFiles(), ImportOrders: a.importOrders, PullSettlements: a.pullSettlements, RescanOrders: a.rescanOrders, RetryMissedOrder: a.Puller.Retry,
 		Idempotency:  a.DB.Idempotency(),

@@ -5,8 +5,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -161,15 +164,29 @@ func (s *Server) idempotent(r Route) gin.HandlerFunc {
 				Fields: map[string]string{"Idempotency-Key": "must be 8-255 characters of letters, digits and _.:-"}})
 			return
 		}
-		body, err := readAll(c)
-		if err != nil {
-			writeError(c, s.log, err)
-			return
+		var hash string
+		if _, upload := r.Request.(Upload); upload && r.bodyLimit > s.MaxBodyBytes {
+			// A large upload is hashed as it is spooled to a temporary
+			// file, which the handler then reads: never all in memory.
+			h, cleanup, err := spoolBody(c)
+			if err != nil {
+				writeError(c, s.log, err)
+				return
+			}
+			defer cleanup()
+			hash = h
+		} else {
+			body, err := readAll(c)
+			if err != nil {
+				writeError(c, s.log, err)
+				return
+			}
+			hash = idempotency.Hash(c.Request.Method, c.Request.URL.RequestURI(), body)
 		}
 		ctx := c.Request.Context()
 		actor := reqctx.ActorFrom(ctx)
 		rec := idempotency.Record{PrincipalID: actor.ID, Key: key, Method: c.Request.Method, Path: c.Request.URL.Path,
-			RequestHash: idempotency.Hash(c.Request.Method, c.Request.URL.RequestURI(), body), CreatedAt: s.now()}
+			RequestHash: hash, CreatedAt: s.now()}
 		stored, claimed, err := s.idem.Claim(ctx, rec)
 		if err != nil {
 			writeError(c, s.log, err)
@@ -232,4 +249,29 @@ func replayBody(c *gin.Context) []byte {
 		return b.([]byte)
 	}
 	return []byte(`{"secret_note":"this answer carried a secret, shown once and not kept"}`)
+}
+
+// spoolBody copies the request body to a temporary file while hashing it
+// as idempotency.Hash does, and gives the handler the file to read.
+func spoolBody(c *gin.Context) (string, func(), error) {
+	f, err := os.CreateTemp("", "upload-*")
+	if err != nil {
+		return "", nil, apperr.Wrap(err, apperr.Internal, "the upload could not be spooled")
+	}
+	cleanup := func() { f.Close(); os.Remove(f.Name()) }
+	h := idempotency.NewHasher(c.Request.Method, c.Request.URL.RequestURI())
+	if _, err := io.Copy(io.MultiWriter(f, h), c.Request.Body); err != nil {
+		cleanup()
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return "", nil, apperr.New(apperr.Invalid, "request body is larger than %d bytes", tooBig.Limit)
+		}
+		return "", nil, apperr.New(apperr.Invalid, "request body could not be read")
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		cleanup()
+		return "", nil, apperr.Wrap(err, apperr.Internal, "the upload could not be spooled")
+	}
+	c.Request.Body = f
+	return h.Sum(), cleanup, nil
 }

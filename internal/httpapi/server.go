@@ -26,6 +26,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/finance"
 	"github.com/jkhhc/artisanbridge/internal/fulfilment"
 	"github.com/jkhhc/artisanbridge/internal/idempotency"
+	"github.com/jkhhc/artisanbridge/internal/imports"
 	"github.com/jkhhc/artisanbridge/internal/inventory"
 	"github.com/jkhhc/artisanbridge/internal/listing"
 	"github.com/jkhhc/artisanbridge/internal/orderpull"
@@ -60,6 +61,7 @@ type Deps struct {
 	Tasks      *fulfilment.Service
 	Finance    *finance.Service
 	Payouts    *finance.Payouts
+	Imports    *imports.Service
 	// Health fills in a channel's call counts (shared across processes).
 	ChannelCalls func(ctx context.Context, channelID string) (calls, throttled int64)
 	// Files are what assisted channels (GeM) produce for staff to upload.

@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
 	"regexp"
 	"time"
 
@@ -53,14 +54,29 @@ func ValidKey(key string) bool { return keyPattern.MatchString(key) }
 
 // Hash identifies a request by method, path and body.
 func Hash(method, path string, body []byte) string {
+	h := NewHasher(method, path)
+	h.Write(body)
+	return h.Sum()
+}
+
+// Hasher computes Hash of a body written to it piece by piece (an upload
+// too large to hold).
+type Hasher struct{ h hash.Hash }
+
+// NewHasher starts the hash of a request to method and path.
+func NewHasher(method, path string) *Hasher {
 	h := sha256.New()
 	h.Write([]byte(method))
 	h.Write([]byte{0})
 	h.Write([]byte(path))
 	h.Write([]byte{0})
-	h.Write(body)
-	return hex.EncodeToString(h.Sum(nil))
+	return &Hasher{h: h}
 }
+
+func (h *Hasher) Write(p []byte) (int, error) { return h.h.Write(p) }
+
+// Sum is the request's hash, as Hash returns it.
+func (h *Hasher) Sum() string { return hex.EncodeToString(h.h.Sum(nil)) }
 
 // Decide says what to do with a request whose key was already stored:
 // replay it (nil error) or refuse it.
