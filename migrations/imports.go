@@ -12,7 +12,7 @@ func importChunksUp(dialect Dialect) []string {
 	}
 	return []string{`CREATE TABLE import_chunks (
     import_id TEXT NOT NULL REFERENCES imports (id) ON DELETE CASCADE,
-    seq       BIGINT NOT NULL CHECK (seq >= 0),
+    seq       BIGINT NOT NULL,
     data      ` + blob + ` NOT NULL,
     PRIMARY KEY (import_id, seq)
 )`}

@@ -14,7 +14,7 @@ import (
 // gorm, asynq or Redis, not even through a dependency.
 func TestDomainKnowsNoFramework(t *testing.T) {
 	domain := []string{"apperr", "audit", "auth", "catalog", "channels", "effects", "exceptions", "idempotency", "ids", "inventory", "listing",
-		"outbox", "paging", "reqctx", "secrets", "orders", "routing", "money", "fulfilment", "notify", "fulfilpush", "finance", "civil", "messages", "statements"}
+		"outbox", "paging", "reqctx", "secrets", "orders", "routing", "money", "fulfilment", "notify", "fulfilpush", "finance", "civil", "messages", "statements", "imports", "sheet"}
 	forbidden := []string{"github.com/gin-gonic/", "gorm.io/", "github.com/hibiken/asynq", "github.com/redis/go-redis", "github.com/jkhhc/artisanbridge/internal/store"}
 	for _, pkg := range domain {
 		path := "github.com/jkhhc/artisanbridge/internal/" + pkg
