@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -21,6 +22,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/auth"
 	"github.com/jkhhc/artisanbridge/internal/idempotency"
+	"github.com/jkhhc/artisanbridge/internal/ids"
 	"github.com/jkhhc/artisanbridge/internal/reqctx"
 )
 
@@ -133,15 +135,56 @@ func limitBody(n int64) gin.HandlerFunc {
 	}
 }
 
-// captureWriter keeps a copy of the response for the idempotency store.
+// captureWriter keeps a copy of the response for the idempotency store,
+// up to what the store keeps (idempotency.MaxStoredBody), and its size.
 type captureWriter struct {
 	gin.ResponseWriter
-	buf bytes.Buffer
+	buf  bytes.Buffer
+	size int64
 }
 
 func (w *captureWriter) Write(b []byte) (int, error) {
-	w.buf.Write(b)
+	w.size += int64(len(b))
+	if room := idempotency.MaxStoredBody + 1 - w.buf.Len(); room > 0 {
+		w.buf.Write(b[:min(len(b), room)])
+	}
 	return w.ResponseWriter.Write(b)
+}
+
+func (w *captureWriter) WriteString(s string) (int, error) { return w.Write([]byte(s)) }
+
+// location is the resource an answer names: its Location header, or the
+// GET route of the collection posted to with the answer's "id".
+func (w *captureWriter) location(c *gin.Context, resource bool) string {
+	if loc := w.Header().Get("Location"); loc != "" {
+		return loc
+	}
+	if !resource {
+		return ""
+	}
+	dec := json.NewDecoder(bytes.NewReader(w.buf.Bytes()))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return ""
+	}
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		if k == "id" {
+			if v, err := dec.Token(); err == nil {
+				if id, ok := v.(string); ok && ids.Valid(id) {
+					return c.Request.URL.Path + "/" + id
+				}
+			}
+			return ""
+		}
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return ""
+		}
+	}
+	return ""
 }
 
 // idempotent honours Idempotency-Key on POST (API.md): the first request
@@ -198,6 +241,9 @@ func (s *Server) idempotent(r Route) gin.HandlerFunc {
 				return
 			}
 			c.Header("Idempotency-Replayed", "true")
+			if loc := idempotency.ReplayLocation(stored); loc != "" {
+				c.Header("Location", loc)
+			}
 			c.Data(stored.ResponseStatus, "application/json; charset=utf-8", stored.ResponseBody)
 			c.Abort()
 			return
@@ -220,10 +266,12 @@ func (s *Server) idempotent(r Route) gin.HandlerFunc {
 		c.Next()
 		settled = true
 		if status := w.Status(); status >= 200 && status < 300 {
-			kept := w.buf.Bytes()
+			kept, size := w.buf.Bytes(), w.size
 			if secret {
 				kept = replayBody(c)
+				size = int64(len(kept))
 			}
+			status, kept = idempotency.Keep(status, kept, size, w.location(c, s.getRoutes[r.Path+"/:id"]))
 			err = s.idem.Complete(bg, actor.ID, key, status, kept)
 		} else {
 			err = s.idem.Release(bg, actor.ID, key)

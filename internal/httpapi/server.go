@@ -111,6 +111,9 @@ type Server struct {
 	// doc and docJSON are the API's description, built once.
 	doc     *openapi3.T
 	docJSON []byte
+	// getRoutes are the GET paths of the table, to point a replay of a
+	// large answer at the resource it made.
+	getRoutes map[string]bool
 }
 
 // Route is one entry of the route table. Public routes need no token;
@@ -177,6 +180,12 @@ func New(d Deps) *Server {
 		panic("httpapi: the route table cannot be described: " + err.Error())
 	}
 	s.doc = doc
+	s.getRoutes = map[string]bool{}
+	for _, r := range s.routes() {
+		if r.Method == http.MethodGet {
+			s.getRoutes[r.Path] = true
+		}
+	}
 	if s.docJSON, err = json.Marshal(doc); err != nil {
 		panic("httpapi: the API description does not encode: " + err.Error())
 	}

@@ -8,7 +8,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"hash"
+	"net/http"
 	"regexp"
 	"time"
 
@@ -88,4 +90,50 @@ func Decide(stored Record, requestHash string) error {
 		return apperr.New(apperr.Conflict, "a request with this Idempotency-Key is still in progress (or was interrupted): check the result before retrying with a new key")
 	}
 	return nil
+}
+
+// MaxStoredBody bounds what a key keeps of an answer: a replay of a larger
+// one is answered by reference, so the store never holds megabytes.
+const MaxStoredBody = 64 << 10
+
+// Reference is what a key keeps of an answer larger than MaxStoredBody,
+// and what its replay answers: 303 See Other to the resource the first
+// request made when it is known (Location), else the first status.
+type Reference struct {
+	Replayed bool   `json:"replayed"`
+	Status   int    `json:"status"`
+	Bytes    int64  `json:"bytes"`
+	Location string `json:"location"`
+	Note     string `json:"note"`
+}
+
+// Keep says what to store of an answer of size bytes whose first bytes
+// are body: the answer itself when it fits, else a Reference pointing at
+// location (the resource the request made; "" when none is known).
+func Keep(status int, body []byte, size int64, location string) (int, []byte) {
+	if size <= MaxStoredBody && int64(len(body)) == size {
+		return status, body
+	}
+	ref := Reference{Replayed: true, Status: status, Bytes: size, Location: location,
+		Note: "the first answer to this key was too large to keep: its effect happened once; read the resource at location"}
+	if location == "" {
+		ref.Note = "the first answer to this key was too large to keep: its effect happened once; list the resource to read it"
+	} else {
+		status = http.StatusSeeOther
+	}
+	b, _ := json.Marshal(ref) // a plain struct
+	return status, b
+}
+
+// ReplayLocation is where a stored reference points a replay (""
+// when the stored answer is the answer itself).
+func ReplayLocation(stored Record) string {
+	if stored.ResponseStatus != http.StatusSeeOther {
+		return ""
+	}
+	var ref Reference
+	if json.Unmarshal(stored.ResponseBody, &ref) != nil {
+		return ""
+	}
+	return ref.Location
 }
