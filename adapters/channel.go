@@ -185,6 +185,14 @@ type OrderFetcher interface {
 	FetchOrder(ctx context.Context, externalOrderID string) (OrderPage, error)
 }
 
+// NoticeFetcher is a channel that pushes notifications: it reads what one
+// names again from the marketplace, as it stands now (the notification is
+// a hint; the marketplace's answer is what is taken in). The page holds the
+// orders read and what could not be read.
+type NoticeFetcher interface {
+	FetchNoticed(ctx context.Context, ref orders.NoticeRef) (OrderPage, error)
+}
+
 // PayloadReader reads again the payload the channel put in an Unreadable
 // entry (an item inside its shipment or order, a file row): a missed order
 // whose marketplace cannot be asked by id is retried from what it sent.

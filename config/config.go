@@ -21,11 +21,14 @@ import (
 
 // Config is every setting of the service. MasterKey is never printed.
 type Config struct {
-	Addr              string        `json:"addr"`
-	WorkerAddr        string        `json:"worker_addr"`
-	MetricsAddr       string        `json:"metrics_addr"`
-	EmbeddedRedisAddr string        `json:"embedded_redis_addr"`
-	DataDir           string        `json:"data_dir"`
+	Addr              string `json:"addr"`
+	WorkerAddr        string `json:"worker_addr"`
+	MetricsAddr       string `json:"metrics_addr"`
+	EmbeddedRedisAddr string `json:"embedded_redis_addr"`
+	DataDir           string `json:"data_dir"`
+	// PublicURL is where buyers and marketplaces reach this service
+	// (photos, public pages, QR tags); empty: http:// + Addr.
+	PublicURL         string        `json:"public_url"`
 	DatabaseURL       string        `json:"database_url"`
 	RedisURL          string        `json:"redis_url"`
 	MasterKey         string        `json:"master_key"`
@@ -68,6 +71,7 @@ var Keys = []struct{ Env, Flag, Default, Help string }{
 	{"ARTISANBRIDGE_METRICS_ADDR", "metrics-addr", "127.0.0.1:8082", "serve and api: address /metrics is served on (never the API's)"},
 	{"ARTISANBRIDGE_EMBEDDED_REDIS_ADDR", "embedded-redis-addr", "127.0.0.1:6380", "embedded default: where the in-process Redis listens (point asynqmon or redis-cli at it)"},
 	{"ARTISANBRIDGE_DATA_DIR", "data-dir", "./data", "embedded database file and generated master key live here"},
+	{"ARTISANBRIDGE_PUBLIC_URL", "public-url", "http:// + ARTISANBRIDGE_ADDR", "the address buyers and marketplaces reach this service at (https://shop.example.in): photo URLs sent to marketplaces, public showroom pages, QR tags"},
 	{"DATABASE_URL", "database-url", "", "PostgreSQL URL (postgres://...); empty means the embedded SQLite database"},
 	{"REDIS_URL", "redis-url", "", "Redis URL (redis://...); empty means in-process Redis (embedded default only)"},
 	{"ARTISANBRIDGE_MASTER_KEY", "", "", "key(s) sealing bank accounts and credentials: base64 32 bytes, or id:base64,... (first is primary); required with DATABASE_URL; generated into DATA_DIR/master.key otherwise"},
@@ -115,6 +119,15 @@ func (c Config) OrderPullInterval() time.Duration {
 		return 5 * time.Second
 	}
 	return time.Minute
+}
+
+// PublicBase is the address buyers and marketplaces reach this service
+// at, without a trailing slash: the setting, or http:// + Addr.
+func (c Config) PublicBase() string {
+	if c.PublicURL != "" {
+		return strings.TrimRight(c.PublicURL, "/")
+	}
+	return "http://" + c.Addr
 }
 
 // SQLitePath is where the embedded database lives.
@@ -240,6 +253,8 @@ func assign(cfg *Config, env, v string) error {
 		cfg.EmbeddedRedisAddr = v
 	case "ARTISANBRIDGE_DATA_DIR":
 		cfg.DataDir = v
+	case "ARTISANBRIDGE_PUBLIC_URL":
+		cfg.PublicURL = v
 	case "DATABASE_URL":
 		cfg.DatabaseURL = v
 	case "REDIS_URL":
@@ -318,6 +333,7 @@ type fileConfig struct {
 	MetricsAddr       string   `json:"metrics_addr"`
 	EmbeddedRedisAddr string   `json:"embedded_redis_addr"`
 	DataDir           string   `json:"data_dir"`
+	PublicURL         string   `json:"public_url"`
 	DatabaseURL       string   `json:"database_url"`
 	RedisURL          string   `json:"redis_url"`
 	MasterKey         string   `json:"master_key"`
@@ -370,6 +386,7 @@ func (f fileConfig) apply(c *Config) error {
 	str(&c.LogLevel, f.LogLevel)
 	str(&c.SimFlipkartAddr, f.SimFlipkartAddr)
 	str(&c.SimAmazonAddr, f.SimAmazonAddr)
+	str(&c.PublicURL, f.PublicURL)
 	str(&c.SimGeMAddr, f.SimGeMAddr)
 	str(&c.SimRazorpayXAddr, f.SimRazorpayXAddr)
 	str(&c.SMSURL, f.SMSURL)
@@ -435,6 +452,12 @@ func (c Config) Validate() error {
 	}
 	if c.DataDir == "" {
 		bad("ARTISANBRIDGE_DATA_DIR must not be empty")
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
+			u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			bad("ARTISANBRIDGE_PUBLIC_URL %q must be an http(s) URL without query, fragment or credentials (https://shop.example.in)", c.PublicURL)
+		}
 	}
 	if (c.DatabaseURL == "") != (c.RedisURL == "") {
 		bad("set both DATABASE_URL and REDIS_URL (production) or neither (embedded default)")

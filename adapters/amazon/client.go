@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/jkhhc/artisanbridge/adapters"
 	"github.com/jkhhc/artisanbridge/adapters/httpx"
 )
@@ -100,30 +102,25 @@ func New(cfg Config, hc *httpx.Client) *Client {
 func (c *Client) Kind() adapters.Kind                           { return adapters.Amazon }
 func (c *Client) Limits() map[adapters.Operation]adapters.Limit { return c.cfg.Limits }
 
-// fetchToken exchanges the refresh token for an access token (it lives
-// an hour; the cache renews it a minute before, or after a refusal).
-func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, error) {
-	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {c.cfg.RefreshToken},
-		"client_id": {c.cfg.ClientID}, "client_secret": {c.cfg.ClientSecret}}.Encode()
-	_, body, err := c.http.Do(ctx, httpx.Request{
-		Op: "token", Key: "amazon:" + c.cfg.Account + ":token", Limit: adapters.Limit{Rate: 1, Burst: 5}, Timeout: 15 * time.Second,
-		Build: func(ctx context.Context) (*http.Request, error) {
-			req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.TokenURL, strings.NewReader(form))
-			if err != nil {
-				return nil, err
-			}
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded;charset=UTF-8")
-			return req, nil
-		},
-	})
+// fetchToken is Login with Amazon's refresh-token grant through
+// golang.org/x/oauth2 (client id and secret in the form, as LWA takes
+// them), sent through the shared limiter; the token lives an hour and the
+// client's TokenCache renews it a minute before, or after a refusal.
+func (c *Client) fetchToken(ctx context.Context) (*oauth2.Token, error) {
+	conf := oauth2.Config{ClientID: c.cfg.ClientID, ClientSecret: c.cfg.ClientSecret,
+		Endpoint: oauth2.Endpoint{TokenURL: c.cfg.TokenURL, AuthStyle: oauth2.AuthStyleInParams}}
+	hc := &http.Client{Timeout: 15 * time.Second,
+		Transport: c.http.Transport("token", "amazon:"+c.cfg.Account+":token", adapters.Limit{Rate: 1, Burst: 5})}
+	// A token without an access token makes the source refresh at once;
+	// the cache, not the source, decides when to ask again.
+	tok, err := conf.TokenSource(context.WithValue(ctx, oauth2.HTTPClient, hc), &oauth2.Token{RefreshToken: c.cfg.RefreshToken}).Token()
 	if err != nil {
-		return "", 0, fmt.Errorf("amazon: token: %w", err)
+		return nil, fmt.Errorf("amazon: token: %w", err)
 	}
-	t, err := DecodeToken(body)
-	if err != nil {
-		return "", 0, err
+	if !strings.EqualFold(tok.Type(), "bearer") || tok.Expiry.IsZero() {
+		return nil, errors.New("amazon: token response without a bearer token that expires")
 	}
-	return t.AccessToken, time.Duration(t.ExpiresIn) * time.Second, nil
+	return tok, nil
 }
 
 // call sends one request with x-amz-access-token; an expired token (403 or
@@ -264,6 +261,10 @@ func (c *Client) attributes(l adapters.Listing) map[string]any {
 	}
 	if len(l.Images) > 0 {
 		attrs["main_product_image_locator"] = []any{map[string]any{"media_location": l.Images[0], "marketplace_id": c.cfg.MarketplaceID}}
+	}
+	// Further photos go in the product type's eight other-image slots.
+	for i, u := range l.Images[min(1, len(l.Images)):min(9, len(l.Images))] {
+		attrs[fmt.Sprintf("other_product_image_locator_%d", i+1)] = []any{map[string]any{"media_location": u, "marketplace_id": c.cfg.MarketplaceID}}
 	}
 	return attrs
 }

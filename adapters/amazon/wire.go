@@ -175,15 +175,3 @@ func DecodeItem(body []byte, marketplaceID string) (adapters.RemoteListing, erro
 	}
 	return out, nil
 }
-
-// DecodeToken reads Login with Amazon's answer.
-func DecodeToken(body []byte) (TokenResponse, error) {
-	var t TokenResponse
-	if err := json.Unmarshal(body, &t); err != nil {
-		return TokenResponse{}, fmt.Errorf("amazon: unreadable token response: %w", err)
-	}
-	if t.AccessToken == "" || !strings.EqualFold(t.TokenType, "bearer") || t.ExpiresIn <= 0 {
-		return TokenResponse{}, fmt.Errorf("amazon: token response without a bearer token")
-	}
-	return t, nil
-}

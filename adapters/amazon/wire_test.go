@@ -79,16 +79,6 @@ func FuzzDecodeItem(f *testing.F) {
 	})
 }
 
-func FuzzDecodeToken(f *testing.F) {
-	f.Add([]byte(`{"access_token":"Atza|x","token_type":"bearer","expires_in":3600}`))
-	f.Fuzz(func(t *testing.T, body []byte) {
-		tok, err := DecodeToken(body)
-		if err == nil && (tok.AccessToken == "" || tok.ExpiresIn <= 0) {
-			t.Fatalf("accepted %+v", tok)
-		}
-	})
-}
-
 func FuzzDecodeProcessingReport(f *testing.F) {
 	f.Add([]byte(`{"header":{"sellerId":"S","version":"2.0","feedId":"1"},"issues":[{"messageId":1,"code":"8541","severity":"ERROR","message":"x"}],"summary":{"messagesProcessed":2}}`))
 	f.Add([]byte(`{"summary":{"messagesProcessed":-1}}`))

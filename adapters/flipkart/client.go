@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/jkhhc/artisanbridge/adapters"
 	"github.com/jkhhc/artisanbridge/adapters/httpx"
 )
@@ -82,12 +84,16 @@ func New(cfg Config, hc *httpx.Client) *Client {
 func (c *Client) Kind() adapters.Kind                           { return adapters.Flipkart }
 func (c *Client) Limits() map[adapters.Operation]adapters.Limit { return c.cfg.Limits }
 
-// fetchToken gets a client-credentials token (tokens live about 60 days;
-// the cache renews one a minute before it expires or after a 401).
-func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, error) {
+// fetchToken is the OAuth 2 client-credentials grant as Flipkart documents
+// it: a GET with the grant in the query and the app id and secret as
+// Basic auth (golang.org/x/oauth2/clientcredentials would POST a form,
+// which Flipkart's documentation and SDK do not use). Tokens live about
+// 60 days; the client's TokenCache renews one a minute before it expires
+// or after a 401.
+func (c *Client) fetchToken(ctx context.Context) (*oauth2.Token, error) {
 	u, err := url.Parse(c.cfg.TokenURL)
 	if err != nil {
-		return "", 0, fmt.Errorf("flipkart: token url: %w", err)
+		return nil, fmt.Errorf("flipkart: token url: %w", err)
 	}
 	q := u.Query()
 	q.Set("grant_type", "client_credentials")
@@ -107,13 +113,13 @@ func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, error) 
 		},
 	})
 	if err != nil {
-		return "", 0, fmt.Errorf("flipkart: token: %w", err)
+		return nil, fmt.Errorf("flipkart: token: %w", err)
 	}
 	t, err := DecodeToken(body)
 	if err != nil {
-		return "", 0, err
+		return nil, err
 	}
-	return t.AccessToken, time.Duration(t.ExpiresIn) * time.Second, nil
+	return httpx.ExpiresIn(t.AccessToken, t.ExpiresIn, c.now()), nil
 }
 
 func (c *Client) call(ctx context.Context, op adapters.Operation, method, path string, payload any) ([]byte, error) {

@@ -245,3 +245,41 @@ func sleep(ctx context.Context, d time.Duration) error {
 		return nil
 	}
 }
+
+// Transport sends the requests of one operation through c's limiter and
+// reports each to OnAttempt, once, without retrying: for libraries that
+// speak a protocol themselves, as golang.org/x/oauth2 does a token grant.
+func (c *Client) Transport(op adapters.Operation, key string, l adapters.Limit) http.RoundTripper {
+	return roundTripper{c: c, op: op, key: key, limit: l}
+}
+
+type roundTripper struct {
+	c     *Client
+	op    adapters.Operation
+	key   string
+	limit adapters.Limit
+}
+
+func (t roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
+	if t.c.Limiter != nil {
+		if err := t.c.Limiter.Wait(req.Context(), t.key, t.limit); err != nil {
+			if req.Body != nil {
+				req.Body.Close()
+			}
+			return nil, err
+		}
+	}
+	base := http.DefaultTransport
+	if t.c.HTTP != nil && t.c.HTTP.Transport != nil {
+		base = t.c.HTTP.Transport
+	}
+	resp, err := base.RoundTrip(req)
+	status := 0
+	if resp != nil {
+		status = resp.StatusCode
+	}
+	if t.c.OnAttempt != nil {
+		t.c.OnAttempt(t.op, status, err)
+	}
+	return resp, err
+}

@@ -5,19 +5,30 @@ import (
 	"errors"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"golang.org/x/oauth2"
 )
 
-// TokenCache keeps a marketplace's access token until a minute before it
-// expires, or until the marketplace refuses it, and fetches a new one
-// with Fetch when needed; one fetch at a time.
+// TokenCache keeps a marketplace's OAuth 2 access token until Margin
+// before it expires, or until the marketplace refuses it, and fetches a
+// new one with Fetch when needed, one fetch at a time. An adapter holds
+// one for its channel for the life of the process, so every worker of the
+// process shares the token.
 type TokenCache struct {
-	Fetch func(ctx context.Context) (token string, ttl time.Duration, err error)
-	Now   func() time.Time
+	// Fetch obtains a fresh token (an oauth2 token source's grant: client
+	// credentials, a refresh token); it is called with the caller's
+	// context, so a cancelled job does not wait for the token endpoint.
+	Fetch func(ctx context.Context) (*oauth2.Token, error)
+	// Margin is how long before its expiry a token is renewed (default a
+	// minute, so no call leaves with a token about to lapse).
+	Margin time.Duration
+	Now    func() time.Time
 
 	mu      sync.Mutex
-	token   string
-	expires time.Time
+	token   *oauth2.Token
+	fetches atomic.Int64
 }
 
 func (t *TokenCache) now() time.Time {
@@ -27,33 +38,56 @@ func (t *TokenCache) now() time.Time {
 	return time.Now()
 }
 
+func (t *TokenCache) margin() time.Duration {
+	if t.Margin > 0 {
+		return t.Margin
+	}
+	return time.Minute
+}
+
 // Token returns the cached token or a fresh one.
 func (t *TokenCache) Token(ctx context.Context) (string, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.token != "" && t.now().Before(t.expires) {
-		return t.token, nil
+	if t.valid() {
+		return t.token.AccessToken, nil
 	}
-	tok, ttl, err := t.Fetch(ctx)
+	tok, err := t.Fetch(ctx)
 	if err != nil {
 		return "", err
 	}
-	t.token, t.expires = tok, t.now().Add(ttl-time.Minute)
-	return tok, nil
+	if tok == nil || tok.AccessToken == "" {
+		return "", errors.New("token endpoint answered without an access token")
+	}
+	t.fetches.Add(1)
+	t.token = tok
+	return tok.AccessToken, nil
 }
+
+// valid says whether the cached token may still be sent (a token without
+// an expiry is kept until refused). t.mu is held.
+func (t *TokenCache) valid() bool {
+	if t.token == nil || t.token.AccessToken == "" {
+		return false
+	}
+	return t.token.Expiry.IsZero() || t.now().Add(t.margin()).Before(t.token.Expiry)
+}
+
+// Fetches is how many tokens this cache obtained.
+func (t *TokenCache) Fetches() int64 { return t.fetches.Load() }
 
 // Forget drops the token if it is still the one that was refused.
 func (t *TokenCache) Forget(used string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.token == used {
-		t.token = ""
+	if t.token != nil && t.token.AccessToken == used {
+		t.token = nil
 	}
 }
 
 // WithToken runs call with a token; if the marketplace refuses the token
-// (a StatusError with one of refusedStatuses), it runs call once more with
-// a fresh one.
+// (a StatusError with one of refusedStatuses, 401 when none are given), it
+// renews the token once and runs call once more.
 func (t *TokenCache) WithToken(ctx context.Context, call func(token string) ([]byte, error), refusedStatuses ...int) ([]byte, error) {
 	var body []byte
 	var err error
@@ -83,4 +117,9 @@ func refused(status int, statuses []int) bool {
 		}
 	}
 	return false
+}
+
+// ExpiresIn makes an oauth2 token from an endpoint's answer.
+func ExpiresIn(access string, seconds int64, now time.Time) *oauth2.Token {
+	return &oauth2.Token{AccessToken: access, TokenType: "Bearer", Expiry: now.Add(time.Duration(seconds) * time.Second)}
 }

@@ -59,6 +59,8 @@ type Kit struct {
 	lastTick       time.Time
 	corruptLeft    int
 	corrupt        map[string]bool
+	// Images fetches and records the picture URLs sellers send.
+	Images *Images
 }
 
 // Tick is the clock for order changes: strictly increasing in whole
@@ -78,7 +80,7 @@ func New(limits map[adapters.Operation]adapters.Limit, seed uint64, now func() t
 		now = time.Now
 	}
 	return &Kit{limits: limits, now: now, rnd: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
-		calls: map[string]*Calls{}, buckets: map[string]*bucket{}}
+		calls: map[string]*Calls{}, buckets: map[string]*bucket{}, Images: newImages(now)}
 }
 
 // Now is the simulator's clock.
@@ -145,6 +147,17 @@ func (k *Kit) Corrupt(itemID string) bool { return k.corrupt[itemID] }
 
 // ItemFails draws whether one item of a batch fails (rate_item_failure).
 func (k *Kit) ItemFails() bool { return k.rnd.Float64() < k.faults.RateItemFailure }
+
+// OpToken counts the token endpoint's calls (GET /_sim/calls shows them
+// as "token"), so tests can tell how often a client fetched a token.
+const OpToken adapters.Operation = "token"
+
+// CountToken counts one call of the token endpoint.
+func (k *Kit) CountToken() {
+	k.Lock()
+	defer k.Unlock()
+	k.Counter(OpToken).Calls++
+}
 
 // Counter returns op's counters; callers hold the lock.
 func (k *Kit) Counter(op adapters.Operation) *Calls {
@@ -237,6 +250,9 @@ func (k *Kit) Register(mux *http.ServeMux, refuse func(w http.ResponseWriter, st
 	})
 	mux.HandleFunc("GET /_sim/calls", func(w http.ResponseWriter, r *http.Request) {
 		WriteJSON(w, http.StatusOK, k.CallCounts())
+	})
+	mux.HandleFunc("GET /_sim/images", func(w http.ResponseWriter, r *http.Request) {
+		WriteJSON(w, http.StatusOK, map[string]any{"items": k.Images.Fetched()})
 	})
 }
 

@@ -13,7 +13,7 @@ import (
 )
 
 // simPost posts body to a simulator's control API and returns its answer.
-func simPost(t *testing.T, url string, body any) map[string]any {
+func simPost(t testing.TB, url string, body any) map[string]any {
 	t.Helper()
 	b, _ := json.Marshal(body)
 	resp, err := http.Post(url, "application/json", strings.NewReader(string(b)))

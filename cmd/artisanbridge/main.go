@@ -46,7 +46,7 @@ commands:
   worker                the background workers only (production)
   migrate [up|down|status]
   users add --name NAME --role ROLE   prints the new API token as the last line
-  sim flipkart|amazon|gem --addr HOST:PORT  one marketplace simulator (README, "Marketplaces")
+  sim flipkart|amazon|gem --addr HOST:PORT [--notify-url URL]  one marketplace simulator (README, "Marketplaces")
   health [--addr HOST:PORT] [--ready]  exit 0 if the process at addr answers /healthz (/readyz with --ready)
   help                  this text, and every configuration key
 
@@ -351,13 +351,19 @@ func simulate(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8181", "address to listen on")
 	seed := fs.Uint64("seed", 1, "seed of the simulator's faults and ids (same seed, same run)")
+	notifyURL := fs.String("notify-url", "", "flipkart: post signed order notifications to this URL (such as http://127.0.0.1:8080/webhooks/flipkart; faults: PUT /_sim/notifications)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
 	var h http.Handler
+	if *notifyURL != "" && name != "flipkart" {
+		return fmt.Errorf("--notify-url: only the flipkart simulator sends notifications")
+	}
 	switch name {
 	case "flipkart":
-		h = flipkartsim.New(flipkartsim.Config{Seed: *seed})
+		fk := flipkartsim.New(flipkartsim.Config{Seed: *seed, Notifications: flipkartsim.Notifications{URL: *notifyURL}})
+		defer fk.Close()
+		h = fk
 	case "amazon":
 		h = amazonsim.New(amazonsim.Config{Seed: *seed})
 	case "gem":

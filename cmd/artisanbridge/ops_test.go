@@ -23,7 +23,7 @@ import (
 )
 
 // buildBinary builds the command once for a test, as the image does.
-func buildBinary(t *testing.T) string {
+func buildBinary(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "artisanbridge")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
@@ -56,7 +56,7 @@ func baseEnv(settings map[string]string) []string {
 	return out
 }
 
-func startProcess(t *testing.T, bin string, env []string, args ...string) *process {
+func startProcess(t testing.TB, bin string, env []string, args ...string) *process {
 	t.Helper()
 	p := &process{cmd: exec.Command(bin, args...), logs: &testenv.SyncBuffer{}, done: make(chan error, 1)}
 	p.cmd.Env = env
@@ -73,7 +73,7 @@ func startProcess(t *testing.T, bin string, env []string, args ...string) *proce
 }
 
 // exited waits for the process to end by itself and returns its error.
-func (p *process) exited(t *testing.T, within time.Duration) error {
+func (p *process) exited(t testing.TB, within time.Duration) error {
 	t.Helper()
 	select {
 	case err := <-p.done:
@@ -86,7 +86,7 @@ func (p *process) exited(t *testing.T, within time.Duration) error {
 }
 
 // healthy waits until base answers /healthz, or fails with the logs.
-func (p *process) healthy(t *testing.T, base string) {
+func (p *process) healthy(t testing.TB, base string) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
@@ -110,7 +110,7 @@ func (p *process) healthy(t *testing.T, base string) {
 }
 
 // stop sends SIGTERM, as Docker does, and expects a clean exit.
-func (p *process) stop(t *testing.T) {
+func (p *process) stop(t testing.TB) {
 	t.Helper()
 	p.cmd.Process.Signal(syscall.SIGTERM)
 	if err := p.exited(t, 40*time.Second); err != nil {
@@ -118,7 +118,7 @@ func (p *process) stop(t *testing.T) {
 	}
 }
 
-func get(t *testing.T, url string, header ...string) (int, string) {
+func get(t testing.TB, url string, header ...string) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest("GET", url, nil)
 	for i := 0; i+1 < len(header); i += 2 {

@@ -26,6 +26,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/jkhhc/artisanbridge/adapters"
+	flipkartsim "github.com/jkhhc/artisanbridge/adapters/flipkart/sim"
 	"github.com/jkhhc/artisanbridge/adapters/razorpayx"
 	"github.com/jkhhc/artisanbridge/adapters/sms"
 	"github.com/jkhhc/artisanbridge/config"
@@ -44,6 +45,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/inventory"
 	"github.com/jkhhc/artisanbridge/internal/jobs"
 	"github.com/jkhhc/artisanbridge/internal/listing"
+	"github.com/jkhhc/artisanbridge/internal/media"
 	"github.com/jkhhc/artisanbridge/internal/messages"
 	"github.com/jkhhc/artisanbridge/internal/notify"
 	"github.com/jkhhc/artisanbridge/internal/opsmetrics"
@@ -51,6 +53,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/outbox"
 	"github.com/jkhhc/artisanbridge/internal/secrets"
+	"github.com/jkhhc/artisanbridge/internal/showcase"
 	"github.com/jkhhc/artisanbridge/internal/store"
 )
 
@@ -82,15 +85,20 @@ type App struct {
 	Payouts    *finance.Payouts
 	Pusher     *fulfilpush.Pusher
 	Sync       *channelsync.Engine
+	Media      *media.Service
 	Relay      *outbox.Relay
 	client     *asynq.Client
 	syncQueue  *jobs.SyncEnqueuer
 	calls      callCounter
+	adapters   adapterPool
 	simServers []*http.Server
 	// payoutSim is the embedded RazorpayX simulator (nil unless embedded
 	// with the razorpayx provider); payoutWebhook verifies its deliveries.
 	payoutSim     *razorpayxsim.Sim
 	payoutWebhook *razorpayx.WebhookVerifier
+	// flipkartSim is the embedded Flipkart simulator (nil unless
+	// embedded); it posts its notifications to this process.
+	flipkartSim *flipkartsim.Sim
 	// Consumers receive outbox events in the worker; tests add their own.
 	Consumers  []jobs.Consumer
 	registry   *prometheus.Registry
@@ -156,6 +164,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 	a.Catalog = catalog.NewService(a.DB.Catalog(), a.Keyring, crafts, nil)
 	a.Imports = imports.NewService(a.DB.Imports(), a.Catalog, nil, log, imports.Options{})
 	a.Stock = inventory.NewService(a.DB.Inventory(), nil)
+	a.Media = media.NewService(a.DB.Media(), a.PublicURL, nil)
 	a.Channels = channels.NewService(a.DB.Channels(), a.Keyring, nil)
 	a.Listings = listing.NewService(a.DB.Listings(), nil)
 	a.Exceptions = exceptions.NewService(a.DB.Exceptions(), nil)
@@ -165,10 +174,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 		Exceptions: a.DB.Exceptions(), Resolver: a.Exceptions, Log: log}
 	a.calls = callCounter{rdb: a.Redis}
 	a.Sync = &channelsync.Engine{Channels: a.Channels, ChannelRows: a.DB.Channels(), Listings: a.DB.Listings(),
-		Exceptions: a.DB.Exceptions(), Factory: a.adapterFor, Log: log}
+		Exceptions: a.DB.Exceptions(), Factory: a.adapterFor, Log: log, PhotoURL: a.Media.URL}
 	a.client = asynq.NewClientFromRedisClient(a.Redis)
 	a.syncQueue = &jobs.SyncEnqueuer{Client: a.client}
 	a.Relay = outbox.NewRelay(a.DB.Outbox(), jobs.NewEnqueuer(a.client, asynq.NewInspectorFromRedisClient(a.Redis)), log, cfg.RelayInterval)
+	a.Relay.WatchQueue(jobs.QueueEpoch{Redis: a.Redis}.Reset)
 	a.DB.OnEvents(a.Relay.Notify)
 	a.Notify = notify.NewService(a.DB.Notifications(), a.smsSender(), a.messages(), log, nil)
 	a.Pusher = &fulfilpush.Pusher{Store: a.DB.Fulfilment(), Channels: a.channelAdapter, Log: log}
@@ -182,6 +192,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 		jobs.FulfilmentPush{Pusher: a.Pusher},
 		jobs.FinanceClawback{Ledger: a.DB.Finance()},
 		jobs.PayoutSend{Payouts: a.Payouts},
+		jobs.OrderNotices{Puller: a.Puller},
 		jobs.ImportRunner{Imports: a.Imports}}
 	if cfg.Embedded() {
 		err = explainListen(cfg, a.startSimulators(ctx))
@@ -195,7 +206,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.registry.MustRegister(httpapi.Collectors()...)
 	a.registry.MustRegister(jobs.Collectors()...)
-	a.registry.MustRegister(marketplaceCalls)
+	a.registry.MustRegister(marketplaceCalls, notificationsReceived)
 	// What operations watch in the database and the queues is the same
 	// from every process: api and serve export it, workers do not, so a
 	// scrape of the whole topology counts each figure once.
@@ -310,13 +321,17 @@ func (a *App) Run(ctx context.Context, mode Mode) error {
 	if a.payoutSim != nil && mode.API {
 		a.payoutSim.SetWebhookURL("http://" + a.addr.String() + "/webhooks/payouts/" + razorpayx.ProviderName)
 	}
+	if a.flipkartSim != nil && mode.API {
+		a.flipkartSim.SetNotifications(flipkartsim.Notifications{URL: "http://" + a.addr.String() + "/webhooks/flipkart"})
+	}
 	if a.payoutWebhook != nil {
 		goRun("payout polls", func() error { a.runPayoutPolls(ctx); return nil })
 	}
 	if mode.Worker {
 		srv := asynq.NewServerFromRedisClient(a.Redis, jobs.ServerConfig(a.cfg.WorkerConcurrency, a.log))
 		mux := jobs.NewMux(a.DB.Outbox(), a.log, a.Consumers...)
-		mux.HandleFunc(jobs.TypeChannelSync, jobs.SyncHandler(syncer{a.Sync}))
+		lease := &jobs.ChannelLease{Redis: a.Redis, Again: a.syncQueue.Enqueue, Log: a.log}
+		mux.HandleFunc(jobs.TypeChannelSync, jobs.SyncHandler(syncer{a.Sync}, lease))
 		mux.HandleFunc(jobs.TypeChannelPull, jobs.PullHandler(puller{a.Puller}))
 		goRun("order pulls", func() error { a.runPullSchedule(ctx); return nil })
 		goRun("sync sweep", func() error { a.runSyncSweep(ctx); return nil })
@@ -403,6 +418,11 @@ func (a *App) runMaintenance(ctx context.Context) {
 		} else if n > 0 {
 			a.log.Info("statement summaries queued for artisans", "count", n)
 		}
+		if n, err := a.DB.Orders().PruneNotices(ctx, now.Add(-NoticeRetention)); err != nil && ctx.Err() == nil {
+			a.log.Warn("pruning marketplace notifications failed", "err", err)
+		} else if n > 0 {
+			a.log.Info("pruned marketplace notifications", "count", n)
+		}
 		if n, err := a.DB.Outbox().PruneSent(ctx, now.Add(-7*24*time.Hour)); err != nil && ctx.Err() == nil {
 			a.log.Warn("pruning outbox failed", "err", err)
 		} else if n > 0 {
@@ -430,7 +450,8 @@ func (a *App) apiServer(healthOnly bool) *httpapi.Server {
 	insp := asynq.NewInspectorFromRedisClient(a.Redis)
 	return httpapi.New(httpapi.Deps{
 		Log: a.log, Auth: a.Auth, Catalog: a.Catalog, Imports: a.Imports, Inventory: a.Stock, Audit: a.DB.Audit(),
-		Channels: a.Channels, Listings: a.Listings, Exceptions: a.Exceptions, Orders: a.Orders, Tasks: fulfilment.NewService(a.DB.Fulfilment(), nil), Finance: a.Finance, Payouts: a.Payouts, PayoutWebhook: a.PayoutWebhook, ChannelCalls: a.calls.lastHour,
+		Channels: a.Channels, Listings: a.Listings, Exceptions: a.Exceptions, Orders: a.Orders, Tasks: fulfilment.NewService(a.DB.Fulfilment(), nil), Finance: a.Finance, Payouts: a.Payouts, PayoutWebhook: a.PayoutWebhook, FlipkartNotification: a.FlipkartNotification, ChannelCalls: a.calls.lastHour,
+		Media: a.Media, Showcase: &showcase.Site{Catalogue: a.Catalog, Listings: a.Listings, Channels: a.Channels, Public: a.PublicURL},
 		Files: a.DB.ChannelFiles(), ImportOrders: a.importOrders, PullSettlements: a.pullSettlements, RescanOrders: a.rescanOrders, RetryMissedOrder: a.Puller.Retry,
 		Idempotency:  a.DB.Idempotency(),
 		Queues:       func(ctx context.Context) ([]httpapi.QueueInfo, error) { return queueInfo(insp) },
@@ -442,6 +463,32 @@ func (a *App) apiServer(healthOnly bool) *httpapi.Server {
 		MaxBodyBytes: a.cfg.MaxBodyBytes,
 		HealthOnly:   healthOnly,
 	})
+}
+
+// PublicURL is the address buyers and marketplaces reach this service at:
+// ARTISANBRIDGE_PUBLIC_URL, or else http:// and the address the API
+// listens on (once it listens; the configured one before), with an
+// unspecified host (0.0.0.0, ::) read as loopback.
+func (a *App) PublicURL() string {
+	if a.cfg.PublicURL != "" {
+		return a.cfg.PublicBase()
+	}
+	hostPort := a.cfg.Addr
+	select {
+	case <-a.addrReady:
+		if a.addr != nil {
+			hostPort = a.addr.String()
+		}
+	default:
+	}
+	host, port, err := net.SplitHostPort(hostPort)
+	if err != nil {
+		return "http://" + hostPort
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // MetricsHandler serves /metrics for mode: the process's own figures, and
@@ -486,7 +533,7 @@ func (a *App) WorkerHandler() http.Handler {
 
 func queueInfo(insp *asynq.Inspector) ([]httpapi.QueueInfo, error) {
 	out := []httpapi.QueueInfo{}
-	for _, q := range []string{jobs.QueueEvents, jobs.QueueSync, jobs.QueueDefault} {
+	for _, q := range []string{jobs.QueueUrgent, jobs.QueueSync, jobs.QueueEvents, jobs.QueueDefault} {
 		info, err := insp.GetQueueInfo(q)
 		if err != nil {
 			// A queue that never had a task does not exist yet in Redis.
@@ -625,6 +672,9 @@ func (a *App) Close() {
 	}
 	if a.payoutSim != nil {
 		a.payoutSim.Close()
+	}
+	if a.flipkartSim != nil {
+		a.flipkartSim.Close()
 	}
 	if a.client != nil {
 		a.client.Close()

@@ -83,9 +83,15 @@ func (c callCounter) lastHour(ctx context.Context, channelID string) (calls, thr
 	return sum(ck), sum(tk)
 }
 
-// adapterFor builds the adapter of a channel. Every adapter's client
-// shares one Redis rate limiter per marketplace account and operation.
+// adapterFor returns the adapter of a channel: one per channel and
+// version for the life of the process (adapterPool).
 func (a *App) adapterFor(ch channels.Channel, creds map[string]string) (adapters.Channel, error) {
+	return a.adapters.get(ch, creds, a.buildAdapter)
+}
+
+// buildAdapter builds the adapter of a channel. Every adapter's client
+// shares one Redis rate limiter per marketplace account and operation.
+func (a *App) buildAdapter(ch channels.Channel, creds map[string]string) (adapters.Channel, error) {
 	hc := &httpx.Client{
 		HTTP:    &http.Client{},
 		Limiter: httpx.NewRedisLimiter(a.Redis),
@@ -124,8 +130,11 @@ type simulator struct {
 // startSimulators runs the marketplace simulators on loopback for the
 // embedded default and points its channels at them.
 func (a *App) startSimulators(ctx context.Context) error {
+	// The Flipkart simulator notifies this process of its orders once it
+	// listens (Run), as Flipkart does once a receiver URL is registered.
+	a.flipkartSim = flipkartsim.New(flipkartsim.Config{Seed: 1})
 	sims := []simulator{
-		{"flipkart", a.cfg.SimFlipkartAddr, flipkartsim.New(flipkartsim.Config{Seed: 1}), "/sellers", "/oauth-service/oauth/token",
+		{"flipkart", a.cfg.SimFlipkartAddr, a.flipkartSim, "/sellers", "/oauth-service/oauth/token",
 			map[string]string{"app_id": flipkartsim.AppID, "app_secret": flipkartsim.AppSecret}},
 		// searchOrders' real plan (one call per 3 minutes sustained) would
 		// make the demo's pulls every few seconds wait; the embedded

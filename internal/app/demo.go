@@ -8,6 +8,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/auth"
 	"github.com/jkhhc/artisanbridge/internal/demo"
+	"github.com/jkhhc/artisanbridge/internal/media"
 	"github.com/jkhhc/artisanbridge/internal/paging"
 )
 
@@ -23,8 +24,16 @@ func (a *App) RunDemo(ctx context.Context, out io.Writer, pace float64) error {
 		return err
 	}
 	d := demo.New(demo.Config{API: "http://" + addr.String(), OrdersPerMinute: a.cfg.DemoOrdersPerMinute, Pace: pace,
-		Accounts: demoAccounts{a.Auth}, Log: a.log, Out: out})
+		Accounts: demoAccounts{a.Auth}, Photos: demoPhotos{a.Media}, Log: a.log, Out: out})
 	return d.Run(ctx)
+}
+
+// demoPhotos stores the demo's drawn photos as an upload would.
+type demoPhotos struct{ media *media.Service }
+
+func (p demoPhotos) Put(ctx context.Context, contentType string, data []byte) (string, error) {
+	m, err := p.media.Put(ctx, contentType, data)
+	return m.SHA256, err
 }
 
 // demoAccounts are the demo's people: created on first start, given a

@@ -20,7 +20,9 @@ const (
 
 // Cluster is a group of artisans of one craft in one place.
 type Cluster struct {
-	ID        string    `json:"id"`
+	ID string `json:"id"`
+	// Code names the cluster's public page, /clusters/{code} (optional).
+	Code      string    `json:"code"`
 	Name      string    `json:"name"`
 	Craft     string    `json:"craft"`
 	District  string    `json:"district"`
@@ -31,6 +33,7 @@ type Cluster struct {
 
 // NewCluster is the input to register a cluster.
 type NewCluster struct {
+	Code     string   `json:"code"`
 	Name     string   `json:"name"`
 	Craft    string   `json:"craft"`
 	District string   `json:"district"`
@@ -98,26 +101,34 @@ type Product struct {
 	ArtisanID         string `json:"artisan_id"`
 	ArtisanPricePaise *int64 `json:"artisan_price_paise"`
 	ArtisanShareBP    *int64 `json:"artisan_share_bp"`
-	GITag             bool   `json:"gi_tag"`
-	GICertificateNo   string `json:"gi_certificate_no"`
-	OneOfAKind        bool   `json:"one_of_a_kind"`
+	// GI is the registered Geographical Indication the piece is sold
+	// under (GIs' keys), empty for none; GITag says whether there is one.
+	GI    string `json:"gi"`
+	GITag bool   `json:"gi_tag"`
+	// GICertificateNo is the GI label or certificate number: the maker's
+	// authorised-user registration, printed on the piece's tag.
+	GICertificateNo string `json:"gi_certificate_no"`
+	OneOfAKind      bool   `json:"one_of_a_kind"`
 	// MadeToOrder: when no stock covers an order, the maker makes another
 	// (a make task) instead of the line being oversold.
 	MadeToOrder bool `json:"made_to_order"`
 	// AllocatedChannelID, for a one-of-a-kind piece, is the only channel
 	// that offers it; nil offers it everywhere (faster to sell, with a small
 	// window in which two marketplaces can sell it).
-	AllocatedChannelID *string           `json:"allocated_channel_id"`
-	WeightG            int64             `json:"weight_g"`
-	LengthMM           int64             `json:"length_mm"`
-	WidthMM            int64             `json:"width_mm"`
-	HeightMM           int64             `json:"height_mm"`
-	Images             []string          `json:"images"`
-	Attributes         map[string]string `json:"attributes"`
-	Status             string            `json:"status"`
-	Version            int64             `json:"version"`
-	CreatedAt          time.Time         `json:"created_at"`
-	UpdatedAt          time.Time         `json:"updated_at"`
+	AllocatedChannelID *string  `json:"allocated_channel_id"`
+	WeightG            int64    `json:"weight_g"`
+	LengthMM           int64    `json:"length_mm"`
+	WidthMM            int64    `json:"width_mm"`
+	HeightMM           int64    `json:"height_mm"`
+	Images             []string `json:"images"`
+	// Photos are uploaded photos (POST /api/v1/media), by SHA-256; each
+	// marketplace is sent them resized for its rules, before Images.
+	Photos     []string          `json:"photos"`
+	Attributes map[string]string `json:"attributes"`
+	Status     string            `json:"status"`
+	Version    int64             `json:"version"`
+	CreatedAt  time.Time         `json:"created_at"`
+	UpdatedAt  time.Time         `json:"updated_at"`
 }
 
 // ProductInput is the body of a create or a patch, as ArtisanInput.
@@ -135,6 +146,7 @@ type ProductInput struct {
 	ArtisanCode        *string            `json:"artisan_code"`
 	ArtisanPricePaise  *int64             `json:"artisan_price_paise"`
 	ArtisanShareBP     *int64             `json:"artisan_share_bp"`
+	GI                 *string            `json:"gi"`
 	GITag              *bool              `json:"gi_tag"`
 	GICertificateNo    *string            `json:"gi_certificate_no"`
 	OneOfAKind         *bool              `json:"one_of_a_kind"`
@@ -145,6 +157,7 @@ type ProductInput struct {
 	WidthMM            *int64             `json:"width_mm"`
 	HeightMM           *int64             `json:"height_mm"`
 	Images             *[]string          `json:"images"`
+	Photos             *[]string          `json:"photos"`
 	Attributes         *map[string]string `json:"attributes"`
 	Status             *string            `json:"status"`
 	Version            *int64             `json:"version"`
@@ -170,6 +183,8 @@ type Store interface {
 	CreateCluster(ctx context.Context, c Cluster, fx Effects) error
 	ListClusters(ctx context.Context, p paging.Request) (paging.Page[Cluster], error)
 	ClusterExists(ctx context.Context, id string) (bool, error)
+	// GetCluster returns a cluster by id, or by code when byCode; NotFound otherwise.
+	GetCluster(ctx context.Context, ref string, byCode bool) (Cluster, error)
 
 	CreateArtisan(ctx context.Context, a Artisan, acct SealedAccount, fx Effects) error
 	// UpdateArtisan writes a when the stored version equals a.Version-1;

@@ -44,12 +44,15 @@ const (
 func (s *Service) CreateCluster(ctx context.Context, in NewCluster) (_ Cluster, err error) {
 	defer apperr.Annotate(&err, "catalog.CreateCluster(%q)", in.Name)
 	c := Cluster{
-		ID: ids.New(), Name: strings.TrimSpace(in.Name), Craft: strings.TrimSpace(in.Craft),
+		ID: ids.New(), Code: strings.ToUpper(strings.TrimSpace(in.Code)), Name: strings.TrimSpace(in.Name), Craft: strings.TrimSpace(in.Craft),
 		District: strings.TrimSpace(in.District), Lat: in.Lat, Lon: in.Lon, CreatedAt: s.now().UTC(),
 	}
 	fe := apperr.FieldErrors{}
 	textField(fe, "name", c.Name, true, maxShortText)
 	textField(fe, "district", c.District, true, maxShortText)
+	if c.Code != "" && !codePattern.MatchString(c.Code) {
+		fe.Add("code", "must be 2-32 letters, digits or - (it names the cluster's public page, /clusters/{code}), or empty")
+	}
 	if !s.crafts.Known(c.Craft) {
 		fe.Add("craft", "must be a known craft (GET /api/v1/crafts)")
 	}
@@ -75,6 +78,18 @@ func (s *Service) CreateCluster(ctx context.Context, in NewCluster) (_ Cluster, 
 // ListClusters lists clusters by keyset.
 func (s *Service) ListClusters(ctx context.Context, p paging.Request) (paging.Page[Cluster], error) {
 	return s.store.ListClusters(ctx, p)
+}
+
+// GetCluster returns a cluster by id, or by its code.
+func (s *Service) GetCluster(ctx context.Context, ref string) (Cluster, error) {
+	if ids.Valid(ref) {
+		return s.store.GetCluster(ctx, ref, false)
+	}
+	code := strings.ToUpper(strings.TrimSpace(ref))
+	if !codePattern.MatchString(code) {
+		return Cluster{}, apperr.New(apperr.NotFound, "no cluster %q", ref)
+	}
+	return s.store.GetCluster(ctx, code, true)
 }
 
 // CreateArtisan registers an artisan, sealing the bank account number with
@@ -249,6 +264,19 @@ func (s *Service) applyArtisan(ctx context.Context, a *Artisan, in ArtisanInput,
 	return acct, nil
 }
 
+// ArtisanByCode returns the artisan with code, or NotFound.
+func (s *Service) ArtisanByCode(ctx context.Context, code string) (Artisan, error) {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	if !codePattern.MatchString(code) {
+		return Artisan{}, apperr.New(apperr.NotFound, "no artisan has code %q", code)
+	}
+	id, err := s.store.ArtisanIDByCode(ctx, code)
+	if err != nil {
+		return Artisan{}, err
+	}
+	return s.store.GetArtisan(ctx, id)
+}
+
 // GetArtisan returns one artisan or NotFound.
 func (s *Service) GetArtisan(ctx context.Context, id string) (Artisan, error) {
 	return s.store.GetArtisan(ctx, id)
@@ -287,7 +315,7 @@ func (s *Service) createdEffects(ctx context.Context, ps ...Product) Effects {
 func (s *Service) newProduct(ctx context.Context, in ProductInput, artisanByCode map[string]string) (Product, error) {
 	now := s.now().UTC()
 	p := Product{ID: ids.New(), Status: "draft", Version: 1, CreatedAt: now, UpdatedAt: now,
-		Images: []string{}, Attributes: map[string]string{}}
+		Images: []string{}, Photos: []string{}, Attributes: map[string]string{}}
 	fe := apperr.FieldErrors{}
 	if in.Version != nil {
 		fe.Add("version", "must not be set on create")
@@ -330,6 +358,7 @@ func (s *Service) UpdateProduct(ctx context.Context, id string, in ProductInput)
 	}
 	after := before
 	after.Images = append([]string{}, before.Images...)
+	after.Photos = append([]string{}, before.Photos...)
 	after.Attributes = make(map[string]string, len(before.Attributes))
 	for k, v := range before.Attributes {
 		after.Attributes[k] = v
@@ -424,17 +453,15 @@ func (s *Service) applyProduct(ctx context.Context, p *Product, in ProductInput,
 	if v := p.ArtisanShareBP; v != nil && (*v <= 0 || *v > 10000) {
 		fe.Add("artisan_share_bp", "must be between 1 and 10000")
 	}
-	if in.GITag != nil {
-		p.GITag = *in.GITag
-	}
+	applyGI(fe, p, in.GI, in.GITag)
 	if in.GICertificateNo != nil {
 		p.GICertificateNo = strings.TrimSpace(*in.GICertificateNo)
 		if p.GICertificateNo != "" && !idNoPattern.MatchString(p.GICertificateNo) {
 			fe.Add("gi_certificate_no", "must be 4-40 letters, digits, / or -")
 		}
 	}
-	if p.GICertificateNo != "" && !p.GITag {
-		fe.Add("gi_certificate_no", "needs gi_tag true")
+	if p.GICertificateNo != "" && p.GI == "" {
+		fe.Add("gi_certificate_no", "is the number of a GI label or certificate: set gi to the GI it is for (one of %s)", strings.Join(GIKeys(), ", "))
 	}
 	if in.OneOfAKind != nil {
 		p.OneOfAKind = *in.OneOfAKind
@@ -476,6 +503,9 @@ func (s *Service) applyProduct(ctx context.Context, p *Product, in ProductInput,
 	}
 	if in.Images != nil {
 		p.Images = validImages(fe, *in.Images)
+	}
+	if in.Photos != nil {
+		p.Photos = validPhotos(fe, *in.Photos)
 	}
 	if in.Attributes != nil {
 		p.Attributes = validAttributes(fe, *in.Attributes)
@@ -566,6 +596,28 @@ func validImages(fe apperr.FieldErrors, in []string) []string {
 			continue
 		}
 		out = append(out, u)
+	}
+	return out
+}
+
+// validPhotos checks the form of photo references; that each was uploaded
+// is for the database to say (product_photos refers to media).
+func validPhotos(fe apperr.FieldErrors, in []string) []string {
+	if len(in) > maxImages {
+		fe.Add("photos", "at most %d photos", maxImages)
+		return nil
+	}
+	out := make([]string, 0, len(in))
+	for i, sha := range in {
+		sha = strings.ToLower(strings.TrimSpace(sha))
+		switch {
+		case !shaPattern.MatchString(sha):
+			fe.Add("photos", "photo %d must be the sha256 of an uploaded photo (POST /api/v1/media answers it)", i+1)
+		case slices.Contains(out, sha):
+			fe.Add("photos", "photo %d is listed twice", i+1)
+		default:
+			out = append(out, sha)
+		}
 	}
 	return out
 }

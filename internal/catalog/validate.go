@@ -29,6 +29,7 @@ var (
 	accountPattern = regexp.MustCompile(`^\d{9,18}$`)
 	idNoPattern    = regexp.MustCompile(`^[A-Za-z0-9/-]{4,40}$`)
 	craftPattern   = regexp.MustCompile(`^[a-z][a-z0-9_]{1,39}$`)
+	shaPattern     = regexp.MustCompile(`^[0-9a-f]{64}$`)
 )
 
 // Languages artisans are written to in (ISO 639 codes).

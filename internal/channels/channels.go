@@ -60,6 +60,11 @@ type Settings struct {
 	// Locations are the stock locations this channel sells from, with the
 	// marketplace's id for each (required by Flipkart).
 	Locations []LocationMap `json:"locations"`
+	// NotificationURL is the address the marketplace was given for its
+	// order notifications (Flipkart signs it into every notification), as
+	// the marketplace reaches it: behind a proxy, its public HTTPS URL
+	// (absent: the address each notification arrived at).
+	NotificationURL *string `json:"notification_url,omitempty"`
 }
 
 // LocationMap maps one of our locations to the marketplace's.
@@ -299,7 +304,7 @@ func MergeSettings(stored Settings, patch json.RawMessage) (Settings, error) {
 	dec.DisallowUnknownFields()
 	var out Settings
 	if err := dec.Decode(&out); err != nil {
-		return Settings{}, apperr.FieldErrors{"settings": "unknown or mistyped setting (" + err.Error() + "); the settings are dispatch_days, return_window_days, settlement_days (whole days) and locations"}.Err()
+		return Settings{}, apperr.FieldErrors{"settings": "unknown or mistyped setting (" + err.Error() + "); the settings are dispatch_days, return_window_days, settlement_days (whole days), locations and notification_url"}.Err()
 	}
 	return out, nil
 }
@@ -313,6 +318,12 @@ func checkSettings(fe apperr.FieldErrors, s Settings) {
 	between("settings.settlement_days", s.SettlementDays, 0, 120)
 	between("settings.return_window_days", s.ReturnWindowDays, 0, 90)
 	between("settings.dispatch_days", s.DispatchDays, 0, 60)
+	if s.NotificationURL != nil {
+		u, err := url.Parse(*s.NotificationURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(*s.NotificationURL) > 500 || u.User != nil || u.Fragment != "" {
+			fe.Add("settings.notification_url", "must be the absolute http(s) URL the marketplace posts its notifications to, such as https://bridge.example.in/webhooks/flipkart (leave it out to use the address each arrives at)")
+		}
+	}
 	seen := map[string]bool{}
 	for i, l := range s.Locations {
 		if !ids.Valid(l.LocationID) {
@@ -342,7 +353,14 @@ func (s Settings) Dispatch() int { return orDefault(s.DispatchDays, DefaultDispa
 // Effective is every setting as it applies, defaults filled in.
 func (s Settings) Effective() EffectiveSettings {
 	return EffectiveSettings{DispatchDays: s.Dispatch(), ReturnWindowDays: orDefault(s.ReturnWindowDays, DefaultReturnWindowDays),
-		SettlementDays: s.SettlementPeriod()}
+		SettlementDays: s.SettlementPeriod(), NotificationURL: orEmpty(s.NotificationURL)}
+}
+
+func orEmpty(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 // EffectiveSettings are the settings as they apply, shown beside what was set.
@@ -350,6 +368,9 @@ type EffectiveSettings struct {
 	DispatchDays     int `json:"dispatch_days"`
 	ReturnWindowDays int `json:"return_window_days"`
 	SettlementDays   int `json:"settlement_days"`
+	// NotificationURL empty: each notification is checked against the
+	// address it arrived at.
+	NotificationURL string `json:"notification_url"`
 }
 
 func orDefault(v *int, def int) int {

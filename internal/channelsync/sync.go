@@ -18,6 +18,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/channels"
 	"github.com/jkhhc/artisanbridge/internal/exceptions"
 	"github.com/jkhhc/artisanbridge/internal/listing"
+	"github.com/jkhhc/artisanbridge/internal/media"
 )
 
 // Factory builds the adapter of a channel from its configuration.
@@ -39,6 +40,9 @@ type Engine struct {
 	MaxAttempts int64
 	// PageSize is how many changed listings one round reads.
 	PageSize int
+	// PhotoURL is the public address of an uploaded photo's variant (nil:
+	// products' photos are not sent, only their image URLs).
+	PhotoURL func(sha, variant string) string
 }
 
 // ListingStore is what the engine reads and records of listings.
@@ -93,9 +97,13 @@ func (e *Engine) SyncChannel(ctx context.Context, channelID string) (Report, err
 	if err != nil {
 		return total, err
 	}
+	// Outcomes are recorded even when the job is cancelled (a shutdown)
+	// after the marketplace took a push: a detached context, bounded.
+	rctx, cancel := detach(ctx, outcomeGrace)
+	defer cancel()
 	ad, err := e.Factory(ch, creds)
 	if err != nil {
-		e.failChannel(ctx, ch, err)
+		e.failChannel(rctx, ch, err)
 		return total, err
 	}
 	pageSize := e.PageSize
@@ -110,18 +118,33 @@ func (e *Engine) SyncChannel(ctx context.Context, channelID string) (Report, err
 		if len(items) == 0 {
 			break
 		}
-		rep, err := e.syncItems(ctx, ch, ad, items)
+		rep, err := e.syncItems(ctx, rctx, ch, ad, items)
 		total.add(rep)
 		if err != nil {
-			e.failChannel(ctx, ch, err)
+			e.failChannel(rctx, ch, err)
 			return total, err
 		}
 		if rep.Failed > 0 || len(items) < pageSize {
 			break // what failed waits for the next run, not for this loop
 		}
 	}
-	_ = e.ChannelRows.RecordOutcome(ctx, ch.ID, e.now(), "")
+	_ = e.ChannelRows.RecordOutcome(rctx, ch.ID, e.now(), "")
 	return total, nil
+}
+
+// outcomeGrace is how long outcomes may still be recorded after a sync's
+// context ended.
+const outcomeGrace = 10 * time.Second
+
+// detach returns a context that keeps ctx's values, outlives its
+// cancellation by grace, and ends then (or on cancel).
+func detach(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	dctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(grace, cancel)
+		context.AfterFunc(dctx, func() { t.Stop() })
+	})
+	return dctx, func() { stop(); cancel() }
 }
 
 func (r *Report) add(o Report) {
@@ -139,6 +162,7 @@ type plan struct {
 	item    listing.SyncItem
 	offer   listing.Offer
 	content string
+	images  []string
 	create  bool
 	price   bool
 	stock   bool
@@ -150,10 +174,13 @@ type content struct {
 	GST                            int64
 	GITag                          bool
 	GICert                         string
-	Images                         []string
-	Dims                           [4]int64
-	ExternalID                     string
-	Locations                      []string
+	// GI is left out when empty, so that listings of products without one
+	// keep the content hash they were pushed with.
+	GI         string `json:",omitempty"`
+	Images     []string
+	Dims       [4]int64
+	ExternalID string
+	Locations  []string
 }
 
 func (e *Engine) plan(ch channels.Channel, it listing.SyncItem) plan {
@@ -165,9 +192,9 @@ func (e *Engine) plan(ch channels.Channel, it listing.SyncItem) plan {
 		locs[i] = l.ExternalLocationID
 	}
 	c := listing.ContentHash(content{Title: p.Title, Description: p.Description, Craft: p.Craft, HSN: p.HSNCode, GST: p.GSTRateBP,
-		GITag: p.GITag, GICert: p.GICertificateNo, Images: p.Images, Dims: [4]int64{p.WeightG, p.LengthMM, p.WidthMM, p.HeightMM},
+		GITag: p.GITag, GI: p.GI, GICert: p.GICertificateNo, Images: e.images(ch, p), Dims: [4]int64{p.WeightG, p.LengthMM, p.WidthMM, p.HeightMM},
 		ExternalID: it.Listing.ExternalID, Locations: locs})
-	pl := plan{item: it, offer: offer, content: c}
+	pl := plan{item: it, offer: offer, content: c, images: e.images(ch, p)}
 	l := it.Listing
 	switch {
 	case it.PushedContent != c:
@@ -184,13 +211,30 @@ func toListing(ch channels.Channel, pl plan) adapters.Listing {
 	p := pl.item.Product
 	desc := p.Description
 	if p.GITag {
-		desc = strings.TrimSpace(desc + "\n\nGI-tagged craft of Jammu & Kashmir" + giCert(p))
+		gi := "GI-tagged craft of Jammu & Kashmir"
+		if g, ok := catalog.GIByKey(p.GI); ok {
+			gi = "Registered Geographical Indication: " + g.Name
+		}
+		desc = strings.TrimSpace(desc + "\n\n" + gi + giCert(p))
 	}
 	return adapters.Listing{SKU: p.SKU, ExternalID: pl.item.Listing.ExternalID, Existing: pl.item.PushedContent != "", Title: p.Title, Description: desc,
 		Brand: "JKHHC", Craft: p.Craft, HSNCode: p.HSNCode, GSTRateBP: p.GSTRateBP, MRPPaise: pl.offer.MRPPaise,
 		PricePaise: pl.offer.PricePaise, Quantity: pl.offer.Quantity, DispatchDays: ch.Settings.Dispatch(),
-		CountryOfOrigin: "IN", GITag: p.GITag, GICertificateNo: p.GICertificateNo, Images: p.Images, WeightG: p.WeightG,
+		CountryOfOrigin: "IN", GITag: p.GITag, GICertificateNo: p.GICertificateNo, Images: pl.images, WeightG: p.WeightG,
 		LengthMM: p.LengthMM, WidthMM: p.WidthMM, HeightMM: p.HeightMM, Locations: locations(pl.offer)}
+}
+
+// images are what a marketplace is sent: the product's photos resized for
+// its rules (at their public URLs, which it fetches), then its image URLs.
+func (e *Engine) images(ch channels.Channel, p catalog.Product) []string {
+	if e.PhotoURL == nil || len(p.Photos) == 0 {
+		return p.Images
+	}
+	out := make([]string, 0, len(p.Photos)+len(p.Images))
+	for _, sha := range p.Photos {
+		out = append(out, e.PhotoURL(sha, media.ForChannel(ch.Kind)))
+	}
+	return append(out, p.Images...)
 }
 
 func giCert(p catalog.Product) string {
@@ -210,7 +254,9 @@ func locations(o listing.Offer) []adapters.LocationQuantity {
 	return out
 }
 
-func (e *Engine) syncItems(ctx context.Context, ch channels.Channel, ad adapters.Channel, items []listing.SyncItem) (Report, error) {
+// syncItems pushes items with ctx and records what happened with rctx,
+// which outlives ctx's cancellation.
+func (e *Engine) syncItems(ctx, rctx context.Context, ch channels.Channel, ad adapters.Channel, items []listing.SyncItem) (Report, error) {
 	rep := Report{Listings: len(items)}
 	var creates []adapters.Listing
 	var prices []adapters.PriceUpdate
@@ -233,7 +279,7 @@ func (e *Engine) syncItems(ctx context.Context, ch channels.Channel, ad adapters
 			}
 		default:
 			rep.Skipped++
-			if err := e.Listings.RecordPush(ctx, listing.PushOutcome{ListingID: it.Listing.ID, Seq: it.Seq, Settled: true,
+			if err := e.Listings.RecordPush(rctx, listing.PushOutcome{ListingID: it.Listing.ID, Seq: it.Seq, Settled: true,
 				Status: settledStatus(it.Listing), At: e.now()}); err != nil {
 				return rep, err
 			}
@@ -268,7 +314,7 @@ func (e *Engine) syncItems(ctx context.Context, ch channels.Channel, ad adapters
 			}
 			if !r.Accepted {
 				failed[r.SKU] = true
-				e.refused(ctx, ch, pl, step.kind, r)
+				e.refused(rctx, ch, pl, step.kind, r)
 				rep.Refused++
 				continue
 			}
@@ -284,7 +330,9 @@ func (e *Engine) syncItems(ctx context.Context, ch channels.Channel, ad adapters
 				if !answered[sku] && (pl.create && i == 0 || pl.price && i == 1 || pl.stock && i == 2) {
 					failed[sku] = true
 					rep.Failed++
-					e.transportFailure(ctx, ch, pl, err)
+					if ctx.Err() == nil {
+						e.transportFailure(rctx, ch, pl, err)
+					} // else the sync was stopped (a shutdown): no failure of the marketplace's; it stays dirty
 				}
 			}
 		}
@@ -308,7 +356,7 @@ func (e *Engine) syncItems(ctx context.Context, ch channels.Channel, ad adapters
 		if pl.create {
 			o.Content = pl.content
 		}
-		if err := e.Listings.RecordPush(ctx, o); err != nil {
+		if err := e.Listings.RecordPush(rctx, o); err != nil {
 			return rep, err
 		}
 	}

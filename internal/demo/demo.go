@@ -32,9 +32,10 @@ type Accounts interface {
 	SignIn(ctx context.Context, name string, role auth.Role) (token, password string, err error)
 }
 
-// Photos keeps a picture and answers the URL a listing carries.
+// Photos keeps a picture (once, by content) and answers its SHA-256, by
+// which a product names its photos.
 type Photos interface {
-	Put(ctx context.Context, contentType string, data []byte) (url string, err error)
+	Put(ctx context.Context, contentType string, data []byte) (sha256 string, err error)
 }
 
 // Config says where the service is and how busy the buyers are.
@@ -203,6 +204,9 @@ func (d *Demo) welcome(w *world, signIns []string) {
 		fmt.Fprintf(&b, "*** Buyers place about %.0f orders a minute; staff pack and dispatch, couriers deliver, finance imports settlements. ***\n", d.cfg.OrdersPerMinute)
 	}
 	fmt.Fprintf(&b, "*** Console: %s/   API: %s/api/v1 (docs/api.md) ***\n", d.cfg.API, d.cfg.API)
+	if len(clusters) > 0 && len(w.artisans) > 0 {
+		fmt.Fprintf(&b, "*** Virtual showrooms: %s/clusters/%s, %s/artisans/%s-01 (public, no sign-in) ***\n", d.cfg.API, clusters[0].Code, d.cfg.API, clusters[0].Code)
+	}
 	b.WriteString("Sign in as (the demo's own people; fresh tokens every start):\n")
 	for _, s := range signIns {
 		b.WriteString(s + "\n")

@@ -137,7 +137,7 @@ func (d *Demo) seed(ctx context.Context) (*world, error) {
 		}
 		var got apiCluster
 		lat, lon := c.Lat, c.Lon
-		if err := admin.call(ctx, http.MethodPost, "/api/v1/clusters", map[string]any{"name": c.Name, "craft": c.Crafts[0],
+		if err := admin.call(ctx, http.MethodPost, "/api/v1/clusters", map[string]any{"code": c.Code, "name": c.Name, "craft": c.Crafts[0],
 			"district": c.District, "lat": lat, "lon": lon}, &got); err != nil {
 			return nil, err
 		}
@@ -272,7 +272,7 @@ func (d *Demo) addProduct(ctx context.Context, c *client, p productSeed, w *worl
 		"description": fmt.Sprintf("%s, made by hand by %s of %s. Every rupee of the maker's share is paid to them directly.",
 			p.Title, p.Maker.Name, p.Maker.Cluster.Name)}
 	if pc.GI != "" {
-		body["gi_tag"] = true
+		body["gi"] = pc.GI
 		body["gi_certificate_no"] = fmt.Sprintf("AU/%s/%04d", p.Maker.Cluster.Code, 1+p.Maker.Index)
 	}
 	if d.cfg.Photos != nil {
@@ -280,11 +280,11 @@ func (d *Demo) addProduct(ctx context.Context, c *client, p productSeed, w *worl
 		if err != nil {
 			return apiProduct{}, err
 		}
-		u, err := d.cfg.Photos.Put(ctx, "image/jpeg", img)
+		sha, err := d.cfg.Photos.Put(ctx, "image/jpeg", img)
 		if err != nil {
 			return apiProduct{}, fmt.Errorf("photo: %w", err)
 		}
-		body["images"] = []string{u}
+		body["photos"] = []string{sha}
 	}
 	var got apiProduct
 	if err := c.call(ctx, http.MethodPost, "/api/v1/products", body, &got); err != nil {

@@ -51,7 +51,9 @@ func (s *Server) APIDoc() []byte {
 			}
 		}
 		op := s.doc.Paths.Find(OpenAPIPath(r.Path)).GetOperation(r.Method)
-		if op != nil && op.RequestBody != nil && op.RequestBody.Value != nil {
+		if raw, ok := r.Request.(Bytes); ok {
+			fmt.Fprintf(&b, "- Body: the file's bytes, sent as %s.\n", strings.Join(raw.Types, " or "))
+		} else if op != nil && op.RequestBody != nil && op.RequestBody.Value != nil {
 			for mt, media := range op.RequestBody.Value.Content {
 				if mt == "multipart/form-data" {
 					b.WriteString("- Body: a file, as multipart/form-data field `file` (CSV or XLSX).\n")

@@ -36,10 +36,12 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/imports"
 	"github.com/jkhhc/artisanbridge/internal/inventory"
 	"github.com/jkhhc/artisanbridge/internal/listing"
+	"github.com/jkhhc/artisanbridge/internal/media"
 	"github.com/jkhhc/artisanbridge/internal/orderpull"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/reqctx"
 	"github.com/jkhhc/artisanbridge/internal/secrets"
+	"github.com/jkhhc/artisanbridge/internal/showcase"
 	"github.com/jkhhc/artisanbridge/internal/store"
 	"github.com/jkhhc/artisanbridge/internal/testenv"
 	"github.com/jkhhc/artisanbridge/migrations"
@@ -95,9 +97,13 @@ func newTestServerWith(t testing.TB, b testenv.Backend, change func(*httpapi.Dep
 	}
 	payouts := finance.NewPayouts(db.Finance(), ring, nil).WithProvider(razorpayx.NewProvider(rzc, nil))
 	verifier := &razorpayx.WebhookVerifier{Secrets: [][]byte{[]byte(razorpayxsim.WebhookSecret)}}
+	cat := catalog.NewService(db.Catalog(), ring, crafts, nil)
 	deps := httpapi.Deps{
-		Log: log, Auth: authSvc, Catalog: catalog.NewService(db.Catalog(), ring, crafts, nil),
+		Log: log, Auth: authSvc, Catalog: cat,
 		Inventory: inventory.NewService(db.Inventory(), nil), Audit: db.Audit(), Idempotency: db.Idempotency(),
+		Media: media.NewService(db.Media(), func() string { return testPublicURL }, nil),
+		Showcase: &showcase.Site{Catalogue: cat, Listings: listing.NewService(db.Listings(), nil), Channels: channels.NewService(db.Channels(), ring, nil),
+			Public: func() string { return testPublicURL }},
 		Channels: channels.NewService(db.Channels(), ring, nil), Listings: listing.NewService(db.Listings(), nil),
 		Exceptions: exceptions.NewService(db.Exceptions(), nil), Files: db.ChannelFiles(), Orders: orders.NewService(db.Orders(), nil), Tasks: fulfilment.NewService(db.Fulfilment(), nil), Finance: finance.NewService(db.Finance(), nil), Payouts: payouts,
 		// As the app wires them (internal/app), without the job queue.
@@ -152,6 +158,41 @@ func newTestServerWith(t testing.TB, b testenv.Backend, change func(*httpapi.Dep
 			}
 			_, err = payouts.Outcomes(ctx, provider, d.EventID, []finance.PayoutOutcome{d.Outcome})
 			return err
+		},
+		// As internal/app wires it: the receiver over the store.
+		FlipkartNotification: func(ctx context.Context, arrivedAt string, h http.Header, body []byte) (bool, error) {
+			chans := channels.NewService(db.Channels(), ring, nil)
+			puller := &orderpull.Puller{Channels: chans, Exceptions: db.Exceptions(), Log: log}
+			r := &flipkart.Receiver{
+				Signer: func(ctx context.Context, appID string) (flipkart.Signer, bool, error) {
+					list, err := chans.List(ctx)
+					if err != nil {
+						return flipkart.Signer{}, false, err
+					}
+					for _, ch := range list {
+						creds, err := chans.Credentials(ctx, ch.ID)
+						if err != nil {
+							return flipkart.Signer{}, false, err
+						}
+						if ch.Kind == "flipkart" && ch.Enabled && creds["app_id"] == appID {
+							return flipkart.Signer{ChannelID: ch.ID, Secret: creds["app_secret"], URL: ch.Settings.Effective().NotificationURL}, true, nil
+						}
+					}
+					return flipkart.Signer{}, false, nil
+				},
+				Record: func(ctx context.Context, n orders.Notice) (bool, error) {
+					return db.Orders().RecordNotice(ctx, n, time.Time{})
+				},
+				Unreadable: puller.NoticeUnreadable,
+			}
+			got, err := r.Receive(ctx, arrivedAt, h, body)
+			if err != nil {
+				return false, err
+			}
+			if got.Refused != nil {
+				return false, apperr.New(apperr.Invalid, "the notification is refused: %v", got.Refused)
+			}
+			return got.Outcome == flipkart.OutcomeQueued, nil
 		},
 		Queues:       func(context.Context) ([]httpapi.QueueInfo, error) { return []httpapi.QueueInfo{{Queue: "events"}}, nil },
 		OutboxQueued: db.Outbox().PendingCount,

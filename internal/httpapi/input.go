@@ -32,7 +32,8 @@ func (s *Server) checkInput(r Route) gin.HandlerFunc {
 	}
 	slices.Sort(names)
 	_, upload := r.Request.(Upload)
-	readsJSON := r.Request != nil && !upload
+	_, raw := r.Request.(Bytes)
+	readsJSON := r.Request != nil && !upload && !raw
 	return func(c *gin.Context) {
 		if err := checkPathAndQuery(c, declared, names); err != nil {
 			writeError(c, s.log, err)

@@ -73,14 +73,25 @@ func buildOpenAPI(routes []Route) (*openapi3.T, error) {
 	return doc, nil
 }
 
+// pathParamDocs describe the path parameters that are not ids.
+var pathParamDocs = map[string]string{
+	"sha":     "a photo's SHA-256, lower-case hex (POST /api/v1/media answers it)",
+	"variant": "original, amazon, flipkart or web",
+	"code":    "the artisan's or cluster's code (a cluster's id works too)",
+	"sku":     "the piece's SKU",
+}
+
 func operation(r Route, errRef *openapi3.SchemaRef) (*openapi3.Operation, error) {
 	op := openapi3.NewOperation()
 	op.Summary = r.Summary
 	op.OperationID = strings.ToLower(r.Method) + strings.NewReplacer("/", "_", ":", "", ".", "_", "-", "_").Replace(r.Path)
 	pathParams := ginParam.FindAllStringSubmatch(r.Path, -1)
 	for _, m := range pathParams {
-		op.AddParameter(openapi3.NewPathParameter(m[1]).WithSchema(openapi3.NewStringSchema()).
-			WithDescription("an id (UUID); anything else is not found"))
+		doc, ok := pathParamDocs[m[1]]
+		if !ok {
+			doc = "an id (UUID); anything else is not found"
+		}
+		op.AddParameter(openapi3.NewPathParameter(m[1]).WithSchema(openapi3.NewStringSchema()).WithDescription(doc))
 	}
 	for _, q := range r.Query {
 		p := openapi3.NewQueryParameter(q.Name).WithSchema(q.schema()).WithDescription(q.Doc)
@@ -97,12 +108,18 @@ func operation(r Route, errRef *openapi3.SchemaRef) (*openapi3.Operation, error)
 			openapi3.NewStringSchema().WithPattern(`^[A-Za-z0-9_.:-]{8,255}$`)).
 			WithDescription("a repeat with the same key and body replays the first answer"))
 	}
-	switch r.Request.(type) {
+	switch req := r.Request.(type) {
 	case nil:
 	case Upload:
 		form := openapi3.NewObjectSchema().WithProperty("file", openapi3.NewStringSchema().WithFormat("binary")).WithRequired([]string{"file"})
 		op.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithRequired(true).
 			WithContent(openapi3.Content{"multipart/form-data": openapi3.NewMediaType().WithSchema(form)})}
+	case Bytes:
+		content := openapi3.Content{}
+		for _, mt := range req.Types {
+			content[mt] = openapi3.NewMediaType().WithSchema(openapi3.NewStringSchema().WithFormat("binary"))
+		}
+		op.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithRequired(true).WithContent(content)}
 	default:
 		schema, err := schemaFor(r.Request, false)
 		if err != nil {

@@ -16,6 +16,7 @@ import (
 var policy = map[string][]auth.Role{
 	"GET /healthz":                                     nil, // public
 	"POST /webhooks/payouts/:provider":                 nil, // public, signed
+	"POST /webhooks/flipkart":                          nil, // public, signed
 	"GET /readyz":                                      nil,
 	"GET /api/v1/openapi.json":                         nil,
 	"GET /api/v1/crafts":                               {"admin", "showroom", "operations", "finance"},
@@ -32,6 +33,18 @@ var policy = map[string][]auth.Role{
 	"POST /api/v1/products":                            {"admin", "showroom"},
 	"GET /api/v1/products":                             {"admin", "showroom", "operations", "finance"},
 	"GET /api/v1/products/:id":                         {"admin", "showroom", "operations", "finance"},
+	"GET /api/v1/gis":                                  {"admin", "showroom", "operations", "finance"},
+	"POST /api/v1/media":                               {"admin", "showroom"},
+	"POST /api/v1/media/uploads":                       {"admin", "showroom"},
+	"GET /api/v1/media/uploads/:id":                    {"admin", "showroom"},
+	"PATCH /api/v1/media/uploads/:id":                  {"admin", "showroom"},
+	"GET /api/v1/media/:sha":                           {"admin", "showroom", "operations", "finance"},
+	"GET /media/:sha":                                  nil, // public
+	"GET /media/:sha/:variant":                         nil, // public
+	"GET /artisans/:code":                              nil, // public
+	"GET /clusters/:code":                              nil, // public
+	"GET /pieces/:sku":                                 nil, // public
+	"GET /api/v1/products/:id/tag":                     {"admin", "showroom", "operations", "finance"},
 	"PATCH /api/v1/products/:id":                       {"admin", "showroom"},
 	"POST /api/v1/products/import":                     {"admin", "showroom"},
 	"POST /api/v1/artisans/import":                     {"admin", "showroom"},
@@ -86,7 +99,9 @@ var policy = map[string][]auth.Role{
 }
 
 var public = map[string]bool{"GET /healthz": true, "GET /readyz": true, "GET /api/v1/openapi.json": true,
-	"POST /webhooks/payouts/:provider": true} // signed by the provider instead
+	"POST /webhooks/payouts/:provider": true, "POST /webhooks/flipkart": true, // signed by the provider or marketplace instead
+	"GET /media/:sha": true, "GET /media/:sha/:variant": true,
+	"GET /artisans/:code": true, "GET /clusters/:code": true, "GET /pieces/:sku": true}
 
 // TestPermissionMatrix walks every route gin serves with every role and
 // with no token: 401 without a token, 403 for a role the policy does not

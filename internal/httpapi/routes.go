@@ -24,12 +24,14 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/imports"
 	"github.com/jkhhc/artisanbridge/internal/inventory"
 	"github.com/jkhhc/artisanbridge/internal/listing"
+	"github.com/jkhhc/artisanbridge/internal/media"
 	"github.com/jkhhc/artisanbridge/internal/messages"
 	"github.com/jkhhc/artisanbridge/internal/notify"
 	"github.com/jkhhc/artisanbridge/internal/orderpull"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/paging"
 	"github.com/jkhhc/artisanbridge/internal/reqctx"
+	"github.com/jkhhc/artisanbridge/internal/showcase"
 	"github.com/jkhhc/artisanbridge/internal/statements"
 )
 
@@ -39,12 +41,16 @@ func (s *Server) routes() []Route {
 	id404 := []int{http.StatusNotFound}
 	write := []int{http.StatusConflict, http.StatusUnprocessableEntity}
 	idWrite := []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity}
+	// notModified: a cacheable public answer, asked again with its ETag.
+	notModified := []int{http.StatusNotModified, http.StatusNotFound}
 	return []Route{
 		{Method: "GET", Path: "/healthz", Public: true, Summary: "the process is alive", Response: Health{}, Status: 200, handler: s.healthz},
 		{Method: "GET", Path: "/readyz", Public: true, Summary: "database and Redis are reachable", Response: Readiness{}, Status: 200,
 			Errors: []int{http.StatusServiceUnavailable}, handler: s.readyz},
 		{Method: "GET", Path: p + "/openapi.json", Public: true, Summary: "this API, described", Response: map[string]any{}, Status: 200, handler: s.openapi},
 		{Method: "GET", Path: p + "/crafts", Permission: auth.ProductsRead, Summary: "known crafts", Response: Items[string]{}, Status: 200, handler: s.listCrafts},
+		{Method: "GET", Path: p + "/gis", Permission: auth.ProductsRead, Summary: "the registered Kashmir GIs a product's gi names, with the crafts each covers",
+			Response: Items[catalog.GI]{}, Status: 200, handler: func(c *gin.Context) { c.JSON(http.StatusOK, Items[catalog.GI]{Items: catalog.GIs}) }},
 
 		{Method: "POST", Path: p + "/users", Permission: auth.UsersWrite, Summary: "create a user; the token is shown once",
 			Request: auth.NewUser{}, Response: UserCreated{}, Status: 201, Errors: write, handler: create(s, s.createUser)},
@@ -89,6 +95,39 @@ func (s *Server) routes() []Route {
 			Response: imports.Import{}, Status: 200, Errors: id404, handler: s.getImport},
 		{Method: "GET", Path: p + "/imports/:id/errors", Permission: auth.ProductsRead, Summary: "an import's error report: every bad cell (line, column, value, reason)",
 			Produces: []string{"text/csv"}, Status: 200, Errors: id404, handler: s.importErrors},
+
+		{Method: "POST", Path: p + "/media", Permission: auth.ProductsWrite, Summary: "store a product photo sent whole (the body is the JPEG or PNG); the same bytes again store nothing new",
+			Request: Bytes{Types: media.ContentTypes}, Response: media.Media{}, Status: 201, Errors: []int{http.StatusUnprocessableEntity}, handler: s.putMedia,
+			bodyLimit: media.MaxBytes + 1},
+		{Method: "POST", Path: p + "/media/uploads", Permission: auth.ProductsWrite, Summary: "start a resumable photo upload (tus 1.0 style: then PATCH its chunks with Upload-Offset)",
+			Request: UploadStart{}, Response: media.Upload{}, Status: 201, Errors: write, handler: s.startUpload},
+		{Method: "GET", Path: p + "/media/uploads/:id", Permission: auth.ProductsWrite, Summary: "how far an upload got (Upload-Offset), and its photo once complete",
+			Response: media.Upload{}, Status: 200, Errors: id404, handler: s.uploadStatus},
+		{Method: "PATCH", Path: p + "/media/uploads/:id", Permission: auth.ProductsWrite,
+			Summary: "send the upload's bytes from Upload-Offset on (application/offset+octet-stream, at most 4 MiB); the last chunk stores the photo",
+			Request: Bytes{Types: []string{"application/offset+octet-stream"}}, Response: media.Upload{}, Status: 200, Errors: idWrite, handler: s.appendUpload,
+			bodyLimit: media.MaxChunk + 1},
+		{Method: "GET", Path: p + "/media/:sha", Permission: auth.ProductsRead, Summary: "a photo: its size and the public URLs of its variants",
+			Response: media.Media{}, Status: 200, Errors: id404, handler: s.getMedia},
+		{Method: "GET", Path: "/media/:sha", Public: true, Summary: "a photo as uploaded (cached a year: the URL names the bytes)",
+			Produces: []string{"image/jpeg", "image/png"}, Status: 200, Errors: notModified, handler: s.serveMedia},
+		{Method: "GET", Path: "/media/:sha/:variant", Public: true, Summary: "a photo resized for a marketplace (amazon, flipkart) or the public pages (web)",
+			Produces: []string{"image/jpeg"}, Status: 200, Errors: notModified, handler: s.serveMedia},
+
+		{Method: "GET", Path: "/artisans/:code", Public: true, Summary: "an artisan's virtual showroom: craft, cluster, GI, pieces with photo, price and where to buy (HTML, cacheable)",
+			Produces: []string{"text/html"}, Status: 200, Errors: notModified, handler: s.publicPage("code", func(ctx context.Context, site *showcase.Site, v string) (showcase.Page, error) {
+				return site.Artisan(ctx, v)
+			})},
+		{Method: "GET", Path: "/clusters/:code", Public: true, Summary: "a craft cluster's makers (by the cluster's code or id; HTML, cacheable)",
+			Produces: []string{"text/html"}, Status: 200, Errors: notModified, handler: s.publicPage("code", func(ctx context.Context, site *showcase.Site, v string) (showcase.Page, error) {
+				return site.Cluster(ctx, v)
+			})},
+		{Method: "GET", Path: "/pieces/:sku", Public: true, Summary: "a piece's provenance: maker, cluster, craft, GI with its label number, where to buy (HTML, cacheable)",
+			Produces: []string{"text/html"}, Status: 200, Errors: notModified, handler: s.publicPage("sku", func(ctx context.Context, site *showcase.Site, v string) (showcase.Page, error) {
+				return site.Piece(ctx, v)
+			})},
+		{Method: "GET", Path: p + "/products/:id/tag", Permission: auth.ProductsRead, Summary: "the piece's printable tag (HTML, 90 x 55 mm) with a QR code of its public page",
+			Produces: []string{"text/html"}, Status: 200, Errors: id404, handler: s.productTag},
 
 		{Method: "POST", Path: p + "/locations", Permission: auth.LocationsWrite, Summary: "add a stock location",
 			Request: inventory.NewLocation{}, Response: inventory.Location{}, Status: 201, Errors: write, handler: create(s, s.Inventory.CreateLocation)},
@@ -183,6 +222,9 @@ func (s *Server) routes() []Route {
 		{Method: "POST", Path: "/webhooks/payouts/:provider", Public: true,
 			Summary: "a payout provider's signed event (RazorpayX: X-Razorpay-Signature over the body); replays are acknowledged and change nothing",
 			Request: json.RawMessage{}, Response: Received{}, Status: 200, Errors: []int{http.StatusNotFound}, handler: s.payoutWebhook, bodyLimit: 1 << 20},
+		{Method: "POST", Path: "/webhooks/flipkart", Public: true,
+			Summary: "one of Flipkart's order notifications, signed (X_Date, X_Authorization: FKLOGIN); verified, kept once and queued: the worker reads the shipment from Flipkart and takes it in as the pull does; a repeat is acknowledged and queues nothing",
+			Request: json.RawMessage{}, Response: NotificationReceived{}, Status: 200, Errors: []int{http.StatusBadRequest, http.StatusNotFound}, handler: s.flipkartNotification, bodyLimit: 1 << 20},
 		{Method: "POST", Path: p + "/payout-batches/:id/approve", Permission: auth.FinanceWrite, Summary: "approve a draft (the checker: never its maker)",
 			Request: struct{}{}, Response: finance.PayoutBatch{}, Status: 200, Errors: idWrite, handler: action(s, s.Payouts.Approve)},
 		{Method: "GET", Path: p + "/payout-batches/:id/bank-file", Permission: auth.FinanceWrite, Summary: "the NEFT bulk file of an approved batch (full account numbers, only here)",
@@ -674,6 +716,39 @@ func (s *Server) importSettlement(c *gin.Context) {
 // Received is the answer to a webhook delivery that was taken.
 type Received struct {
 	Received bool `json:"received"`
+}
+
+// NotificationReceived answers a marketplace's notification: taken, and
+// whether it was queued (false: seen before, or unreadable and kept for a
+// person).
+type NotificationReceived struct {
+	Received bool `json:"received"`
+	Queued   bool `json:"queued"`
+}
+
+// flipkartNotification takes the raw body; the signature covers the URL
+// it was posted to, which is rebuilt from the request (a channel behind a
+// proxy sets settings.notification_url instead).
+func (s *Server) flipkartNotification(c *gin.Context) {
+	if s.FlipkartNotification == nil {
+		writeError(c, s.log, apperr.New(apperr.NotFound, "Flipkart notifications are not taken here"))
+		return
+	}
+	body, err := readAll(c)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	scheme := "http"
+	if c.Request.TLS != nil {
+		scheme = "https"
+	}
+	arrivedAt := scheme + "://" + c.Request.Host + c.Request.URL.EscapedPath()
+	if c.Request.URL.RawQuery != "" {
+		arrivedAt += "?" + c.Request.URL.RawQuery
+	}
+	queued, err := s.FlipkartNotification(c.Request.Context(), arrivedAt, c.Request.Header, body)
+	s.respond(c, http.StatusOK, NotificationReceived{Received: true, Queued: queued}, err)
 }
 
 // payoutWebhook takes the raw body (the signature is over its bytes).

@@ -29,9 +29,11 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/imports"
 	"github.com/jkhhc/artisanbridge/internal/inventory"
 	"github.com/jkhhc/artisanbridge/internal/listing"
+	"github.com/jkhhc/artisanbridge/internal/media"
 	"github.com/jkhhc/artisanbridge/internal/orderpull"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/paging"
+	"github.com/jkhhc/artisanbridge/internal/showcase"
 )
 
 // QueueInfo describes one job queue for GET /jobs/queues.
@@ -62,6 +64,10 @@ type Deps struct {
 	Finance    *finance.Service
 	Payouts    *finance.Payouts
 	Imports    *imports.Service
+	// Media keeps product photos (nil: the photo routes answer 404).
+	Media *media.Service
+	// Showcase renders the public pages and printed tags (nil: 404).
+	Showcase *showcase.Site
 	// Health fills in a channel's call counts (shared across processes).
 	ChannelCalls func(ctx context.Context, channelID string) (calls, throttled int64)
 	// Files are what assisted channels (GeM) produce for staff to upload.
@@ -76,6 +82,11 @@ type Deps struct {
 	// PayoutWebhook takes a payout provider's signed event (nil: no
 	// provider configured). A delivery seen before is acknowledged.
 	PayoutWebhook func(ctx context.Context, provider string, h http.Header, body []byte) error
+
+	// FlipkartNotification takes one of Flipkart's signed order
+	// notifications; arrivedAt is the URL it was posted to. It reports
+	// whether it was queued (false: a repeat, or kept as unreadable).
+	FlipkartNotification func(ctx context.Context, arrivedAt string, h http.Header, body []byte) (bool, error)
 
 	// RetryMissedOrder takes a missed order in again (retry.go).
 	RetryMissedOrder func(ctx context.Context, exceptionID, by string) (orderpull.RetryResult, error)
@@ -162,6 +173,10 @@ type Param struct {
 // Upload is the Request of a route that takes a file as the
 // multipart/form-data field "file".
 type Upload struct{}
+
+// Bytes is the Request of a route whose body is a file's bytes, sent as
+// one of Types (a photo, a chunk of an upload).
+type Bytes struct{ Types []string }
 
 // APIPrefix is the base path of the admin API.
 const APIPrefix = "/api/v1"

@@ -15,6 +15,7 @@ import (
 
 	razorpayxsim "github.com/jkhhc/artisanbridge/adapters/razorpayx/sim"
 
+	"github.com/jkhhc/artisanbridge/adapters/flipkart"
 	"github.com/jkhhc/artisanbridge/adapters/razorpayx"
 	"github.com/jkhhc/artisanbridge/internal/auth"
 	"github.com/jkhhc/artisanbridge/internal/channels"
@@ -211,6 +212,7 @@ func steps() []step {
 		{route: "GET /readyz", path: fixed("/readyz"), want: 200},
 		{route: "GET /api/v1/openapi.json", path: fixed(p + "/openapi.json"), want: 200},
 		{route: "GET /api/v1/crafts", as: auth.RoleShowroom, path: fixed(p + "/crafts"), want: 200},
+		{route: "GET /api/v1/gis", as: auth.RoleFinance, path: fixed(p + "/gis"), want: 200},
 
 		{route: "POST /api/v1/users", as: auth.RoleAdmin, path: fixed(p + "/users"), body: object(map[string]any{"name": "Walk User", "role": "operations"}),
 			want: 201, after: keep("user")},
@@ -236,8 +238,27 @@ func steps() []step {
 			}, want: 201},
 		{route: "GET /api/v1/products", as: auth.RoleFinance, path: fixed(p + "/products?sku=KANI-1&status=draft&craft=kani_shawl"), want: 200},
 		{route: "GET /api/v1/products/:id", as: auth.RoleOperations, path: id(p+"/products/%s", "product"), want: 200},
+		{route: "POST /api/v1/media", as: auth.RoleShowroom, path: fixed(p + "/media"), want: 201, raw: func(w *world) ([]byte, map[string]string) {
+			return walkPhoto(w.t, 1), map[string]string{"Content-Type": "image/jpeg"}
+		}, after: func(w *world, r response) { w.id["photo"], _ = r.json(w.t)["sha256"].(string) }},
+		{route: "GET /api/v1/media/:sha", as: auth.RoleOperations, path: id(p+"/media/%s", "photo"), want: 200},
+		{route: "GET /media/:sha", path: id("/media/%s", "photo"), want: 200},
+		{route: "GET /media/:sha/:variant", path: id("/media/%s/amazon", "photo"), want: 200},
+		{route: "POST /api/v1/media/uploads", as: auth.RoleShowroom, path: fixed(p + "/media/uploads"), want: 201,
+			body: func(w *world) any {
+				return map[string]any{"content_type": "image/jpeg", "length": len(walkPhoto(w.t, 2))}
+			}, after: keep("upload")},
+		{route: "PATCH /api/v1/media/uploads/:id", as: auth.RoleShowroom, path: id(p+"/media/uploads/%s", "upload"), want: 200,
+			raw: func(w *world) ([]byte, map[string]string) {
+				return walkPhoto(w.t, 2), map[string]string{"Content-Type": "application/offset+octet-stream", "Upload-Offset": "0"}
+			}},
+		{route: "GET /api/v1/media/uploads/:id", as: auth.RoleShowroom, path: id(p+"/media/uploads/%s", "upload"), want: 200},
 		{route: "PATCH /api/v1/products/:id", as: auth.RoleShowroom, path: id(p+"/products/%s", "product"),
 			body: object(map[string]any{"title": "Kani shawl, pure pashmina", "status": "active", "version": 1}), want: 200},
+		{route: "GET /artisans/:code", path: fixed("/artisans/KH-1"), want: 200},
+		{route: "GET /clusters/:code", path: id("/clusters/%s", "cluster"), want: 200},
+		{route: "GET /pieces/:sku", path: fixed("/pieces/KANI-1"), want: 200},
+		{route: "GET /api/v1/products/:id/tag", as: auth.RoleShowroom, path: id(p+"/products/%s/tag", "product"), want: 200},
 		{route: "POST /api/v1/products/import", as: auth.RoleShowroom, path: fixed(p + "/products/import"),
 			upload: func(*world) (string, []byte) {
 				return "catalogue.csv", []byte(importHeader + "PM-TRAY-1,Papier-mache tray,papier_mache,4823,500,80000,70000,KH-2,50000\n")
@@ -332,6 +353,13 @@ func steps() []step {
 					"amount": 500_000, "currency": "INR", "status": "processed", "utr": "JAKAN26335000001", "mode": "NEFT", "purpose": "payout",
 					"reference_id": w.id["sendable/reference"], "notes": map[string]string{"line_id": w.id["sendable/line"]}, "created_at": time.Now().Unix()}}}})
 			return body, map[string]string{"X-Razorpay-Signature": razorpayx.SignHex([]byte(razorpayxsim.WebhookSecret), body), "X-Razorpay-Event-Id": "evt_Walk0000000001"}
+		}},
+		{route: "POST /webhooks/flipkart", path: fixed("/webhooks/flipkart"), want: 200, raw: func(w *world) ([]byte, map[string]string) {
+			body := mustJSON(w.t, map[string]any{"shipmentId": "SH-WALK", "eventType": "shipment_created", "source": "flipkart", "version": "v3",
+				"timestamp": time.Now().Format(time.RFC3339), "attributes": map[string]any{"orderItems": []any{map[string]any{"orderItemId": "ITEM-WALK", "orderId": "OD-WALK"}}}})
+			h := http.Header{}
+			flipkart.SignHeaders(h, "walk-app", "walk-secret-0001", "http://example.com/webhooks/flipkart", "POST", time.Now())
+			return body, map[string]string{flipkart.HeaderDate: h[flipkart.HeaderDate][0], flipkart.HeaderAuthorization: h[flipkart.HeaderAuthorization][0]}
 		}},
 		{route: "POST /api/v1/payout-batches/:id/approve", as: auth.RoleAdmin, path: id(p+"/payout-batches/%s/approve", "batch"), body: object(map[string]any{}), want: 200},
 		{route: "GET /api/v1/payout-batches/:id/bank-file", as: auth.RoleFinance, path: id(p+"/payout-batches/%s/bank-file", "batch"), want: 200},

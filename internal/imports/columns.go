@@ -20,7 +20,7 @@ var Columns = map[string][]string{
 	KindArtisans: {"code", "name", "craft", "cluster", "district", "phone", "pehchan_card_no",
 		"gi_authorised_user_no", "bank_account_number", "bank_ifsc", "language", "status"},
 	KindProducts: {"sku", "title", "description", "craft", "hsn_code", "gst_rate_bp", "mrp_paise", "price_paise",
-		"artisan_id", "artisan_code", "artisan_price_paise", "artisan_share_bp", "gi_tag",
+		"artisan_id", "artisan_code", "artisan_price_paise", "artisan_share_bp", "gi", "gi_tag",
 		"gi_certificate_no", "one_of_a_kind", "made_to_order", "weight_g", "length_mm", "width_mm", "height_mm",
 		"images", "status"},
 }
@@ -231,7 +231,7 @@ func (r Row) ProductInput(fe apperr.FieldErrors) catalog.ProductInput {
 	var in catalog.ProductInput
 	in.SKU, in.Title, in.Description, in.Craft = r.str("sku"), r.str("title"), r.str("description"), r.str("craft")
 	in.HSNCode, in.ArtisanID, in.ArtisanCode = r.str("hsn_code"), r.str("artisan_id"), r.str("artisan_code")
-	in.GICertificateNo, in.Status = r.str("gi_certificate_no"), r.str("status")
+	in.GI, in.GICertificateNo, in.Status = r.str("gi"), r.str("gi_certificate_no"), r.str("status")
 	in.GSTRateBP, in.MRPPaise, in.PricePaise = r.num(fe, "gst_rate_bp"), r.num(fe, "mrp_paise"), r.num(fe, "price_paise")
 	in.ArtisanPricePaise, in.ArtisanShareBP = r.num(fe, "artisan_price_paise"), r.num(fe, "artisan_share_bp")
 	in.WeightG, in.LengthMM = r.num(fe, "weight_g"), r.num(fe, "length_mm")

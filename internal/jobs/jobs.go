@@ -14,17 +14,49 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/jkhhc/artisanbridge/internal/fulfilment"
+	"github.com/jkhhc/artisanbridge/internal/notify"
+	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/outbox"
 )
 
-// Queues and their weights: events first, housekeeping after.
+// Queues by urgency, served in strict priority: a worker takes a task of
+// a lower queue only when every higher one is empty.
+//   - urgent: artisans' messages, order pulls, marketplace order
+//     notifications and the order events that move fulfilment (an SMS waits seconds behind any burst, not minutes);
+//   - sync: channel syncs (stock and price pushes), few at any time since
+//     they coalesce per channel (ChannelLease);
+//   - events: every other outbox event (stock, catalogue and listing
+//     changes, finance), which marks listings and asks for syncs;
+//   - default: reports and housekeeping.
 const (
+	QueueUrgent  = "urgent"
 	QueueEvents  = "events"
 	QueueDefault = "default"
 )
 
-// Queues is the weighted queue set the worker serves.
-var Queues = map[string]int{QueueEvents: 6, QueueSync: 4, QueueDefault: 2}
+// Queues is the queue set the worker serves, by priority (StrictPriority).
+var Queues = map[string]int{QueueUrgent: 4, QueueSync: 3, QueueEvents: 2, QueueDefault: 1}
+
+// urgentTopics are the outbox topics delivered on QueueUrgent.
+var urgentTopics = map[string]bool{
+	notify.TopicArtisanNotify:    true,
+	fulfilment.TopicTransitioned: true,
+	orders.TopicOrderCancelled:   true,
+	// A marketplace's order notification: ingestion, before stock pushes.
+	orders.TopicNoticed: true,
+}
+
+// QueueOf is the queue an outbox topic's events are delivered on.
+func QueueOf(topic string) string {
+	if urgentTopics[topic] {
+		return QueueUrgent
+	}
+	return QueueEvents
+}
+
+// eventQueues are the queues outbox events travel on.
+var eventQueues = []string{QueueUrgent, QueueEvents}
 
 // Retention keeps a completed task's id in Redis so that a relay repeating
 // an enqueue after a crash hits ErrTaskIDConflict instead of running the
@@ -50,16 +82,20 @@ func NewEnqueuer(c *asynq.Client, i *asynq.Inspector) *Enqueuer {
 
 var _ outbox.Enqueuer = (*Enqueuer)(nil)
 
-// Lost reports whether Redis no longer holds the task of message id.
+// Lost reports whether Redis no longer holds the task of message id (on
+// any of the event queues: a topic's queue may have changed since).
 func (e *Enqueuer) Lost(ctx context.Context, id string) (bool, error) {
-	_, err := e.inspector.GetTaskInfo(QueueEvents, id)
-	switch {
-	case errors.Is(err, asynq.ErrTaskNotFound), errors.Is(err, asynq.ErrQueueNotFound):
-		return true, nil
-	case err != nil:
-		return false, err
+	for _, q := range eventQueues {
+		_, err := e.inspector.GetTaskInfo(q, id)
+		switch {
+		case errors.Is(err, asynq.ErrTaskNotFound), errors.Is(err, asynq.ErrQueueNotFound):
+			continue
+		case err != nil:
+			return false, err
+		}
+		return false, nil
 	}
-	return false, nil
+	return true, nil
 }
 
 // Enqueue treats "already queued or completed under this id" as success.
@@ -70,7 +106,7 @@ func (e *Enqueuer) Enqueue(ctx context.Context, m outbox.Message) error {
 	}
 	task := asynq.NewTask(EventTaskType(m.Topic), payload)
 	_, err = e.client.EnqueueContext(ctx, task,
-		asynq.TaskID(m.ID), asynq.Queue(QueueEvents), asynq.MaxRetry(MaxRetry),
+		asynq.TaskID(m.ID), asynq.Queue(QueueOf(m.Topic)), asynq.MaxRetry(MaxRetry),
 		asynq.Retention(Retention), asynq.Timeout(2*time.Minute))
 	if errors.Is(err, asynq.ErrTaskIDConflict) {
 		return nil
@@ -99,8 +135,13 @@ var consumed = prometheus.NewCounterVec(prometheus.CounterOpts{
 	Help: "Outbox events processed by consumers, by topic and outcome (done, duplicate, failed).",
 }, []string{"consumer", "topic", "outcome"})
 
+var leaseOutcomes = prometheus.NewCounterVec(prometheus.CounterOpts{
+	Name: "artisanbridge_sync_lease_total",
+	Help: "Channel sync requests by outcome: ran (held the channel's lease), coalesced (another worker was syncing the channel) or lost (the lease went elsewhere mid-run).",
+}, []string{"outcome"})
+
 // Collectors returns this package's metrics for registration.
-func Collectors() []prometheus.Collector { return []prometheus.Collector{consumed} }
+func Collectors() []prometheus.Collector { return []prometheus.Collector{consumed, leaseOutcomes} }
 
 // NewMux registers one thin handler per topic; each decodes the event and
 // fans it out to the topic's consumers.
@@ -151,6 +192,7 @@ func ServerConfig(concurrency int, log *slog.Logger) asynq.Config {
 	return asynq.Config{
 		Concurrency:     concurrency,
 		Queues:          Queues,
+		StrictPriority:  true,
 		ShutdownTimeout: 8 * time.Second,
 		// Channel syncs are scheduled a coalescing window ahead; check often
 		// so a stock change reaches the marketplaces within a second or two.

@@ -14,6 +14,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/fulfilment"
 	"github.com/jkhhc/artisanbridge/internal/fulfilpush"
 	"github.com/jkhhc/artisanbridge/internal/notify"
+	"github.com/jkhhc/artisanbridge/internal/orderpull"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/outbox"
 )
@@ -108,4 +109,26 @@ func (FinanceClawback) Topics() []string { return []string{finance.TopicLineRetu
 
 func (f FinanceClawback) Consume(ctx context.Context, m outbox.Message) error {
 	return f.Ledger.ClawbackLine(ctx, m.Key, time.Now().UTC())
+}
+
+// NoticeTaker takes in what a marketplace's notification names
+// (orderpull.Puller).
+type NoticeTaker interface {
+	TakeNotice(ctx context.Context, n orders.Notice) (orderpull.Report, error)
+}
+
+// OrderNotices reads again from the marketplace what a notification names
+// and takes it in, as a pull does.
+type OrderNotices struct{ Puller NoticeTaker }
+
+func (OrderNotices) Name() string     { return "order-notices" }
+func (OrderNotices) Topics() []string { return []string{orders.TopicNoticed} }
+
+func (o OrderNotices) Consume(ctx context.Context, m outbox.Message) error {
+	var n orders.Notice
+	if err := json.Unmarshal(m.Payload, &n); err != nil || n.ChannelID == "" {
+		return fmt.Errorf("order-notices: bad payload: %v", err)
+	}
+	_, err := o.Puller.TakeNotice(ctx, n)
+	return err
 }

@@ -57,14 +57,16 @@ type Syncer interface {
 	SyncChannel(ctx context.Context, channelID string) error
 }
 
-// SyncHandler is the thin Asynq handler of TypeChannelSync.
-func SyncHandler(s Syncer) asynq.HandlerFunc {
+// SyncHandler is the thin Asynq handler of TypeChannelSync: the sync runs
+// under the channel's lease (one at a time across every worker; requests
+// meanwhile coalesce into the holder's next run).
+func SyncHandler(s Syncer, lease *ChannelLease) asynq.HandlerFunc {
 	return func(ctx context.Context, t *asynq.Task) error {
 		var p syncPayload
 		if err := json.Unmarshal(t.Payload(), &p); err != nil || p.ChannelID == "" {
 			return fmt.Errorf("jobs: undecodable sync payload: %w", asynq.SkipRetry)
 		}
-		return s.SyncChannel(ctx, p.ChannelID)
+		return lease.Run(ctx, p.ChannelID, func(ctx context.Context) error { return s.SyncChannel(ctx, p.ChannelID) })
 	}
 }
 
@@ -114,12 +116,13 @@ func (l ListingSync) Consume(ctx context.Context, m outbox.Message) error {
 // TypeChannelPull pulls a channel's orders.
 const TypeChannelPull = "channel:pull"
 
-// EnqueuePull schedules one pull of a channel per period: replicas asking
+// EnqueuePull schedules one pull of a channel per period, on the urgent
+// queue (order ingestion goes before stock pushes): replicas asking
 // within the same period share the task id, so they do not double it.
 func EnqueuePull(ctx context.Context, c *asynq.Client, channelID string, period time.Duration) error {
 	bucket := time.Now().Truncate(period)
 	b, _ := json.Marshal(syncPayload{ChannelID: channelID})
-	_, err := c.EnqueueContext(ctx, asynq.NewTask(TypeChannelPull, b), asynq.Queue(QueueSync),
+	_, err := c.EnqueueContext(ctx, asynq.NewTask(TypeChannelPull, b), asynq.Queue(QueueUrgent),
 		asynq.TaskID("pull:"+channelID+":"+strconv.FormatInt(bucket.Unix(), 10)), asynq.Retention(period),
 		asynq.MaxRetry(3), asynq.Timeout(10*time.Minute))
 	if errors.Is(err, asynq.ErrTaskIDConflict) {

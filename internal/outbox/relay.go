@@ -42,7 +42,13 @@ type Relay struct {
 	interval time.Duration
 	batch    int
 	wake     chan struct{}
+	reset    func(ctx context.Context) (bool, error)
 }
+
+// WatchQueue makes the relay ask reset on every pass whether the queue
+// lost its data; when it did, every event handed over and not confirmed
+// delivered is handed over again at once rather than after RecoverAfter.
+func (r *Relay) WatchQueue(reset func(ctx context.Context) (bool, error)) { r.reset = reset }
 
 // NewRelay returns a relay that polls every interval and whenever Notify is
 // called after a commit that wrote outbox rows.
@@ -86,6 +92,7 @@ func (r *Relay) Run(ctx context.Context) error {
 			}
 			lastRecover = time.Now()
 		}
+		r.watchQueue(ctx)
 		if _, err := r.Drain(ctx); err != nil && ctx.Err() == nil {
 			r.log.Warn("outbox relay: drain failed", "err", err)
 		}
@@ -95,6 +102,40 @@ func (r *Relay) Run(ctx context.Context) error {
 		case <-t.C:
 		case <-r.wake:
 		}
+	}
+}
+
+// watchQueue recovers everything undelivered when the queue lost its data.
+func (r *Relay) watchQueue(ctx context.Context) {
+	if r.reset == nil {
+		return
+	}
+	reset, err := r.reset(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			r.log.Warn("outbox relay: could not tell whether the queue kept its data", "err", err)
+		}
+		return
+	}
+	if !reset {
+		return
+	}
+	total := 0
+	for range 1000 { // Recover takes 1,000 at a time
+		n, err := r.Recover(ctx, r.now().Add(time.Second))
+		if err != nil {
+			if ctx.Err() == nil {
+				r.log.Warn("outbox relay: recovery after the queue lost its data failed", "err", err)
+			}
+			return
+		}
+		total += n
+		if n == 0 {
+			break
+		}
+	}
+	if total > 0 {
+		r.log.Warn("outbox relay: the queue lost its data (Redis restarted empty?); handing undelivered events over again", "count", total)
 	}
 }
 

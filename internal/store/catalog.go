@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -21,7 +22,7 @@ func (db *DB) Catalog() *Catalog { return &Catalog{db: db} }
 var _ catalog.Store = (*Catalog)(nil)
 
 func (c *Catalog) CreateCluster(ctx context.Context, cl catalog.Cluster, fx effects.Set) error {
-	row := clusterRow{ID: cl.ID, Name: cl.Name, Craft: cl.Craft, District: cl.District, Lat: cl.Lat, Lon: cl.Lon, CreatedAt: cl.CreatedAt.UTC()}
+	row := clusterRow{ID: cl.ID, Code: cl.Code, Name: cl.Name, Craft: cl.Craft, District: cl.District, Lat: cl.Lat, Lon: cl.Lon, CreatedAt: cl.CreatedAt.UTC()}
 	return c.db.inTx(ctx, time.Time{}, func(tx *Tx) error {
 		tx.Add(fx)
 		return tx.Create(&row).Error
@@ -40,6 +41,18 @@ func (c *Catalog) ClusterExists(ctx context.Context, id string) (bool, error) {
 	var n int64
 	err := c.db.gorm.WithContext(ctx).Model(&clusterRow{}).Where("id = ?", id).Count(&n).Error
 	return n > 0, err
+}
+
+func (c *Catalog) GetCluster(ctx context.Context, ref string, byCode bool) (catalog.Cluster, error) {
+	col := "id"
+	if byCode {
+		col = "code"
+	}
+	var row clusterRow
+	if err := c.db.gorm.WithContext(ctx).Where(col+" = ?", ref).Take(&row).Error; err != nil {
+		return catalog.Cluster{}, notFound(err, "no cluster %s", ref)
+	}
+	return row.domain(), nil
 }
 
 func (c *Catalog) CreateArtisan(ctx context.Context, a catalog.Artisan, acct catalog.SealedAccount, fx effects.Set) error {
@@ -118,7 +131,15 @@ func (c *Catalog) CreateProducts(ctx context.Context, ps []catalog.Product, fx e
 	}
 	return c.db.inTx(ctx, time.Time{}, func(tx *Tx) error {
 		tx.Add(fx)
-		return tx.CreateInBatches(&rows, 200).Error
+		if err := tx.CreateInBatches(&rows, 200).Error; err != nil {
+			return err
+		}
+		for _, p := range ps {
+			if err := writePhotos(tx, p); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
@@ -133,8 +154,34 @@ func (c *Catalog) UpdateProduct(ctx context.Context, p catalog.Product, fx effec
 		if res.RowsAffected == 0 {
 			return apperr.New(apperr.Conflict, "product %s was changed by someone else: reload and retry", p.ID)
 		}
-		return nil
+		if err := tx.Where("product_id = ?", p.ID).Delete(&productPhotoRow{}).Error; err != nil {
+			return err
+		}
+		return writePhotos(tx, p)
 	})
+}
+
+// productPhotoRow lets the database refuse a product photo that was never
+// uploaded: it refers to media by hash.
+type productPhotoRow struct {
+	ProductID   string `gorm:"primaryKey"`
+	Position    int64  `gorm:"primaryKey"`
+	MediaSHA256 string `gorm:"column:media_sha256"`
+}
+
+func (productPhotoRow) TableName() string { return "product_photos" }
+
+func writePhotos(tx *Tx, p catalog.Product) error {
+	for i, sha := range p.Photos {
+		if err := tx.Create(&productPhotoRow{ProductID: p.ID, Position: int64(i), MediaSHA256: sha}).Error; err != nil {
+			if apperr.CodeOf(translate(err)) == apperr.Unprocessable {
+				return &apperr.Error{Code: apperr.Unprocessable, Message: "photo " + strconv.Itoa(i+1) + " was never uploaded",
+					Fields: map[string]string{"photos": "photo " + strconv.Itoa(i+1) + " (" + sha + ") was never uploaded: POST it to /api/v1/media first"}}
+			}
+			return err
+		}
+	}
+	return nil
 }
 
 func (c *Catalog) GetProduct(ctx context.Context, id string) (catalog.Product, error) {

@@ -54,6 +54,8 @@ var uniqueConstraints = []constraint{
 	{pg: []string{"artisan_notifications_subject_key"}, sqlite: "artisan_notifications.subject", field: "subject", message: "the artisan was told of this already"},
 	{pg: []string{"provider_events_pkey"}, sqlite: "provider_events.provider, provider_events.event_id", field: "event_id",
 		message: "the payout provider's event was handled already"},
+	{pg: []string{"marketplace_events_pkey"}, sqlite: "marketplace_events.channel_id, marketplace_events.event_id", field: "event_id",
+		message: "this marketplace notification was taken already"},
 	{pg: []string{"settlement_lines_key"}, sqlite: "settlement_lines.channel_id, settlement_lines.settlement_ref, settlement_lines.external_order_id, settlement_lines.external_line_id",
 		field: "settlement_ref", message: "this settlement line was imported already"},
 	{pg: []string{"ledger_entries_source_key"}, sqlite: "ledger_entries.source_ref", field: "source_ref", message: "this was posted to the ledger already"},
@@ -69,6 +71,12 @@ var uniqueConstraints = []constraint{
 	{pg: []string{"pull_cursors_pkey"}, sqlite: "pull_cursors.channel_id", field: "channel_id", message: "this channel has a pull cursor already"},
 	{pg: []string{"stock_levels_pkey"}, sqlite: "stock_levels.product_id, stock_levels.location_id", field: "location_id",
 		message: "the product has a stock level at this location already"},
+	{pg: []string{"media_sha256_key"}, sqlite: "media.sha256", field: "sha256", message: "this photo is stored already: use its sha256"},
+	{pg: []string{"media_variants_pkey"}, sqlite: "media_variants.media_sha256, media_variants.variant", field: "variant", message: "this photo has this variant already"},
+	{pg: []string{"media_upload_chunks_pkey"}, sqlite: "media_upload_chunks.upload_id, media_upload_chunks.start_offset", field: "Upload-Offset",
+		message: "these bytes of the upload were received already: ask the upload's offset and send the rest"},
+	{pg: []string{"product_photos_pkey"}, sqlite: "product_photos.product_id, product_photos.position", field: "photos", message: "list each photo position once"},
+	{pg: []string{"clusters_code_key"}, sqlite: "clusters.code", field: "code", message: "a cluster with this code already exists: choose another code"},
 }
 
 // checkConstraints are the CHECK constraints of migrations/: a violation
@@ -144,6 +152,9 @@ var checkConstraints = []constraint{
 	{pg: []string{"payout_lines_amount_paise_check"}, sqlite: "amount_paise > 0", field: "amount_paise", message: "must be > 0"},
 	oneOf("payout_lines_status_check", "status", "pending", "paid", "failed"),
 	{pg: []string{"earning_shares_weight_check"}, sqlite: "weight > 0 AND weight <= 10000", field: "shares.weight", message: "must be between 1 and 10000"},
+	{pg: []string{"media_bytes_check"}, sqlite: "media_bytes_check", field: "file", message: "a photo has bytes, a width and a height"},
+	{pg: []string{"media_uploads_received_check"}, sqlite: "media_uploads_received_check", field: "Upload-Offset",
+		message: "the chunk runs past the upload's length: send only the bytes that are left"},
 }
 
 // oneOf is the entry of a "column IN (...)" CHECK.

@@ -42,6 +42,7 @@ func (tokenRow) TableName() string { return "api_tokens" }
 
 type clusterRow struct {
 	ID        string `gorm:"primaryKey"`
+	Code      string
 	Name      string
 	Craft     string
 	District  string
@@ -53,7 +54,7 @@ type clusterRow struct {
 func (clusterRow) TableName() string { return "clusters" }
 
 func (r clusterRow) domain() catalog.Cluster {
-	return catalog.Cluster{ID: r.ID, Name: r.Name, Craft: r.Craft, District: r.District, Lat: r.Lat, Lon: r.Lon, CreatedAt: r.CreatedAt.UTC()}
+	return catalog.Cluster{ID: r.ID, Code: r.Code, Name: r.Name, Craft: r.Craft, District: r.District, Lat: r.Lat, Lon: r.Lon, CreatedAt: r.CreatedAt.UTC()}
 }
 
 type artisanRow struct {
@@ -109,6 +110,7 @@ type productRow struct {
 	ArtisanID          string
 	ArtisanPricePaise  *int64
 	ArtisanShareBP     *int64 `gorm:"column:artisan_share_bp"`
+	GI                 string `gorm:"column:gi"`
 	GITag              bool   `gorm:"column:gi_tag"`
 	GICertificateNo    string `gorm:"column:gi_certificate_no"`
 	OneOfAKind         bool
@@ -119,6 +121,7 @@ type productRow struct {
 	WidthMM            int64 `gorm:"column:width_mm"`
 	HeightMM           int64 `gorm:"column:height_mm"`
 	Images             string
+	Photos             string
 	Attributes         string
 	Status             string
 	Version            int64
@@ -132,25 +135,27 @@ func (r productRow) domain() catalog.Product {
 	p := catalog.Product{ID: r.ID, SKU: r.SKU, Title: r.Title, Description: r.Description, Craft: r.Craft,
 		HSNCode: r.HSNCode, GSTRateBP: r.GSTRateBP, MRPPaise: r.MRPPaise, PricePaise: r.PricePaise,
 		ArtisanID: r.ArtisanID, ArtisanPricePaise: r.ArtisanPricePaise, ArtisanShareBP: r.ArtisanShareBP,
-		GITag: r.GITag, GICertificateNo: r.GICertificateNo, OneOfAKind: r.OneOfAKind, MadeToOrder: r.MadeToOrder, WeightG: r.WeightG,
+		GI: r.GI, GITag: r.GITag, GICertificateNo: r.GICertificateNo, OneOfAKind: r.OneOfAKind, MadeToOrder: r.MadeToOrder, WeightG: r.WeightG,
 		AllocatedChannelID: r.AllocatedChannelID,
 		LengthMM:           r.LengthMM, WidthMM: r.WidthMM, HeightMM: r.HeightMM, Status: r.Status, Version: r.Version,
-		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Images: []string{}, Attributes: map[string]string{}}
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Images: []string{}, Photos: []string{}, Attributes: map[string]string{}}
 	// Both columns are written only by productRowFrom from typed values.
 	_ = json.Unmarshal([]byte(r.Images), &p.Images)
+	_ = json.Unmarshal([]byte(r.Photos), &p.Photos)
 	_ = json.Unmarshal([]byte(r.Attributes), &p.Attributes)
 	return p
 }
 
 func productRowFrom(p catalog.Product) productRow {
 	images, _ := json.Marshal(nonNil(p.Images))
+	photos, _ := json.Marshal(nonNil(p.Photos))
 	attrs, _ := json.Marshal(nonNilMap(p.Attributes))
 	return productRow{ID: p.ID, SKU: p.SKU, Title: p.Title, Description: p.Description, Craft: p.Craft,
 		HSNCode: p.HSNCode, GSTRateBP: p.GSTRateBP, MRPPaise: p.MRPPaise, PricePaise: p.PricePaise,
 		ArtisanID: p.ArtisanID, ArtisanPricePaise: p.ArtisanPricePaise, ArtisanShareBP: p.ArtisanShareBP,
-		GITag: p.GITag, GICertificateNo: p.GICertificateNo, OneOfAKind: p.OneOfAKind, MadeToOrder: p.MadeToOrder, WeightG: p.WeightG,
+		GI: p.GI, GITag: p.GITag, GICertificateNo: p.GICertificateNo, OneOfAKind: p.OneOfAKind, MadeToOrder: p.MadeToOrder, WeightG: p.WeightG,
 		AllocatedChannelID: p.AllocatedChannelID,
-		LengthMM:           p.LengthMM, WidthMM: p.WidthMM, HeightMM: p.HeightMM, Images: string(images),
+		LengthMM:           p.LengthMM, WidthMM: p.WidthMM, HeightMM: p.HeightMM, Images: string(images), Photos: string(photos),
 		Attributes: string(attrs), Status: p.Status, Version: p.Version,
 		CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()}
 }

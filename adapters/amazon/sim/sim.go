@@ -120,6 +120,7 @@ func apiError(w http.ResponseWriter, status int, code, msg, details string) {
 
 // token is Login with Amazon's refresh-token grant.
 func (s *Sim) token(w http.ResponseWriter, r *http.Request) {
+	s.kit.CountToken()
 	if err := r.ParseForm(); err != nil {
 		simkit.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": "malformed form"})
 		return
@@ -260,6 +261,7 @@ func (s *Sim) put(w http.ResponseWriter, r *http.Request) {
 	}
 	it.Updated = now
 	s.items[sku] = it
+	s.kit.Images.Fetch(sku, imageLocations(req.Attributes))
 	s.submission(w, sku, "ACCEPTED", nil)
 }
 
@@ -371,6 +373,22 @@ func (s *Sim) SetFaults(f simkit.Faults) { s.kit.SetFaults(f) }
 func (s *Sim) CallCounts() map[string]simkit.Calls { return s.kit.CallCounts() }
 
 // Attribute readers: every attribute is an array of objects.
+
+// imageLocations are the picture URLs of a listing's main and other image
+// slots, which Amazon downloads.
+func imageLocations(attrs map[string]any) []string {
+	var out []string
+	for _, name := range []string{"main_product_image_locator", "other_product_image_locator_1", "other_product_image_locator_2",
+		"other_product_image_locator_3", "other_product_image_locator_4", "other_product_image_locator_5",
+		"other_product_image_locator_6", "other_product_image_locator_7", "other_product_image_locator_8"} {
+		if o, err := firstObject(attrs[name]); err == nil {
+			if u, ok := o["media_location"].(string); ok {
+				out = append(out, u)
+			}
+		}
+	}
+	return out
+}
 
 func firstObject(v any) (map[string]any, error) {
 	arr, ok := v.([]any)

@@ -39,7 +39,7 @@ const (
 func (s *Sim) registerOrders(m *http.ServeMux) {
 	m.HandleFunc("POST /_sim/orders", s.placeOrder)
 	m.HandleFunc("GET /_sim/orders/{id}", s.getOrder)
-	for path, state := range map[string]string{"deliver": "DELIVERED", "cancel": "CANCELLED", "return": "RETURNED"} {
+	for path, state := range map[string]string{"ship": "SHIPPED", "deliver": "DELIVERED", "cancel": "CANCELLED", "return": "RETURNED"} {
 		m.HandleFunc("POST /_sim/orders/{id}/"+path, s.moveOrder(state))
 		m.HandleFunc("POST /_sim/orders/{id}/items/{item}/"+path, s.moveItem(state))
 	}
@@ -108,6 +108,11 @@ func (s *Sim) placeOrder(w http.ResponseWriter, r *http.Request) {
 		out = append(out, map[string]any{"id": id, "sku": it.SKU, "quantity": it.Quantity, "status": "APPROVED"})
 	}
 	s.shipments[orderID] = sh
+	all := make([]int, len(sh.OrderItems))
+	for i := range all {
+		all[i] = i
+	}
+	s.notify(sh, "APPROVED", all)
 	simkit.WriteJSON(w, http.StatusCreated, map[string]any{"id": orderID, "status": "APPROVED", "shipment_id": sh.ShipmentID, "items": out})
 }
 
@@ -158,6 +163,7 @@ func (s *Sim) setState(sh *shipment, state, cancelType string, items []int) {
 			sh.cancelledBy[it.OrderItemID] = cancelType
 		}
 	}
+	s.notify(sh, state, items)
 }
 
 // moveOrder moves every item not cancelled, as a buyer or courier would.

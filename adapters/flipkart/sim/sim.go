@@ -33,7 +33,10 @@ type Config struct {
 	Limits   map[adapters.Operation]adapters.Limit // default flipkart.DefaultLimits
 	Seed     uint64
 	TokenTTL time.Duration // default 60 days, as Flipkart
-	Now      func() time.Time
+	// Notifications says where order notifications go (none when its URL
+	// is empty; SetNotifications or PUT /_sim/notifications change it).
+	Notifications Notifications
+	Now           func() time.Time
 }
 
 // Faults and Calls are the shared simulator controls.
@@ -66,6 +69,7 @@ type Sim struct {
 	settled       map[string]bool
 	settlementSeq int
 	mux           *http.ServeMux
+	notes         *notifier
 }
 
 // New returns a simulator.
@@ -80,7 +84,7 @@ func New(cfg Config) *Sim {
 		cfg.Now = time.Now
 	}
 	s := &Sim{cfg: cfg, kit: simkit.New(cfg.Limits, cfg.Seed, cfg.Now), tokens: map[string]time.Time{}, listings: map[string]*listing{},
-		shipments: map[string]*shipment{}, settled: map[string]bool{}}
+		shipments: map[string]*shipment{}, settled: map[string]bool{}, notes: newNotifier(cfg.Seed)}
 	s.kit.OnExpireTokens = func() { s.tokens = map[string]time.Time{} }
 	m := http.NewServeMux()
 	m.HandleFunc("GET /oauth-service/oauth/token", s.token)
@@ -91,10 +95,15 @@ func New(cfg Config) *Sim {
 	m.HandleFunc("GET /sellers/listings/v3/{skus}", s.get)
 	s.registerOrders(m)
 	s.registerActions(m)
+	s.registerNotifications(m)
 	m.HandleFunc("GET /_sim/listings", s.simListings)
 	m.HandleFunc("PUT /_sim/listings/{sku}", s.simEditListing)
+	m.HandleFunc("POST /_sim/catalogue", s.catalogue)
 	s.kit.Register(m, func(w http.ResponseWriter, status int, msg string) { apiError(w, status, status, msg) })
 	s.mux = m
+	if cfg.Notifications.URL != "" {
+		s.SetNotifications(cfg.Notifications)
+	}
 	return s
 }
 
@@ -109,6 +118,7 @@ func apiError(w http.ResponseWriter, status, code int, msg string) {
 }
 
 func (s *Sim) token(w http.ResponseWriter, r *http.Request) {
+	s.kit.CountToken()
 	id, secret, ok := r.BasicAuth()
 	if !ok || id != AppID || secret != AppSecret {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthorized", "error_description": "Bad credentials"})

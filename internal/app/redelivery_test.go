@@ -1,0 +1,94 @@
+package app_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/jkhhc/artisanbridge/internal/jobs"
+	"github.com/jkhhc/artisanbridge/internal/outbox"
+)
+
+// stockSeen remembers every stock event delivered to it.
+type stockSeen struct {
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func (s *stockSeen) Name() string     { return "test-stock-seen" }
+func (s *stockSeen) Topics() []string { return []string{outbox.TopicStockChanged} }
+func (s *stockSeen) Consume(_ context.Context, m outbox.Message) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seen[m.ID] = true
+	return nil
+}
+
+func (s *stockSeen) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.seen)
+}
+
+// TestRedeliveryAfterRedisLoss is issue 10's acceptance 4, second half:
+// events handed to Redis and not yet delivered when Redis loses its data
+// (here FLUSHDB of the test's own database, or of the embedded Redis: the
+// same loss a restart without persistence is) are all delivered within
+// 10 s, by the running process, without waiting for RecoverAfter.
+func TestRedeliveryAfterRedisLoss(t *testing.T) {
+	for _, bp := range backendPairs() {
+		t.Run(bp.name, func(t *testing.T) {
+			skus := []string{"LOSS-1", "LOSS-2", "LOSS-3", "LOSS-4"}
+			r := newSyncRig(t, bp, rigOptions{manual: true}, skus...)
+			seen := &stockSeen{seen: map[string]bool{}}
+			r.a.Consumers = append(r.a.Consumers, seen)
+			r.start()
+			opt, err := redis.ParseURL(r.redisURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rc := redis.NewClient(opt)
+			t.Cleanup(func() { rc.Close() })
+			insp := asynq.NewInspectorFromRedisClient(rc)
+			for i := range 8 {
+				r.intake(t, skus[i%len(skus)], 1)
+			}
+			waitUntil(t, 30*time.Second, func() bool { return seen.count() == 8 }, "the first stock events were never delivered")
+
+			// Events wait in a paused queue, handed over but not delivered...
+			if err := insp.PauseQueue(jobs.QueueEvents); err != nil {
+				t.Fatal(err)
+			}
+			for i := range 200 {
+				r.intake(t, skus[i%len(skus)], 1)
+			}
+			waitUntil(t, 30*time.Second, func() bool {
+				info, err := insp.GetQueueInfo(jobs.QueueEvents)
+				return err == nil && info.Pending >= 200
+			}, "the stock events never reached Redis")
+			if n := seen.count(); n != 8 {
+				t.Fatalf("%d stock events delivered from a paused queue", n)
+			}
+			// ...when Redis loses everything (the pause too).
+			if err := rc.FlushDB(context.Background()).Err(); err != nil {
+				t.Fatal(err)
+			}
+			lost := time.Now()
+			waitUntil(t, 10*time.Second, func() bool { return seen.count() == 208 }, "the lost events were not all delivered again within 10 s")
+			t.Logf("200 lost events delivered %v after Redis lost its data", time.Since(lost).Round(time.Millisecond))
+		})
+	}
+}
+
+func waitUntil(t *testing.T, within time.Duration, cond func() bool, failure string) {
+	t.Helper()
+	for deadline := time.Now().Add(within); !cond(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal(failure)
+		}
+	}
+}
