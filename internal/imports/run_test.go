@@ -67,7 +67,7 @@ type env struct {
 	ctx  context.Context
 }
 
-func newEnv(t *testing.T, b testenv.Backend) env {
+func newEnv(t testing.TB, b testenv.Backend) env {
 	t.Helper()
 	db, _ := b.Open(t)
 	ring, err := secrets.ParseMasterKey(secrets.GenerateMasterKey("k1"))
@@ -79,7 +79,7 @@ func newEnv(t *testing.T, b testenv.Backend) env {
 	return env{db: db, ring: ring, cat: catalog.NewService(db.Catalog(), ring, crafts, nil), ctx: ctx}
 }
 
-func (e env) count(t *testing.T, q string, args ...any) int64 {
+func (e env) count(t testing.TB, q string, args ...any) int64 {
 	t.Helper()
 	var n int64
 	if err := e.db.Gorm().Raw(q, args...).Scan(&n).Error; err != nil {
@@ -328,6 +328,8 @@ func TestArtisanSurveySheet(t *testing.T) {
 		})
 	}
 }
+
+var clusterKanihama = catalog.NewCluster{Name: "Kanihama", Craft: "kani_shawl", District: "Budgam"}
 
 func ptr(s string) *string { return &s }
 func i64(n int64) *int64   { return &n }
