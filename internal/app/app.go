@@ -423,6 +423,11 @@ func (a *App) runMaintenance(ctx context.Context) {
 		} else if n > 0 {
 			a.log.Info("pruned marketplace notifications", "count", n)
 		}
+		if n, err := a.DB.Imports().PruneUploads(ctx, now.Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
+			a.log.Warn("pruning abandoned import uploads failed", "err", err)
+		} else if n > 0 {
+			a.log.Info("pruned abandoned import uploads", "count", n)
+		}
 		if n, err := a.DB.Outbox().PruneSent(ctx, now.Add(-7*24*time.Hour)); err != nil && ctx.Err() == nil {
 			a.log.Warn("pruning outbox failed", "err", err)
 		} else if n > 0 {

@@ -333,3 +333,38 @@ var clusterKanihama = catalog.NewCluster{Name: "Kanihama", Craft: "kani_shawl", 
 
 func ptr(s string) *string { return &s }
 func i64(n int64) *int64   { return &n }
+
+// TestAbandonedUploadPruned: an upload a crash cut off (left uploading)
+// is forgotten with its pieces after a day; a queued import is kept.
+func TestAbandonedUploadPruned(t *testing.T) {
+	for _, b := range testenv.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, b)
+			st := e.db.Imports()
+			old := imports.Import{ID: "0190a000-0000-7000-8000-000000000001", Kind: imports.KindProducts, Status: imports.StatusUploading,
+				FileName: "x.csv", Format: "csv", CreatedAt: time.Now().Add(-48 * time.Hour), UpdatedAt: time.Now().Add(-48 * time.Hour)}
+			if err := st.Create(context.Background(), old); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.AppendChunk(context.Background(), old.ID, 0, []byte("sku\n")); err != nil {
+				t.Fatal(err)
+			}
+			svc := imports.NewService(st, e.cat, nil, nil, imports.Options{})
+			kept, err := svc.Upload(e.ctx, imports.KindProducts, "y.csv", strings.NewReader("sku\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, err := st.PruneUploads(context.Background(), time.Now().Add(-24*time.Hour))
+			if err != nil || n != 1 {
+				t.Fatalf("pruned %d, %v", n, err)
+			}
+			if e.count(t, `SELECT COUNT(*) FROM import_chunks WHERE import_id = ?`, old.ID) != 0 {
+				t.Fatal("the abandoned pieces stayed")
+			}
+			if _, err := svc.Get(context.Background(), kept.ID); err != nil {
+				t.Fatalf("the queued import went too: %v", err)
+			}
+		})
+	}
+}

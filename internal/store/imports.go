@@ -448,3 +448,18 @@ func (s *Imports) Errors(ctx context.Context, id string, after int64, limit int)
 	}
 	return out, after, nil
 }
+
+// PruneUploads forgets uploads a crashed process left half stored (the
+// API discards a failed upload itself), with their pieces.
+func (s *Imports) PruneUploads(ctx context.Context, before time.Time) (n int64, err error) {
+	err = s.db.inTx(ctx, time.Time{}, func(tx *Tx) error {
+		stale := tx.Model(&importRow{}).Select("id").Where("status = ? AND created_at < ?", imports.StatusUploading, before.UTC())
+		if err := tx.Where("import_id IN (?)", stale).Delete(&importChunkRow{}).Error; err != nil {
+			return err
+		}
+		res := tx.Where("status = ? AND created_at < ?", imports.StatusUploading, before.UTC()).Delete(&importRow{})
+		n = res.RowsAffected
+		return res.Error
+	})
+	return n, err
+}
