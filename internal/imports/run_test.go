@@ -12,6 +12,8 @@ import (
 
 	"github.com/jkhhc/artisanbridge/internal/catalog"
 	"github.com/jkhhc/artisanbridge/internal/imports"
+	"github.com/jkhhc/artisanbridge/internal/jobs"
+	"github.com/jkhhc/artisanbridge/internal/outbox"
 	"github.com/jkhhc/artisanbridge/internal/reqctx"
 	"github.com/jkhhc/artisanbridge/internal/secrets"
 	"github.com/jkhhc/artisanbridge/internal/store"
@@ -366,5 +368,52 @@ func TestAbandonedUploadPruned(t *testing.T) {
 				t.Fatalf("the queued import went too: %v", err)
 			}
 		})
+	}
+}
+
+// TestRunnerHandsOn: the worker's consumer works one slice per event and
+// queues the next run through the outbox until the import is through.
+func TestRunnerHandsOn(t *testing.T) {
+	e := newEnv(t, testenv.Backends()[0])
+	if _, err := e.cat.CreateArtisan(e.ctx, catalog.ArtisanInput{Code: ptr("PM-9"), Name: ptr("Shabir"), Craft: ptr("papier_mache")}); err != nil {
+		t.Fatal(err)
+	}
+	svc := imports.NewService(e.db.Imports(), e.cat, nil, nil, imports.Options{ValidateBatch: 100, ApplyBatch: 100, Slice: time.Nanosecond})
+	imp, err := svc.Upload(e.ctx, imports.KindProducts, "catalogue.csv", strings.NewReader(productSheet(250, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runner := jobs.ImportRunner{Imports: svc}
+	for i := range 50 {
+		unsent, err := e.db.Outbox().Unsent(context.Background(), 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var next []outbox.Message
+		for _, m := range unsent {
+			if m.Topic == imports.TopicRun {
+				next = append(next, m)
+			} else if err := e.db.Outbox().MarkSent(context.Background(), m.ID, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(next) == 0 {
+			break
+		}
+		for _, m := range next {
+			if err := runner.Consume(context.Background(), m); err != nil {
+				t.Fatalf("run %d: %v", i, err)
+			}
+			if err := e.db.Outbox().MarkSent(context.Background(), m.ID, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	got, err := svc.Get(context.Background(), imp.ID)
+	if err != nil || got.Status != imports.StatusDone || got.Created != 250 {
+		t.Fatalf("after the runs: %+v %v", got, err)
+	}
+	if runs := e.count(t, `SELECT COUNT(*) FROM outbox WHERE topic = ?`, imports.TopicRun); runs < 3 {
+		t.Fatalf("%d runs: the import was not handed on", runs)
 	}
 }
