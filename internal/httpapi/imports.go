@@ -27,7 +27,7 @@ func (s *Server) startImport(kind string) gin.HandlerFunc {
 		defer part.Close()
 		imp, err := s.Imports.Upload(c.Request.Context(), kind, part.FileName(), part)
 		if err == nil {
-			c.Header("Location", imp.ErrorsURL[:len(imp.ErrorsURL)-len("/errors")])
+			c.Header("Location", APIPrefix+"/imports/"+imp.ID)
 		}
 		s.respond(c, http.StatusAccepted, imp, err)
 	}

@@ -49,10 +49,10 @@ type Run struct {
 // Import is one bulk import, as GET /imports/{id} shows it.
 type Import struct {
 	ID       string `json:"id"`
-	Kind     string `json:"kind" enum:"artisans,products"`
-	Status   string `json:"status" enum:"uploading,validating,applying,done,rejected,failed"`
+	Kind     string `json:"kind"`
+	Status   string `json:"status"`
 	FileName string `json:"file_name"`
-	Format   string `json:"format" enum:"csv,xlsx"`
+	Format   string `json:"format"`
 	Bytes    int64  `json:"file_bytes"`
 	// RowsTotal is the number of data rows, known once the file is validated.
 	RowsTotal     int64 `json:"rows_total"`
