@@ -137,12 +137,15 @@ type Lookups struct {
 // Validated is a validated stretch of rows: their keys, their bad cells
 // and how many rows had any, with rows_validated moving from From to To.
 type Validated struct {
-	ImportID   string
-	From, To   int64
-	BytesRead  int64
-	Keys       []Key
-	Errors     []CellError
-	FailedRows int64
+	ImportID string
+	From, To int64
+	// ErrorsBefore is the import's error count the caller last saw: with
+	// From, it tells a stretch already saved (header errors have no rows).
+	ErrorsBefore int64
+	BytesRead    int64
+	Keys         []Key
+	Errors       []CellError
+	FailedRows   int64
 }
 
 // Batch is what one batch of applied rows writes, with the cursor moving

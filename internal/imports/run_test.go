@@ -417,3 +417,33 @@ func TestRunnerHandsOn(t *testing.T) {
 		t.Fatalf("%d runs: the import was not handed on", runs)
 	}
 }
+
+// TestBadHeaderReportedOnce: a file whose header is wrong is rejected with
+// each header problem named once, however many runs look at it.
+func TestBadHeaderReportedOnce(t *testing.T) {
+	for _, b := range testenv.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, b)
+			crash := &crashing{Store: e.db.Imports()}
+			svc := imports.NewService(crash, e.cat, nil, nil, imports.Options{})
+			imp, err := svc.Upload(e.ctx, imports.KindProducts, "x.csv", strings.NewReader("titel,sku,sku\nA,B,C\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The first run dies after saving the errors, before ending validation.
+			crash.crashSave, crash.afterCommit = 1, true
+			if _, err := svc.Run(context.Background(), imp.ID); !errors.Is(err, errCrash) {
+				t.Fatalf("no crash: %v", err)
+			}
+			got := runToEnd(t, svc, context.Background(), imp.ID)
+			var report bytes.Buffer
+			if err := svc.WriteErrors(context.Background(), imp.ID, &report); err != nil {
+				t.Fatal(err)
+			}
+			if got.Status != imports.StatusRejected || got.ErrorCount != 2 || strings.Count(report.String(), "\n") != 3 {
+				t.Fatalf("%+v\n%s", got, report.String())
+			}
+		})
+	}
+}

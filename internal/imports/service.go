@@ -404,8 +404,10 @@ func (s *Service) validate(ctx context.Context, imp Import, deadline time.Time) 
 		return false, err
 	}
 	if headerErrs != nil {
-		if imp.RowsValidated == 0 {
-			if _, err := s.store.SaveValidated(ctx, Validated{ImportID: imp.ID, Errors: headerErrs}); err != nil {
+		// Saved once: a run after this one finds them (error_count > 0),
+		// and of two at once the store takes one (error_count = 0).
+		if imp.ErrorCount == 0 {
+			if _, err := s.store.SaveValidated(ctx, Validated{ImportID: imp.ID, Errors: headerErrs, FailedRows: 1}); err != nil {
 				return false, err
 			}
 		}
@@ -420,10 +422,10 @@ func (s *Service) validate(ctx context.Context, imp Import, deadline time.Time) 
 	if err != nil {
 		return false, err
 	}
-	from := imp.RowsValidated
+	from, errsBefore := imp.RowsValidated, imp.ErrorCount
 	for {
 		c := rd.next(s.o.ValidateBatch)
-		v := Validated{ImportID: imp.ID, From: from, To: from + c.consumed, BytesRead: rd.counter.n.Load()}
+		v := Validated{ImportID: imp.ID, From: from, To: from + c.consumed, ErrorsBefore: errsBefore, BytesRead: rd.counter.n.Load()}
 		if err := s.validateChunk(ctx, imp, c, clusters, &v); err != nil {
 			return false, err
 		}
@@ -435,7 +437,7 @@ func (s *Service) validate(ctx context.Context, imp Import, deadline time.Time) 
 		if err != nil || !ok {
 			return !ok, err // !ok: another run is ahead
 		}
-		from = v.To
+		from, errsBefore = v.To, errsBefore+int64(len(v.Errors))
 		if c.eof {
 			_, err := s.store.FinishValidation(ctx, imp.ID, s.now())
 			return err == nil, err

@@ -191,8 +191,8 @@ func (s *Imports) SeenKeys(ctx context.Context, id string, keys []string) (map[s
 func (s *Imports) SaveValidated(ctx context.Context, v imports.Validated) (ok bool, err error) {
 	err = s.db.inTx(ctx, time.Time{}, func(tx *Tx) error {
 		res := tx.Exec(`UPDATE imports SET rows_validated = ?, bytes_validated = ?, failed_count = failed_count + ?,
-error_count = error_count + ?, updated_at = ? WHERE id = ? AND status = ? AND rows_validated = ?`,
-			v.To, v.BytesRead, v.FailedRows, len(v.Errors), tx.Now, v.ImportID, imports.StatusValidating, v.From)
+error_count = error_count + ?, updated_at = ? WHERE id = ? AND status = ? AND rows_validated = ? AND error_count = ?`,
+			v.To, v.BytesRead, v.FailedRows, len(v.Errors), tx.Now, v.ImportID, imports.StatusValidating, v.From, v.ErrorsBefore)
 		if res.Error != nil || res.RowsAffected == 0 {
 			return res.Error
 		}
