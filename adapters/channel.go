@@ -123,6 +123,10 @@ type ItemResult struct {
 	Status     string // the marketplace's own word (SUCCESS, WARNING, ACCEPTED, INVALID...)
 	ExternalID string
 	Issues     []Issue
+	// Missing says the marketplace does not hold this listing (any more):
+	// it was deleted there, or the marketplace lost it. The listing is
+	// created again, not refused.
+	Missing bool
 }
 
 // RemoteListing is what the marketplace says it holds for a SKU.

@@ -186,6 +186,11 @@ func perItem[T any](ctx context.Context, c *Client, op adapters.Operation, items
 			out = append(out, adapters.ItemResult{SKU: sku, Status: "INVALID", Issues: errorIssues(se.Body)})
 			continue
 		}
+		if errors.As(err, &se) && se.Status == http.StatusNotFound && method == http.MethodPatch {
+			// Amazon does not hold the SKU: a patch cannot apply, a put recreates it.
+			out = append(out, adapters.ItemResult{SKU: sku, Status: "NOT_FOUND", Issues: errorIssues(se.Body), Missing: true})
+			continue
+		}
 		if err != nil {
 			return out, err
 		}

@@ -123,6 +123,10 @@ const maxBatch = 10
 // result per SKU asked about, in the order asked. A SKU the answer does not
 // mention is reported as refused, never silently taken as done. Statuses
 // are compared case-insensitively (the older docs show lower case).
+// CodeListingNotFound is Flipkart's error code for a change to a listing
+// it does not hold.
+const CodeListingNotFound = 2001
+
 func DecodeChangeResponse(body []byte, asked []string) ([]adapters.ItemResult, error) {
 	var raw map[string]ChangeResult
 	if err := json.Unmarshal(body, &raw); err != nil {
@@ -140,6 +144,7 @@ func DecodeChangeResponse(body []byte, asked []string) ([]adapters.ItemResult, e
 		res := adapters.ItemResult{SKU: sku, Status: status, Accepted: status == "SUCCESS" || status == "WARNING"}
 		for _, e := range r.Errors {
 			res.Issues = append(res.Issues, issue(e))
+			res.Missing = res.Missing || e.Code == CodeListingNotFound
 		}
 		for _, e := range r.AttributeErrors {
 			res.Issues = append(res.Issues, issue(e))

@@ -134,33 +134,36 @@ type Product struct {
 // ProductInput is the body of a create or a patch, as ArtisanInput.
 // ArtisanCode lets an import name the maker by the code staff know.
 type ProductInput struct {
-	SKU                *string            `json:"sku"`
-	Title              *string            `json:"title"`
-	Description        *string            `json:"description"`
-	Craft              *string            `json:"craft"`
-	HSNCode            *string            `json:"hsn_code"`
-	GSTRateBP          *int64             `json:"gst_rate_bp"`
-	MRPPaise           *int64             `json:"mrp_paise"`
-	PricePaise         *int64             `json:"price_paise"`
-	ArtisanID          *string            `json:"artisan_id"`
-	ArtisanCode        *string            `json:"artisan_code"`
-	ArtisanPricePaise  *int64             `json:"artisan_price_paise"`
-	ArtisanShareBP     *int64             `json:"artisan_share_bp"`
-	GI                 *string            `json:"gi"`
-	GITag              *bool              `json:"gi_tag"`
-	GICertificateNo    *string            `json:"gi_certificate_no"`
-	OneOfAKind         *bool              `json:"one_of_a_kind"`
-	MadeToOrder        *bool              `json:"made_to_order"`
-	AllocatedChannelID *string            `json:"allocated_channel_id"`
-	WeightG            *int64             `json:"weight_g"`
-	LengthMM           *int64             `json:"length_mm"`
-	WidthMM            *int64             `json:"width_mm"`
-	HeightMM           *int64             `json:"height_mm"`
-	Images             *[]string          `json:"images"`
-	Photos             *[]string          `json:"photos"`
-	Attributes         *map[string]string `json:"attributes"`
-	Status             *string            `json:"status"`
-	Version            *int64             `json:"version"`
+	SKU                *string   `json:"sku"`
+	Title              *string   `json:"title"`
+	Description        *string   `json:"description"`
+	Craft              *string   `json:"craft"`
+	HSNCode            *string   `json:"hsn_code"`
+	GSTRateBP          *int64    `json:"gst_rate_bp"`
+	MRPPaise           *int64    `json:"mrp_paise"`
+	PricePaise         *int64    `json:"price_paise"`
+	ArtisanID          *string   `json:"artisan_id"`
+	ArtisanCode        *string   `json:"artisan_code"`
+	ArtisanPricePaise  *int64    `json:"artisan_price_paise"`
+	ArtisanShareBP     *int64    `json:"artisan_share_bp"`
+	GI                 *string   `json:"gi"`
+	GITag              *bool     `json:"gi_tag"`
+	GICertificateNo    *string   `json:"gi_certificate_no"`
+	OneOfAKind         *bool     `json:"one_of_a_kind"`
+	MadeToOrder        *bool     `json:"made_to_order"`
+	AllocatedChannelID *string   `json:"allocated_channel_id"`
+	WeightG            *int64    `json:"weight_g"`
+	LengthMM           *int64    `json:"length_mm"`
+	WidthMM            *int64    `json:"width_mm"`
+	HeightMM           *int64    `json:"height_mm"`
+	Images             *[]string `json:"images"`
+	Photos             *[]string `json:"photos"`
+	// Attributes is a JSON merge patch (RFC 7396) of the product's
+	// attributes on a change: a named attribute is set, a null removes it,
+	// and what is left out stays (on create, the attributes themselves).
+	Attributes *map[string]*string `json:"attributes"`
+	Status     *string             `json:"status"`
+	Version    *int64              `json:"version"`
 }
 
 // ArtisanFilter and ProductFilter narrow listings.

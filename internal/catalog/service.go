@@ -333,6 +333,13 @@ func (s *Service) newProduct(ctx context.Context, in ProductInput, artisanByCode
 	if in.ArtisanPricePaise == nil && in.ArtisanShareBP == nil {
 		fe.Add("artisan_price_paise", "one of artisan_price_paise or artisan_share_bp is required")
 	}
+	if in.Attributes != nil {
+		for k, v := range *in.Attributes {
+			if v == nil {
+				fe.Add("attributes."+k, "is null: a null removes an attribute from a product that has it; leave it out of a new one")
+			}
+		}
+	}
 	if err := s.applyProduct(ctx, &p, in, fe, artisanByCode); err != nil {
 		return Product{}, err
 	}
@@ -508,7 +515,7 @@ func (s *Service) applyProduct(ctx context.Context, p *Product, in ProductInput,
 		p.Photos = validPhotos(fe, *in.Photos)
 	}
 	if in.Attributes != nil {
-		p.Attributes = validAttributes(fe, *in.Attributes)
+		p.Attributes = validAttributes(fe, mergeAttributes(p.Attributes, *in.Attributes))
 	}
 	if in.Status != nil {
 		p.Status = strings.TrimSpace(*in.Status)
@@ -618,6 +625,24 @@ func validPhotos(fe apperr.FieldErrors, in []string) []string {
 		default:
 			out = append(out, sha)
 		}
+	}
+	return out
+}
+
+// mergeAttributes applies a merge patch to stored attributes: a value sets
+// an attribute, a null removes it, and an attribute the patch leaves out
+// stays.
+func mergeAttributes(stored map[string]string, patch map[string]*string) map[string]string {
+	out := make(map[string]string, len(stored)+len(patch))
+	for k, v := range stored {
+		out[k] = v
+	}
+	for k, v := range patch {
+		if v == nil {
+			delete(out, k)
+			continue
+		}
+		out[k] = *v
 	}
 	return out
 }

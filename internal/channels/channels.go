@@ -6,6 +6,7 @@ package channels
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net"
 	"net/url"
 	"slices"
@@ -304,9 +305,25 @@ func MergeSettings(stored Settings, patch json.RawMessage) (Settings, error) {
 	dec.DisallowUnknownFields()
 	var out Settings
 	if err := dec.Decode(&out); err != nil {
-		return Settings{}, apperr.FieldErrors{"settings": "unknown or mistyped setting (" + err.Error() + "); the settings are dispatch_days, return_window_days, settlement_days (whole days), locations and notification_url"}.Err()
+		return Settings{}, settingsError(err)
 	}
 	return out, nil
+}
+
+// settingNames are the settings a channel has, for refusals.
+const settingNames = "dispatch_days, return_window_days, settlement_days (whole days), locations ([{location_id, external_location_id}]) and notification_url"
+
+// settingsError names the setting a merged document could not be read for:
+// an unknown one (a typo) or one of the wrong type.
+func settingsError(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) && typeErr.Field != "" {
+		return apperr.FieldErrors{"settings." + typeErr.Field: "must be a " + typeErr.Type.String() + "; the settings are " + settingNames}.Err()
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return apperr.FieldErrors{"settings." + strings.Trim(name, `"`): "is not a channel setting; the settings are " + settingNames}.Err()
+	}
+	return apperr.FieldErrors{"settings": "unreadable (" + err.Error() + "); the settings are " + settingNames}.Err()
 }
 
 func checkSettings(fe apperr.FieldErrors, s Settings) {

@@ -74,6 +74,8 @@ type Report struct {
 	Refused  int
 	Failed   int
 	Skipped  int
+	// Recreated counts listings the marketplace no longer held, created again.
+	Recreated int
 }
 
 func (e *Engine) now() time.Time {
@@ -155,6 +157,7 @@ func (r *Report) add(o Report) {
 	r.Refused += o.Refused
 	r.Failed += o.Failed
 	r.Skipped += o.Skipped
+	r.Recreated += o.Recreated
 }
 
 // plan is what one listing needs.
@@ -197,7 +200,9 @@ func (e *Engine) plan(ch channels.Channel, it listing.SyncItem) plan {
 	pl := plan{item: it, offer: offer, content: c, images: e.images(ch, p)}
 	l := it.Listing
 	switch {
-	case it.PushedContent != c:
+	case it.PushedContent != c || l.Status == listing.StatusRejected:
+		// New content, or a listing the marketplace refused (or lost):
+		// the whole listing goes again, not just price and stock.
 		pl.create = true
 	default:
 		pl.price = l.PushedPricePaise == nil || *l.PushedPricePaise != offer.PricePaise ||
@@ -300,10 +305,19 @@ func (e *Engine) syncItems(ctx, rctx context.Context, ch channels.Channel, ad ad
 			return ad.PushStock(ctx, stock)
 		}},
 	}
+	// A listing the marketplace no longer holds is created again at the
+	// end of this sync (a listing deleted there, a marketplace that lost it).
+	var recreate []adapters.Listing
+	recreating := map[string]bool{}
+	steps = append(steps, struct {
+		n    *int
+		kind string
+		run  func() ([]adapters.ItemResult, error)
+	}{&rep.Recreated, "listing", func() ([]adapters.ItemResult, error) { return ad.PushListings(ctx, recreate) }})
 	failed := map[string]bool{}
 	var firstErr error
 	for i, step := range steps {
-		if (i == 0 && len(creates) == 0) || (i == 1 && len(prices) == 0) || (i == 2 && len(stock) == 0) {
+		if (i == 0 && len(creates) == 0) || (i == 1 && len(prices) == 0) || (i == 2 && len(stock) == 0) || (i == 3 && len(recreate) == 0) {
 			continue
 		}
 		results, err := step.run()
@@ -311,6 +325,16 @@ func (e *Engine) syncItems(ctx, rctx context.Context, ch channels.Channel, ad ad
 			pl := plans[r.SKU]
 			if pl == nil {
 				continue // an answer about a SKU we did not send is ignored
+			}
+			if !r.Accepted && r.Missing && i < 3 && !(i == 0 && pl.item.PushedContent == "") {
+				if !recreating[r.SKU] {
+					recreating[r.SKU] = true
+					pl.create = true
+					l := toListing(ch, *pl)
+					l.Existing = false
+					recreate = append(recreate, l)
+				}
+				continue
 			}
 			if !r.Accepted {
 				failed[r.SKU] = true
@@ -327,7 +351,7 @@ func (e *Engine) syncItems(ctx, rctx context.Context, ch channels.Channel, ad ad
 				answered[r.SKU] = true
 			}
 			for sku, pl := range plans {
-				if !answered[sku] && (pl.create && i == 0 || pl.price && i == 1 || pl.stock && i == 2) {
+				if !answered[sku] && (pl.create && i == 0 || pl.price && i == 1 || pl.stock && i == 2 || recreating[sku] && i == 3) {
 					failed[sku] = true
 					rep.Failed++
 					if ctx.Err() == nil {
@@ -399,8 +423,9 @@ func (e *Engine) refused(ctx context.Context, ch channels.Channel, pl *plan, kin
 		CauseKey: "listing_rejected:" + pl.item.Listing.ID,
 		Summary:  fmt.Sprintf("%s refused the %s of %s", ch.Name, kind, pl.item.Product.SKU),
 		Detail:   text,
-		Action:   "Correct the product or the listing as the marketplace says (or record its FSN/ASIN); the next change is pushed again.",
-		Resource: "listing", ResourceID: pl.item.Listing.ID})
+		Action:   "Correct the product or the listing as the guidance says (or record its FSN/ASIN); the next change of either is pushed again, or POST /api/v1/listings/{id}/retry.",
+		Guidance: exceptions.Guide(marketplaceName(ch.Kind), refusals(r.Issues)),
+		Resource: "listing", ResourceID: pl.item.Listing.ID, ChannelID: ch.ID})
 }
 
 // transportFailure keeps the listing dirty, counts the attempt, and after
@@ -432,4 +457,25 @@ func (e *Engine) failChannel(ctx context.Context, ch channels.Channel, err error
 	if e.Log != nil {
 		e.Log.Warn("channel sync failed", "channel", ch.Name, "err", err)
 	}
+}
+
+// marketplaceName is how staff call a channel's marketplace.
+func marketplaceName(kind string) string {
+	switch kind {
+	case "flipkart":
+		return "Flipkart"
+	case "amazon":
+		return "Amazon"
+	case "gem":
+		return "GeM"
+	}
+	return kind
+}
+
+func refusals(issues []adapters.Issue) []exceptions.Refusal {
+	out := make([]exceptions.Refusal, len(issues))
+	for i, is := range issues {
+		out[i] = exceptions.Refusal{Code: is.Code, Attribute: is.Attribute, Message: is.Message}
+	}
+	return out
 }

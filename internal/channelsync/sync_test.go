@@ -3,6 +3,7 @@ package channelsync_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
@@ -48,7 +49,9 @@ func newWorld(t *testing.T, b testenv.Backend) *world {
 	w := &world{t: t, db: db, cat: catalog.NewService(db.Catalog(), ring, crafts, nil), inv: inventory.NewService(db.Inventory(), nil),
 		chans: channels.NewService(db.Channels(), ring, nil), listings: listing.NewService(db.Listings(), nil), products: map[string]catalog.Product{}}
 	w.sim = sim.New(sim.Config{Seed: 3, Limits: map[adapters.Operation]adapters.Limit{}})
-	srv := httptest.NewServer(w.sim)
+	// The handler reads w.sim on every request, so a test can restart the
+	// marketplace (an empty simulator) behind the same address.
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { w.sim.ServeHTTP(rw, r) }))
 	t.Cleanup(srv.Close)
 	ctx := context.Background()
 	w.loc, _ = w.inv.CreateLocation(ctx, inventory.NewLocation{Code: "SRG", Name: "Srinagar", Kind: "showroom"})

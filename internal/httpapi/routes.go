@@ -179,6 +179,11 @@ func (s *Server) routes() []Route {
 			Request: listing.Input{}, Response: listing.Listing{}, Status: 200, Errors: idWrite, handler: s.publish},
 		{Method: "DELETE", Path: p + "/products/:id/listings/:channel_id", Permission: auth.ListingsWrite, Summary: "unpublish (quantity 0, listing paused)",
 			Response: listing.Listing{}, Status: 200, Errors: []int{http.StatusNotFound, http.StatusConflict}, handler: s.unpublish},
+		{Method: "POST", Path: p + "/listings/:id/retry", Permission: auth.ListingsWrite, Summary: "publish a rejected or lost listing again: the whole listing goes at the next sync",
+			Request: struct{}{}, Response: listing.Listing{}, Status: 200, Errors: append(idWrite, http.StatusPreconditionFailed),
+			handler: action(s, func(ctx context.Context, id string, _ struct{}) (listing.Listing, error) {
+				return s.Listings.Retry(ctx, id)
+			})},
 		{Method: "GET", Path: p + "/listings", Permission: auth.ListingsRead, Summary: "listings with their sync state and the marketplace's last message",
 			Query:    paged(param("channel_id", "only this channel's listings"), param("product_id", "only this product's listings"), param("status", "", listing.Statuses...)),
 			Response: paging.Page[listing.Listing]{}, Status: 200, Errors: []int{http.StatusUnprocessableEntity}, handler: list(s, s.listListings)},
@@ -232,10 +237,17 @@ func (s *Server) routes() []Route {
 		{Method: "POST", Path: p + "/payout-batches/:id/mark-paid", Permission: auth.FinanceWrite, Summary: "the bank's answer (multipart field file: reference, utr, status paid or failed)",
 			Request: Upload{}, Response: finance.PayoutBatch{}, Status: 200, Errors: idWrite, handler: s.markPaid, bodyLimit: 16<<20 + 64<<10},
 		{Method: "GET", Path: p + "/exceptions", Permission: auth.ExceptionsRead, Summary: "what needs a person",
-			Query:    paged(param("kind", "", exceptions.Kinds...), param("status", "open (the default) or resolved", "open", "resolved")),
+			Query: paged(param("kind", "", exceptions.Kinds...), param("status", "open (the default) or resolved", "open", "resolved"),
+				param("channel_id", "only this channel's exceptions"), param("assignee", "only this user's (a user id), or none for the unassigned"),
+				param("older_than", "only those opened longer ago than this: whole days (3d) or a duration (36h)")),
 			Response: paging.Page[exceptions.Exception]{}, Status: 200, Errors: []int{http.StatusUnprocessableEntity}, handler: list(s, s.listExceptions)},
-		{Method: "POST", Path: p + "/exceptions/:id/resolve", Permission: auth.ExceptionsWork, Summary: "close an exception saying what was done",
-			Request: exceptions.ResolveInput{}, Response: exceptions.Exception{}, Status: 200, Errors: idWrite, handler: s.resolveException},
+		{Method: "POST", Path: p + "/exceptions/:id/resolve", Permission: auth.ExceptionsWork,
+			Summary: "close an exception saying what was done: body {resolution} (1-2000 characters), by a user who works its kind",
+			Request: exceptions.ResolveInput{}, Response: exceptions.Exception{}, Status: 200, Errors: append(idWrite, http.StatusForbidden), handler: s.resolveException},
+		{Method: "POST", Path: p + "/exceptions/:id/assign", Permission: auth.ExceptionsWork,
+			Summary: "give an exception to a user who works its kind (finance: settlement kinds; operations: the rest)",
+			Request: exceptions.AssignInput{}, Response: exceptions.Exception{}, Status: 200, Errors: append(idWrite, http.StatusForbidden),
+			handler: action(s, s.Exceptions.Assign)},
 		{Method: "POST", Path: p + "/exceptions/:id/retry", Permission: auth.ExceptionsWork, Summary: "take a missed order in again once its cause is fixed (read again from the marketplace, or from its payload)",
 			Request: struct{}{}, Response: orderpull.RetryResult{}, Status: 200, Errors: append(idWrite, http.StatusPreconditionFailed), handler: s.retryException},
 
@@ -555,7 +567,12 @@ func (s *Server) listListings(c *gin.Context, p paging.Request) (paging.Page[lis
 }
 
 func (s *Server) listExceptions(c *gin.Context, p paging.Request) (paging.Page[exceptions.Exception], error) {
-	f := exceptions.Filter{Kind: c.Query("kind"), Status: c.DefaultQuery("status", "open")}
+	before, err := exceptions.OlderThan(c.Query("older_than"), time.Now())
+	if err != nil {
+		return paging.Page[exceptions.Exception]{}, err
+	}
+	f := exceptions.Filter{Kind: c.Query("kind"), Status: c.DefaultQuery("status", "open"), ChannelID: c.Query("channel_id"),
+		Assignee: c.Query("assignee"), CreatedBefore: before}
 	return s.Exceptions.List(c.Request.Context(), f, p)
 }
 

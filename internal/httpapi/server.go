@@ -11,7 +11,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -274,12 +276,39 @@ func decodeBody(c *gin.Context, dst any, emptyIsObject bool) error {
 			return &apperr.Error{Code: apperr.Invalid, Message: "request body field " + typeErr.Field + " has the wrong type",
 				Fields: map[string]string{typeErr.Field: "must be a " + typeErr.Type.String()}}
 		}
+		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			name = strings.Trim(name, `"`)
+			return &apperr.Error{Code: apperr.Invalid, Message: "request body field " + name + " is not one this route takes",
+				Fields: map[string]string{name: "unknown field; this body takes " + bodyFields(dst)}}
+		}
 		return apperr.New(apperr.Invalid, "request body is not valid JSON for this route: %s", jsonProblem(err))
 	}
 	if dec.More() {
 		return apperr.New(apperr.Invalid, "request body has data after the JSON object")
 	}
 	return nil
+}
+
+// bodyFields lists the JSON fields of a request body's type, for a refusal
+// of a field it does not take.
+func bodyFields(dst any) string {
+	t := reflect.TypeOf(dst)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct {
+		return "the fields documented for it (GET /api/v1/openapi.json)"
+	}
+	var names []string
+	for i := 0; i < t.NumField(); i++ {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); name != "" && name != "-" {
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		return "no fields (send {})"
+	}
+	return strings.Join(names, ", ")
 }
 
 func jsonProblem(err error) string {

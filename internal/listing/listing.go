@@ -83,6 +83,10 @@ type Store interface {
 	List(ctx context.Context, f Filter, p paging.Request) (paging.Page[Listing], error)
 	ProductPrice(ctx context.Context, productID string) (pricePaise, mrpPaise int64, err error)
 	ChannelExists(ctx context.Context, channelID string) (bool, error)
+	Get(ctx context.Context, id string) (Listing, error)
+	// Retry marks the listing, if still at l.Version-1, for a full push
+	// (as if never pushed), with l's status and version.
+	Retry(ctx context.Context, l Listing, fx effects.Set) (Listing, error)
 }
 
 // TopicListingChanged announces that a listing must be synced.
@@ -169,8 +173,8 @@ func (s *Service) Publish(ctx context.Context, productID, channelID string, in I
 	}
 	if !l.Enabled {
 		l.Status = StatusPaused
-	} else if l.Status == StatusPaused {
-		l.Status = StatusPending
+	} else if l.Status == StatusPaused || l.Status == StatusRejected {
+		l.Status = StatusPending // published again: the whole listing goes
 	}
 	l.Version++
 	l.UpdatedAt = now
@@ -199,6 +203,41 @@ func (s *Service) Unpublish(ctx context.Context, productID, channelID string) (_
 	enabled := false
 	v := l.Version
 	return s.Publish(ctx, productID, channelID, Input{Enabled: &enabled, Version: &v})
+}
+
+// CheckRetry says whether a listing may be published again by hand (POST
+// /listings/{id}/retry): a paused listing is enabled by publishing it, and
+// a GeM listing awaiting upload waits for staff at the portal, not for us.
+func CheckRetry(l Listing) error {
+	switch {
+	case !l.Enabled:
+		return apperr.New(apperr.PreconditionFailed, "listing %s is paused: publish it with enabled true instead", l.ID)
+	case l.Status == StatusAwaitingUpload:
+		return apperr.New(apperr.PreconditionFailed,
+			"listing %s awaits its upload in the marketplace's portal: upload the file, then record the catalogue id with PUT", l.ID)
+	}
+	return nil
+}
+
+// Retry publishes a rejected or lost listing again: the whole listing is
+// pushed at the next sync, as if it had never been.
+func (s *Service) Retry(ctx context.Context, id string) (_ Listing, err error) {
+	defer apperr.Annotate(&err, "listing.Retry(%q)", id)
+	before, err := s.store.Get(ctx, id)
+	if err != nil {
+		return Listing{}, err
+	}
+	if err := CheckRetry(before); err != nil {
+		return Listing{}, err
+	}
+	now := s.now().UTC()
+	l := before
+	l.Status, l.Version, l.UpdatedAt = StatusPending, before.Version+1, now
+	fx := effects.Set{
+		Audit:  []audit.Entry{audit.New(ctx, now, "retry", "listing", l.ID, before, l)},
+		Events: []outbox.Message{outbox.New(now, TopicListingChanged, l.ChannelID, Changed{ListingID: l.ID, ChannelID: l.ChannelID})},
+	}
+	return s.store.Retry(ctx, l, fx)
 }
 
 // List lists listings.

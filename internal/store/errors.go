@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/jkhhc/artisanbridge/internal/apperr"
+	"github.com/jkhhc/artisanbridge/migrations"
 )
 
 // A constraint the database enforces, as a caller should hear of it: the
@@ -207,7 +208,28 @@ const (
 	sqliteNotNull    = 1299
 	sqlitePrimaryKey = 1555
 	sqliteUnique     = 2067
+	sqliteTrigger    = 1811 // SQLITE_CONSTRAINT_TRIGGER: a trigger's RAISE(ABORT, name)
 )
+
+// triggerGuards are the rules a trigger enforces (migrations/oneofakind.go):
+// PostgreSQL names the guard as the constraint of a check_violation,
+// SQLite as the message of its RAISE.
+var triggerGuards = map[string]constraint{
+	migrations.GuardOneUnit: {field: "quantity",
+		message: "would give a one-of-a-kind piece more than one unit: it is only ever one piece (take in 1, or say one_of_a_kind false if the maker made several)"},
+	migrations.GuardOneOfAKindStock: {field: "one_of_a_kind",
+		message: "the product holds more than one unit in stock, so it is not one of a kind: move the extra units out first"},
+}
+
+// triggerGuard finds the guard a SQLite trigger's message names.
+func triggerGuard(text string) (constraint, bool) {
+	for name, c := range triggerGuards {
+		if strings.Contains(text, name) {
+			return c, true
+		}
+	}
+	return constraint{}, false
+}
 
 // sqliteCoder is the SQLite driver's error (modernc via glebarez).
 type sqliteCoder interface {
@@ -258,6 +280,9 @@ func translatePostgres(err error, pg *pgconn.PgError) error {
 			return err
 		}
 		c, ok := checkByPG[pg.ConstraintName]
+		if !ok {
+			c, ok = triggerGuards[pg.ConstraintName]
+		}
 		return violation(err, apperr.Unprocessable, c, ok)
 	case pgForeignKeyViolation:
 		field := strings.TrimSuffix(strings.TrimPrefix(pg.ConstraintName, pg.TableName+"_"), "_fkey")
@@ -287,6 +312,13 @@ func translateSQLite(err error, lite sqliteCoder) error {
 	case sqliteCheck:
 		c, ok := checkBySQLite[detail]
 		return violation(err, apperr.Unprocessable, c, ok)
+	case sqliteTrigger:
+		// Only a named guard is the caller's to mend; any other trigger's
+		// refusal (the audit log is append-only) is a bug, kept internal.
+		if c, ok := triggerGuard(lite.Error()); ok {
+			return violation(err, apperr.Unprocessable, c, true)
+		}
+		return err
 	case sqliteForeignKey:
 		// SQLite does not say which reference failed.
 		return apperr.Wrap(err, apperr.Unprocessable, "%s: check the ids in the request", missingReference)

@@ -87,14 +87,14 @@ FROM artisan_notifications WHERE status = 'pending'`}
 
 // qOpenExceptions counts open exceptions per kind, and how many of them are
 // older than each of n bounds (one timestamp parameter per bound).
-// Both indexes reach the open rows only: resolved exceptions, which grow
+// Each of its indexes reaches the open rows only: resolved exceptions, which grow
 // for ever, are never read.
 func qOpenExceptions(n int) opsQuery {
 	cols := []string{"kind", "count(*) AS n_open"}
 	for i := 0; i < n; i++ {
 		cols = append(cols, fmt.Sprintf("SUM(CASE WHEN created_at < ? THEN 1 ELSE 0 END) AS older%d", i))
 	}
-	return opsQuery{"open exceptions by kind and age", "exceptions_open_cause_key or exceptions_status_idx",
+	return opsQuery{"open exceptions by kind and age", "exceptions_kind_idx or exceptions_open_cause_key or exceptions_status_idx",
 		`SELECT ` + strings.Join(cols, ", ") + ` FROM exceptions WHERE status = 'open' GROUP BY kind ORDER BY kind`}
 }
 

@@ -223,7 +223,7 @@ func (r *router) apply(res *orders.Result, order orderRow, in orders.Incoming, p
 					Summary:  fmt.Sprintf("order %s has SKU %s, which is not in the catalogue", in.ExternalOrderID, l.SKU),
 					Detail:   fmt.Sprintf("line %s, quantity %d; the order waits as awaiting_mapping and continues once the SKU is mapped", l.ExternalLineID, l.Quantity),
 					Action:   "Add the product with this SKU (or correct the SKU on the marketplace); the order is kept, not dropped.",
-					Resource: "order", ResourceID: order.ID}); err != nil {
+					Resource: "order", ResourceID: order.ID, ChannelID: in.ChannelID}); err != nil {
 					return err
 				}
 			case orders.ActInsertElsewhere:
@@ -253,7 +253,7 @@ func (r *router) apply(res *orders.Result, order orderRow, in orders.Incoming, p
 				Summary:  fmt.Sprintf("%s reports order %s line %s shipped, but no stock of ours was held for it", r.channelKind, in.ExternalOrderID, l.ExternalLineID),
 				Detail:   fmt.Sprintf("the line was %s here", a.Stored.Status),
 				Action:   "If the piece left one of our locations, record a sale movement for it (POST /stock/movements, kind sale) so every channel offers the right quantity; then resolve this exception.",
-				Resource: "order", ResourceID: order.ID}); err != nil {
+				Resource: "order", ResourceID: order.ID, ChannelID: in.ChannelID}); err != nil {
 				return err
 			}
 		case orders.ActDeliver:
@@ -283,7 +283,7 @@ func (r *router) apply(res *orders.Result, order orderRow, in orders.Incoming, p
 			Detail:  "nothing was reserved or routed for it; its makers are recorded for their earnings",
 			Action: "If the pieces left one of our locations, record a sale movement for each (POST /stock/movements, kind sale) " +
 				"so every channel offers the right quantity; then resolve this exception.",
-			Resource: "order", ResourceID: order.ID})
+			Resource: "order", ResourceID: order.ID, ChannelID: in.ChannelID})
 	}
 	return nil
 }

@@ -128,7 +128,7 @@ func (r *router) record(res *orders.Result, nl *newLine, p productRef, src *rout
 	if src == nil {
 		res.Oversold++
 		nl.Status, nl.LocationID = orders.LineOversold, nil
-		return raise(r.tx.DB, exceptions.Exception{Kind: exceptions.Oversold, CauseKey: "oversold:" + p.ID,
+		return raise(r.tx.DB, exceptions.Exception{Kind: exceptions.Oversold, CauseKey: "oversold:" + p.ID, ChannelID: nl.ChannelID,
 			Summary: fmt.Sprintf("%s sold more of %s than is in stock", r.channelKind, nl.Line.SKU),
 			Detail: fmt.Sprintf("order %s line %s wants %d and no location of the channel, nor the maker, has it free",
 				nl.ExternalOrderID, nl.Line.ExternalLineID, nl.Line.Quantity),

@@ -251,7 +251,7 @@ func (s *Sim) create(sku string, raw json.RawMessage) flipkart.ChangeResult {
 
 func (s *Sim) update(sku string, raw json.RawMessage) flipkart.ChangeResult {
 	if _, exists := s.listings[sku]; !exists {
-		return fail(2001, "", "listing not found for sku "+sku)
+		return fail(flipkart.CodeListingNotFound, "", "listing not found for sku "+sku)
 	}
 	return s.create(sku, raw)
 }
@@ -263,7 +263,7 @@ func (s *Sim) price(sku string, raw json.RawMessage) flipkart.ChangeResult {
 	}
 	l, exists := s.listings[sku]
 	if !exists || l.ProductID != req.ProductID {
-		return fail(2001, "", "listing not found for sku "+sku)
+		return fail(flipkart.CodeListingNotFound, "", "listing not found for sku "+sku)
 	}
 	if req.Price.SellingPrice <= 0 || req.Price.SellingPrice > req.Price.MRP {
 		return fail(1003, "selling_price", "selling_price must be positive and not above mrp")
@@ -279,7 +279,7 @@ func (s *Sim) inventory(sku string, raw json.RawMessage) flipkart.ChangeResult {
 	}
 	l, exists := s.listings[sku]
 	if !exists || l.ProductID != req.ProductID {
-		return fail(2001, "", "listing not found for sku "+sku)
+		return fail(flipkart.CodeListingNotFound, "", "listing not found for sku "+sku)
 	}
 	if len(req.Locations) == 0 {
 		return fail(1006, "locations", "at least one location is required")

@@ -1,0 +1,126 @@
+package channelsync_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/jkhhc/artisanbridge/adapters"
+	"github.com/jkhhc/artisanbridge/adapters/flipkart/sim"
+	"github.com/jkhhc/artisanbridge/internal/catalog"
+	"github.com/jkhhc/artisanbridge/internal/listing"
+	"github.com/jkhhc/artisanbridge/internal/paging"
+	"github.com/jkhhc/artisanbridge/internal/testenv"
+)
+
+func (w *world) listingsByStatus() map[string]int {
+	w.t.Helper()
+	page, err := w.listings.List(context.Background(), listing.Filter{ChannelID: w.channel.ID}, paging.Request{Limit: 1000})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	out := map[string]int{}
+	for _, l := range page.Items {
+		out[l.Status]++
+	}
+	return out
+}
+
+// TestListingsRecover is issue 12's acceptance 3 for the push path: the
+// marketplace restarted empty, and the next sync sweep finds every changed
+// listing "not found" and creates it again in that same sweep, so every
+// listing is live again and the marketplace holds each one.
+func TestListingsRecover(t *testing.T) {
+	for _, b := range testenv.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			w := newWorld(t, b)
+			ctx := context.Background()
+			for i := 0; i < 25; i++ {
+				w.product(i, 3, fsn(i))
+			}
+			if rep := w.sync(); rep.Created != 25 {
+				t.Fatalf("first sync: %+v", rep)
+			}
+			w.sim = sim.New(sim.Config{Seed: 4, Limits: map[adapters.Operation]adapters.Limit{}}) // restarted, empty
+			for i := 0; i < 20; i++ {
+				w.move(w.products[fmt.Sprintf("WAL-%03d", i)].ID, "intake", 1) // stock changes
+			}
+			for i := 20; i < 25; i++ { // price changes
+				p := w.products[fmt.Sprintf("WAL-%03d", i)]
+				price := int64(260000)
+				if _, err := w.cat.UpdateProduct(ctx, p.ID, catalog.ProductInput{PricePaise: &price, Version: &p.Version}); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := w.db.Listings().MarkProductDirty(ctx, p.ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rep := w.sync()
+			if rep.Recreated != 25 || rep.Refused != 0 || rep.Failed != 0 {
+				t.Fatalf("the sweep after the restart: %+v", rep)
+			}
+			if got := w.listingsByStatus(); got[listing.StatusLive] != 25 {
+				t.Fatalf("listings after one sweep: %v", got)
+			}
+			held := w.sim.Listings()
+			if len(held) != 25 {
+				t.Fatalf("the marketplace holds %d listings", len(held))
+			}
+			for _, h := range held {
+				want := int64(4)
+				if h.SKU >= "WAL-020" {
+					want = 3
+				}
+				if h.Quantity != want || h.Status != "ACTIVE" {
+					t.Errorf("%s held as %+v, want quantity %d", h.SKU, h, want)
+				}
+			}
+			if rep := w.sync(); rep.Listings != 0 {
+				t.Fatalf("a sweep after recovery still pushed %+v", rep)
+			}
+		})
+	}
+}
+
+// TestRejectedListingIsPublishedAgain: a refused listing goes again, whole,
+// when its listing changes (a PUT), and on POST /listings/{id}/retry; a
+// paused listing cannot be retried (it is published instead).
+func TestRejectedListingIsPublishedAgain(t *testing.T) {
+	for _, b := range testenv.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			w := newWorld(t, b)
+			ctx := context.Background()
+			p := w.product(1, 2, "not-an-fsn")
+			q := w.product(2, 2, fsn(2))
+			if rep := w.sync(); rep.Refused != 1 || rep.Created != 1 {
+				t.Fatalf("first sync: %+v", rep)
+			}
+			l, _, _ := w.db.Listings().Find(ctx, p.ID, w.channel.ID)
+			if l.Status != listing.StatusRejected {
+				t.Fatalf("want rejected, got %+v", l)
+			}
+			good := fsn(1)
+			if l, _ = w.listings.Publish(ctx, p.ID, w.channel.ID, listing.Input{ExternalID: &good, Version: &l.Version}); l.Status != listing.StatusPending {
+				t.Fatalf("a rejected listing published again: %+v", l)
+			}
+			if rep := w.sync(); rep.Created != 1 {
+				t.Fatalf("sync after the correction: %+v", rep)
+			}
+			// Deleted on the marketplace by hand: a retry recreates it.
+			w.sim = sim.New(sim.Config{Seed: 5, Limits: map[adapters.Operation]adapters.Limit{}})
+			l, _, _ = w.db.Listings().Find(ctx, q.ID, w.channel.ID)
+			if _, err := w.listings.Retry(ctx, l.ID); err != nil {
+				t.Fatal(err)
+			}
+			if rep := w.sync(); rep.Created != 1 || len(w.sim.Listings()) != 1 {
+				t.Fatalf("sync after retry: %+v, marketplace holds %v", rep, w.sim.Listings())
+			}
+			if _, err := w.listings.Unpublish(ctx, q.ID, w.channel.ID); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.listings.Retry(ctx, l.ID); err == nil {
+				t.Fatal("a paused listing was retried")
+			}
+		})
+	}
+}
