@@ -174,7 +174,7 @@ func (c *Console) act(w http.ResponseWriter, r *http.Request, v *visitor, p Page
 	}
 	rec := idempotency.Record{PrincipalID: v.User.ID, Key: key, Method: http.MethodPost, Path: r.URL.Path,
 		RequestHash: idempotency.Hash(http.MethodPost, r.URL.Path, []byte(formDigest(r))), ClaimID: ids.New(), CreatedAt: c.Now()}
-	replay, ctx, err := idempotency.Begin(ctx, c.Idempotency, rec, c.Now())
+	replay, ctx, err := idempotency.Enter(ctx, c.Idempotency, rec, c.Now())
 	if err != nil {
 		c.show(w, r, v, p, statusOf(err), problemOf(err))
 		return

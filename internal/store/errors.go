@@ -35,6 +35,9 @@ var uniqueConstraints = []constraint{
 	{pg: []string{"users_name_key"}, sqlite: "users.name", field: "name", message: "a user with this name already exists: choose another name"},
 	{pg: []string{"console_sessions_hash_key"}, sqlite: "console_sessions.token_hash", field: "session", message: "this session exists already: sign in again"},
 	{pg: []string{"api_tokens_hash_key"}, sqlite: "api_tokens.token_hash", field: "token", message: "this token already exists: issue another"},
+	{pg: []string{"import_chunks_pkey"}, sqlite: "import_chunks.import_id, import_chunks.seq", field: "file", message: "this piece of the file was stored already"},
+	{pg: []string{"import_errors_pkey"}, sqlite: "import_errors.import_id, import_errors.seq", field: "errors", message: "this error of the import was recorded already"},
+	{pg: []string{"import_keys_pkey"}, sqlite: "import_keys.import_id, import_keys.row_key", field: "key", message: "this code or SKU appears earlier in the file"},
 	{pg: []string{"clusters_name_key"}, sqlite: "clusters.name", field: "name", message: "a cluster with this name already exists: choose another name, or use the existing cluster"},
 	{pg: []string{"artisans_code_key"}, sqlite: "artisans.code", field: "code", message: "an artisan with this code already exists: choose another code, or change the existing artisan"},
 	{pg: []string{"products_sku_key"}, sqlite: "products.sku", field: "sku", message: "a product with this sku already exists: choose another sku, or change the existing product"},
@@ -88,6 +91,9 @@ var uniqueConstraints = []constraint{
 // is 422 unprocessable naming the field.
 var checkConstraints = []constraint{
 	oneOf("users_role_check", "role", "admin", "showroom", "operations", "finance"),
+	oneOf("imports_kind_check", "kind", "artisans", "products"),
+	oneOf("imports_status_check", "status", "uploading", "validating", "applying", "done", "rejected", "failed"),
+	oneOf("imports_format_check", "format", "csv", "xlsx"),
 	oneOf("users_status_check", "status", "active", "disabled"),
 	{pg: []string{"clusters_lat_check"}, sqlite: "lat IS NULL OR (lat >= -90 AND lat <= 90)", field: "lat", message: "must be between -90 and 90"},
 	{pg: []string{"clusters_lon_check"}, sqlite: "lon IS NULL OR (lon >= -180 AND lon <= 180)", field: "lon", message: "must be between -180 and 180"},
