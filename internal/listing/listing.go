@@ -358,6 +358,12 @@ type PushOutcome struct {
 	Fence int64
 }
 
+// MarketplaceTakesSoldUnits says whether a marketplace lowers its own
+// offer of a listing by what it sells (Flipkart and Amazon do; GeM's
+// offer is what staff upload), so that what it offers after an order is
+// what was pushed less the order.
+func MarketplaceTakesSoldUnits(kind string) bool { return kind == "flipkart" || kind == "amazon" }
+
 // ErrSuperseded refuses the outcome of a sync whose lease went to another
 // run (its fencing token is no longer the channel's).
 var ErrSuperseded = errors.New("another sync of the channel took over")

@@ -12,6 +12,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/exceptions"
 	"github.com/jkhhc/artisanbridge/internal/fulfilment"
 	"github.com/jkhhc/artisanbridge/internal/ids"
+	"github.com/jkhhc/artisanbridge/internal/listing"
 	"github.com/jkhhc/artisanbridge/internal/notify"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/outbox"
@@ -93,11 +94,28 @@ func (r *router) homesOf(artisanID string) ([]string, error) {
 // route finds a new line's source and notes what follows; the line is
 // inserted (already routed) by flush.
 func (r *router) route(res *orders.Result, nl *newLine, p productRef) error {
+	if err := r.soldThere(nl, p); err != nil {
+		return err
+	}
 	src, err := r.pick(p, nl.Line.Quantity, nl.DispatchBy)
 	if err != nil {
 		return err
 	}
 	return r.record(res, nl, p, src)
+}
+
+// soldThere notes that a marketplace which takes the units it sells off
+// its own offer (listing.MarketplaceTakesSoldUnits) now offers that many
+// fewer than were pushed, so that the next sync compares with what it
+// really offers: an order and its cancellation seen by one sync would
+// otherwise leave the marketplace a unit short.
+func (r *router) soldThere(nl *newLine, p productRef) error {
+	if !listing.MarketplaceTakesSoldUnits(r.channelKind) {
+		return nil
+	}
+	q := nl.Line.Quantity
+	return r.tx.Exec(`UPDATE listings SET pushed_quantity = CASE WHEN pushed_quantity > ? THEN pushed_quantity - ? ELSE 0 END
+WHERE channel_id = ? AND product_id = ? AND pushed_quantity IS NOT NULL`, q, q, nl.ChannelID, p.ID).Error
 }
 
 // pick tries each candidate source in order; nil means none serves.
