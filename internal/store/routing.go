@@ -203,20 +203,6 @@ func (r *router) flush() error {
 		if int(ins.RowsAffected) != len(rows) {
 			return apperr.New(apperr.Conflict, "a line of order %s was taken in concurrently; take the order in again", r.lines[0].ExternalOrderID)
 		}
-		// The marketplace that sold a line lowered its own quantity when the
-		// buyer ordered: what it holds is what was last pushed less the line.
-		// Recorded so, its next sync pushes only if ours differs, whatever
-		// order the reservation and a quick cancellation are pushed in.
-		for _, nl := range r.lines {
-			if nl.ProductID == nil || *nl.ProductID == "" || nl.Line.Status == orders.StatusCancelled {
-				continue
-			}
-			q := nl.Line.Quantity
-			if err := r.tx.Exec(`UPDATE listings SET pushed_quantity = CASE WHEN pushed_quantity > ? THEN pushed_quantity - ? ELSE 0 END
-WHERE product_id = ? AND channel_id = ? AND pushed_quantity IS NOT NULL`, q, q, *nl.ProductID, nl.ChannelID).Error; err != nil {
-				return err
-			}
-		}
 		r.lines = nil
 	}
 	if err := r.reserved.flush(r.tx); err != nil {
