@@ -1,26 +1,67 @@
 package main
 
 import (
+	"html"
+	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 )
 
-// demoTokens reads the sign-ins the demo's welcome printed, by name.
-func demoTokens(t *testing.T, logs string) map[string]string {
+// signIn is one of the demo's people as its welcome printed them.
+type signIn struct{ password, token string }
+
+// demoSignIns reads the sign-ins the demo's welcome printed, by name.
+func demoSignIns(t *testing.T, logs string) map[string]signIn {
 	t.Helper()
-	tokens := map[string]string{}
-	for _, m := range regexp.MustCompile(`(\w+\.demo)\s.*?token (\S+)`).FindAllStringSubmatch(logs, -1) {
-		tokens[m[1]] = m[2]
+	out := map[string]signIn{}
+	for _, m := range regexp.MustCompile(`(\w+\.demo)\s+password (\S+)\s+token (\S+)`).FindAllStringSubmatch(logs, -1) {
+		out[m[1]] = signIn{password: m[2], token: m[3]}
 	}
 	for _, name := range []string{"admin.demo", "showroom.demo", "operations.demo", "finance.demo", "checker.demo"} {
-		if tokens[name] == "" {
+		if out[name].token == "" || out[name].password == "" {
 			t.Fatalf("the welcome printed no sign-in for %s:\n%s", name, logs)
 		}
 	}
-	return tokens
+	return out
+}
+
+// consoleSignIn signs name in to the console with password as a browser
+// does (the sign-in form's anti-forgery token, same origin) and answers
+// the status of page afterwards.
+func consoleSignIn(t *testing.T, base, name, password, page string) int {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	browser := &http.Client{Jar: jar, Timeout: 30 * time.Second}
+	resp, err := browser.Get(base + "/signin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	form, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(form)
+	if m == nil {
+		t.Fatalf("the sign-in page (%d) has no anti-forgery token:\n%s", resp.StatusCode, form)
+	}
+	req, _ := http.NewRequest(http.MethodPost, base+"/signin", strings.NewReader(url.Values{"csrf": {html.UnescapeString(string(m[1]))},
+		"name": {name}, "password": {password}, "next": {page}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", base)
+	if resp, err = browser.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Request.URL.Path != page {
+		t.Fatalf("signing %s in ended at %s (%d), not %s", name, resp.Request.URL, resp.StatusCode, page)
+	}
+	return resp.StatusCode
 }
 
 // welcome waits for the demo's welcome (printed once the catalogue is
@@ -83,8 +124,11 @@ func TestDemo(t *testing.T) {
 	env := map[string]string{"ARTISANBRIDGE_DATA_DIR": dir, "ARTISANBRIDGE_DEMO_ORDERS_PER_MINUTE": "12"}
 	began := time.Now()
 	in := start(t, env, "--demo")
-	tokens := demoTokens(t, welcome(t, in))
-	ops, fin := tokens["operations.demo"], tokens["finance.demo"]
+	people := demoSignIns(t, welcome(t, in))
+	ops, fin := people["operations.demo"].token, people["finance.demo"].token
+	if status := consoleSignIn(t, in.base, "operations.demo", people["operations.demo"].password, "/operations"); status != http.StatusOK {
+		t.Fatalf("the operations console answered %d after signing in with the printed password", status)
+	}
 
 	until := began.Add(3 * time.Minute)
 	poll(t, "orders, tasks, live listings on all three channels and a payable artisan", until, func() (bool, any) {
@@ -125,9 +169,12 @@ func TestDemo(t *testing.T) {
 	if status, _ := again.call(ops, http.MethodGet, "/api/v1/orders?limit=1", nil); status != http.StatusUnauthorized {
 		t.Fatalf("the first start's token answered %d after a restart, want 401", status)
 	}
-	renewed := demoTokens(t, again.logs.String())["operations.demo"]
+	renewed := demoSignIns(t, again.logs.String())
 	in = again
-	ops = renewed
+	ops = renewed["operations.demo"].token
+	if status := consoleSignIn(t, in.base, "finance.demo", renewed["finance.demo"].password, "/finance"); status != http.StatusOK {
+		t.Fatalf("the finance console answered %d after signing in with the renewed password", status)
+	}
 	if a, p := count("/api/v1/artisans"), count("/api/v1/products"); a != artisans || p != products {
 		t.Fatalf("the second start seeded again: %d artisans and %d products, first start %d and %d", a, p, artisans, products)
 	}
