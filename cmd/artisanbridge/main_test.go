@@ -52,7 +52,8 @@ func start(t *testing.T, env map[string]string, flags ...string) *instance {
 	env["ARTISANBRIDGE_ADDR"] = addr
 	// Every other address on an ephemeral port, so that tests never clash
 	// with each other or with a service of this machine.
-	for _, k := range []string{"ARTISANBRIDGE_METRICS_ADDR", "ARTISANBRIDGE_WORKER_ADDR", "ARTISANBRIDGE_EMBEDDED_REDIS_ADDR"} {
+	for _, k := range []string{"ARTISANBRIDGE_METRICS_ADDR", "ARTISANBRIDGE_WORKER_ADDR", "ARTISANBRIDGE_EMBEDDED_REDIS_ADDR",
+		"ARTISANBRIDGE_SIM_FLIPKART_ADDR", "ARTISANBRIDGE_SIM_AMAZON_ADDR", "ARTISANBRIDGE_SIM_GEM_ADDR", "ARTISANBRIDGE_SIM_RAZORPAYX_ADDR"} {
 		if env[k] == "" {
 			env[k] = "127.0.0.1:0"
 		}

@@ -35,6 +35,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/catalog"
 	"github.com/jkhhc/artisanbridge/internal/channels"
 	"github.com/jkhhc/artisanbridge/internal/channelsync"
+	"github.com/jkhhc/artisanbridge/internal/console"
 	"github.com/jkhhc/artisanbridge/internal/exceptions"
 	"github.com/jkhhc/artisanbridge/internal/finance"
 	"github.com/jkhhc/artisanbridge/internal/fulfilment"
@@ -332,7 +333,11 @@ func (a *App) Run(ctx context.Context, mode Mode) error {
 	if mode.Worker {
 		srv := asynq.NewServerFromRedisClient(a.Redis, jobs.ServerConfig(a.cfg.WorkerConcurrency, a.log))
 		mux := jobs.NewMux(a.DB.Outbox(), a.log, a.Consumers...)
-		lease := &jobs.ChannelLease{Redis: a.Redis, Again: a.syncQueue.Enqueue, Log: a.log}
+		lease := &jobs.ChannelLease{Redis: a.Redis, Again: a.syncQueue.Enqueue, Log: a.log,
+			Begin: func(ctx context.Context, channelID string) (context.Context, error) {
+				fence, err := a.DB.Channels().NextSyncFence(ctx, channelID)
+				return channelsync.WithFence(ctx, fence), err
+			}}
 		mux.HandleFunc(jobs.TypeChannelSync, jobs.SyncHandler(syncer{a.Sync}, lease))
 		mux.HandleFunc(jobs.TypeChannelPull, jobs.PullHandler(puller{a.Puller}))
 		mux.HandleFunc(jobs.TypeReconcile, jobs.ReconcileHandler(a.Reconciler))
@@ -445,7 +450,27 @@ func (a *App) Handler() http.Handler {
 	a.queueUIOnce.Do(func() {
 		a.queueUI = asynqmon.New(asynqmon.Options{RootPath: httpapi.QueueConsolePath, RedisConnOpt: a.redisOpt, ReadOnly: true})
 	})
-	return httpapi.MountQueueConsole(a.apiServer(false), a.log, a.Auth, a.queueUI)
+	api := httpapi.MountQueueConsole(a.apiServer(false), a.log, a.Auth, a.queueUI)
+	return console.Mount(a.console(), api)
+}
+
+// console is the web console, on the same services as the API.
+func (a *App) console() *console.Console {
+	insp := asynq.NewInspectorFromRedisClient(a.Redis)
+	return console.New(console.Deps{
+		Log: a.log, Sessions: auth.NewSessions(a.DB.Sessions(), nil, auth.DefaultLockout), Catalog: a.Catalog, Inventory: a.Stock,
+		Channels: a.Channels, Listings: a.Listings, Exceptions: a.Exceptions, Orders: a.Orders, Tasks: fulfilment.NewService(a.DB.Fulfilment(), nil),
+		Finance: a.Finance, Payouts: a.Payouts, Idempotency: a.DB.Idempotency(), Ops: a.DB.OpsMetrics(), OrdersSince: a.DB.OrdersSince, Media: a.Media,
+		ImportOrders: a.importOrders,
+		Queues: func(ctx context.Context) ([]console.QueueDepth, error) {
+			qs, err := queueInfo(insp)
+			out := make([]console.QueueDepth, len(qs))
+			for i, q := range qs {
+				out[i] = console.QueueDepth{Queue: q.Queue, Size: q.Size, Archived: q.Archived}
+			}
+			return out, err
+		},
+	})
 }
 
 // apiServer is the admin API, or with healthOnly its public routes alone

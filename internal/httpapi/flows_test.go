@@ -142,6 +142,22 @@ func TestIdempotencyKey(t *testing.T) {
 	if r := ts.do(auth.RoleShowroom, "POST", "/api/v1/clusters", raw, "Idempotency-Key", "key-busy-00001"); r.Status != 409 {
 		t.Fatalf("in progress: %d %s", r.Status, r.Body)
 	}
+	// A request cut (kill -9) before it committed leaves its key in
+	// progress; once stale, the retry takes it over and runs, once.
+	cut := []byte(`{"name":"Cut","craft":"namda","district":"x"}`)
+	if _, _, err := ts.db.Idempotency().Claim(context.Background(), idempotency.Record{PrincipalID: showroomID, Key: "key-cut-000001", ClaimID: "dead-run",
+		Method: "POST", Path: "/api/v1/clusters", RequestHash: idempotency.Hash("POST", "/api/v1/clusters", cut),
+		CreatedAt: time.Now().Add(-idempotency.StaleAfter - time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	retried := ts.do(auth.RoleShowroom, "POST", "/api/v1/clusters", cut, "Idempotency-Key", "key-cut-000001")
+	if retried.Status != 201 {
+		t.Fatalf("retry of a request cut before its commit: %d %s", retried.Status, retried.Body)
+	}
+	if r := ts.do(auth.RoleShowroom, "POST", "/api/v1/clusters", cut, "Idempotency-Key", "key-cut-000001"); r.Status != 201 ||
+		r.Header.Get("Idempotency-Replayed") != "true" || !bytes.Equal(r.Body, retried.Body) {
+		t.Fatalf("replay after the take-over: %d %s", r.Status, r.Body)
+	}
 	// A refused request does not burn its key: fixed, it goes through.
 	bad := ts.do(auth.RoleShowroom, "POST", "/api/v1/clusters", map[string]any{"name": "Fixed", "craft": "unknown", "district": "x"},
 		"Idempotency-Key", "key-fixme-0001")

@@ -18,6 +18,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/auth"
 	"github.com/jkhhc/artisanbridge/internal/idempotency"
+	"github.com/jkhhc/artisanbridge/internal/ids"
 	"github.com/jkhhc/artisanbridge/internal/reqctx"
 )
 
@@ -169,22 +170,39 @@ func (s *Server) idempotent(r Route) gin.HandlerFunc {
 		ctx := c.Request.Context()
 		actor := reqctx.ActorFrom(ctx)
 		rec := idempotency.Record{PrincipalID: actor.ID, Key: key, Method: c.Request.Method, Path: c.Request.URL.Path,
-			RequestHash: idempotency.Hash(c.Request.Method, c.Request.URL.RequestURI(), body), CreatedAt: s.now()}
+			RequestHash: idempotency.Hash(c.Request.Method, c.Request.URL.RequestURI(), body), ClaimID: ids.New(), CreatedAt: s.now()}
 		stored, claimed, err := s.idem.Claim(ctx, rec)
 		if err != nil {
 			writeError(c, s.log, err)
 			return
 		}
 		if !claimed {
-			if err := idempotency.Decide(stored, rec.RequestHash); err != nil {
+			verdict, err := idempotency.Decide(stored, rec.RequestHash, s.now())
+			if err != nil {
 				writeError(c, s.log, err)
 				return
 			}
-			c.Header("Idempotency-Replayed", "true")
-			c.Data(stored.ResponseStatus, "application/json; charset=utf-8", stored.ResponseBody)
-			c.Abort()
-			return
+			if verdict == idempotency.Replay {
+				c.Header("Idempotency-Replayed", "true")
+				c.Data(stored.ResponseStatus, "application/json; charset=utf-8", stored.ResponseBody)
+				c.Abort()
+				return
+			}
+			// The first run was cut before it committed anything: this one
+			// takes the key over (of two retries, one).
+			took, err := s.idem.TakeOver(ctx, actor.ID, key, stored.ClaimID, rec.ClaimID, s.now())
+			if err != nil {
+				writeError(c, s.log, err)
+				return
+			}
+			if !took {
+				writeError(c, s.log, apperr.New(apperr.Conflict, "a request with this Idempotency-Key is still in progress: retry in a few seconds (with the same key)"))
+				return
+			}
 		}
+		// The store marks the key committed in the request's own transaction.
+		ctx = idempotency.WithClaim(ctx, idempotency.Claim{PrincipalID: actor.ID, Key: key, ID: rec.ClaimID})
+		c.Request = c.Request.WithContext(ctx)
 		// The request's own context may be cancelled by now; the
 		// bookkeeping must still happen.
 		bg := context.WithoutCancel(ctx)
@@ -194,7 +212,7 @@ func (s *Server) idempotent(r Route) gin.HandlerFunc {
 				return
 			}
 			// The handler panicked: nothing was answered, nothing is kept.
-			if err := s.idem.Release(bg, actor.ID, key); err != nil {
+			if err := s.idem.Release(bg, actor.ID, key, rec.ClaimID); err != nil {
 				s.log.ErrorContext(ctx, "idempotency key release failed", "err", err, "request_id", reqctx.RequestID(ctx))
 			}
 		}()
@@ -207,9 +225,9 @@ func (s *Server) idempotent(r Route) gin.HandlerFunc {
 			if secret {
 				kept = replayBody(c)
 			}
-			err = s.idem.Complete(bg, actor.ID, key, status, kept)
+			err = s.idem.Complete(bg, actor.ID, key, rec.ClaimID, status, kept)
 		} else {
-			err = s.idem.Release(bg, actor.ID, key)
+			err = s.idem.Release(bg, actor.ID, key, rec.ClaimID)
 		}
 		if err != nil {
 			s.log.ErrorContext(ctx, "idempotency bookkeeping failed", "err", err, "request_id", reqctx.RequestID(ctx))

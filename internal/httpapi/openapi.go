@@ -75,7 +75,7 @@ func buildOpenAPI(routes []Route) (*openapi3.T, error) {
 // pathParamDocs describe the path parameters that are not ids.
 var pathParamDocs = map[string]string{
 	"sha":     "a photo's SHA-256, lower-case hex (POST /api/v1/media answers it)",
-	"variant": "original, amazon, flipkart or web",
+	"variant": "original, amazon, flipkart, web or thumb",
 	"code":    "the artisan's or cluster's code (a cluster's id works too)",
 	"sku":     "the piece's SKU",
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/paging"
 	"github.com/jkhhc/artisanbridge/internal/reconcile"
 	"github.com/jkhhc/artisanbridge/internal/reqctx"
+	"github.com/jkhhc/artisanbridge/internal/search"
 	"github.com/jkhhc/artisanbridge/internal/showcase"
 	"github.com/jkhhc/artisanbridge/internal/statements"
 )
@@ -73,7 +74,7 @@ func (s *Server) routes() []Route {
 		{Method: "POST", Path: p + "/artisans", Permission: auth.ArtisansWrite, Summary: "register an artisan",
 			Request: catalog.ArtisanInput{}, Response: catalog.Artisan{}, Status: 201, Errors: write, handler: create(s, s.Catalog.CreateArtisan)},
 		{Method: "GET", Path: p + "/artisans", Permission: auth.ArtisansRead, Summary: "list artisans",
-			Query:    paged(param("cluster_id", "only this cluster's artisans"), param("craft", "only makers of this craft"), param("status", "", "active", "inactive")),
+			Query:    paged(param("q", "search: every word starts a word of the artisan's name, code, phone, Pehchan card number or cluster"), param("cluster_id", "only this cluster's artisans"), param("craft", "only makers of this craft"), param("status", "", "active", "inactive")),
 			Response: paging.Page[catalog.Artisan]{}, Status: 200, Errors: []int{http.StatusUnprocessableEntity}, handler: list(s, s.listArtisans)},
 		{Method: "GET", Path: p + "/artisans/:id", Permission: auth.ArtisansRead, Summary: "one artisan", Response: catalog.Artisan{}, Status: 200, Errors: id404, handler: byID(s, s.Catalog.GetArtisan)},
 		{Method: "PATCH", Path: p + "/artisans/:id", Permission: auth.ArtisansWrite, Summary: "change an artisan (with version)",
@@ -82,7 +83,7 @@ func (s *Server) routes() []Route {
 		{Method: "POST", Path: p + "/products", Permission: auth.ProductsWrite, Summary: "add a product",
 			Request: catalog.ProductInput{}, Response: catalog.Product{}, Status: 201, Errors: write, handler: create(s, s.Catalog.CreateProduct)},
 		{Method: "GET", Path: p + "/products", Permission: auth.ProductsRead, Summary: "list products",
-			Query:    paged(param("artisan_id", "only this maker's products"), param("craft", "only this craft"), param("status", "", "draft", "active", "archived"), param("sku", "the product with this SKU")),
+			Query:    paged(param("q", "search: every word starts a word of the title, SKU, craft, GI certificate (gi: GI-tagged) or the maker's name or code"), param("artisan_id", "only this maker's products"), param("craft", "only this craft"), param("status", "", "draft", "active", "archived"), param("sku", "the product with this SKU")),
 			Response: paging.Page[catalog.Product]{}, Status: 200, Errors: []int{http.StatusUnprocessableEntity}, handler: list(s, s.listProducts)},
 		{Method: "GET", Path: p + "/products/:id", Permission: auth.ProductsRead, Summary: "one product", Response: catalog.Product{}, Status: 200, Errors: id404, handler: byID(s, s.Catalog.GetProduct)},
 		{Method: "PATCH", Path: p + "/products/:id", Permission: auth.ProductsWrite, Summary: "change a product (with version)",
@@ -107,7 +108,7 @@ func (s *Server) routes() []Route {
 			Response: media.Media{}, Status: 200, Errors: id404, handler: s.getMedia},
 		{Method: "GET", Path: "/media/:sha", Public: true, Summary: "a photo as uploaded (cached a year: the URL names the bytes)",
 			Produces: []string{"image/jpeg", "image/png"}, Status: 200, Errors: notModified, handler: s.serveMedia},
-		{Method: "GET", Path: "/media/:sha/:variant", Public: true, Summary: "a photo resized for a marketplace (amazon, flipkart) or the public pages (web)",
+		{Method: "GET", Path: "/media/:sha/:variant", Public: true, Summary: "a photo resized for a marketplace (amazon, flipkart) or the public pages (web, thumb)",
 			Produces: []string{"image/jpeg"}, Status: 200, Errors: notModified, handler: s.serveMedia},
 
 		{Method: "GET", Path: "/artisans/:code", Public: true, Summary: "an artisan's virtual showroom: craft, cluster, GI, pieces with photo, price and where to buy (HTML, cacheable)",
@@ -474,12 +475,20 @@ func (s *Server) listQueues(c *gin.Context) {
 }
 
 func (s *Server) listArtisans(c *gin.Context, p paging.Request) (paging.Page[catalog.Artisan], error) {
-	f := catalog.ArtisanFilter{ClusterID: c.Query("cluster_id"), Craft: c.Query("craft"), Status: c.Query("status")}
+	q, err := search.Parse(c.Query("q"))
+	if err != nil {
+		return paging.Page[catalog.Artisan]{}, err
+	}
+	f := catalog.ArtisanFilter{ClusterID: c.Query("cluster_id"), Craft: c.Query("craft"), Status: c.Query("status"), Search: q}
 	return s.Catalog.ListArtisans(c.Request.Context(), f, p)
 }
 
 func (s *Server) listProducts(c *gin.Context, p paging.Request) (paging.Page[catalog.Product], error) {
-	f := catalog.ProductFilter{ArtisanID: c.Query("artisan_id"), Craft: c.Query("craft"), Status: c.Query("status"), SKU: c.Query("sku")}
+	q, err := search.Parse(c.Query("q"))
+	if err != nil {
+		return paging.Page[catalog.Product]{}, err
+	}
+	f := catalog.ProductFilter{ArtisanID: c.Query("artisan_id"), Craft: c.Query("craft"), Status: c.Query("status"), SKU: c.Query("sku"), Search: q}
 	return s.Catalog.ListProducts(c.Request.Context(), f, p)
 }
 

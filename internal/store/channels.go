@@ -453,7 +453,43 @@ func (s *Listings) RecordPush(ctx context.Context, o PushOutcome) error {
 	if o.Content != "" {
 		cols["pushed_content"] = o.Content
 	}
-	return s.db.gorm.WithContext(ctx).Model(&listingRow{}).Where("id = ?", o.ListingID).Updates(cols).Error
+	if o.Fence == 0 {
+		return s.db.gorm.WithContext(ctx).Model(&listingRow{}).Where("id = ?", o.ListingID).Updates(cols).Error
+	}
+	// Under a lease: only while its fencing token is the channel's.
+	superseded := false
+	err := s.db.inTx(ctx, time.Time{}, func(tx *Tx) error {
+		superseded = false
+		res := tx.Model(&listingRow{}).Where("id = ? AND EXISTS (SELECT 1 FROM channels c WHERE c.id = listings.channel_id AND c.sync_fence = ?)",
+			o.ListingID, o.Fence).Updates(cols)
+		if res.Error != nil || res.RowsAffected > 0 {
+			return res.Error
+		}
+		// Superseded: what this late push left on the marketplace is not
+		// known, so the listing is pushed again by the current holder.
+		superseded = true
+		return tx.Exec("UPDATE listings SET dirty_seq = dirty_seq + 1 WHERE id = ?", o.ListingID).Error
+	})
+	if err == nil && superseded {
+		return listing.ErrSuperseded
+	}
+	return err
+}
+
+// NextSyncFence takes the next fencing token of a channel's sync lease.
+func (s *Channels) NextSyncFence(ctx context.Context, channelID string) (int64, error) {
+	var fence int64
+	err := s.db.inTx(ctx, time.Time{}, func(tx *Tx) error {
+		res := tx.Exec("UPDATE channels SET sync_fence = sync_fence + 1 WHERE id = ?", channelID)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return apperr.New(apperr.NotFound, "channel %s not found", channelID)
+		}
+		return tx.Raw("SELECT sync_fence FROM channels WHERE id = ?", channelID).Scan(&fence).Error
+	})
+	return fence, err
 }
 
 // ChannelsWithDirty returns enabled channels with listings waiting.

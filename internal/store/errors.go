@@ -33,6 +33,7 @@ type constraint struct {
 // TestEveryConstraintIsNamed fails when the schema has one missing here.
 var uniqueConstraints = []constraint{
 	{pg: []string{"users_name_key"}, sqlite: "users.name", field: "name", message: "a user with this name already exists: choose another name"},
+	{pg: []string{"console_sessions_hash_key"}, sqlite: "console_sessions.token_hash", field: "session", message: "this session exists already: sign in again"},
 	{pg: []string{"api_tokens_hash_key"}, sqlite: "api_tokens.token_hash", field: "token", message: "this token already exists: issue another"},
 	{pg: []string{"clusters_name_key"}, sqlite: "clusters.name", field: "name", message: "a cluster with this name already exists: choose another name, or use the existing cluster"},
 	{pg: []string{"artisans_code_key"}, sqlite: "artisans.code", field: "code", message: "an artisan with this code already exists: choose another code, or change the existing artisan"},
@@ -69,6 +70,10 @@ var uniqueConstraints = []constraint{
 		message: "this key was used already: send the request with a new key"},
 	{pg: []string{"processed_events_pkey"}, sqlite: "processed_events.consumer, processed_events.event_id", field: "event_id", message: "this event was processed already"},
 	{pg: []string{"pull_cursors_pkey"}, sqlite: "pull_cursors.channel_id", field: "channel_id", message: "this channel has a pull cursor already"},
+	{pg: []string{"product_search_pkey"}, sqlite: "product_search.product_id", field: "id",
+		message: "the product's search document exists already (the database keeps it): retry"},
+	{pg: []string{"artisan_search_pkey"}, sqlite: "artisan_search.artisan_id", field: "id",
+		message: "the artisan's search document exists already (the database keeps it): retry"},
 	{pg: []string{"stock_levels_pkey"}, sqlite: "stock_levels.product_id, stock_levels.location_id", field: "location_id",
 		message: "the product has a stock level at this location already"},
 	{pg: []string{"media_sha256_key"}, sqlite: "media.sha256", field: "sha256", message: "this photo is stored already: use its sha256"},
@@ -314,8 +319,12 @@ func translateSQLite(err error, lite sqliteCoder) error {
 		c, ok := checkBySQLite[detail]
 		return violation(err, apperr.Unprocessable, c, ok)
 	case sqliteTrigger:
-		c, ok := triggerGuard(lite.Error())
-		return violation(err, apperr.Unprocessable, c, ok)
+		// Only a named guard is the caller's to mend; any other trigger's
+		// refusal (the audit log is append-only) is a bug, kept internal.
+		if c, ok := triggerGuard(lite.Error()); ok {
+			return violation(err, apperr.Unprocessable, c, true)
+		}
+		return err
 	case sqliteForeignKey:
 		// SQLite does not say which reference failed.
 		return apperr.Wrap(err, apperr.Unprocessable, "%s: check the ids in the request", missingReference)
