@@ -171,37 +171,18 @@ func (s *Server) idempotent(r Route) gin.HandlerFunc {
 		actor := reqctx.ActorFrom(ctx)
 		rec := idempotency.Record{PrincipalID: actor.ID, Key: key, Method: c.Request.Method, Path: c.Request.URL.Path,
 			RequestHash: idempotency.Hash(c.Request.Method, c.Request.URL.RequestURI(), body), ClaimID: ids.New(), CreatedAt: s.now()}
-		stored, claimed, err := s.idem.Claim(ctx, rec)
+		replay, ctx, err := idempotency.Begin(ctx, s.idem, rec, s.now())
 		if err != nil {
 			writeError(c, s.log, err)
 			return
 		}
-		if !claimed {
-			verdict, err := idempotency.Decide(stored, rec.RequestHash, s.now())
-			if err != nil {
-				writeError(c, s.log, err)
-				return
-			}
-			if verdict == idempotency.Replay {
-				c.Header("Idempotency-Replayed", "true")
-				c.Data(stored.ResponseStatus, "application/json; charset=utf-8", stored.ResponseBody)
-				c.Abort()
-				return
-			}
-			// The first run was cut before it committed anything: this one
-			// takes the key over (of two retries, one).
-			took, err := s.idem.TakeOver(ctx, actor.ID, key, stored.ClaimID, rec.ClaimID, s.now())
-			if err != nil {
-				writeError(c, s.log, err)
-				return
-			}
-			if !took {
-				writeError(c, s.log, apperr.New(apperr.Conflict, "a request with this Idempotency-Key is still in progress: retry in a few seconds (with the same key)"))
-				return
-			}
+		if replay != nil {
+			c.Header("Idempotency-Replayed", "true")
+			c.Data(replay.ResponseStatus, "application/json; charset=utf-8", replay.ResponseBody)
+			c.Abort()
+			return
 		}
 		// The store marks the key committed in the request's own transaction.
-		ctx = idempotency.WithClaim(ctx, idempotency.Claim{PrincipalID: actor.ID, Key: key, ID: rec.ClaimID})
 		c.Request = c.Request.WithContext(ctx)
 		// The request's own context may be cancelled by now; the
 		// bookkeeping must still happen.

@@ -126,3 +126,35 @@ func ClaimFrom(ctx context.Context) (Claim, bool) {
 	c, ok := ctx.Value(claimKey{}).(Claim)
 	return c, ok
 }
+
+// Begin claims rec's key for one run of a request (rec.ClaimID names the
+// run). It answers the stored record when the key's request already
+// finished and is to be replayed; otherwise the context carrying the claim,
+// which the run's transactions mark committed, after taking over a stale
+// claim if need be. An error is a refusal (another body, still running,
+// committed without an answer) or a failure of the store.
+func Begin(ctx context.Context, st Store, rec Record, now time.Time) (replay *Record, run context.Context, err error) {
+	stored, claimed, err := st.Claim(ctx, rec)
+	if err != nil {
+		return nil, ctx, err
+	}
+	if !claimed {
+		verdict, err := Decide(stored, rec.RequestHash, now)
+		if err != nil {
+			return nil, ctx, err
+		}
+		if verdict == Replay {
+			return &stored, ctx, nil
+		}
+		// The first run was cut before it committed anything: this one
+		// takes the key over (of two retries, one).
+		took, err := st.TakeOver(ctx, rec.PrincipalID, rec.Key, stored.ClaimID, rec.ClaimID, now)
+		if err != nil {
+			return nil, ctx, err
+		}
+		if !took {
+			return nil, ctx, apperr.New(apperr.Conflict, "a request with this Idempotency-Key is still in progress: retry in a few seconds (with the same key)")
+		}
+	}
+	return nil, WithClaim(ctx, Claim{PrincipalID: rec.PrincipalID, Key: rec.Key, ID: rec.ClaimID}), nil
+}
