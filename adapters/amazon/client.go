@@ -31,6 +31,25 @@ var DefaultLimits = map[adapters.Operation]adapters.Limit{
 	adapters.OpUpdatePrices:   {BatchSize: 1, Rate: 5, Burst: 5},
 	adapters.OpUpdateStock:    {BatchSize: 1, Rate: 5, Burst: 5},
 	adapters.OpGetListings:    {BatchSize: 1, Rate: 5, Burst: 10},
+	OpSearchListings:          {BatchSize: 20, Rate: 5, Burst: 5},
+}
+
+// OpSearchListings is searchListingsItems: every listing the seller holds,
+// twenty a page (a stock reconciliation's search for unknown SKUs).
+const OpSearchListings adapters.Operation = "listings.search"
+
+// ListListings reads one page of every listing Amazon holds for the seller
+// (searchListingsItems); next is empty on the last page.
+func (c *Client) ListListings(ctx context.Context, pageToken string) ([]adapters.RemoteListing, string, error) {
+	q := url.Values{"marketplaceIds": {c.cfg.MarketplaceID}, "pageSize": {"20"}, "includedData": {"summaries,offers,fulfillmentAvailability"}}
+	if pageToken != "" {
+		q.Set("pageToken", pageToken)
+	}
+	body, err := c.call(ctx, OpSearchListings, http.MethodGet, "/listings/2021-08-01/items/"+url.PathEscape(c.cfg.SellerID)+"?"+q.Encode(), nil)
+	if err != nil {
+		return nil, "", err
+	}
+	return DecodeSearchListings(body, c.cfg.MarketplaceID)
 }
 
 // SearchOrdersLimit is searchOrders' published usage plan.

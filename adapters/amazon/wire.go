@@ -175,3 +175,35 @@ func DecodeItem(body []byte, marketplaceID string) (adapters.RemoteListing, erro
 	}
 	return out, nil
 }
+
+// SearchListingsResponse is searchListingsItems' answer.
+type SearchListingsResponse struct {
+	NumberOfResults int               `json:"numberOfResults"`
+	Pagination      *Pagination       `json:"pagination,omitempty"`
+	Items           []json.RawMessage `json:"items"`
+}
+
+// DecodeSearchListings reads one page of searchListingsItems; an item
+// without a SKU is refused (the page cannot be trusted).
+func DecodeSearchListings(body []byte, marketplaceID string) ([]adapters.RemoteListing, string, error) {
+	var resp SearchListingsResponse
+	if err := json.Unmarshal(body, &resp); err != nil {
+		return nil, "", fmt.Errorf("amazon: unreadable searchListingsItems answer: %w", err)
+	}
+	out := make([]adapters.RemoteListing, 0, len(resp.Items))
+	for i, raw := range resp.Items {
+		r, err := DecodeItem(raw, marketplaceID)
+		if err != nil {
+			return nil, "", err
+		}
+		if r.SKU == "" {
+			return nil, "", fmt.Errorf("amazon: searchListingsItems item %d has no sku", i)
+		}
+		out = append(out, r)
+	}
+	next := ""
+	if resp.Pagination != nil {
+		next = resp.Pagination.NextToken
+	}
+	return out, next, nil
+}

@@ -1,6 +1,7 @@
 package amazon
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -165,6 +166,27 @@ func FuzzParseSettlementFlatFile(f *testing.F) {
 			p := l.Paid
 			if p.GrossPaise <= 0 || p.NetPaise != p.GrossPaise-p.Fees()-p.GSTOnFeesPaise-p.TCSPaise-p.TDSPaise {
 				t.Fatalf("accepted a line that does not add up: %+v", l)
+			}
+		}
+	})
+}
+
+// FuzzDecodeSearchListings: whatever searchListingsItems answers, the
+// decoder returns every item with its SKU, or refuses the page; it never
+// drops an item silently.
+func FuzzDecodeSearchListings(f *testing.F) {
+	f.Fuzz(func(t *testing.T, body []byte) {
+		items, _, err := DecodeSearchListings(body, MarketplaceIndia)
+		if err != nil {
+			return
+		}
+		var resp SearchListingsResponse
+		if json.Unmarshal(body, &resp) != nil || len(resp.Items) != len(items) {
+			t.Fatalf("read %d items of %s", len(items), body)
+		}
+		for _, it := range items {
+			if it.SKU == "" {
+				t.Fatalf("an item without its SKU: %s", body)
 			}
 		}
 	})

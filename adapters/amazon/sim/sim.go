@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -100,6 +101,7 @@ func New(cfg Config) *Sim {
 	// One usage plan for patchListingsItem, whether it patches price or stock.
 	m.HandleFunc("PATCH "+p, s.api(adapters.OpUpdateStock, s.patch))
 	m.HandleFunc("GET "+p, s.api(adapters.OpGetListings, s.get))
+	m.HandleFunc("GET /listings/2021-08-01/items/{sellerId}", s.api(amazon.OpSearchListings, s.search))
 	s.registerFeeds(m)
 	s.registerOrders(m)
 	s.registerReports(m)
@@ -319,6 +321,42 @@ func (s *Sim) patch(w http.ResponseWriter, r *http.Request) {
 	s.submission(w, sku, "ACCEPTED", nil)
 }
 
+// search is searchListingsItems: every listing by SKU, pageSize (at most
+// 20) a page, the next page's offset as its token.
+func (s *Sim) search(w http.ResponseWriter, r *http.Request) {
+	size, err := strconv.Atoi(r.URL.Query().Get("pageSize"))
+	if r.URL.Query().Get("pageSize") == "" {
+		size, err = 10, nil
+	}
+	if err != nil || size < 1 || size > 20 {
+		apiError(w, http.StatusBadRequest, "InvalidInput", "pageSize must be between 1 and 20", "")
+		return
+	}
+	from := 0
+	if tok := r.URL.Query().Get("pageToken"); tok != "" {
+		if from, err = strconv.Atoi(tok); err != nil || from < 0 {
+			apiError(w, http.StatusBadRequest, "InvalidInput", "invalid pageToken", "")
+			return
+		}
+	}
+	s.kit.Lock()
+	defer s.kit.Unlock()
+	skus := make([]string, 0, len(s.items))
+	for sku := range s.items {
+		skus = append(skus, sku)
+	}
+	sort.Strings(skus)
+	resp := amazon.SearchListingsResponse{NumberOfResults: len(skus), Items: []json.RawMessage{}}
+	for _, sku := range skus[min(from, len(skus)):min(from+size, len(skus))] {
+		b, _ := json.Marshal(s.itemOf(s.items[sku]))
+		resp.Items = append(resp.Items, b)
+	}
+	if from+size < len(skus) {
+		resp.Pagination = &amazon.Pagination{NextToken: strconv.Itoa(from + size)}
+	}
+	simkit.WriteJSON(w, http.StatusOK, resp)
+}
+
 func (s *Sim) get(w http.ResponseWriter, r *http.Request) {
 	sku := r.PathValue("sku")
 	s.kit.Lock()
@@ -328,14 +366,19 @@ func (s *Sim) get(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusNotFound, "NOT_FOUND", "SKU '"+sku+"' not found in marketplace "+amazon.MarketplaceIndia, "")
 		return
 	}
+	simkit.WriteJSON(w, http.StatusOK, s.itemOf(it))
+}
+
+// itemOf is an item as getListingsItem answers it.
+func (s *Sim) itemOf(it *item) amazon.Item {
 	q := it.Quantity
-	simkit.WriteJSON(w, http.StatusOK, amazon.Item{SKU: it.SKU,
+	return amazon.Item{SKU: it.SKU,
 		Summaries: []amazon.Summary{{MarketplaceID: amazon.MarketplaceIndia, ASIN: it.ASIN, ProductType: it.ProductType,
 			Status: []string{"BUYABLE", "DISCOVERABLE"}, ItemName: it.Title,
 			CreatedDate: it.Created.Format(time.RFC3339), LastUpdatedDate: it.Updated.Format(time.RFC3339)}},
 		Offers: []amazon.Offer{{MarketplaceID: amazon.MarketplaceIndia, OfferType: "B2C",
 			Price: amazon.Money{CurrencyCode: "INR", Amount: string(amazon.Rupees(it.PricePaise))}}},
-		FulfillmentAvailability: []amazon.Availability{{FulfillmentChannelCode: "DEFAULT", Quantity: &q}}})
+		FulfillmentAvailability: []amazon.Availability{{FulfillmentChannelCode: "DEFAULT", Quantity: &q}}}
 }
 
 // Listings returns what the marketplace now holds, by SKU.
