@@ -109,7 +109,7 @@ func (c *Catalog) ListArtisans(ctx context.Context, f catalog.ArtisanFilter, p p
 	q = whereIf(q, "cluster_id = ?", f.ClusterID)
 	q = whereIf(q, "craft = ?", f.Craft)
 	q = whereIf(q, "status = ?", f.Status)
-	q = c.db.matching(q, "artisan", f.Search)
+	q = c.db.matching(q, "artisan", f.Search, p, f.ClusterID == "" && f.Craft == "" && f.Status == "")
 	var rows []artisanRow
 	if err := q.Find(&rows).Error; err != nil {
 		return paging.Page[catalog.Artisan]{}, err
@@ -201,7 +201,7 @@ func (c *Catalog) ListProducts(ctx context.Context, f catalog.ProductFilter, p p
 	q = whereIf(q, "craft = ?", f.Craft)
 	q = whereIf(q, "status = ?", f.Status)
 	q = whereIf(q, "sku = ?", f.SKU)
-	q = c.db.matching(q, "product", f.Search)
+	q = c.db.matching(q, "product", f.Search, p, f.ArtisanID == "" && f.Craft == "" && f.Status == "" && f.SKU == "")
 	var rows []productRow
 	if err := q.Find(&rows).Error; err != nil {
 		return paging.Page[catalog.Product]{}, err
@@ -241,15 +241,30 @@ func keyset(q *gorm.DB, p paging.Request) *gorm.DB {
 
 // matching keeps the rows whose search document (product_search or
 // artisan_search, kept by triggers: migrations/search.go) holds every word
-// of s: a GIN full-text index on PostgreSQL, FTS5 on SQLite.
-func (db *DB) matching(q *gorm.DB, kind string, s search.Query) *gorm.DB {
+// of s: a GIN full-text index on PostgreSQL, FTS5 on SQLite. On
+// PostgreSQL a search with no other filter takes its page from the search
+// table alone (keyset and limit inside), so that a rare word is a bitmap
+// scan and a sort of its few matches, never a walk of the whole catalogue
+// waiting for them.
+func (db *DB) matching(q *gorm.DB, kind string, s search.Query, p paging.Request, alone bool) *gorm.DB {
 	if s.Empty() {
 		return q
 	}
-	if db.dialect == migrations.Postgres {
-		return q.Where("id IN (SELECT "+kind+"_id FROM "+kind+"_search WHERE to_tsvector('simple', doc) @@ to_tsquery('simple', ?))", s.TSQuery())
+	key := kind + "_id"
+	if db.dialect != migrations.Postgres {
+		return q.Where("id IN (SELECT "+key+" FROM "+kind+"_search WHERE rid IN (SELECT rowid FROM "+kind+"_search_fts WHERE "+kind+"_search_fts MATCH ?))", s.FTS5())
 	}
-	return q.Where("id IN (SELECT "+kind+"_id FROM "+kind+"_search WHERE rid IN (SELECT rowid FROM "+kind+"_search_fts WHERE "+kind+"_search_fts MATCH ?))", s.FTS5())
+	match := "SELECT " + key + " FROM " + kind + "_search WHERE to_tsvector('simple', doc) @@ to_tsquery('simple', ?)"
+	if !alone {
+		return q.Where("id IN ("+match+")", s.TSQuery())
+	}
+	args := []any{s.TSQuery()}
+	if p.After != "" {
+		match += " AND " + key + " > ?"
+		args = append(args, p.After)
+	}
+	args = append(args, p.Limit+1)
+	return q.Where("id IN ("+match+" ORDER BY "+key+" LIMIT ?)", args...)
 }
 
 func whereIf(q *gorm.DB, cond, v string) *gorm.DB {
