@@ -68,7 +68,7 @@ func load(top *topology, tl *tally, stop <-chan struct{}) func() {
 	}
 	wgs = append(wgs, during(1, stop, func(s int) {
 		tl.order(top, "flipkart", s)
-		time.Sleep(250 * time.Millisecond)
+		time.Sleep(orderPace)
 	}))
 	return func() {
 		for _, wg := range wgs {
@@ -76,6 +76,13 @@ func load(top *topology, tl *tally, stop <-chan struct{}) func() {
 		}
 	}
 }
+
+// orderPace spaces buyers' orders: the simulator's clock for order
+// changes moves a whole second per change, so faster than one a second it
+// runs ahead of the wall clock, and Flipkart's filter, asked up to a
+// minute ahead of now, would not show the latest orders until time caught
+// up.
+const orderPace = 1100 * time.Millisecond
 
 // underLoad runs load while fault runs, then stops the load.
 func underLoad(top *topology, tl *tally, fault func()) {
@@ -232,7 +239,7 @@ func killWorkerIngestion(t *testing.T, top *topology, tl *tally) {
 	var wgs []*sync.WaitGroup
 	wgs = append(wgs, during(1, stop, func(s int) {
 		tl.order(top, "flipkart", s)
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(orderPace)
 	}))
 	killWorkers(top)
 	close(stop)
