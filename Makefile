@@ -5,7 +5,7 @@ PKGS      := ./...
 FUZZTIME  ?= 30s
 BIN       := bin/artisanbridge
 
-.PHONY: run demo test contract build vet fmt-check fuzz bench faults faults-quick users-admin clean
+.PHONY: run demo test contract build vet fmt-check fuzz bench docs faults faults-quick users-admin clean
 
 ## run: the service on its embedded default (SQLite file under ./data, in-process Redis)
 run:

@@ -26,9 +26,10 @@ type TokenCache struct {
 	Margin time.Duration
 	Now    func() time.Time
 
-	mu      sync.Mutex
-	token   *oauth2.Token
-	fetches atomic.Int64
+	mu       sync.Mutex
+	token    *oauth2.Token
+	obtained time.Time
+	fetches  atomic.Int64
 }
 
 func (t *TokenCache) now() time.Time {
@@ -60,17 +61,22 @@ func (t *TokenCache) Token(ctx context.Context) (string, error) {
 		return "", errors.New("token endpoint answered without an access token")
 	}
 	t.fetches.Add(1)
-	t.token = tok
+	t.token, t.obtained = tok, t.now()
 	return tok.AccessToken, nil
 }
 
 // valid says whether the cached token may still be sent (a token without
-// an expiry is kept until refused). t.mu is held.
+// an expiry is kept until refused). A token living less than twice the
+// margin is renewed half way through its life instead. t.mu is held.
 func (t *TokenCache) valid() bool {
 	if t.token == nil || t.token.AccessToken == "" {
 		return false
 	}
-	return t.token.Expiry.IsZero() || t.now().Add(t.margin()).Before(t.token.Expiry)
+	if t.token.Expiry.IsZero() {
+		return true
+	}
+	margin := min(t.margin(), t.token.Expiry.Sub(t.obtained)/2)
+	return t.now().Add(margin).Before(t.token.Expiry)
 }
 
 // Fetches is how many tokens this cache obtained.

@@ -51,6 +51,26 @@ func TestTokenCache(t *testing.T) {
 	}
 }
 
+// TestShortLivedTokens: a token living less than twice the margin is kept
+// for half its life, not fetched again on every call.
+func TestShortLivedTokens(t *testing.T) {
+	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	fetches := 0
+	tc := &TokenCache{Now: func() time.Time { return now }, Fetch: func(context.Context) (*oauth2.Token, error) {
+		fetches++
+		return ExpiresIn(fmt.Sprint("tok", fetches), 60, now), nil
+	}}
+	for _, step := range []struct {
+		after time.Duration
+		want  string
+	}{{0, "tok1"}, {20 * time.Second, "tok1"}, {11 * time.Second, "tok2"}, {29 * time.Second, "tok2"}, {2 * time.Second, "tok3"}} {
+		now = now.Add(step.after)
+		if tok, err := tc.Token(context.Background()); err != nil || tok != step.want {
+			t.Fatalf("after %v more: %s %v, want %s", step.after, tok, err, step.want)
+		}
+	}
+}
+
 // TestTokenCacheShared: many callers at once share one fetch, and a
 // refusal seen by several of them renews the token once.
 func TestTokenCacheShared(t *testing.T) {

@@ -28,7 +28,16 @@ type Faults struct {
 	// wire (a quantity no marketplace sends) for as long as the fault
 	// stands; setting the faults again without it mends them.
 	CorruptItems int `json:"corrupt_items"`
+	// LateIndexed makes the next n orders placed late to show in searches:
+	// a search by change time starting less than LateIndexLag before an
+	// order's change does not find it (an incremental pull misses it),
+	// a wider one (a reconciliation's window) does.
+	LateIndexed int `json:"late_indexed"`
 }
+
+// LateIndexLag is how far back a search must start to find a late-indexed
+// order.
+const LateIndexLag = time.Hour
 
 // Calls counts what one operation saw (GET /_sim/calls).
 type Calls struct {
@@ -59,6 +68,7 @@ type Kit struct {
 	lastTick       time.Time
 	corruptLeft    int
 	corrupt        map[string]bool
+	lateLeft       int
 	// Images fetches and records the picture URLs sellers send.
 	Images *Images
 }
@@ -141,6 +151,16 @@ func (k *Kit) Placed(itemID string) {
 	k.corruptLeft--
 }
 
+// TakeLate reports whether the order being placed is indexed late
+// (late_indexed). Callers hold the lock.
+func (k *Kit) TakeLate() bool {
+	if k.lateLeft <= 0 {
+		return false
+	}
+	k.lateLeft--
+	return true
+}
+
 // Corrupt reports whether an item is served unreadable (corrupt_items).
 // Callers hold the lock.
 func (k *Kit) Corrupt(itemID string) bool { return k.corrupt[itemID] }
@@ -206,6 +226,7 @@ func (k *Kit) SetFaults(f Faults) {
 	defer k.Unlock()
 	k.faults = f
 	k.corruptLeft = f.CorruptItems
+	k.lateLeft = f.LateIndexed
 	if f.CorruptItems == 0 {
 		k.corrupt = nil
 	}
@@ -274,6 +295,31 @@ func DecodeQuantity(r *http.Request) (int64, bool) {
 	}
 	return *body.Quantity, true
 }
+
+// Edit is a seller-portal user's change of a listing, injected as drift
+// (PUT /_sim/listings/{sku} {"quantity", "price_paise"}): what it names
+// changes. A SKU the marketplace does not hold is created (a listing made
+// in the portal, unknown to artisanbridge).
+type Edit struct {
+	Quantity   *int64 `json:"quantity"`
+	PricePaise *int64 `json:"price_paise"`
+}
+
+// DecodeEdit reads an Edit; it names at least one field, none negative,
+// and a price in whole rupees (every marketplace here takes them).
+func DecodeEdit(r *http.Request) (Edit, bool) {
+	var e Edit
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<16))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&e); err != nil || (e.Quantity == nil && e.PricePaise == nil) ||
+		(e.Quantity != nil && *e.Quantity < 0) || (e.PricePaise != nil && (*e.PricePaise <= 0 || *e.PricePaise%100 != 0)) {
+		return Edit{}, false
+	}
+	return e, true
+}
+
+// EditUsage is the refusal text of a bad edit.
+const EditUsage = `body must be {"quantity": n, "price_paise": p} naming at least one, n >= 0 and p > 0 in whole rupees`
 
 // OrderItem is one item a simulated buyer orders.
 type OrderItem struct {

@@ -321,9 +321,9 @@ func BenchmarkOrderToAmazonThroughTheBinary(b *testing.B) {
 			p50, p95, p99 := percentile(res.latencies, 0.50), percentile(res.latencies, 0.95), percentile(res.latencies, 0.99)
 			mode := ""
 			if n < e2eMinSamples {
-				mode = fmt.Sprintf(" QUICK MODE: %d samples, fewer than the %d the figure asks for", n, e2eMinSamples)
+				mode = fmt.Sprintf("; QUICK MODE: %d samples, fewer than the %d the figure asks for", n, e2eMinSamples)
 			}
-			measured := fmt.Sprintf("p99 %v (p50 %v, p95 %v, max %v) over %d samples; %d of %d orders never seen on Amazon within %v;%s",
+			measured := fmt.Sprintf("p99 %v (p50 %v, p95 %v, max %v) over %d samples; %d of %d orders never seen on Amazon within %v%s",
 				p99.Round(time.Millisecond), p50.Round(time.Millisecond), p95.Round(time.Millisecond), percentile(res.latencies, 1).Round(time.Millisecond),
 				n, res.missing, res.placed, v.target+30*time.Second, mode)
 			cmd := "make bench (ARTISANBRIDGE_BENCH_E2E_SECONDS=" + strconv.Itoa(int(d/time.Second)) + ")"

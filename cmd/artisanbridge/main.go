@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -46,6 +47,7 @@ commands:
   worker                the background workers only (production)
   migrate [up|down|status]
   users add --name NAME --role ROLE   prints the new API token as the last line
+  users passwd NAME     sets the console password of NAME, read from standard input (ends their sessions, unlocks them)
   sim flipkart|amazon|gem --addr HOST:PORT [--notify-url URL]  one marketplace simulator (README, "Marketplaces")
   health [--addr HOST:PORT] [--ready]  exit 0 if the process at addr answers /healthz (/readyz with --ready)
   help                  this text, and every configuration key
@@ -303,9 +305,15 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	return fmt.Errorf("migrate: unknown action %q (up, down or status)", action)
 }
 
+// stdin is where `users passwd` reads the password (tests replace it).
+var stdin io.Reader = os.Stdin
+
 func users(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "passwd" {
+		return passwd(ctx, args[1:], getenv, stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "add" {
-		return fmt.Errorf("usage: artisanbridge users add --name NAME --role %s", roleList())
+		return fmt.Errorf("usage: artisanbridge users add --name NAME --role %s, or artisanbridge users passwd NAME", roleList())
 	}
 	fs := flag.NewFlagSet("users add", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -330,6 +338,53 @@ func users(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	fmt.Fprintf(stdout, "created user %s (%s, role %s); the token below is shown only once:\n%s\n", u.Name, u.ID, u.Role, token)
+	return nil
+}
+
+// passwd sets a user's console password, read as one line from standard
+// input (typed, or piped: printf '%s\n' "$PW" | artisanbridge users passwd amina).
+func passwd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("users passwd", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: artisanbridge users passwd NAME (the password is read from standard input)")
+	}
+	var name string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
+	}
+	cfg, rest, err := config.Load(fs, args, getenv)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	if name == "" && len(rest) > 0 {
+		name = rest[0]
+	}
+	if name == "" {
+		return errors.New("usage: artisanbridge users passwd NAME (the password is read from standard input)")
+	}
+	fmt.Fprintf(stderr, "new console password for %s (%d to %d characters), then Enter: ", name, auth.MinPasswordLen, auth.MaxPasswordLen)
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+		return fmt.Errorf("no password read from standard input: %w", err)
+	}
+	pw := strings.TrimRight(line, "\r\n")
+	fmt.Fprintln(stderr)
+	log := newLogger(stderr, cfg.LogLevel)
+	db, err := store.Open(ctx, store.Options{PostgresURL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath()})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx, log); err != nil {
+		return err
+	}
+	ctx = reqctx.WithActor(ctx, reqctx.Actor{ID: "cli", Name: "command line", Role: "admin"})
+	u, err := auth.NewSessions(db.Sessions(), nil, auth.DefaultLockout).SetPassword(ctx, name, pw)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "set the console password of %s (%s, role %s); their sessions were ended\n", u.Name, u.ID, u.Role)
 	return nil
 }
 

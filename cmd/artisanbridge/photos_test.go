@@ -109,7 +109,7 @@ func TestPhotoReachesMarketplaces(t *testing.T) {
 	_, art := in.call(staff, "POST", "/api/v1/artisans", map[string]any{"code": "KN-7", "name": "Ghulam Nabi", "craft": "kani_shawl"})
 	code, prod := in.call(staff, "POST", "/api/v1/products", map[string]any{"sku": "KANI-PHOTO-1", "title": "Kani shawl, chinar", "craft": "kani_shawl",
 		"hsn_code": "62142010", "gst_rate_bp": 500, "mrp_paise": 9_500_000, "price_paise": 8_900_000, "artisan_id": art["id"], "artisan_price_paise": 6_000_000,
-		"gi": "kani_shawl", "gi_certificate_no": "AU/KNH/0007", "photos": []any{sha}})
+		"gi": "kani_shawl", "gi_certificate_no": "AU/KNH/0007", "photos": []any{sha}, "status": "active"})
 	if code != 201 {
 		t.Fatalf("product: %d %v", code, prod)
 	}
@@ -154,6 +154,19 @@ func TestPhotoReachesMarketplaces(t *testing.T) {
 			t.Errorf("%s fetched %v, want the %s variant (%d bytes), %v px square", kind, got, variant, len(served), side)
 		}
 	}
+	// The piece's public page shows the photo and, once Flipkart has the
+	// listing live, where to buy it there.
+	eventually(t, "the piece page links the live Flipkart listing", 20*time.Second, func() (bool, any) {
+		resp, err := http.Get(in.base + "/pieces/KANI-PHOTO-1")
+		if err != nil {
+			return false, err
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		ok := resp.StatusCode == 200 && bytes.Contains(page, []byte("https://www.flipkart.com/product/p/itme?pid="+cat["fsn"].(string))) &&
+			bytes.Contains(page, []byte(in.base+"/media/"+sha+"/web")) && bytes.Contains(page, []byte("AU/KNH/0007"))
+		return ok, string(page)
+	})
 	in.stop()
 	db, err := store.Open(context.Background(), store.Options{SQLitePath: filepath.Join(dir, "artisanbridge.db")})
 	if err != nil {

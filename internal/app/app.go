@@ -35,12 +35,14 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/catalog"
 	"github.com/jkhhc/artisanbridge/internal/channels"
 	"github.com/jkhhc/artisanbridge/internal/channelsync"
+	"github.com/jkhhc/artisanbridge/internal/console"
 	"github.com/jkhhc/artisanbridge/internal/exceptions"
 	"github.com/jkhhc/artisanbridge/internal/finance"
 	"github.com/jkhhc/artisanbridge/internal/fulfilment"
 	"github.com/jkhhc/artisanbridge/internal/fulfilpush"
 	"github.com/jkhhc/artisanbridge/internal/httpapi"
 	"github.com/jkhhc/artisanbridge/internal/idempotency"
+	"github.com/jkhhc/artisanbridge/internal/imports"
 	"github.com/jkhhc/artisanbridge/internal/inventory"
 	"github.com/jkhhc/artisanbridge/internal/jobs"
 	"github.com/jkhhc/artisanbridge/internal/listing"
@@ -51,6 +53,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/orderpull"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/outbox"
+	"github.com/jkhhc/artisanbridge/internal/reconcile"
 	"github.com/jkhhc/artisanbridge/internal/secrets"
 	"github.com/jkhhc/artisanbridge/internal/showcase"
 	"github.com/jkhhc/artisanbridge/internal/store"
@@ -72,10 +75,13 @@ type App struct {
 	Keyring    *secrets.Keyring
 	Auth       *auth.Service
 	Catalog    *catalog.Service
+	Imports    *imports.Service
 	Stock      *inventory.Service
 	Channels   *channels.Service
 	Listings   *listing.Service
 	Exceptions *exceptions.Service
+	Reconcile  *reconcile.Service
+	Reconciler *reconcile.Runner
 	Orders     *orders.Service
 	Puller     *orderpull.Puller
 	Notify     *notify.Service
@@ -160,6 +166,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 	}
 	a.Auth = auth.NewService(a.DB.Users(), nil)
 	a.Catalog = catalog.NewService(a.DB.Catalog(), a.Keyring, crafts, nil)
+	a.Imports = imports.NewService(a.DB.Imports(), a.Catalog, nil, log, imports.Options{})
 	a.Stock = inventory.NewService(a.DB.Inventory(), nil)
 	a.Media = media.NewService(a.DB.Media(), a.PublicURL, nil)
 	a.Channels = channels.NewService(a.DB.Channels(), a.Keyring, nil)
@@ -168,7 +175,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 	a.Orders = orders.NewService(a.DB.Orders(), nil)
 	a.Finance = finance.NewService(a.DB.Finance(), nil)
 	a.Puller = &orderpull.Puller{Channels: a.Channels, Orders: a.Orders, Cursors: a.DB.Orders(), Factory: a.adapterFor,
-		Exceptions: a.DB.Exceptions(), Resolver: a.Exceptions, Log: log}
+		Exceptions: a.DB.Exceptions(), Resolver: a.Exceptions, Lookup: a.DB.Orders(), Log: log}
 	a.calls = callCounter{rdb: a.Redis}
 	a.Sync = &channelsync.Engine{Channels: a.Channels, ChannelRows: a.DB.Channels(), Listings: a.DB.Listings(),
 		Exceptions: a.DB.Exceptions(), Factory: a.adapterFor, Log: log, PhotoURL: a.Media.URL}
@@ -178,6 +185,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 	a.Relay.WatchQueue(jobs.QueueEpoch{Redis: a.Redis}.Reset)
 	a.DB.OnEvents(a.Relay.Notify)
 	a.Notify = notify.NewService(a.DB.Notifications(), a.smsSender(), a.messages(), log, nil)
+	a.Reconcile = reconcile.NewService(a.DB.Reconciliations(), nil)
+	a.Reconciler = a.newReconciler()
 	a.Pusher = &fulfilpush.Pusher{Store: a.DB.Fulfilment(), Channels: a.channelAdapter, Log: log}
 	if err := a.startPayouts(ctx); err != nil {
 		return nil, err
@@ -189,7 +198,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 		jobs.FulfilmentPush{Pusher: a.Pusher},
 		jobs.FinanceClawback{Ledger: a.DB.Finance()},
 		jobs.PayoutSend{Payouts: a.Payouts},
-		jobs.OrderNotices{Puller: a.Puller}}
+		jobs.OrderNotices{Puller: a.Puller},
+		jobs.ReconcileRequested{Client: a.client},
+		jobs.ImportRunner{Imports: a.Imports}}
 	if cfg.Embedded() {
 		err = explainListen(cfg, a.startSimulators(ctx))
 	} else {
@@ -326,9 +337,15 @@ func (a *App) Run(ctx context.Context, mode Mode) error {
 	if mode.Worker {
 		srv := asynq.NewServerFromRedisClient(a.Redis, jobs.ServerConfig(a.cfg.WorkerConcurrency, a.log))
 		mux := jobs.NewMux(a.DB.Outbox(), a.log, a.Consumers...)
-		lease := &jobs.ChannelLease{Redis: a.Redis, Again: a.syncQueue.Enqueue, Log: a.log}
+		lease := &jobs.ChannelLease{Redis: a.Redis, Again: a.syncQueue.Enqueue, Log: a.log,
+			OnTake: func(ctx context.Context, channelID string) (context.Context, error) {
+				fence, err := a.DB.Channels().NextSyncFence(ctx, channelID)
+				return channelsync.WithFence(ctx, fence), err
+			}}
 		mux.HandleFunc(jobs.TypeChannelSync, jobs.SyncHandler(syncer{a.Sync}, lease))
 		mux.HandleFunc(jobs.TypeChannelPull, jobs.PullHandler(puller{a.Puller}))
+		mux.HandleFunc(jobs.TypeReconcile, jobs.ReconcileHandler(a.Reconciler))
+		goRun("nightly reconciliations", func() error { a.runNightlyReconciliations(ctx); return nil })
 		goRun("order pulls", func() error { a.runPullSchedule(ctx); return nil })
 		goRun("sync sweep", func() error { a.runSyncSweep(ctx); return nil })
 		if err := srv.Start(mux); err != nil {
@@ -419,6 +436,11 @@ func (a *App) runMaintenance(ctx context.Context) {
 		} else if n > 0 {
 			a.log.Info("pruned marketplace notifications", "count", n)
 		}
+		if n, err := a.DB.Imports().PruneUploads(ctx, now.Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
+			a.log.Warn("pruning abandoned import uploads failed", "err", err)
+		} else if n > 0 {
+			a.log.Info("pruned abandoned import uploads", "count", n)
+		}
 		if n, err := a.DB.Outbox().PruneSent(ctx, now.Add(-7*24*time.Hour)); err != nil && ctx.Err() == nil {
 			a.log.Warn("pruning outbox failed", "err", err)
 		} else if n > 0 {
@@ -437,7 +459,27 @@ func (a *App) Handler() http.Handler {
 	a.queueUIOnce.Do(func() {
 		a.queueUI = asynqmon.New(asynqmon.Options{RootPath: httpapi.QueueConsolePath, RedisConnOpt: a.redisOpt, ReadOnly: true})
 	})
-	return httpapi.MountQueueConsole(a.apiServer(false), a.log, a.Auth, a.queueUI)
+	api := httpapi.MountQueueConsole(a.apiServer(false), a.log, a.Auth, a.queueUI)
+	return console.Mount(a.console(), api)
+}
+
+// console is the web console, on the same services as the API.
+func (a *App) console() *console.Console {
+	insp := asynq.NewInspectorFromRedisClient(a.Redis)
+	return console.New(console.Deps{
+		Log: a.log, Sessions: auth.NewSessions(a.DB.Sessions(), nil, auth.DefaultLockout), Catalog: a.Catalog, Inventory: a.Stock,
+		Channels: a.Channels, Listings: a.Listings, Exceptions: a.Exceptions, Orders: a.Orders, Tasks: fulfilment.NewService(a.DB.Fulfilment(), nil),
+		Finance: a.Finance, Payouts: a.Payouts, Idempotency: a.DB.Idempotency(), Ops: a.DB.OpsMetrics(), OrdersSince: a.DB.OrdersSince, Media: a.Media,
+		ImportOrders: a.importOrders,
+		Queues: func(ctx context.Context) ([]console.QueueDepth, error) {
+			qs, err := queueInfo(insp)
+			out := make([]console.QueueDepth, len(qs))
+			for i, q := range qs {
+				out[i] = console.QueueDepth{Queue: q.Queue, Size: q.Size, Archived: q.Archived}
+			}
+			return out, err
+		},
+	})
 }
 
 // apiServer is the admin API, or with healthOnly its public routes alone
@@ -445,8 +487,8 @@ func (a *App) Handler() http.Handler {
 func (a *App) apiServer(healthOnly bool) *httpapi.Server {
 	insp := asynq.NewInspectorFromRedisClient(a.Redis)
 	return httpapi.New(httpapi.Deps{
-		Log: a.log, Auth: a.Auth, Catalog: a.Catalog, Inventory: a.Stock, Audit: a.DB.Audit(),
-		Channels: a.Channels, Listings: a.Listings, Exceptions: a.Exceptions, Orders: a.Orders, Tasks: fulfilment.NewService(a.DB.Fulfilment(), nil), Finance: a.Finance, Payouts: a.Payouts, PayoutWebhook: a.PayoutWebhook, FlipkartNotification: a.FlipkartNotification, ChannelCalls: a.calls.lastHour,
+		Log: a.log, Auth: a.Auth, Catalog: a.Catalog, Imports: a.Imports, Inventory: a.Stock, Audit: a.DB.Audit(),
+		Channels: a.Channels, Listings: a.Listings, Exceptions: a.Exceptions, Reconcile: a.Reconcile, Orders: a.Orders, Tasks: fulfilment.NewService(a.DB.Fulfilment(), nil), Finance: a.Finance, Payouts: a.Payouts, PayoutWebhook: a.PayoutWebhook, FlipkartNotification: a.FlipkartNotification, ChannelCalls: a.calls.lastHour,
 		Media: a.Media, Showcase: &showcase.Site{Catalogue: a.Catalog, Listings: a.Listings, Channels: a.Channels, Public: a.PublicURL},
 		Files: a.DB.ChannelFiles(), ImportOrders: a.importOrders, PullSettlements: a.pullSettlements, RescanOrders: a.rescanOrders, RetryMissedOrder: a.Puller.Retry,
 		Idempotency:  a.DB.Idempotency(),

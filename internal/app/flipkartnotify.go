@@ -74,9 +74,10 @@ func (a *App) FlipkartNotification(ctx context.Context, arrivedAt string, h http
 		return got.Outcome == flipkart.OutcomeQueued, nil
 	}
 	a.log.WarnContext(ctx, "flipkart notification refused", "reason", got.Outcome, "channel_id", got.ChannelID)
-	resID := "flipkart"
+	// The channel when one signed it; else the endpoint itself.
+	resource, resID := "webhook", "flipkart"
 	if got.ChannelID != "" {
-		resID = got.ChannelID
+		resource, resID = "channel", got.ChannelID
 	}
 	if err := a.DB.Exceptions().Raise(ctx, exceptions.Exception{Kind: exceptions.SyncFailing,
 		CauseKey: "flipkart_notification_refused:" + got.Outcome,
@@ -85,7 +86,7 @@ func (a *App) FlipkartNotification(ctx context.Context, arrivedAt string, h http
 		Action: "If Flipkart sent it: check the channel's app_id and app_secret, that settings.notification_url is the URL " +
 			"registered with Flipkart exactly (behind a proxy, the public https URL; the proxy must pass the X_Date and X_Authorization headers), " +
 			"and this host's clock. The order pull reads every changed order anyway, so nothing is lost.",
-		Resource: "channel", ResourceID: resID, Payload: string(body)}); err != nil {
+		Resource: resource, ResourceID: resID, Payload: string(body)}); err != nil {
 		a.log.WarnContext(ctx, "a refused flipkart notification could not be kept in an exception", "err", err)
 	}
 	return false, apperr.New(apperr.Invalid, "the notification is refused: %v", got.Refused)

@@ -34,6 +34,8 @@ const (
 	CounterSales   Permission = "showroom-sales:write"
 	FinanceRead    Permission = "finance:read"
 	FinanceWrite   Permission = "finance:write"
+	// Reconcile starts and reads reconciliations (operations).
+	Reconcile Permission = "reconciliations:run"
 )
 
 // showroomReads is what the showroom reads, which operations reads too
@@ -47,7 +49,7 @@ var grants = map[Role][]Permission{
 	RoleShowroom: append([]Permission{
 		ClustersWrite, ArtisansWrite, ProductsWrite, StockWrite, ListingsWrite, TasksRead, TasksWork, CounterSales,
 	}, showroomReads...),
-	RoleOperations: append([]Permission{JobsRead, ExceptionsRead, ExceptionsWork, OrdersWrite, TasksRead, TasksWork}, showroomReads...),
+	RoleOperations: append([]Permission{JobsRead, ExceptionsRead, ExceptionsWork, OrdersWrite, TasksRead, TasksWork, Reconcile}, showroomReads...),
 	// Finance reads artisans (payees) and the products their earnings come
 	// from; it does not see stock or change the catalogue.
 	// Finance also works the exceptions its settlements raise.

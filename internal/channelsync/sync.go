@@ -122,6 +122,9 @@ func (e *Engine) SyncChannel(ctx context.Context, channelID string) (Report, err
 		}
 		rep, err := e.syncItems(ctx, rctx, ch, ad, items)
 		total.add(rep)
+		if errors.Is(err, listing.ErrSuperseded) {
+			return total, err // the run that took over reports the channel's health
+		}
 		if err != nil {
 			e.failChannel(rctx, ch, err)
 			return total, err
@@ -132,6 +135,21 @@ func (e *Engine) SyncChannel(ctx context.Context, channelID string) (Report, err
 	}
 	_ = e.ChannelRows.RecordOutcome(rctx, ch.ID, e.now(), "")
 	return total, nil
+}
+
+type fenceKey struct{}
+
+// WithFence makes the syncs run with ctx record their outcomes under a
+// sync lease's fencing token: once another run took the channel's lease,
+// they are refused (listing.ErrSuperseded) and the sync stops.
+func WithFence(ctx context.Context, fence int64) context.Context {
+	return context.WithValue(ctx, fenceKey{}, fence)
+}
+
+// recordPush records o under the fencing token of ctx, if any.
+func (e *Engine) recordPush(ctx context.Context, o listing.PushOutcome) error {
+	o.Fence, _ = ctx.Value(fenceKey{}).(int64)
+	return e.Listings.RecordPush(ctx, o)
 }
 
 // outcomeGrace is how long outcomes may still be recorded after a sync's
@@ -284,7 +302,7 @@ func (e *Engine) syncItems(ctx, rctx context.Context, ch channels.Channel, ad ad
 			}
 		default:
 			rep.Skipped++
-			if err := e.Listings.RecordPush(rctx, listing.PushOutcome{ListingID: it.Listing.ID, Seq: it.Seq, Settled: true,
+			if err := e.recordPush(rctx, listing.PushOutcome{ListingID: it.Listing.ID, Seq: it.Seq, Settled: true,
 				Status: settledStatus(it.Listing), At: e.now()}); err != nil {
 				return rep, err
 			}
@@ -380,7 +398,7 @@ func (e *Engine) syncItems(ctx, rctx context.Context, ch channels.Channel, ad ad
 		if pl.create {
 			o.Content = pl.content
 		}
-		if err := e.Listings.RecordPush(rctx, o); err != nil {
+		if err := e.recordPush(rctx, o); err != nil {
 			return rep, err
 		}
 	}
@@ -447,7 +465,7 @@ func (e *Engine) transportFailure(ctx context.Context, ch channels.Channel, pl *
 }
 
 func (e *Engine) record(ctx context.Context, o listing.PushOutcome) {
-	if err := e.Listings.RecordPush(ctx, o); err != nil && e.Log != nil {
+	if err := e.recordPush(ctx, o); err != nil && !errors.Is(err, listing.ErrSuperseded) && e.Log != nil {
 		e.Log.Error("recording a push outcome failed", "listing_id", o.ListingID, "err", err)
 	}
 }

@@ -33,11 +33,13 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/finance"
 	"github.com/jkhhc/artisanbridge/internal/fulfilment"
 	"github.com/jkhhc/artisanbridge/internal/httpapi"
+	"github.com/jkhhc/artisanbridge/internal/imports"
 	"github.com/jkhhc/artisanbridge/internal/inventory"
 	"github.com/jkhhc/artisanbridge/internal/listing"
 	"github.com/jkhhc/artisanbridge/internal/media"
 	"github.com/jkhhc/artisanbridge/internal/orderpull"
 	"github.com/jkhhc/artisanbridge/internal/orders"
+	"github.com/jkhhc/artisanbridge/internal/reconcile"
 	"github.com/jkhhc/artisanbridge/internal/reqctx"
 	"github.com/jkhhc/artisanbridge/internal/secrets"
 	"github.com/jkhhc/artisanbridge/internal/showcase"
@@ -47,10 +49,12 @@ import (
 )
 
 type testServer struct {
-	t      testing.TB
-	srv    *httpapi.Server
-	db     *store.DB
-	tokens map[auth.Role]string
+	t   testing.TB
+	srv *httpapi.Server
+	db  *store.DB
+	// imports runs the imports the API queues, as the worker would.
+	imports *imports.Service
+	tokens  map[auth.Role]string
 	// users are the ids of the users holding tokens, by role.
 	users map[auth.Role]string
 	logs  *testenv.SyncBuffer
@@ -102,7 +106,7 @@ func newTestServerWith(t testing.TB, b testenv.Backend, change func(*httpapi.Dep
 		Showcase: &showcase.Site{Catalogue: cat, Listings: listing.NewService(db.Listings(), nil), Channels: channels.NewService(db.Channels(), ring, nil),
 			Public: func() string { return testPublicURL }},
 		Channels: channels.NewService(db.Channels(), ring, nil), Listings: listing.NewService(db.Listings(), nil),
-		Exceptions: exceptions.NewService(db.Exceptions(), nil), Files: db.ChannelFiles(), Orders: orders.NewService(db.Orders(), nil), Tasks: fulfilment.NewService(db.Fulfilment(), nil), Finance: finance.NewService(db.Finance(), nil), Payouts: payouts,
+		Exceptions: exceptions.NewService(db.Exceptions(), nil), Reconcile: reconcile.NewService(db.Reconciliations(), nil), Files: db.ChannelFiles(), Orders: orders.NewService(db.Orders(), nil), Tasks: fulfilment.NewService(db.Fulfilment(), nil), Finance: finance.NewService(db.Finance(), nil), Payouts: payouts,
 		// As the app wires them (internal/app), without the job queue.
 		RescanOrders: func(ctx context.Context, channelID string, since time.Time) error {
 			if _, err := channels.NewService(db.Channels(), ring, nil).Get(ctx, channelID); err != nil {
@@ -195,6 +199,7 @@ func newTestServerWith(t testing.TB, b testenv.Backend, change func(*httpapi.Dep
 		OutboxQueued: db.Outbox().PendingCount,
 		Ready:        map[string]func(context.Context) error{"database": db.Ping},
 	}
+	deps.Imports = imports.NewService(db.Imports(), deps.Catalog, nil, log, imports.Options{})
 	if change != nil {
 		change(&deps)
 	}
@@ -203,7 +208,7 @@ func newTestServerWith(t testing.TB, b testenv.Backend, change func(*httpapi.Dep
 	if err != nil {
 		t.Fatalf("the OpenAPI document does not load: %v", err)
 	}
-	ts := &testServer{t: t, srv: srv, db: db, tokens: map[auth.Role]string{}, users: map[auth.Role]string{}, logs: logs, router: router}
+	ts := &testServer{t: t, srv: srv, db: db, imports: deps.Imports, tokens: map[auth.Role]string{}, users: map[auth.Role]string{}, logs: logs, router: router}
 	ctx := reqctx.WithActor(context.Background(), reqctx.Actor{ID: "test", Name: "test", Role: "admin"})
 	for _, r := range auth.Roles {
 		u, tok, err := authSvc.CreateUser(ctx, auth.NewUser{Name: "user-" + string(r), Role: r})

@@ -8,6 +8,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"hash"
+	"net/http"
 	"regexp"
 	"time"
 
@@ -72,14 +75,29 @@ func ValidKey(key string) bool { return keyPattern.MatchString(key) }
 
 // Hash identifies a request by method, path and body.
 func Hash(method, path string, body []byte) string {
+	h := NewHasher(method, path)
+	h.Write(body)
+	return h.Sum()
+}
+
+// Hasher computes Hash of a body written to it piece by piece (an upload
+// too large to hold).
+type Hasher struct{ h hash.Hash }
+
+// NewHasher starts the hash of a request to method and path.
+func NewHasher(method, path string) *Hasher {
 	h := sha256.New()
 	h.Write([]byte(method))
 	h.Write([]byte{0})
 	h.Write([]byte(path))
 	h.Write([]byte{0})
-	h.Write(body)
-	return hex.EncodeToString(h.Sum(nil))
+	return &Hasher{h: h}
 }
+
+func (h *Hasher) Write(p []byte) (int, error) { return h.h.Write(p) }
+
+// Sum is the request's hash, as Hash returns it.
+func (h *Hasher) Sum() string { return hex.EncodeToString(h.h.Sum(nil)) }
 
 // Verdict is what to do with a request whose key was already stored.
 type Verdict int
@@ -125,4 +143,82 @@ func WithClaim(ctx context.Context, c Claim) context.Context {
 func ClaimFrom(ctx context.Context) (Claim, bool) {
 	c, ok := ctx.Value(claimKey{}).(Claim)
 	return c, ok
+}
+
+// Enter claims rec's key for one run of a request (rec.ClaimID names the
+// run). It answers the stored record when the key's request already
+// finished and is to be replayed; otherwise the context carrying the claim,
+// which the run's transactions mark committed, after taking over a stale
+// claim if need be. An error is a refusal (another body, still running,
+// committed without an answer) or a failure of the store.
+func Enter(ctx context.Context, st Store, rec Record, now time.Time) (replay *Record, run context.Context, err error) {
+	stored, claimed, err := st.Claim(ctx, rec)
+	if err != nil {
+		return nil, ctx, err
+	}
+	if !claimed {
+		verdict, err := Decide(stored, rec.RequestHash, now)
+		if err != nil {
+			return nil, ctx, err
+		}
+		if verdict == Replay {
+			return &stored, ctx, nil
+		}
+		// The first run was cut before it committed anything: this one
+		// takes the key over (of two retries, one).
+		took, err := st.TakeOver(ctx, rec.PrincipalID, rec.Key, stored.ClaimID, rec.ClaimID, now)
+		if err != nil {
+			return nil, ctx, err
+		}
+		if !took {
+			return nil, ctx, apperr.New(apperr.Conflict, "a request with this Idempotency-Key is still in progress: retry in a few seconds (with the same key)")
+		}
+	}
+	return nil, WithClaim(ctx, Claim{PrincipalID: rec.PrincipalID, Key: rec.Key, ID: rec.ClaimID}), nil
+}
+
+// MaxStoredBody bounds what a key keeps of an answer: a replay of a larger
+// one is answered by reference, so the store never holds megabytes.
+const MaxStoredBody = 64 << 10
+
+// Reference is what a key keeps of an answer larger than MaxStoredBody,
+// and what its replay answers: 303 See Other to the resource the first
+// request made when it is known (Location), else the first status.
+type Reference struct {
+	Replayed bool   `json:"replayed"`
+	Status   int    `json:"status"`
+	Bytes    int64  `json:"bytes"`
+	Location string `json:"location"`
+	Note     string `json:"note"`
+}
+
+// Keep says what to store of an answer of size bytes whose first bytes
+// are body: the answer itself when it fits, else a Reference pointing at
+// location (the resource the request made; "" when none is known).
+func Keep(status int, body []byte, size int64, location string) (int, []byte) {
+	if size <= MaxStoredBody && int64(len(body)) == size {
+		return status, body
+	}
+	ref := Reference{Replayed: true, Status: status, Bytes: size, Location: location,
+		Note: "the first answer to this key was too large to keep: its effect happened once; read the resource at location"}
+	if location == "" {
+		ref.Note = "the first answer to this key was too large to keep: its effect happened once; list the resource to read it"
+	} else {
+		status = http.StatusSeeOther
+	}
+	b, _ := json.Marshal(ref) // a plain struct
+	return status, b
+}
+
+// ReplayLocation is where a stored reference points a replay (""
+// when the stored answer is the answer itself).
+func ReplayLocation(stored Record) string {
+	if stored.ResponseStatus != http.StatusSeeOther {
+		return ""
+	}
+	var ref Reference
+	if json.Unmarshal(stored.ResponseBody, &ref) != nil {
+		return ""
+	}
+	return ref.Location
 }

@@ -1,7 +1,10 @@
 package idempotency_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -64,5 +67,42 @@ func TestClaimTravelsInTheContext(t *testing.T) {
 	c := idempotency.Claim{PrincipalID: "u1", Key: "key-000001", ID: "c1"}
 	if got, ok := idempotency.ClaimFrom(idempotency.WithClaim(context.Background(), c)); !ok || got != c {
 		t.Fatalf("claim %v %v", got, ok)
+	}
+}
+
+func TestKeepIsBounded(t *testing.T) {
+	small := []byte(`{"id":"x"}`)
+	big := bytes.Repeat([]byte("a"), idempotency.MaxStoredBody+1)
+	tests := []struct {
+		name       string
+		status     int
+		body       []byte
+		size       int64
+		location   string
+		wantStatus int
+		wantSame   bool
+	}{
+		{"small answer kept as is", 201, small, int64(len(small)), "", 201, true},
+		{"exactly the bound", 200, big[:idempotency.MaxStoredBody], idempotency.MaxStoredBody, "", 200, true},
+		{"large answer with its resource", 201, big, 20 << 20, "/api/v1/payout-batches/b1", http.StatusSeeOther, false},
+		{"large answer without one", 200, big, 20 << 20, "", 200, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			status, kept := idempotency.Keep(tc.status, tc.body, tc.size, tc.location)
+			if status != tc.wantStatus || bytes.Equal(kept, tc.body) != tc.wantSame || len(kept) > idempotency.MaxStoredBody {
+				t.Fatalf("Keep = %d, %d bytes", status, len(kept))
+			}
+			rec := idempotency.Record{ResponseStatus: status, ResponseBody: kept}
+			if got := idempotency.ReplayLocation(rec); got != tc.location && !tc.wantSame {
+				t.Fatalf("replay points at %q, want %q", got, tc.location)
+			}
+			if !tc.wantSame {
+				var ref idempotency.Reference
+				if err := json.Unmarshal(kept, &ref); err != nil || ref.Bytes != tc.size || ref.Status != tc.status {
+					t.Fatalf("reference %s: %v", kept, err)
+				}
+			}
+		})
 	}
 }

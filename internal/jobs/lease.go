@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/jkhhc/artisanbridge/internal/listing"
 )
 
 // ChannelLease lets at most one sync of a channel run at a time across
@@ -36,7 +38,12 @@ type ChannelLease struct {
 	MaxHold time.Duration
 	// Again asks for another sync of the channel (a new task).
 	Again func(ctx context.Context, channelID string) error
-	Log   *slog.Logger
+	// OnTake, if set, is called each time the lease is taken, and the run
+	// goes on with the context it returns: the app takes the channel's
+	// next fencing token in the database there, so that the outcomes of a
+	// run whose lease went elsewhere are refused (listing.ErrSuperseded).
+	OnTake func(ctx context.Context, channelID string) (context.Context, error)
+	Log    *slog.Logger
 }
 
 // ErrLeaseLost is the cause of a sync's context when its lease went to
@@ -135,8 +142,8 @@ func (l *ChannelLease) Run(ctx context.Context, channelID string, sync func(ctx 
 	began := time.Now()
 	for {
 		leaseOutcomes.WithLabelValues("ran").Inc()
-		err := l.runHeld(ctx, keys, token, sync)
-		if errors.Is(err, ErrLeaseLost) {
+		err := l.begin(ctx, channelID, func(ctx context.Context) error { return l.runHeld(ctx, keys, token, sync) })
+		if errors.Is(err, ErrLeaseLost) || errors.Is(err, listing.ErrSuperseded) {
 			// Someone else holds the channel now; what this run did not
 			// finish is still dirty, and theirs reads it.
 			if l.Log != nil {
@@ -163,6 +170,17 @@ func (l *ChannelLease) Run(ctx context.Context, channelID string, sync func(ctx 
 			return nil
 		}
 	}
+}
+
+func (l *ChannelLease) begin(ctx context.Context, channelID string, run func(ctx context.Context) error) error {
+	if l.OnTake == nil {
+		return run(ctx)
+	}
+	rctx, err := l.OnTake(ctx, channelID)
+	if err != nil {
+		return fmt.Errorf("sync lease: %w", err)
+	}
+	return run(rctx)
 }
 
 // runHeld runs sync while a goroutine renews the lease; losing it cancels

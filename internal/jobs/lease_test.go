@@ -50,11 +50,17 @@ func (s *slowSyncer) snapshot(channelID string) (most int, runs []int64, ranAt [
 	return s.most[channelID], append([]int64(nil), s.runs[channelID]...), append([]time.Time(nil), s.ranAt[channelID]...)
 }
 
-func startSyncWorker(t *testing.T, rc redis.UniversalClient, s jobs.Syncer, enq *jobs.SyncEnqueuer) {
+func startSyncWorker(t *testing.T, rc redis.UniversalClient, s jobs.Syncer, enq *jobs.SyncEnqueuer, begins *atomic.Int64) {
 	t.Helper()
 	srv := asynq.NewServerFromRedisClient(rc, jobs.ServerConfig(10, testenv.Quiet()))
 	mux := asynq.NewServeMux()
-	mux.HandleFunc(jobs.TypeChannelSync, jobs.SyncHandler(s, &jobs.ChannelLease{Redis: rc, TTL: 3 * time.Second, Again: enq.Enqueue}))
+	begin := func(ctx context.Context, channelID string) (context.Context, error) {
+		if channelID == "slow" {
+			begins.Add(1)
+		}
+		return ctx, nil
+	}
+	mux.HandleFunc(jobs.TypeChannelSync, jobs.SyncHandler(s, &jobs.ChannelLease{Redis: rc, TTL: 3 * time.Second, Again: enq.Enqueue, OnTake: begin}))
 	if err := srv.Start(mux); err != nil {
 		t.Fatal(err)
 	}
@@ -75,8 +81,9 @@ func TestOneSyncPerChannel(t *testing.T) {
 				running: map[string]int{}, most: map[string]int{}, runs: map[string][]int64{}, ranAt: map[string][]time.Time{}}
 			enq := &jobs.SyncEnqueuer{Client: asynq.NewClientFromRedisClient(rc), Window: 10 * time.Millisecond}
 			// Two worker processes of ten workers each.
-			startSyncWorker(t, rc, s, enq)
-			startSyncWorker(t, rc, s, enq)
+			var begins atomic.Int64 // runs that took the lease (and would take a fencing token)
+			startSyncWorker(t, rc, s, enq, &begins)
+			startSyncWorker(t, rc, s, enq, &begins)
 			ctx := context.Background()
 
 			// 60 changes of the slow channel over 3 s, each asking for a sync.
@@ -103,6 +110,9 @@ func TestOneSyncPerChannel(t *testing.T) {
 			most, runs, _ := s.snapshot("slow")
 			if most != 1 {
 				t.Errorf("%d syncs of one channel ran at once, want 1", most)
+			}
+			if int(begins.Load()) != len(runs) {
+				t.Errorf("%d runs began under the lease for %d runs", begins.Load(), len(runs))
 			}
 			// 3 s of changes at 400 ms a run: about 8 runs, not 60.
 			if len(runs) > 12 || runs[len(runs)-1] != total {

@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"sort"
 	"time"
 
@@ -349,4 +350,14 @@ type PushOutcome struct {
 	MRPPaise   *int64
 	Content    string
 	At         time.Time
+	// Fence is the sync lease's fencing token the push ran under (0: a
+	// push outside any lease, recorded as it is). An outcome under a
+	// token that is no longer the channel's current one is refused with
+	// ErrSuperseded, and the listing is marked to be pushed again, since
+	// what the late push left on the marketplace is not known.
+	Fence int64
 }
+
+// ErrSuperseded refuses the outcome of a sync whose lease went to another
+// run (its fencing token is no longer the channel's).
+var ErrSuperseded = errors.New("another sync of the channel took over")

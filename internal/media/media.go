@@ -57,6 +57,9 @@ type Store interface {
 	GetMedia(ctx context.Context, sha string) (Media, error)
 	// GetVariant returns one rendition's bytes, or NotFound.
 	GetVariant(ctx context.Context, sha, variant string) (Variant, error)
+	// AddVariant stores a rendition a photo lacks (one of a Rule added
+	// after it was uploaded); one already stored is kept.
+	AddVariant(ctx context.Context, sha string, v Variant) error
 }
 
 // Service stores and describes photos.
@@ -141,7 +144,40 @@ func (s *Service) Variant(ctx context.Context, sha, variant string) (Variant, er
 	if !KnownVariant(variant) {
 		return Variant{}, apperr.New(apperr.NotFound, "no variant %q: the variants are %s", variant, strings.Join(VariantNames(), ", "))
 	}
-	return s.store.GetVariant(ctx, sha, variant)
+	v, err := s.store.GetVariant(ctx, sha, variant)
+	if err == nil || variant == Original || !apperr.Is(err, apperr.NotFound) {
+		return v, err
+	}
+	// A photo uploaded before this variant's rule existed gets it now.
+	orig, err := s.store.GetVariant(ctx, sha, Original)
+	if err != nil {
+		return Variant{}, err
+	}
+	return s.renderMissing(ctx, sha, variant, orig)
+}
+
+func (s *Service) renderMissing(ctx context.Context, sha, variant string, orig Variant) (Variant, error) {
+	img, format, err := image.Decode(bytes.NewReader(orig.Data))
+	if err != nil {
+		return Variant{}, apperr.Wrap(err, apperr.Internal, "the stored photo %s does not decode", sha)
+	}
+	if format == "jpeg" {
+		img = Orient(img, Orientation(orig.Data))
+	}
+	for _, r := range Rules {
+		if r.Variant != variant {
+			continue
+		}
+		v, err := Render(img, r)
+		if err != nil {
+			return Variant{}, apperr.Wrap(err, apperr.Internal, "could not render the %s variant", variant)
+		}
+		if err := s.store.AddVariant(ctx, sha, v); err != nil {
+			return Variant{}, err
+		}
+		return v, nil
+	}
+	return Variant{}, apperr.New(apperr.NotFound, "no variant %q", variant)
 }
 
 func (s *Service) describe(m Media) Media {

@@ -64,11 +64,11 @@ func TestProcess(t *testing.T) {
 		want map[string][2]int
 	}{
 		{name: "a camera JPEG gets every variant", contentType: "image/jpeg", data: big,
-			want: map[string][2]int{"original": {3000, 1500}, "amazon": {2000, 2000}, "flipkart": {1500, 1500}, "web": {640, 320}}},
+			want: map[string][2]int{"original": {3000, 1500}, "amazon": {2000, 2000}, "flipkart": {1500, 1500}, "web": {640, 320}, "thumb": {320, 160}}},
 		{name: "a small PNG is never enlarged", contentType: "image/png", data: picture(t, 600, 800, "png"),
-			want: map[string][2]int{"original": {600, 800}, "amazon": {800, 800}, "flipkart": {800, 800}, "web": {480, 640}}},
+			want: map[string][2]int{"original": {600, 800}, "amazon": {800, 800}, "flipkart": {800, 800}, "web": {480, 640}, "thumb": {240, 320}}},
 		{name: "content type charset is ignored", contentType: "image/jpeg; charset=binary", data: big,
-			want: map[string][2]int{"original": {3000, 1500}, "amazon": {2000, 2000}, "flipkart": {1500, 1500}, "web": {640, 320}}},
+			want: map[string][2]int{"original": {3000, 1500}, "amazon": {2000, 2000}, "flipkart": {1500, 1500}, "web": {640, 320}, "thumb": {320, 160}}},
 		{name: "a GIF is refused naming the formats", contentType: "image/gif", data: big, code: apperr.Unprocessable, field: "Content-Type"},
 		{name: "bytes that are not what was declared", contentType: "image/png", data: big, code: apperr.Unprocessable, field: "Content-Type"},
 		{name: "not an image", contentType: "image/jpeg", data: []byte("hello, not a photo"), code: apperr.Unprocessable, field: "file"},
@@ -151,7 +151,7 @@ func TestVariantNames(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		ok   bool
-	}{{"original", true}, {"amazon", true}, {"flipkart", true}, {"web", true}, {"gem", false}, {"", false}, {"../etc", false}} {
+	}{{"original", true}, {"amazon", true}, {"flipkart", true}, {"web", true}, {"thumb", true}, {"gem", false}, {"", false}, {"../etc", false}} {
 		if media.KnownVariant(c.name) != c.ok {
 			t.Errorf("KnownVariant(%q) = %v", c.name, !c.ok)
 		}

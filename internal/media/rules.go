@@ -40,12 +40,13 @@ type Rule struct {
 // guidance is not first-party here (UNCONFIRMED): at least 500 px a side,
 // JPEG, white background; 1,500 px square is sent, within every figure seen.
 //
-// web is the public showroom's picture, small enough for a phone on a slow
-// link.
+// web is a piece page's picture and thumb a showroom's card, small enough
+// for a phone on a slow link.
 var Rules = []Rule{
 	{Variant: "amazon", MaxSide: 2000, Square: true, Quality: 90, Doc: "Amazon main image: JPEG, square on white, 2000 px (zoom needs 1000)"},
 	{Variant: "flipkart", MaxSide: 1500, Square: true, Quality: 90, Doc: "Flipkart catalogue image: JPEG, square on white, 1500 px"},
-	{Variant: "web", MaxSide: 640, Quality: 78, Doc: "public showroom pages: JPEG, 640 px on the longest side"},
+	{Variant: "web", MaxSide: 640, Quality: 78, Doc: "a piece's public page: JPEG, 640 px on the longest side"},
+	{Variant: "thumb", MaxSide: 320, Quality: 70, Doc: "the pieces of a showroom or cluster page: JPEG, 320 px, a few KB on a slow link"},
 }
 
 // Original names the uploaded bytes themselves, as a variant.

@@ -67,7 +67,9 @@ type Puller struct {
 	Exceptions Exceptions
 	// Resolver closes a missed order a retry took in.
 	Resolver Resolver
-	Log      *slog.Logger
+	// Lookup finds orders here by marketplace id (order reconciliation).
+	Lookup OrderLookup
+	Log    *slog.Logger
 	// Overlap is how far before the cursor each pull starts again.
 	Overlap time.Duration
 	// FirstPull is how far back a channel's first pull looks.

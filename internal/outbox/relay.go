@@ -76,25 +76,30 @@ func (r *Relay) Notify() {
 // mistaken for a lost one.
 const RecoverAfter = 3 * time.Minute
 
-// Run recovers lost messages and drains at start (re-enqueueing whatever a
-// crash or a lost Redis left behind), then drains on every tick or Notify
-// and recovers every RecoverAfter, until ctx ends.
+// Run drains, then recovers lost messages (re-enqueueing whatever a crash
+// or a lost Redis left behind), at start and on every tick or Notify until
+// ctx ends: a recovery every RecoverAfter, and at once when the queue
+// says it lost its data (WatchQueue).
 func (r *Relay) Run(ctx context.Context) error {
 	t := time.NewTicker(r.interval)
 	defer t.Stop()
 	lastRecover := time.Time{}
 	for {
+		// New events first: a recovery pass asks the queue about every
+		// undelivered event, and a fresh SMS must not wait for that.
+		r.drain(ctx)
+		recovered := r.watchQueue(ctx)
 		if time.Since(lastRecover) >= RecoverAfter {
 			if n, err := r.Recover(ctx, r.now().Add(-RecoverAfter)); err != nil && ctx.Err() == nil {
 				r.log.Warn("outbox relay: recovery failed", "err", err)
 			} else if n > 0 {
 				r.log.Warn("outbox relay: the queue had lost events; handing them over again", "count", n)
+				recovered += n
 			}
 			lastRecover = time.Now()
 		}
-		r.watchQueue(ctx)
-		if _, err := r.Drain(ctx); err != nil && ctx.Err() == nil {
-			r.log.Warn("outbox relay: drain failed", "err", err)
+		if recovered > 0 {
+			r.drain(ctx)
 		}
 		select {
 		case <-ctx.Done():
@@ -105,20 +110,27 @@ func (r *Relay) Run(ctx context.Context) error {
 	}
 }
 
-// watchQueue recovers everything undelivered when the queue lost its data.
-func (r *Relay) watchQueue(ctx context.Context) {
+func (r *Relay) drain(ctx context.Context) {
+	if _, err := r.Drain(ctx); err != nil && ctx.Err() == nil {
+		r.log.Warn("outbox relay: drain failed", "err", err)
+	}
+}
+
+// watchQueue marks everything undelivered unsent when the queue lost its
+// data, and says how many.
+func (r *Relay) watchQueue(ctx context.Context) int {
 	if r.reset == nil {
-		return
+		return 0
 	}
 	reset, err := r.reset(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
 			r.log.Warn("outbox relay: could not tell whether the queue kept its data", "err", err)
 		}
-		return
+		return 0
 	}
 	if !reset {
-		return
+		return 0
 	}
 	total := 0
 	for range 1000 { // Recover takes 1,000 at a time
@@ -127,7 +139,7 @@ func (r *Relay) watchQueue(ctx context.Context) {
 			if ctx.Err() == nil {
 				r.log.Warn("outbox relay: recovery after the queue lost its data failed", "err", err)
 			}
-			return
+			return total
 		}
 		total += n
 		if n == 0 {
@@ -137,6 +149,7 @@ func (r *Relay) watchQueue(ctx context.Context) {
 	if total > 0 {
 		r.log.Warn("outbox relay: the queue lost its data (Redis restarted empty?); handing undelivered events over again", "count", total)
 	}
+	return total
 }
 
 // Drain enqueues every unsent message and returns how many it handed over.

@@ -77,7 +77,9 @@ type Maker struct {
 	// GIAuthorisedUser says the maker is a registered GI authorised user
 	// (the number itself is printed on each piece's tag).
 	GIAuthorisedUser bool
-	Pieces           []Piece
+	// GIs are the registered GIs the maker's pieces on show are sold under.
+	GIs    []catalog.GI
+	Pieces []Piece
 }
 
 // Place is a cluster as the public sees it.
@@ -90,6 +92,7 @@ type Piece struct {
 	SKU, Title, Description, Craft, Path string
 	PricePaise                           int64
 	Photo                                string // the web variant's URL, empty without a photo
+	Thumb                                string // the thumb variant's, for a card
 	PhotoLarge                           string
 	GI                                   *catalog.GI
 	GICertificateNo                      string
@@ -97,6 +100,8 @@ type Piece struct {
 	Cluster                              *Place
 	Buy                                  []Offer
 	OneOfAKind                           bool
+	// OnSale is false for a piece not (or no longer) offered.
+	OnSale bool
 }
 
 // Offer is a live listing on a marketplace.
@@ -257,7 +262,10 @@ func (s *Site) product(ctx context.Context, sku string) (catalog.Product, catalo
 	if err != nil {
 		return catalog.Product{}, catalog.Artisan{}, err
 	}
-	if len(page.Items) == 0 || page.Items[0].Status != "active" {
+	// Every recorded piece has its provenance page, on sale or not: a tag
+	// is printed at intake (draft) and a buyer scans it long after the
+	// piece was sold (archived). Only active pieces are offered for sale.
+	if len(page.Items) == 0 {
 		return catalog.Product{}, catalog.Artisan{}, notFound("piece")
 	}
 	p := page.Items[0]
@@ -298,6 +306,9 @@ func (s *Site) maker(ctx context.Context, a catalog.Artisan, withPieces bool) (M
 			}
 			pc.MakerName, pc.MakerPath, pc.Cluster = m.Name, ArtisanPath(m.Code), m.Cluster
 			m.Pieces = append(m.Pieces, pc)
+			if pc.GI != nil && !slices.ContainsFunc(m.GIs, func(g catalog.GI) bool { return g.Key == pc.GI.Key }) {
+				m.GIs = append(m.GIs, *pc.GI)
+			}
 		}
 		if page.NextCursor == "" || !withPieces {
 			break
@@ -308,7 +319,7 @@ func (s *Site) maker(ctx context.Context, a catalog.Artisan, withPieces bool) (M
 }
 
 func (s *Site) piece(ctx context.Context, p catalog.Product, a catalog.Artisan, offers bool) (Piece, error) {
-	pc := Piece{SKU: p.SKU, Title: p.Title, Description: p.Description, Craft: CraftName(p.Craft), Path: PiecePath(p.SKU),
+	pc := Piece{OnSale: p.Status == "active", SKU: p.SKU, Title: p.Title, Description: p.Description, Craft: CraftName(p.Craft), Path: PiecePath(p.SKU),
 		PricePaise: p.PricePaise, GICertificateNo: p.GICertificateNo, MakerName: a.Name, MakerPath: ArtisanPath(a.Code), OneOfAKind: p.OneOfAKind}
 	if g, ok := catalog.GIByKey(p.GI); ok {
 		pc.GI = &g
@@ -319,8 +330,9 @@ func (s *Site) piece(ctx context.Context, p catalog.Product, a catalog.Artisan, 
 	switch {
 	case len(p.Photos) > 0:
 		pc.Photo, pc.PhotoLarge = media.URLFor(base, p.Photos[0], "web"), media.URLFor(base, p.Photos[0], media.Original)
+		pc.Thumb = media.URLFor(base, p.Photos[0], "thumb")
 	case len(p.Images) > 0:
-		pc.Photo, pc.PhotoLarge = p.Images[0], p.Images[0]
+		pc.Photo, pc.PhotoLarge, pc.Thumb = p.Images[0], p.Images[0], p.Images[0]
 	}
 	if a.ClusterID != nil {
 		c, err := s.Catalogue.GetCluster(ctx, *a.ClusterID)
@@ -330,7 +342,7 @@ func (s *Site) piece(ctx context.Context, p catalog.Product, a catalog.Artisan, 
 		pl := place(c)
 		pc.Cluster = &pl
 	}
-	if !offers {
+	if !offers || !pc.OnSale {
 		return pc, nil
 	}
 	chans, err := s.Channels.List(ctx)

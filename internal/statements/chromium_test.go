@@ -11,24 +11,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/jkhhc/artisanbridge/internal/statements"
+	"github.com/jkhhc/artisanbridge/internal/testenv"
 )
-
-// chromiumPath is Debian's Chromium; .ci/run installs it.
-const chromiumPath = "/usr/bin/chromium"
-
-// artifactDir is where rendered pages are kept: $ARTISANBRIDGE_TEST_ARTIFACTS
-// (CI keeps that directory), else the test's temporary directory.
-func artifactDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("ARTISANBRIDGE_TEST_ARTIFACTS")
-	if dir == "" {
-		return t.TempDir()
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
 
 // TestUrduStatementInChromium renders the Urdu statement in headless
 // Chromium, checks that the page is laid out right to left (the body's
@@ -36,10 +20,9 @@ func artifactDir(t *testing.T) string {
 // amounts stay left to right, and keeps a PNG screenshot and the printed A4
 // PDF as artifacts. A missing Chromium fails the test: it is never skipped.
 func TestUrduStatementInChromium(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Fatalf("Chromium is missing (%v): install Debian's chromium package (apt-get install -y chromium; .ci/run does)", err)
-	}
-	out := artifactDir(t)
+	// The statement test always needs its browser, CI or not.
+	testenv.RequireChromium(t, true)
+	out := testenv.ArtifactDir(t, "statements")
 	work := t.TempDir()
 	pages := map[string]string{}
 	for _, lang := range []string{"ur", "en"} {
@@ -53,16 +36,7 @@ func TestUrduStatementInChromium(t *testing.T) {
 		}
 		pages[lang] = "file://" + path
 	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck, chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1240, 1754),
-	}
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	// The first call starts the browser and must have no deadline of its own.
+	ctx := testenv.Browser(t, 1240, 1754)
 	if err := chromedp.Do(ctx, chromedp.Navigate(pages["ur"])); err != nil {
 		t.Fatalf("Chromium: %v", err)
 	}

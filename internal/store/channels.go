@@ -310,6 +310,62 @@ func (s *Listings) Dirty(ctx context.Context, channelID string, locations []chan
 	if err := s.db.gorm.WithContext(ctx).Where("channel_id = ? AND dirty_seq > synced_seq", channelID).Order("id").Limit(limit).Find(&rows).Error; err != nil {
 		return nil, err
 	}
+	return s.syncItems(ctx, rows, locations)
+}
+
+// Page returns up to limit listings of a channel after afterID, in id
+// order, each with its product and the channel's stock (a reconciliation
+// reads them all this way, one page at a time).
+func (s *Listings) Page(ctx context.Context, channelID string, locations []channels.LocationMap, afterID string, limit int) ([]SyncItem, error) {
+	var rows []listingRow
+	if err := s.db.gorm.WithContext(ctx).Where("channel_id = ? AND id > ?", channelID, afterID).Order("id").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	return s.syncItems(ctx, rows, locations)
+}
+
+// CountListings counts a channel's listings.
+func (s *Listings) CountListings(ctx context.Context, channelID string) (int64, error) {
+	var n int64
+	err := s.db.gorm.WithContext(ctx).Model(&listingRow{}).Where("channel_id = ?", channelID).Count(&n).Error
+	return n, err
+}
+
+// KnownSKUs returns which of skus a listing of the channel is for.
+func (s *Listings) KnownSKUs(ctx context.Context, channelID string, skus []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(skus) == 0 {
+		return out, nil
+	}
+	var found []string
+	err := s.db.gorm.WithContext(ctx).Table("listings l").Joins("JOIN products p ON p.id = l.product_id").
+		Where("l.channel_id = ? AND p.sku IN ?", channelID, skus).Pluck("p.sku", &found).Error
+	for _, sku := range found {
+		out[sku] = true
+	}
+	return out, err
+}
+
+// Repush makes the next sync push again what a marketplace lost or
+// changed: the whole listing (missing there), the quantity, or the price,
+// by forgetting that it was pushed.
+func (s *Listings) Repush(ctx context.Context, listingID, class string) error {
+	cols := map[string]any{"dirty_seq": gorm.Expr("dirty_seq + 1"), "attempts": 0}
+	switch class {
+	case "missing_there":
+		cols["pushed_content"] = ""
+		cols["status"] = listing.StatusPending
+	case "edited_on_marketplace":
+		cols["pushed_quantity"] = nil
+	case "price_differs":
+		cols["pushed_price_paise"] = nil
+	default:
+		return apperr.New(apperr.Internal, "nothing to push again for a %s difference", class)
+	}
+	return s.db.gorm.WithContext(ctx).Model(&listingRow{}).Where("id = ?", listingID).Updates(cols).Error
+}
+
+func (s *Listings) syncItems(ctx context.Context, rows []listingRow, locations []channels.LocationMap) ([]SyncItem, error) {
 	if len(rows) == 0 {
 		return nil, nil
 	}
@@ -397,7 +453,43 @@ func (s *Listings) RecordPush(ctx context.Context, o PushOutcome) error {
 	if o.Content != "" {
 		cols["pushed_content"] = o.Content
 	}
-	return s.db.gorm.WithContext(ctx).Model(&listingRow{}).Where("id = ?", o.ListingID).Updates(cols).Error
+	if o.Fence == 0 {
+		return s.db.gorm.WithContext(ctx).Model(&listingRow{}).Where("id = ?", o.ListingID).Updates(cols).Error
+	}
+	// Under a lease: only while its fencing token is the channel's.
+	superseded := false
+	err := s.db.inTx(ctx, time.Time{}, func(tx *Tx) error {
+		superseded = false
+		res := tx.Model(&listingRow{}).Where("id = ? AND EXISTS (SELECT 1 FROM channels c WHERE c.id = listings.channel_id AND c.sync_fence = ?)",
+			o.ListingID, o.Fence).Updates(cols)
+		if res.Error != nil || res.RowsAffected > 0 {
+			return res.Error
+		}
+		// Superseded: what this late push left on the marketplace is not
+		// known, so the listing is pushed again by the current holder.
+		superseded = true
+		return tx.Exec("UPDATE listings SET dirty_seq = dirty_seq + 1 WHERE id = ?", o.ListingID).Error
+	})
+	if err == nil && superseded {
+		return listing.ErrSuperseded
+	}
+	return err
+}
+
+// NextSyncFence takes the next fencing token of a channel's sync lease.
+func (s *Channels) NextSyncFence(ctx context.Context, channelID string) (int64, error) {
+	var fence int64
+	err := s.db.inTx(ctx, time.Time{}, func(tx *Tx) error {
+		res := tx.Exec("UPDATE channels SET sync_fence = sync_fence + 1 WHERE id = ?", channelID)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return apperr.New(apperr.NotFound, "channel %s not found", channelID)
+		}
+		return tx.Raw("SELECT sync_fence FROM channels WHERE id = ?", channelID).Scan(&fence).Error
+	})
+	return fence, err
 }
 
 // ChannelsWithDirty returns enabled channels with listings waiting.

@@ -31,6 +31,7 @@ func TestContract(t *testing.T) {
 			t.Run("migrations up, down to 0, up", func(t *testing.T) { testMigrations(t, b) })
 			t.Run("catalogue", func(t *testing.T) { testCatalogue(t, b) })
 			t.Run("keyset pagination", func(t *testing.T) { testPagination(t, b) })
+			t.Run("search", func(t *testing.T) { testSearch(t, b) })
 			t.Run("concurrent movements", func(t *testing.T) { testConcurrentMovements(t, b) })
 			t.Run("refused movement writes nothing", func(t *testing.T) { testRefusedMovement(t, b) })
 			t.Run("stock constraints hold in the database", func(t *testing.T) { testStockConstraints(t, b) })

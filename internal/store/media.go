@@ -126,6 +126,15 @@ func (m *Media) GetVariant(ctx context.Context, sha, variant string) (media.Vari
 	return media.Variant{Name: row.Variant, ContentType: row.ContentType, Width: int(row.Width), Height: int(row.Height), Data: row.Data}, nil
 }
 
+// AddVariant inserts a rendition unless the photo has it already.
+func (m *Media) AddVariant(ctx context.Context, sha string, v media.Variant) error {
+	row := mediaVariantRow{MediaSHA256: sha, Variant: v.Name, ContentType: v.ContentType, Width: int64(v.Width),
+		Height: int64(v.Height), Bytes: int64(len(v.Data)), Data: v.Data}
+	return m.db.inTx(ctx, time.Time{}, func(tx *Tx) error {
+		return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error
+	})
+}
+
 // CountMedia counts the photos stored (each once, whatever its variants).
 func (m *Media) CountMedia(ctx context.Context) (int64, error) {
 	var n int64

@@ -11,9 +11,11 @@ import (
 	"time"
 
 	"github.com/jkhhc/artisanbridge/internal/apperr"
+	"github.com/jkhhc/artisanbridge/internal/ids"
 	"github.com/jkhhc/artisanbridge/internal/media"
 	"github.com/jkhhc/artisanbridge/internal/reqctx"
 	"github.com/jkhhc/artisanbridge/internal/testenv"
+	"github.com/jkhhc/artisanbridge/migrations"
 )
 
 // photo is a w×h JPEG whose pixels depend on seed.
@@ -220,6 +222,79 @@ func TestAbandonedUploadsAreDropped(t *testing.T) {
 			var chunks int64
 			if err := db.Gorm().Table("media_upload_chunks").Count(&chunks).Error; err != nil || chunks != 0 {
 				t.Fatalf("%d chunks left (%v)", chunks, err)
+			}
+		})
+	}
+}
+
+// TestVariantAddedLater: a photo stored before a variant's rule existed
+// gets that variant when it is first asked for, and keeps it.
+func TestVariantAddedLater(t *testing.T) {
+	for _, b := range testenv.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			db, _ := b.Open(t)
+			ctx := context.Background()
+			svc := media.NewService(db.Media(), func() string { return "http://shop.example" }, nil)
+			m, err := svc.Put(ctx, "image/jpeg", photo(t, 1000, 700, 11))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Gorm().Exec("DELETE FROM media_variants WHERE media_sha256 = ? AND variant = 'thumb'", m.SHA256).Error; err != nil {
+				t.Fatal(err)
+			}
+			v, err := svc.Variant(ctx, m.SHA256, "thumb")
+			if err != nil || v.Width != 320 || v.Height != 224 {
+				t.Fatalf("thumb rendered late: %dx%d, %v", v.Width, v.Height, err)
+			}
+			var n int64
+			if err := db.Gorm().Table("media_variants").Where("media_sha256 = ? AND variant = 'thumb'", m.SHA256).Count(&n).Error; err != nil || n != 1 {
+				t.Fatalf("thumb stored %d times (%v)", n, err)
+			}
+		})
+	}
+}
+
+// TestMigrationGivesTaggedProductsTheirGI: migration 61 gives a product
+// tagged GI before it the GI of its craft when one GI covers the craft,
+// and leaves untagged products without one.
+func TestMigrationGivesTaggedProductsTheirGI(t *testing.T) {
+	for _, b := range testenv.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			db, _ := b.Open(t)
+			ctx := context.Background()
+			p, err := migrations.NewProvider(db.SQL(), db.Dialect(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := p.DownTo(ctx, 60); err != nil {
+				t.Fatal(err)
+			}
+			now := time.Now().UTC()
+			g := db.Gorm()
+			if err := g.Exec(`INSERT INTO artisans (id, code, name, craft, created_at, updated_at) VALUES (?, 'ZDB-1', 'Maker', 'papier_mache', ?, ?)`, ids.New(), now, now).Error; err != nil {
+				t.Fatal(err)
+			}
+			var artisan string
+			g.Raw(`SELECT id FROM artisans WHERE code = 'ZDB-1'`).Scan(&artisan)
+			for _, r := range []struct {
+				sku, craft string
+				tagged     bool
+			}{{"PM-1", "papier_mache", true}, {"PM-2", "papier_mache", false}, {"CU-1", "copperware", true}, {"CP-1", "carpet", true}} {
+				if err := g.Exec(`INSERT INTO products (id, sku, title, craft, hsn_code, gst_rate_bp, mrp_paise, price_paise, artisan_id, artisan_price_paise, gi_tag, created_at, updated_at)
+VALUES (?, ?, 'Piece', ?, '4823', 500, 1000, 900, ?, 500, ?, ?, ?)`, ids.New(), r.sku, r.craft, artisan, r.tagged, now, now).Error; err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := p.Up(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for sku, want := range map[string]string{"PM-1": "kashmir_paper_machie", "PM-2": "", "CU-1": "", "CP-1": "kashmir_hand_knotted_carpet"} {
+				var gi string
+				if err := g.Raw(`SELECT gi FROM products WHERE sku = ?`, sku).Scan(&gi).Error; err != nil || gi != want {
+					t.Errorf("%s: gi %q (%v), want %q", sku, gi, err, want)
+				}
 			}
 		})
 	}

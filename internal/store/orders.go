@@ -412,6 +412,18 @@ func (s *Orders) ListOrders(ctx context.Context, f orders.Filter, p paging.Reque
 }
 
 // GetOrder returns one order with its lines.
+// ExternalOrderStatus returns the stored status of a channel's order by
+// the marketplace's id, found false when it was never taken in.
+func (s *Orders) ExternalOrderStatus(ctx context.Context, channelID, externalOrderID string) (string, bool, error) {
+	var st []string
+	err := s.db.gorm.WithContext(ctx).Table("orders").Where("channel_id = ? AND external_order_id = ?", channelID, externalOrderID).
+		Limit(1).Pluck("status", &st).Error
+	if err != nil || len(st) == 0 {
+		return "", false, err
+	}
+	return st[0], true, nil
+}
+
 func (s *Orders) GetOrder(ctx context.Context, id string) (orders.Order, error) {
 	return getOrder(s.db.gorm.WithContext(ctx), id)
 }

@@ -107,6 +107,7 @@ func New(cfg Config) *Sim {
 		simkit.WriteJSON(w, http.StatusOK, map[string]any{"items": s.Listings()})
 	})
 	m.HandleFunc("PUT /_sim/listings/{sku}", s.edit)
+	m.HandleFunc("DELETE /_sim/listings/{sku}", s.remove)
 	s.kit.Register(m, func(w http.ResponseWriter, status int, msg string) { apiError(w, status, "InvalidInput", msg, "") })
 	s.mux = m
 	return s
@@ -350,20 +351,50 @@ func (s *Sim) Listings() []simkit.Listing {
 }
 
 func (s *Sim) edit(w http.ResponseWriter, r *http.Request) {
-	qty, ok := simkit.DecodeQuantity(r)
+	e, ok := simkit.DecodeEdit(r)
 	if !ok {
-		apiError(w, http.StatusBadRequest, "InvalidInput", `body must be {"quantity": n} with n >= 0`, "")
+		apiError(w, http.StatusBadRequest, "InvalidInput", simkit.EditUsage, "")
 		return
 	}
-	s.kit.Lock()
-	defer s.kit.Unlock()
-	it, found := s.items[r.PathValue("sku")]
-	if !found {
+	simkit.WriteJSON(w, http.StatusOK, s.Drift(r.PathValue("sku"), e))
+}
+
+func (s *Sim) remove(w http.ResponseWriter, r *http.Request) {
+	if !s.Delete(r.PathValue("sku")) {
 		apiError(w, http.StatusNotFound, "NOT_FOUND", "no such listing", "")
 		return
 	}
-	it.Quantity = qty
-	simkit.WriteJSON(w, http.StatusOK, simkit.Listing{SKU: it.SKU, PricePaise: it.PricePaise, Quantity: it.Quantity, Status: "BUYABLE"})
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// Drift applies a Seller Central edit: quantity or price; an unknown SKU
+// is created.
+func (s *Sim) Drift(sku string, e simkit.Edit) simkit.Listing {
+	s.kit.Lock()
+	defer s.kit.Unlock()
+	it, found := s.items[sku]
+	if !found {
+		now := s.kit.Now().UTC()
+		it = &item{SKU: sku, ASIN: "B0PORTAL00", ProductType: "HOME", Title: sku, PricePaise: 100, MRPPaise: 100, Created: now, Updated: now}
+		s.items[sku] = it
+	}
+	if e.Quantity != nil {
+		it.Quantity = *e.Quantity
+	}
+	if e.PricePaise != nil {
+		it.PricePaise = *e.PricePaise
+		it.MRPPaise = max(it.MRPPaise, it.PricePaise)
+	}
+	return simkit.Listing{SKU: it.SKU, PricePaise: it.PricePaise, Quantity: it.Quantity, Status: "BUYABLE"}
+}
+
+// Delete removes a listing as if deleted in Seller Central.
+func (s *Sim) Delete(sku string) bool {
+	s.kit.Lock()
+	defer s.kit.Unlock()
+	_, ok := s.items[sku]
+	delete(s.items, sku)
+	return ok
 }
 
 // SetFaults replaces the injected faults.

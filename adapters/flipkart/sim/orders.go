@@ -25,6 +25,8 @@ type shipment struct {
 	// cancelledBy is each cancelled item's cancellation type (the
 	// cancelled filter's cancellationType).
 	cancelledBy map[string]string
+	// late: indexed late (simkit.Faults.LateIndexed).
+	late bool
 }
 
 // Flipkart's cancellation types (the cancelled filter's cancellationType).
@@ -91,7 +93,7 @@ func (s *Sim) placeOrder(w http.ResponseWriter, r *http.Request) {
 	now := s.kit.Tick()
 	s.orderSeq++
 	orderID := fmt.Sprintf("OD%018d", s.orderSeq)
-	sh := &shipment{updated: now, itemUpdated: map[string]time.Time{}, cancelledBy: map[string]string{},
+	sh := &shipment{updated: now, itemUpdated: map[string]time.Time{}, cancelledBy: map[string]string{}, late: s.kit.TakeLate(),
 		Shipment: flipkart.Shipment{ShipmentID: fmt.Sprintf("SH%010d", s.orderSeq), LocationID: loc,
 			DispatchByDate: now.Add(48 * time.Hour).Format(time.RFC3339), UpdatedAt: now.Format(time.RFC3339)}}
 	out := []map[string]any{}
@@ -371,6 +373,9 @@ func (s *Sim) page(w http.ResponseWriter, st pageState) {
 		}
 		if (!from.IsZero() && sh.updated.Before(from)) || (!to.IsZero() && sh.updated.After(to)) {
 			continue
+		}
+		if sh.late && !from.IsZero() && from.After(sh.updated.Add(-simkit.LateIndexLag)) {
+			continue // not in the search index for so narrow a window yet
 		}
 		match = append(match, sh)
 	}

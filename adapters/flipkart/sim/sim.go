@@ -98,6 +98,7 @@ func New(cfg Config) *Sim {
 	s.registerNotifications(m)
 	m.HandleFunc("GET /_sim/listings", s.simListings)
 	m.HandleFunc("PUT /_sim/listings/{sku}", s.simEditListing)
+	m.HandleFunc("DELETE /_sim/listings/{sku}", s.simDeleteListing)
 	m.HandleFunc("POST /_sim/catalogue", s.catalogue)
 	s.kit.Register(m, func(w http.ResponseWriter, status int, msg string) { apiError(w, status, status, msg) })
 	s.mux = m
@@ -360,22 +361,55 @@ func (s *Sim) simListings(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"items": s.Listings()})
 }
 
-// simEditListing changes a quantity as a seller-portal user would (drift).
+// simEditListing changes a listing as a seller-portal user would (drift).
 func (s *Sim) simEditListing(w http.ResponseWriter, r *http.Request) {
-	qty, ok := simkit.DecodeQuantity(r)
+	e, ok := simkit.DecodeEdit(r)
 	if !ok {
-		apiError(w, http.StatusBadRequest, 400, `body must be {"quantity": n} with n >= 0`)
+		apiError(w, http.StatusBadRequest, 400, simkit.EditUsage)
 		return
 	}
-	s.kit.Lock()
-	defer s.kit.Unlock()
-	l, exists := s.listings[r.PathValue("sku")]
-	if !exists {
+	writeJSON(w, http.StatusOK, s.Drift(r.PathValue("sku"), e))
+}
+
+func (s *Sim) simDeleteListing(w http.ResponseWriter, r *http.Request) {
+	if !s.Delete(r.PathValue("sku")) {
 		apiError(w, http.StatusNotFound, 404, "no such listing")
 		return
 	}
-	l.Locations = map[string]int64{"PORTAL": qty}
-	writeJSON(w, http.StatusOK, SimListing{SKU: l.SKU, PricePaise: l.Price * 100, Quantity: l.quantity(), Status: l.Status})
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// Drift applies a seller-portal edit: the quantity (all at one portal
+// location) or the selling price changes; an unknown SKU is created.
+func (s *Sim) Drift(sku string, e simkit.Edit) SimListing {
+	s.kit.Lock()
+	defer s.kit.Unlock()
+	l, exists := s.listings[sku]
+	if !exists {
+		l = &listing{SKU: sku, ProductID: "PORTAL" + strings.Repeat("0", 10), MRP: 1, Price: 1, Status: "ACTIVE", Locations: map[string]int64{}}
+		s.listings[sku] = l
+	}
+	if e.Quantity != nil { // the portal edits the listing's first location's inventory
+		where := "PORTAL"
+		if locs := l.locationList(); len(locs) > 0 {
+			where = locs[0].ID
+		}
+		l.Locations = map[string]int64{where: *e.Quantity}
+	}
+	if e.PricePaise != nil {
+		l.Price = *e.PricePaise / 100
+		l.MRP = max(l.MRP, l.Price)
+	}
+	return SimListing{SKU: l.SKU, PricePaise: l.Price * 100, Quantity: l.quantity(), Status: l.Status}
+}
+
+// Delete removes a listing as if ended in the seller portal.
+func (s *Sim) Delete(sku string) bool {
+	s.kit.Lock()
+	defer s.kit.Unlock()
+	_, ok := s.listings[sku]
+	delete(s.listings, sku)
+	return ok
 }
 
 // SetFaults replaces the injected faults.

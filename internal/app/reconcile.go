@@ -1,0 +1,53 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/jkhhc/artisanbridge/internal/reconcile"
+)
+
+// nightlyHourUTC is when the nightly stock reconciliations start: 02:30
+// in India, when marketplaces are quiet and their read limits are free.
+const nightlyHourUTC, nightlyMinuteUTC = 21, 0
+
+// nextNight is the next nightly start after t.
+func nextNight(t time.Time) time.Time {
+	t = t.UTC()
+	n := time.Date(t.Year(), t.Month(), t.Day(), nightlyHourUTC, nightlyMinuteUTC, 0, 0, time.UTC)
+	if !n.After(t) {
+		n = n.Add(24 * time.Hour)
+	}
+	return n
+}
+
+// runNightlyReconciliations starts, each night, a report-only stock
+// reconciliation of every enabled channel; every replica may try, the
+// database keeps one run per channel and night.
+func (a *App) runNightlyReconciliations(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Until(nextNight(time.Now()))):
+		}
+		list, err := a.Channels.List(ctx)
+		if err != nil {
+			a.log.Warn("nightly reconciliations: channels unreadable", "err", err)
+			continue
+		}
+		for _, ch := range list {
+			if !ch.Enabled || ch.Kind == "gem" { // GeM's state is a portal export, not an API
+				continue
+			}
+			if _, err := a.Reconcile.Nightly(ctx, ch.ID); err != nil && ctx.Err() == nil {
+				a.log.Warn("nightly reconciliation not started", "channel", ch.Name, "err", err)
+			}
+		}
+	}
+}
+
+func (a *App) newReconciler() *reconcile.Runner {
+	return &reconcile.Runner{Channels: a.Channels, Runs: a.DB.Reconciliations(), Listings: a.DB.Listings(), Exceptions: a.DB.Exceptions(),
+		Factory: a.adapterFor, Resync: a.syncQueue.Enqueue, Orders: a.Puller, Log: a.log}
+}

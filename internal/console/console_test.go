@@ -1,0 +1,126 @@
+package console
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestCatalogueIsComplete: every key a template, a page or a handler uses
+// is in the one catalogue, in English, Urdu and Hindi.
+func TestCatalogueIsComplete(t *testing.T) {
+	used := map[string]bool{}
+	keyRef := regexp.MustCompile(`\.T "([a-z_]+\.[a-z0-9_]+)"|"((?:nav|page|error|flash|text|field|action|status|lang|age)\.[a-z0-9_]+)"`)
+	scan := func(name, text string) {
+		for _, m := range keyRef.FindAllStringSubmatch(text, -1) {
+			k := m[1] + m[2]
+			used[k] = true
+		}
+	}
+	if err := fs.WalkDir(files, "templates", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, _ := files.ReadFile(p)
+		scan(p, string(b))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	goFiles, _ := filepath.Glob("*.go")
+	for _, f := range goFiles {
+		if strings.HasSuffix(f, "_test.go") || f == "i18n.go" {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scan(f, string(b))
+	}
+	for _, p := range New(Deps{}).Pages() {
+		if p.Nav != "" {
+			used[p.Nav] = true
+		} else {
+			used["page."+p.Template] = true
+		}
+	}
+	for _, s := range []string{"pending", "live", "rejected", "paused", "error", "awaiting_upload"} {
+		used["status."+s] = true
+	}
+	if len(used) < 50 {
+		t.Fatalf("found only %d keys: the scan is broken", len(used))
+	}
+	for k := range used {
+		m, ok := catalogue[k]
+		switch {
+		case !ok:
+			t.Errorf("key %q is used but not in the catalogue", k)
+		case m.en == "" || m.ur == "" || m.hi == "":
+			t.Errorf("key %q lacks a language: %+v", k, m)
+		}
+	}
+}
+
+func TestMaskAccount(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"918273645501234", "XXXX1234"},
+		{"XXXXXXXX1234", "XXXX1234"},
+		{"12", "XXXX12"},
+		{"", ""},
+	} {
+		if got := maskAccount(tc.in); got != tc.want {
+			t.Errorf("maskAccount(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestSafeNext(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"/showroom/products?sku=A", "/showroom/products?sku=A"},
+		{"", "/"},
+		{"https://evil.example/", "/"},
+		{"//evil.example/", "/"},
+		{"/\\evil.example", "/"},
+		{"/api/v1/users", "/"},
+	} {
+		if got := safeNext(tc.in); got != tc.want {
+			t.Errorf("safeNext(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestLanguageChoice(t *testing.T) {
+	for _, tc := range []struct{ header, want string }{
+		{"ur-PK,ur;q=0.9,en;q=0.8", "ur"},
+		{"hi-IN", "hi"},
+		{"ks-IN,en;q=0.5", "ur"},
+		{"fr-FR,de", "en"},
+		{"", "en"},
+	} {
+		if got := fromAcceptLanguage(tc.header); got != tc.want {
+			t.Errorf("fromAcceptLanguage(%q) = %q, want %q", tc.header, got, tc.want)
+		}
+	}
+	if dirOf("ur") != "rtl" || dirOf("hi") != "ltr" || dirOf("en") != "ltr" {
+		t.Error("Urdu is right to left, the others left to right")
+	}
+}
+
+func TestOwns(t *testing.T) {
+	for _, tc := range []struct {
+		path string
+		want bool
+	}{
+		{"/", true}, {"/signin", true}, {"/static/console.css", true}, {"/showroom/products/1", true}, {"/finance", true},
+		{"/api/v1/products", false}, {"/healthz", false}, {"/webhooks/payouts/razorpayx", false}, {"/admin/queues", false},
+		{"/artisans/WW-1", false}, {"/pieces/SKU-1", false}, {"/showroomx", false},
+	} {
+		if got := Owns(tc.path); got != tc.want {
+			t.Errorf("Owns(%q) = %v, want %v", tc.path, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,55 @@
+package reconcile
+
+import (
+	"testing"
+)
+
+func TestClassify(t *testing.T) {
+	live := Expected{ListingID: "L", SKU: "S", Quantity: 3, PricePaise: 250000, InSync: true, Live: true}
+	waiting := live
+	waiting.InSync = false
+	never := live
+	never.Live, never.InSync = false, true
+	for _, tc := range []struct {
+		name string
+		e    Expected
+		r    *Remote
+		want []string
+	}{
+		{"the same", live, &Remote{SKU: "S", Quantity: 3, PricePaise: 250000}, nil},
+		{"quantity edited there", live, &Remote{SKU: "S", Quantity: 50, PricePaise: 250000}, []string{EditedOnMarketplace}},
+		{"price edited there", live, &Remote{SKU: "S", Quantity: 3, PricePaise: 199900}, []string{PriceDiffers}},
+		{"both edited", live, &Remote{SKU: "S", Quantity: 0, PricePaise: 1}, []string{EditedOnMarketplace, PriceDiffers}},
+		{"missing there", live, nil, []string{MissingThere}},
+		{"a push waits", waiting, &Remote{SKU: "S", Quantity: 2, PricePaise: 250000}, []string{PushPending}},
+		{"a price push waits", waiting, &Remote{SKU: "S", Quantity: 3, PricePaise: 1}, []string{PushPending}},
+		{"both wait: said once", waiting, &Remote{SKU: "S", Quantity: 2, PricePaise: 1}, []string{PushPending}},
+		{"never pushed, not there", never, nil, nil},
+		{"first push waits", Expected{ListingID: "L", SKU: "S", Live: false, InSync: false}, nil, nil},
+		{"pushed, changed, gone", waiting, nil, []string{PushPending}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Classify(tc.e, tc.r)
+			if len(got) != len(tc.want) {
+				t.Fatalf("got %+v, want %v", got, tc.want)
+			}
+			for i, d := range got {
+				if d.Class != tc.want[i] || d.SKU != "S" || d.ListingID != "L" || d.Detail == "" {
+					t.Errorf("difference %d: %+v, want %s", i, d, tc.want[i])
+				}
+				if tc.r != nil && (d.TheirsQuantity == nil || *d.TheirsQuantity != tc.r.Quantity) {
+					t.Errorf("difference %d does not say what the marketplace holds: %+v", i, d)
+				}
+			}
+		})
+	}
+	u := Unknown(Remote{SKU: "X", Quantity: 4, PricePaise: 100})
+	if u.Class != UnknownSKU || *u.TheirsQuantity != 4 || Correctable(UnknownSKU) {
+		t.Fatalf("unknown: %+v", u)
+	}
+	for _, c := range []string{EditedOnMarketplace, MissingThere, PriceDiffers} {
+		if !Correctable(c) {
+			t.Errorf("%s is not correctable", c)
+		}
+	}
+}

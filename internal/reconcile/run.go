@@ -1,0 +1,320 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jkhhc/artisanbridge/adapters"
+	"github.com/jkhhc/artisanbridge/internal/channels"
+	"github.com/jkhhc/artisanbridge/internal/exceptions"
+	"github.com/jkhhc/artisanbridge/internal/listing"
+)
+
+// The runner is the application side of a reconciliation: it streams our
+// listings page by page, reads what the marketplace holds for each page
+// through the channel's adapter (its rate limits pace the reads), classifies
+// with Classify, and records each page's differences and progress before
+// reading the next, so memory stays flat however large the catalogue.
+
+// RunStore keeps a run's progress and findings.
+type RunStore interface {
+	// Claim moves a pending run to running and returns it; false when it
+	// is not pending (another worker has it, or it is finished).
+	Claim(ctx context.Context, id string, at time.Time) (Reconciliation, bool, error)
+	SetTotal(ctx context.Context, id string, total int64) error
+	// Record appends differences and adds to the run's counters.
+	Record(ctx context.Context, id string, diffs []Difference, checked, corrected, ingested int64, at time.Time) error
+	Finish(ctx context.Context, id, status, errText string, at time.Time) error
+}
+
+// ListingPager reads a channel's listings in id order, with what each
+// should offer, and puts right what auto_correct corrects.
+type ListingPager interface {
+	CountListings(ctx context.Context, channelID string) (int64, error)
+	Page(ctx context.Context, channelID string, locations []channels.LocationMap, afterID string, limit int) ([]listing.SyncItem, error)
+	// KnownSKUs returns which of skus a listing of the channel is for.
+	KnownSKUs(ctx context.Context, channelID string, skus []string) (map[string]bool, error)
+	// Repush marks a listing for the next sync to push again what class
+	// says the marketplace lost: the whole listing (missing_there), the
+	// quantity or the price.
+	Repush(ctx context.Context, listingID, class string) error
+}
+
+// ExceptionRaiser opens an exception, or counts another occurrence of it.
+type ExceptionRaiser interface {
+	Raise(ctx context.Context, e exceptions.Exception) error
+}
+
+// Factory builds a channel's adapter.
+type Factory func(ch channels.Channel, creds map[string]string) (adapters.Channel, error)
+
+// ListingLister is a channel that can list every listing it holds, page by
+// page (Amazon's searchListingsItems): the only way to find SKUs there that
+// we have no listing for.
+type ListingLister interface {
+	ListListings(ctx context.Context, pageToken string) (items []adapters.RemoteListing, next string, err error)
+}
+
+// Runner runs reconciliations.
+type Runner struct {
+	Channels   *channels.Service
+	Runs       RunStore
+	Listings   ListingPager
+	Exceptions ExceptionRaiser
+	Factory    Factory
+	// Resync asks for a sync of the channel (the normal rate-limited push
+	// path) after auto_correct marked listings.
+	Resync func(ctx context.Context, channelID string) error
+	// Orders runs an order reconciliation (orderpull).
+	Orders   OrderReconciler
+	Log      *slog.Logger
+	Now      func() time.Time
+	PageSize int
+}
+
+// OrderReconciler re-reads a window of a channel's orders.
+type OrderReconciler interface {
+	ReconcileOrders(ctx context.Context, channelID string, since time.Time, ingest bool, found func(Difference) error) (checked int64, err error)
+}
+
+func (r *Runner) now() time.Time {
+	if r.Now != nil {
+		return r.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// Run runs a pending reconciliation to its end. A run another worker holds,
+// or one that is finished, is left alone.
+func (r *Runner) Run(ctx context.Context, id string) error {
+	run, ok, err := r.Runs.Claim(ctx, id, r.now())
+	if err != nil || !ok {
+		return err
+	}
+	switch run.Kind {
+	case KindStock:
+		err = r.stock(ctx, run)
+	case KindOrders:
+		err = r.orders(ctx, run)
+	default:
+		err = fmt.Errorf("unknown kind %q", run.Kind)
+	}
+	status, text := StatusDone, ""
+	if err != nil {
+		status, text = StatusFailed, err.Error()
+		if r.Log != nil {
+			r.Log.Warn("reconciliation failed", "reconciliation", id, "channel", run.ChannelID, "err", err)
+		}
+	}
+	if ferr := r.Runs.Finish(context.WithoutCancel(ctx), id, status, text, r.now()); ferr != nil {
+		return errors.Join(err, ferr)
+	}
+	return nil
+}
+
+func (r *Runner) stock(ctx context.Context, run Reconciliation) error {
+	ch, err := r.Channels.Get(ctx, run.ChannelID)
+	if err != nil {
+		return err
+	}
+	creds, err := r.Channels.Credentials(ctx, ch.ID)
+	if err != nil {
+		return err
+	}
+	ad, err := r.Factory(ch, creds)
+	if err != nil {
+		return err
+	}
+	total, err := r.Listings.CountListings(ctx, ch.ID)
+	if err != nil {
+		return err
+	}
+	if err := r.Runs.SetTotal(ctx, run.ID, total); err != nil {
+		return err
+	}
+	size := r.PageSize
+	if size <= 0 {
+		size = 500
+	}
+	corrected := int64(0)
+	after := ""
+	for {
+		items, err := r.Listings.Page(ctx, ch.ID, ch.Settings.Locations, after, size)
+		if err != nil {
+			return err
+		}
+		if len(items) == 0 {
+			break
+		}
+		after = items[len(items)-1].Listing.ID
+		skus := make([]string, len(items))
+		for i, it := range items {
+			skus[i] = it.Product.SKU
+		}
+		remote, err := ad.FetchListings(ctx, skus)
+		if err != nil {
+			return fmt.Errorf("reading what %s holds: %w", ch.Name, err)
+		}
+		held := make(map[string]*Remote, len(remote))
+		for _, rl := range remote {
+			held[rl.SKU] = &Remote{SKU: rl.SKU, Quantity: rl.Quantity, PricePaise: rl.PricePaise}
+		}
+		var diffs []Difference
+		var fixed int64
+		for _, it := range items {
+			for _, d := range Classify(expected(it), held[it.Product.SKU]) {
+				if d, err = r.act(ctx, ch, run, d); err != nil {
+					return err
+				}
+				if d.Action == ActionCorrected {
+					fixed++
+				}
+				diffs = append(diffs, d)
+			}
+		}
+		corrected += fixed
+		if err := r.Runs.Record(ctx, run.ID, diffs, int64(len(items)), fixed, 0, r.now()); err != nil {
+			return err
+		}
+		if len(items) < size {
+			break
+		}
+	}
+	if lister, ok := ad.(ListingLister); ok {
+		if err := r.unknown(ctx, ch, run, lister); err != nil {
+			return err
+		}
+	}
+	if corrected > 0 && r.Resync != nil {
+		return r.Resync(ctx, ch.ID)
+	}
+	return nil
+}
+
+// unknown pages through everything the marketplace holds for SKUs we have
+// no listing for.
+func (r *Runner) unknown(ctx context.Context, ch channels.Channel, run Reconciliation, lister ListingLister) error {
+	token := ""
+	for {
+		items, next, err := lister.ListListings(ctx, token)
+		if err != nil {
+			return fmt.Errorf("listing what %s holds: %w", ch.Name, err)
+		}
+		skus := make([]string, len(items))
+		for i, it := range items {
+			skus[i] = it.SKU
+		}
+		known, err := r.Listings.KnownSKUs(ctx, ch.ID, skus)
+		if err != nil {
+			return err
+		}
+		var diffs []Difference
+		for _, it := range items {
+			if known[it.SKU] {
+				continue
+			}
+			d, err := r.act(ctx, ch, run, Unknown(Remote{SKU: it.SKU, Quantity: it.Quantity, PricePaise: it.PricePaise}))
+			if err != nil {
+				return err
+			}
+			diffs = append(diffs, d)
+		}
+		if len(diffs) > 0 {
+			if err := r.Runs.Record(ctx, run.ID, diffs, 0, 0, 0, r.now()); err != nil {
+				return err
+			}
+		}
+		if next == "" {
+			return nil
+		}
+		token = next
+	}
+}
+
+// act corrects a difference when asked and opens its stock_drift
+// exception (one per listing, or per unknown SKU); a push waiting is no
+// drift: the sync settles it.
+func (r *Runner) act(ctx context.Context, ch channels.Channel, run Reconciliation, d Difference) (Difference, error) {
+	d.Action = ActionReported
+	if d.Class == PushPending {
+		return d, nil
+	}
+	if run.AutoCorrect && Correctable(d.Class) {
+		if err := r.Listings.Repush(ctx, d.ListingID, d.Class); err != nil {
+			return d, err
+		}
+		d.Action = ActionCorrected
+	}
+	cause := "stock_drift:" + d.ListingID
+	resource, resourceID := "listing", d.ListingID
+	if d.Class == UnknownSKU {
+		cause, resource, resourceID = "stock_drift:"+ch.ID+":"+d.SKU, "channel", ch.ID
+	}
+	action := "Run a stock reconciliation with auto_correct (POST /api/v1/reconciliations), or correct it in the seller portal; then resolve this exception."
+	if d.Action == ActionCorrected {
+		action = "Our values are being pushed again by the sync; check the listing is right on the marketplace, then resolve this exception."
+	}
+	if d.Class == UnknownSKU {
+		action = "End the listing in the seller portal, or add the product here and publish it; then resolve this exception."
+	}
+	err := r.Exceptions.Raise(ctx, exceptions.Exception{Kind: exceptions.StockDrift, CauseKey: cause,
+		Summary:  fmt.Sprintf("%s on %s: %s", d.SKU, ch.Name, Cause(d)),
+		Detail:   fmt.Sprintf("%s (ours: %s; marketplace: %s; reconciliation %s)", d.Detail, figures(d.OursQuantity, d.OursPricePaise), figures(d.TheirsQuantity, d.TheirsPricePaise), run.ID),
+		Guidance: guidance(d.Class),
+		Action:   action, Resource: resource, ResourceID: resourceID, ChannelID: ch.ID})
+	return d, err
+}
+
+func guidance(class string) string {
+	switch class {
+	case EditedOnMarketplace:
+		return "Someone changed the quantity in the marketplace's seller portal. Change stock only in artisanbridge: it tells every marketplace."
+	case PriceDiffers:
+		return "The marketplace shows another price than ours. Change prices only in artisanbridge (the product or its listing)."
+	case MissingThere:
+		return "The marketplace no longer shows this piece. It is listed again by the sync; tell operations if it disappears again."
+	case UnknownSKU:
+		return "The marketplace shows a piece artisanbridge does not know: an old or mistyped listing made in the seller portal."
+	}
+	return ""
+}
+
+func figures(q, p *int64) string {
+	if q == nil {
+		return "nothing"
+	}
+	return fmt.Sprintf("quantity %d at %d paise", *q, *p)
+}
+
+// expected is what one listing should hold on the marketplace now: the
+// offer the sync would push (package listing), and whether it was pushed.
+func expected(it listing.SyncItem) Expected {
+	p := it.Product
+	offer := listing.Desired(it.Listing, listing.Terms{PricePaise: p.PricePaise, MRPPaise: p.MRPPaise,
+		OneOfAKind: p.OneOfAKind, AllocatedChannelID: p.AllocatedChannelID}, it.Stock)
+	s := it.Listing.Status
+	return Expected{ListingID: it.Listing.ID, SKU: p.SKU, Quantity: offer.Quantity, PricePaise: offer.PricePaise,
+		InSync: it.Listing.InSync, Live: it.PushedContent != "" && s != listing.StatusRejected && s != listing.StatusAwaitingUpload}
+}
+
+func (r *Runner) orders(ctx context.Context, run Reconciliation) error {
+	if r.Orders == nil {
+		return errors.New("order reconciliation is not configured")
+	}
+	var ingested int64
+	checked, err := r.Orders.ReconcileOrders(ctx, run.ChannelID, r.now().Add(-DefaultOrderWindow), run.AutoCorrect, func(d Difference) error {
+		var n int64
+		if d.Action == ActionIngested {
+			n = 1
+		}
+		ingested += n
+		return r.Runs.Record(ctx, run.ID, []Difference{d}, 0, 0, n, r.now())
+	})
+	if err != nil {
+		return err
+	}
+	return r.Runs.Record(ctx, run.ID, nil, checked, 0, 0, r.now())
+}
