@@ -70,8 +70,13 @@ func (t *Tx) lock(table, id string) (bool, error) {
 
 // maxAttempts bounds the retries of a transaction PostgreSQL aborted to
 // break a deadlock or a serialisation failure: the work is redone from the
-// start with fresh reads and fresh effects.
-const maxAttempts = 4
+// start with fresh reads and fresh effects. A transaction that lost its
+// connection may run up to maxLostAttempts times (connections terminated
+// over and over, a failover): about two seconds of retries in all.
+const (
+	maxAttempts     = 4
+	maxLostAttempts = 12
+)
 
 // inTx runs fn in one transaction at now (the store's clock when zero),
 // writes the effects fn gathered, and commits; fn's error rolls everything
@@ -85,7 +90,8 @@ func (db *DB) inTx(ctx context.Context, now time.Time, fn func(*Tx) error) error
 	}
 	var t *Tx
 	var err error
-	for attempt := 1; attempt <= maxAttempts; attempt++ {
+	conflicts := 0
+	for attempt := 1; attempt <= maxLostAttempts; attempt++ {
 		t = &Tx{Now: now.UTC(), Actor: reqctx.ActorFrom(ctx), ctx: ctx, dialect: db.dialect}
 		committing := false
 		var xid int64
@@ -129,7 +135,12 @@ func (db *DB) inTx(ctx context.Context, now time.Time, fn func(*Tx) error) error
 		if err == nil || !(retryable(err) || lost) || ctx.Err() != nil {
 			break
 		}
-		time.Sleep(time.Duration(attempt*attempt) * 5 * time.Millisecond)
+		if !lost {
+			if conflicts++; conflicts >= maxAttempts {
+				break
+			}
+		}
+		time.Sleep(min(time.Duration(attempt*attempt)*5*time.Millisecond, 250*time.Millisecond))
 	}
 	if err != nil {
 		return translate(err)
