@@ -5,7 +5,7 @@ PKGS      := ./...
 FUZZTIME  ?= 30s
 BIN       := bin/artisanbridge
 
-.PHONY: run demo test contract build vet fmt-check fuzz bench users-admin clean
+.PHONY: run demo test contract build vet fmt-check fuzz bench docs faults faults-quick users-admin clean
 
 ## run: the service on its embedded default (SQLite file under ./data, in-process Redis)
 run:
@@ -69,6 +69,28 @@ bench:
 	  echo "| figure | measured | target | | command |"; echo "|---|---|---|---|---|"; \
 	  grep -h '^BENCH |' $(BENCHLOG) | sed 's/^BENCH //' ; } > bench/latest.md
 	@echo; cat bench/latest.md
+
+## faults: the fault suite (./faults, build tag faults) on the production
+## topology: builds the binary, a fresh PostgreSQL database (127.0.0.1:5432,
+## or ARTISANBRIDGE_TEST_POSTGRES_URL), a private redis-server on a free
+## port, migrate, one api, two workers and the simulators as processes;
+## then duplicate deliveries, kill -9 of api and workers, Redis restarted
+## empty, PostgreSQL connections terminated, a slow and throttling
+## marketplace and fuzzing. Each scenario prints a FAULTS line (tried, lost,
+## duplicated, partial, 5xx) and fails unless the last four are zero; the
+## lines are gathered at the end into faults/latest.txt.
+## faults-quick is the same with fewer operations (CI runs it).
+FAULTSLOG := faults/run.log
+faults:
+	@$(MAKE) --no-print-directory faults-run FAULTSFLAGS=
+faults-quick:
+	@$(MAKE) --no-print-directory faults-run FAULTSFLAGS=-quick
+.PHONY: faults-run
+faults-run:
+	@set -o pipefail; status=0; \
+	$(GO) test -tags faults -count=1 -v -timeout 40m ./faults/ -args $(FAULTSFLAGS) 2>&1 | tee $(FAULTSLOG) || status=$$?; \
+	grep -h '^FAULTS |' $(FAULTSLOG) > faults/latest.txt || true; \
+	echo; cat faults/latest.txt; exit $$status
 
 ## docs: rewrite docs/api.md from the route table (make test fails when it is stale)
 docs:

@@ -42,6 +42,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/fulfilpush"
 	"github.com/jkhhc/artisanbridge/internal/httpapi"
 	"github.com/jkhhc/artisanbridge/internal/idempotency"
+	"github.com/jkhhc/artisanbridge/internal/imports"
 	"github.com/jkhhc/artisanbridge/internal/inventory"
 	"github.com/jkhhc/artisanbridge/internal/jobs"
 	"github.com/jkhhc/artisanbridge/internal/listing"
@@ -74,6 +75,7 @@ type App struct {
 	Keyring    *secrets.Keyring
 	Auth       *auth.Service
 	Catalog    *catalog.Service
+	Imports    *imports.Service
 	Stock      *inventory.Service
 	Channels   *channels.Service
 	Listings   *listing.Service
@@ -164,6 +166,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 	}
 	a.Auth = auth.NewService(a.DB.Users(), nil)
 	a.Catalog = catalog.NewService(a.DB.Catalog(), a.Keyring, crafts, nil)
+	a.Imports = imports.NewService(a.DB.Imports(), a.Catalog, nil, log, imports.Options{})
 	a.Stock = inventory.NewService(a.DB.Inventory(), nil)
 	a.Media = media.NewService(a.DB.Media(), a.PublicURL, nil)
 	a.Channels = channels.NewService(a.DB.Channels(), a.Keyring, nil)
@@ -196,7 +199,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 		jobs.FinanceClawback{Ledger: a.DB.Finance()},
 		jobs.PayoutSend{Payouts: a.Payouts},
 		jobs.OrderNotices{Puller: a.Puller},
-		jobs.ReconcileRequested{Client: a.client}}
+		jobs.ReconcileRequested{Client: a.client},
+		jobs.ImportRunner{Imports: a.Imports}}
 	if cfg.Embedded() {
 		err = explainListen(cfg, a.startSimulators(ctx))
 	} else {
@@ -334,7 +338,7 @@ func (a *App) Run(ctx context.Context, mode Mode) error {
 		srv := asynq.NewServerFromRedisClient(a.Redis, jobs.ServerConfig(a.cfg.WorkerConcurrency, a.log))
 		mux := jobs.NewMux(a.DB.Outbox(), a.log, a.Consumers...)
 		lease := &jobs.ChannelLease{Redis: a.Redis, Again: a.syncQueue.Enqueue, Log: a.log,
-			Begin: func(ctx context.Context, channelID string) (context.Context, error) {
+			OnTake: func(ctx context.Context, channelID string) (context.Context, error) {
 				fence, err := a.DB.Channels().NextSyncFence(ctx, channelID)
 				return channelsync.WithFence(ctx, fence), err
 			}}
@@ -432,6 +436,11 @@ func (a *App) runMaintenance(ctx context.Context) {
 		} else if n > 0 {
 			a.log.Info("pruned marketplace notifications", "count", n)
 		}
+		if n, err := a.DB.Imports().PruneUploads(ctx, now.Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
+			a.log.Warn("pruning abandoned import uploads failed", "err", err)
+		} else if n > 0 {
+			a.log.Info("pruned abandoned import uploads", "count", n)
+		}
 		if n, err := a.DB.Outbox().PruneSent(ctx, now.Add(-7*24*time.Hour)); err != nil && ctx.Err() == nil {
 			a.log.Warn("pruning outbox failed", "err", err)
 		} else if n > 0 {
@@ -478,7 +487,7 @@ func (a *App) console() *console.Console {
 func (a *App) apiServer(healthOnly bool) *httpapi.Server {
 	insp := asynq.NewInspectorFromRedisClient(a.Redis)
 	return httpapi.New(httpapi.Deps{
-		Log: a.log, Auth: a.Auth, Catalog: a.Catalog, Inventory: a.Stock, Audit: a.DB.Audit(),
+		Log: a.log, Auth: a.Auth, Catalog: a.Catalog, Imports: a.Imports, Inventory: a.Stock, Audit: a.DB.Audit(),
 		Channels: a.Channels, Listings: a.Listings, Exceptions: a.Exceptions, Reconcile: a.Reconcile, Orders: a.Orders, Tasks: fulfilment.NewService(a.DB.Fulfilment(), nil), Finance: a.Finance, Payouts: a.Payouts, PayoutWebhook: a.PayoutWebhook, FlipkartNotification: a.FlipkartNotification, ChannelCalls: a.calls.lastHour,
 		Media: a.Media, Showcase: &showcase.Site{Catalogue: a.Catalog, Listings: a.Listings, Channels: a.Channels, Public: a.PublicURL},
 		Files: a.DB.ChannelFiles(), ImportOrders: a.importOrders, PullSettlements: a.pullSettlements, RescanOrders: a.rescanOrders, RetryMissedOrder: a.Puller.Retry,

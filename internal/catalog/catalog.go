@@ -9,6 +9,7 @@ import (
 
 	"github.com/jkhhc/artisanbridge/internal/effects"
 	"github.com/jkhhc/artisanbridge/internal/paging"
+	"github.com/jkhhc/artisanbridge/internal/search"
 )
 
 // Artisan statuses: an inactive artisan stays on record (their pieces,
@@ -167,10 +168,14 @@ type ProductInput struct {
 }
 
 // ArtisanFilter and ProductFilter narrow listings.
+// Search (?q=) keeps only the rows whose search document holds every
+// word: artisans by name, code, phone, Pehchan card and cluster; products
+// by title, SKU, craft, GI tag and their maker's name and code.
 type ArtisanFilter struct {
 	ClusterID string
 	Craft     string
 	Status    string
+	Search    search.Query
 }
 
 type ProductFilter struct {
@@ -178,6 +183,7 @@ type ProductFilter struct {
 	Craft     string
 	Status    string
 	SKU       string
+	Search    search.Query
 }
 
 // Store persists the catalogue. Create and update methods run the given

@@ -107,7 +107,7 @@ func (s *Service) CreateArtisan(ctx context.Context, in ArtisanInput) (_ Artisan
 			fe.Add(field, "is required")
 		}
 	}
-	acct, err := s.applyArtisan(ctx, &a, in, fe)
+	acct, err := s.applyArtisan(ctx, &a, in, fe, nil)
 	if err != nil {
 		return Artisan{}, err
 	}
@@ -139,7 +139,7 @@ func (s *Service) UpdateArtisan(ctx context.Context, id string, in ArtisanInput)
 		fe.Add("code", "cannot be changed")
 	}
 	after := before
-	acct, err := s.applyArtisan(ctx, &after, in, fe)
+	acct, err := s.applyArtisan(ctx, &after, in, fe, nil)
 	if err != nil {
 		return Artisan{}, err
 	}
@@ -157,7 +157,9 @@ func (s *Service) UpdateArtisan(ctx context.Context, id string, in ArtisanInput)
 
 // applyArtisan validates the set fields of in onto a and seals a new bank
 // account number; field problems go to fe, storage failures are returned.
-func (s *Service) applyArtisan(ctx context.Context, a *Artisan, in ArtisanInput, fe apperr.FieldErrors) (*SealedAccount, error) {
+// clusters, when not nil, says which cluster ids exist (an import loads
+// them once instead of asking per row).
+func (s *Service) applyArtisan(ctx context.Context, a *Artisan, in ArtisanInput, fe apperr.FieldErrors, clusters map[string]bool) (*SealedAccount, error) {
 	if in.Code != nil {
 		a.Code = strings.ToUpper(strings.TrimSpace(*in.Code))
 		if !codePattern.MatchString(a.Code) {
@@ -181,9 +183,12 @@ func (s *Service) applyArtisan(ctx context.Context, a *Artisan, in ArtisanInput,
 		} else if !ids.Valid(id) {
 			fe.Add("cluster_id", "is not an id")
 		} else {
-			ok, err := s.store.ClusterExists(ctx, id)
-			if err != nil {
-				return nil, err
+			ok := clusters[id]
+			if clusters == nil {
+				var err error
+				if ok, err = s.store.ClusterExists(ctx, id); err != nil {
+					return nil, err
+				}
 			}
 			if !ok {
 				fe.Add("cluster_id", "no such cluster")
@@ -529,7 +534,12 @@ func (s *Service) resolveArtisan(ctx context.Context, p *Product, in ProductInpu
 			fe.Add("artisan_id", "is not an id")
 			return nil
 		}
-		if _, err := s.store.GetArtisan(ctx, id); err != nil {
+		if found, known := byCode[ArtisanIDKey(id)]; known {
+			if found == "" {
+				fe.Add("artisan_id", "no such artisan")
+				return nil
+			}
+		} else if _, err := s.store.GetArtisan(ctx, id); err != nil {
 			if apperr.Is(err, apperr.NotFound) {
 				fe.Add("artisan_id", "no such artisan")
 				return nil

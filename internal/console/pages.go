@@ -11,6 +11,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/auth"
 	"github.com/jkhhc/artisanbridge/internal/idempotency"
+	"github.com/jkhhc/artisanbridge/internal/ids"
 	"github.com/jkhhc/artisanbridge/internal/reqctx"
 )
 
@@ -172,32 +173,29 @@ func (c *Console) act(w http.ResponseWriter, r *http.Request, v *visitor, p Page
 		return
 	}
 	rec := idempotency.Record{PrincipalID: v.User.ID, Key: key, Method: http.MethodPost, Path: r.URL.Path,
-		RequestHash: idempotency.Hash(http.MethodPost, r.URL.Path, []byte(formDigest(r))), CreatedAt: c.Now()}
-	stored, claimed, err := c.Idempotency.Claim(ctx, rec)
+		RequestHash: idempotency.Hash(http.MethodPost, r.URL.Path, []byte(formDigest(r))), ClaimID: ids.New(), CreatedAt: c.Now()}
+	replay, ctx, err := idempotency.Enter(ctx, c.Idempotency, rec, c.Now())
 	if err != nil {
 		c.show(w, r, v, p, statusOf(err), problemOf(err))
 		return
 	}
-	if !claimed {
-		if err := idempotency.Decide(stored, rec.RequestHash); err != nil {
-			c.show(w, r, v, p, statusOf(err), problemOf(err))
-			return
-		}
+	if replay != nil {
 		w.Header().Set("Idempotency-Replayed", "true")
-		http.Redirect(w, r, string(stored.ResponseBody), http.StatusSeeOther)
+		http.Redirect(w, r, string(replay.ResponseBody), http.StatusSeeOther)
 		return
 	}
+	r = r.WithContext(ctx)
 	bg := context.WithoutCancel(ctx)
 	settled := false
 	defer func() {
 		if !settled {
-			c.Idempotency.Release(bg, v.User.ID, key) //nolint:errcheck // best effort after a panic
+			c.Idempotency.Release(bg, v.User.ID, key, rec.ClaimID) //nolint:errcheck // best effort after a panic
 		}
 	}()
 	next, flash, err := a.run(r)
 	settled = true
 	if err != nil {
-		if rerr := c.Idempotency.Release(bg, v.User.ID, key); rerr != nil {
+		if rerr := c.Idempotency.Release(bg, v.User.ID, key, rec.ClaimID); rerr != nil {
 			c.Log.ErrorContext(ctx, "console: idempotency release failed", "err", rerr)
 		}
 		c.show(w, r, v, p, statusOf(err), problemOf(err))
@@ -213,7 +211,7 @@ func (c *Console) act(w http.ResponseWriter, r *http.Request, v *visitor, p Page
 		}
 		next += sep + "done=" + url.QueryEscape(flash)
 	}
-	if err := c.Idempotency.Complete(bg, v.User.ID, key, http.StatusSeeOther, []byte(next)); err != nil {
+	if err := c.Idempotency.Complete(bg, v.User.ID, key, rec.ClaimID, http.StatusSeeOther, []byte(next)); err != nil {
 		// The action committed: the answer is still the redirect.
 		c.Log.ErrorContext(ctx, "console: idempotency bookkeeping failed", "err", err)
 	}

@@ -42,6 +42,41 @@ func (ts *testServer) upload(path, filename string, data []byte, as ...auth.Role
 
 const importHeader = "sku,title,craft,hsn_code,gst_rate_bp,mrp_paise,price_paise,artisan_code,artisan_price_paise\n"
 
+// runImports does what the worker does with the imports the API queued.
+func (ts *testServer) runImport(id string) {
+	ts.t.Helper()
+	for range 1000 {
+		done, err := ts.imports.Run(context.Background(), id)
+		if err != nil {
+			ts.t.Fatalf("import %s: %v", id, err)
+		}
+		if done {
+			return
+		}
+	}
+	ts.t.Fatalf("import %s never finished", id)
+}
+
+// importFile uploads a sheet (202), runs its job and returns the import
+// as GET /imports/{id} shows it.
+func (ts *testServer) importFile(path, filename string, data []byte) map[string]any {
+	ts.t.Helper()
+	r := ts.upload(path, filename, data)
+	if r.Status != 202 {
+		ts.t.Fatalf("upload %s: %d %s", path, r.Status, r.Body)
+	}
+	id := r.json(ts.t)["id"].(string)
+	if loc := r.Header.Get("Location"); loc != "/api/v1/imports/"+id {
+		ts.t.Fatalf("Location %q", loc)
+	}
+	ts.runImport(id)
+	got := ts.do(auth.RoleShowroom, "GET", "/api/v1/imports/"+id, nil)
+	if got.Status != 200 {
+		ts.t.Fatalf("GET import: %d %s", got.Status, got.Body)
+	}
+	return got.json(ts.t)
+}
+
 func TestProductImport(t *testing.T) {
 	for _, b := range testenv.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
@@ -54,28 +89,27 @@ func TestProductImport(t *testing.T) {
 				"PM-BOX-3,Papier-mache bowl,papier_mache,4823,500,120000,130000,NOBODY,60000\n" + // price > MRP, unknown artisan
 				"PM-BOX-1,Papier-mache box again,papier_mache,4823,500,120000,99000,PM-9,60000\n" // repeated SKU
 			before := ts.rowCounts()
-			r := ts.upload("/api/v1/products/import", "catalogue.csv", []byte(csv))
-			if r.Status != 422 {
-				t.Fatalf("invalid file: %d %s", r.Status, r.Body)
+			imp := ts.importFile("/api/v1/products/import", "catalogue.csv", []byte(csv))
+			if imp["status"] != "rejected" || imp["failed"].(float64) != 3 || imp["created"].(float64) != 0 {
+				t.Fatalf("invalid file: %v", imp)
 			}
-			fields := r.json(t)["error"].(map[string]any)["fields"].(map[string]any)
-			for _, f := range []string{"line 3.gst_rate_bp", "line 4.price_paise", "line 4.artisan_code", "line 5.sku"} {
-				if _, ok := fields[f]; !ok {
-					t.Errorf("error does not name %s: %v", f, fields)
+			report := ts.do(auth.RoleShowroom, "GET", imp["errors_url"].(string), nil)
+			if report.Status != 200 || !strings.HasPrefix(report.Header.Get("Content-Type"), "text/csv") {
+				t.Fatalf("error report: %d %s", report.Status, report.Body)
+			}
+			for _, want := range []string{"3,gst_rate_bp,700,", "4,price_paise,130000,", "4,artisan_code,NOBODY,", "5,sku,PM-BOX-1,repeats the sku of row 2"} {
+				if !strings.Contains(string(report.Body), want) {
+					t.Errorf("report does not name %s:\n%s", want, report.Body)
 				}
 			}
 			after := ts.rowCounts()
 			for tb, n := range before {
-				if after[tb] != n {
+				if after[tb] != n && tb != "imports" && tb != "import_errors" && tb != "audit_log" && tb != "outbox" {
 					t.Fatalf("%s changed by a refused import", tb)
 				}
 			}
-			r = ts.upload("/api/v1/products/import?valid_only=true", "catalogue.csv", []byte(csv))
-			res := r.json(t)
-			if r.Status != 200 || res["imported"].(float64) != 1 || res["skipped"].(float64) != 3 || len(res["errors"].([]any)) != 3 {
-				t.Fatalf("valid_only import: %d %s", r.Status, r.Body)
-			}
-			// XLSX, read by header names in another order.
+			// XLSX, read by header names in another order; then the same
+			// SKU again with a new price is an update.
 			f := excelize.NewFile()
 			rows := [][]any{
 				{"title", "sku", "artisan_code", "craft", "hsn_code", "gst_rate_bp", "mrp_paise", "price_paise", "artisan_share_bp"},
@@ -87,15 +121,41 @@ func TestProductImport(t *testing.T) {
 			}
 			var buf bytes.Buffer
 			f.Write(&buf)
-			r = ts.upload("/api/v1/products/import", "catalogue.xlsx", buf.Bytes())
-			if r.Status != 200 || r.json(t)["imported"].(float64) != 1 {
-				t.Fatalf("xlsx import: %d %s", r.Status, r.Body)
+			if imp := ts.importFile("/api/v1/products/import", "catalogue.xlsx", buf.Bytes()); imp["status"] != "done" || imp["created"].(float64) != 1 {
+				t.Fatalf("xlsx import: %v", imp)
 			}
 			list := ts.do(auth.RoleShowroom, "GET", "/api/v1/products?sku=PM-TRAY-1", nil)
 			if items := list.json(t)["items"].([]any); len(items) != 1 || items[0].(map[string]any)["artisan_share_bp"].(float64) != 6000 {
 				t.Fatalf("imported product: %s", list.Body)
 			}
+			again := "sku,price_paise\nPM-TRAY-1,65000\n"
+			if imp := ts.importFile("/api/v1/products/import", "prices.csv", []byte(again)); imp["status"] != "done" || imp["updated"].(float64) != 1 {
+				t.Fatalf("price update: %v", imp)
+			}
+			list = ts.do(auth.RoleShowroom, "GET", "/api/v1/products?sku=PM-TRAY-1", nil)
+			if p := list.json(t)["items"].([]any)[0].(map[string]any); p["price_paise"].(float64) != 65000 || p["version"].(float64) != 2 {
+				t.Fatalf("updated product: %s", list.Body)
+			}
 		})
+	}
+}
+
+func TestArtisanImportAPI(t *testing.T) {
+	ts := newTestServer(t, testenv.Backends()[0])
+	sheet := "code,name,craft,phone,bank_account_number,bank_ifsc\nKN-7,Ghulam Nabi,kani_shawl,9419012345,987654321098,JAKA0KANIHM\n"
+	imp := ts.importFile("/api/v1/artisans/import", "survey.csv", []byte(sheet))
+	if imp["status"] != "done" || imp["created"].(float64) != 1 {
+		t.Fatalf("artisan import: %v", imp)
+	}
+	list := ts.do(auth.RoleShowroom, "GET", "/api/v1/artisans", nil)
+	if strings.Contains(string(list.Body), "987654321098") || !strings.Contains(string(list.Body), "KN-7") {
+		t.Fatalf("artisans: %s", list.Body)
+	}
+	if r := ts.upload("/api/v1/artisans/import", "survey.csv", []byte(sheet), auth.RoleFinance); r.Status != 403 {
+		t.Fatalf("finance imported artisans: %d", r.Status)
+	}
+	if r := ts.do(auth.RoleShowroom, "GET", "/api/v1/imports/"+ids.New(), nil); r.Status != 404 {
+		t.Fatalf("unknown import: %d", r.Status)
 	}
 }
 
@@ -141,6 +201,22 @@ func TestIdempotencyKey(t *testing.T) {
 	}
 	if r := ts.do(auth.RoleShowroom, "POST", "/api/v1/clusters", raw, "Idempotency-Key", "key-busy-00001"); r.Status != 409 {
 		t.Fatalf("in progress: %d %s", r.Status, r.Body)
+	}
+	// A request cut (kill -9) before it committed leaves its key in
+	// progress; once stale, the retry takes it over and runs, once.
+	cut := []byte(`{"name":"Cut","craft":"namda","district":"x"}`)
+	if _, _, err := ts.db.Idempotency().Claim(context.Background(), idempotency.Record{PrincipalID: showroomID, Key: "key-cut-000001", ClaimID: "dead-run",
+		Method: "POST", Path: "/api/v1/clusters", RequestHash: idempotency.Hash("POST", "/api/v1/clusters", cut),
+		CreatedAt: time.Now().Add(-idempotency.StaleAfter - time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	retried := ts.do(auth.RoleShowroom, "POST", "/api/v1/clusters", cut, "Idempotency-Key", "key-cut-000001")
+	if retried.Status != 201 {
+		t.Fatalf("retry of a request cut before its commit: %d %s", retried.Status, retried.Body)
+	}
+	if r := ts.do(auth.RoleShowroom, "POST", "/api/v1/clusters", cut, "Idempotency-Key", "key-cut-000001"); r.Status != 201 ||
+		r.Header.Get("Idempotency-Replayed") != "true" || !bytes.Equal(r.Body, retried.Body) {
+		t.Fatalf("replay after the take-over: %d %s", r.Status, r.Body)
 	}
 	// A refused request does not burn its key: fixed, it goes through.
 	bad := ts.do(auth.RoleShowroom, "POST", "/api/v1/clusters", map[string]any{"name": "Fixed", "craft": "unknown", "district": "x"},

@@ -33,6 +33,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/finance"
 	"github.com/jkhhc/artisanbridge/internal/fulfilment"
 	"github.com/jkhhc/artisanbridge/internal/httpapi"
+	"github.com/jkhhc/artisanbridge/internal/imports"
 	"github.com/jkhhc/artisanbridge/internal/inventory"
 	"github.com/jkhhc/artisanbridge/internal/listing"
 	"github.com/jkhhc/artisanbridge/internal/media"
@@ -48,10 +49,12 @@ import (
 )
 
 type testServer struct {
-	t      testing.TB
-	srv    *httpapi.Server
-	db     *store.DB
-	tokens map[auth.Role]string
+	t   testing.TB
+	srv *httpapi.Server
+	db  *store.DB
+	// imports runs the imports the API queues, as the worker would.
+	imports *imports.Service
+	tokens  map[auth.Role]string
 	// users are the ids of the users holding tokens, by role.
 	users map[auth.Role]string
 	logs  *testenv.SyncBuffer
@@ -196,6 +199,7 @@ func newTestServerWith(t testing.TB, b testenv.Backend, change func(*httpapi.Dep
 		OutboxQueued: db.Outbox().PendingCount,
 		Ready:        map[string]func(context.Context) error{"database": db.Ping},
 	}
+	deps.Imports = imports.NewService(db.Imports(), deps.Catalog, nil, log, imports.Options{})
 	if change != nil {
 		change(&deps)
 	}
@@ -204,7 +208,7 @@ func newTestServerWith(t testing.TB, b testenv.Backend, change func(*httpapi.Dep
 	if err != nil {
 		t.Fatalf("the OpenAPI document does not load: %v", err)
 	}
-	ts := &testServer{t: t, srv: srv, db: db, tokens: map[auth.Role]string{}, users: map[auth.Role]string{}, logs: logs, router: router}
+	ts := &testServer{t: t, srv: srv, db: db, imports: deps.Imports, tokens: map[auth.Role]string{}, users: map[auth.Role]string{}, logs: logs, router: router}
 	ctx := reqctx.WithActor(context.Background(), reqctx.Actor{ID: "test", Name: "test", Role: "admin"})
 	for _, r := range auth.Roles {
 		u, tok, err := authSvc.CreateUser(ctx, auth.NewUser{Name: "user-" + string(r), Role: r})

@@ -121,3 +121,46 @@ func TestIdempotencyNeverKeepsAToken(t *testing.T) {
 		})
 	}
 }
+
+// TestLargeAnswerKeptByReference: the idempotency store keeps at most 64
+// KiB of an answer; a replay of a larger one points at the resource the
+// first request made (303 See Other), and nothing runs twice.
+func TestLargeAnswerKeptByReference(t *testing.T) {
+	for _, b := range testenv.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			ts := newTestServer(t, b)
+			maker := ts.mustCreate("/api/v1/artisans", map[string]any{"code": "PM-9", "name": "Shabir", "craft": "papier_mache"})
+			images := []string{}
+			for i := range 20 {
+				images = append(images, fmt.Sprintf("https://img.example/%d/%s.jpg", i, strings.Repeat("p", 2000)))
+			}
+			attrs := map[string]string{}
+			for i := range 50 {
+				attrs[fmt.Sprintf("note_%d", i)] = strings.Repeat("n", 500)
+			}
+			body := map[string]any{"sku": "PM-BIG-1", "title": "Papier-mache chest", "craft": "papier_mache", "hsn_code": "4823",
+				"gst_rate_bp": 500, "mrp_paise": 900000, "price_paise": 800000, "artisan_id": maker["id"], "artisan_price_paise": 500000,
+				"description": strings.Repeat("d", 5000), "images": images, "attributes": attrs}
+			first := ts.do(auth.RoleShowroom, "POST", "/api/v1/products", body, "Idempotency-Key", "big-answer-0001")
+			if first.Status != 201 || len(first.Body) <= 64<<10 {
+				t.Fatalf("first: %d, %d bytes", first.Status, len(first.Body))
+			}
+			var kept int64
+			if err := ts.db.Gorm().Raw(`SELECT LENGTH(response_body) FROM idempotency_keys WHERE idem_key = ?`, "big-answer-0001").Scan(&kept).Error; err != nil {
+				t.Fatal(err)
+			}
+			if kept == 0 || kept > 64<<10 {
+				t.Fatalf("the store keeps %d bytes of the answer", kept)
+			}
+			again := ts.do(auth.RoleShowroom, "POST", "/api/v1/products", body, "Idempotency-Key", "big-answer-0001")
+			id := first.json(t)["id"].(string)
+			if again.Status != http.StatusSeeOther || again.Header.Get("Location") != "/api/v1/products/"+id || again.Header.Get("Idempotency-Replayed") != "true" {
+				t.Fatalf("replay: %d %v %s", again.Status, again.Header, again.Body)
+			}
+			if got := ts.do(auth.RoleShowroom, "GET", again.Header.Get("Location"), nil); got.Status != 200 || got.json(t)["version"].(float64) != 1 {
+				t.Fatalf("the resource: %d", got.Status)
+			}
+		})
+	}
+}

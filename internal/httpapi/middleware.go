@@ -5,8 +5,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -18,6 +22,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/auth"
 	"github.com/jkhhc/artisanbridge/internal/idempotency"
+	"github.com/jkhhc/artisanbridge/internal/ids"
 	"github.com/jkhhc/artisanbridge/internal/reqctx"
 )
 
@@ -130,15 +135,56 @@ func limitBody(n int64) gin.HandlerFunc {
 	}
 }
 
-// captureWriter keeps a copy of the response for the idempotency store.
+// captureWriter keeps a copy of the response for the idempotency store,
+// up to what the store keeps (idempotency.MaxStoredBody), and its size.
 type captureWriter struct {
 	gin.ResponseWriter
-	buf bytes.Buffer
+	buf  bytes.Buffer
+	size int64
 }
 
 func (w *captureWriter) Write(b []byte) (int, error) {
-	w.buf.Write(b)
+	w.size += int64(len(b))
+	if room := idempotency.MaxStoredBody + 1 - w.buf.Len(); room > 0 {
+		w.buf.Write(b[:min(len(b), room)])
+	}
 	return w.ResponseWriter.Write(b)
+}
+
+func (w *captureWriter) WriteString(s string) (int, error) { return w.Write([]byte(s)) }
+
+// location is the resource an answer names: its Location header, or the
+// GET route of the collection posted to with the answer's "id".
+func (w *captureWriter) location(c *gin.Context, resource bool) string {
+	if loc := w.Header().Get("Location"); loc != "" {
+		return loc
+	}
+	if !resource {
+		return ""
+	}
+	dec := json.NewDecoder(bytes.NewReader(w.buf.Bytes()))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return ""
+	}
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		if k == "id" {
+			if v, err := dec.Token(); err == nil {
+				if id, ok := v.(string); ok && ids.Valid(id) {
+					return c.Request.URL.Path + "/" + id
+				}
+			}
+			return ""
+		}
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return ""
+		}
+	}
+	return ""
 }
 
 // idempotent honours Idempotency-Key on POST (API.md): the first request
@@ -161,30 +207,45 @@ func (s *Server) idempotent(r Route) gin.HandlerFunc {
 				Fields: map[string]string{"Idempotency-Key": "must be 8-255 characters of letters, digits and _.:-"}})
 			return
 		}
-		body, err := readAll(c)
-		if err != nil {
-			writeError(c, s.log, err)
-			return
+		var hash string
+		if _, upload := r.Request.(Upload); upload && r.bodyLimit > s.MaxBodyBytes {
+			// A large upload is hashed as it is spooled to a temporary
+			// file, which the handler then reads: never all in memory.
+			h, cleanup, err := spoolBody(c)
+			if err != nil {
+				writeError(c, s.log, err)
+				return
+			}
+			defer cleanup()
+			hash = h
+		} else {
+			body, err := readAll(c)
+			if err != nil {
+				writeError(c, s.log, err)
+				return
+			}
+			hash = idempotency.Hash(c.Request.Method, c.Request.URL.RequestURI(), body)
 		}
 		ctx := c.Request.Context()
 		actor := reqctx.ActorFrom(ctx)
 		rec := idempotency.Record{PrincipalID: actor.ID, Key: key, Method: c.Request.Method, Path: c.Request.URL.Path,
-			RequestHash: idempotency.Hash(c.Request.Method, c.Request.URL.RequestURI(), body), CreatedAt: s.now()}
-		stored, claimed, err := s.idem.Claim(ctx, rec)
+			RequestHash: hash, ClaimID: ids.New(), CreatedAt: s.now()}
+		replay, ctx, err := idempotency.Enter(ctx, s.idem, rec, s.now())
 		if err != nil {
 			writeError(c, s.log, err)
 			return
 		}
-		if !claimed {
-			if err := idempotency.Decide(stored, rec.RequestHash); err != nil {
-				writeError(c, s.log, err)
-				return
-			}
+		if replay != nil {
 			c.Header("Idempotency-Replayed", "true")
-			c.Data(stored.ResponseStatus, "application/json; charset=utf-8", stored.ResponseBody)
+			if loc := idempotency.ReplayLocation(*replay); loc != "" {
+				c.Header("Location", loc)
+			}
+			c.Data(replay.ResponseStatus, "application/json; charset=utf-8", replay.ResponseBody)
 			c.Abort()
 			return
 		}
+		// The store marks the key committed in the request's own transaction.
+		c.Request = c.Request.WithContext(ctx)
 		// The request's own context may be cancelled by now; the
 		// bookkeeping must still happen.
 		bg := context.WithoutCancel(ctx)
@@ -194,7 +255,7 @@ func (s *Server) idempotent(r Route) gin.HandlerFunc {
 				return
 			}
 			// The handler panicked: nothing was answered, nothing is kept.
-			if err := s.idem.Release(bg, actor.ID, key); err != nil {
+			if err := s.idem.Release(bg, actor.ID, key, rec.ClaimID); err != nil {
 				s.log.ErrorContext(ctx, "idempotency key release failed", "err", err, "request_id", reqctx.RequestID(ctx))
 			}
 		}()
@@ -203,13 +264,15 @@ func (s *Server) idempotent(r Route) gin.HandlerFunc {
 		c.Next()
 		settled = true
 		if status := w.Status(); status >= 200 && status < 300 {
-			kept := w.buf.Bytes()
+			kept, size := w.buf.Bytes(), w.size
 			if secret {
 				kept = replayBody(c)
+				size = int64(len(kept))
 			}
-			err = s.idem.Complete(bg, actor.ID, key, status, kept)
+			status, kept = idempotency.Keep(status, kept, size, w.location(c, s.getRoutes[r.Path+"/:id"]))
+			err = s.idem.Complete(bg, actor.ID, key, rec.ClaimID, status, kept)
 		} else {
-			err = s.idem.Release(bg, actor.ID, key)
+			err = s.idem.Release(bg, actor.ID, key, rec.ClaimID)
 		}
 		if err != nil {
 			s.log.ErrorContext(ctx, "idempotency bookkeeping failed", "err", err, "request_id", reqctx.RequestID(ctx))
@@ -232,4 +295,29 @@ func replayBody(c *gin.Context) []byte {
 		return b.([]byte)
 	}
 	return []byte(`{"secret_note":"this answer carried a secret, shown once and not kept"}`)
+}
+
+// spoolBody copies the request body to a temporary file while hashing it
+// as idempotency.Hash does, and gives the handler the file to read.
+func spoolBody(c *gin.Context) (string, func(), error) {
+	f, err := os.CreateTemp("", "upload-*")
+	if err != nil {
+		return "", nil, apperr.Wrap(err, apperr.Internal, "the upload could not be spooled")
+	}
+	cleanup := func() { f.Close(); os.Remove(f.Name()) }
+	h := idempotency.NewHasher(c.Request.Method, c.Request.URL.RequestURI())
+	if _, err := io.Copy(io.MultiWriter(f, h), c.Request.Body); err != nil {
+		cleanup()
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return "", nil, apperr.New(apperr.Invalid, "request body is larger than %d bytes", tooBig.Limit)
+		}
+		return "", nil, apperr.New(apperr.Invalid, "request body could not be read")
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		cleanup()
+		return "", nil, apperr.Wrap(err, apperr.Internal, "the upload could not be spooled")
+	}
+	c.Request.Body = f
+	return h.Sum(), cleanup, nil
 }

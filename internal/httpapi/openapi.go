@@ -17,6 +17,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/auth"
 	"github.com/jkhhc/artisanbridge/internal/civil"
+	"github.com/jkhhc/artisanbridge/internal/idempotency"
 )
 
 var ginParam = regexp.MustCompile(`:([A-Za-z_]+)`)
@@ -144,6 +145,16 @@ func operation(r Route, errRef *openapi3.SchemaRef) (*openapi3.Operation, error)
 	op.Responses = openapi3.NewResponses()
 	op.Responses.Delete("default")
 	op.Responses.Set(strconv.Itoa(r.Status), &openapi3.ResponseRef{Value: success})
+	if idempotent {
+		// A replay of an answer too large to keep points at its resource.
+		ref, err := schemaFor(idempotency.Reference{}, true)
+		if err != nil {
+			return nil, err
+		}
+		seeOther := openapi3.NewResponse().WithDescription("a replay of an answer too large to keep: the resource is at Location").
+			WithContent(openapi3.NewContentWithJSONSchemaRef(ref))
+		op.Responses.Set(strconv.Itoa(http.StatusSeeOther), &openapi3.ResponseRef{Value: seeOther})
+	}
 	for _, status := range failureStatuses(r, len(pathParams) > 0, idempotent) {
 		resp := openapi3.NewResponse().WithDescription(http.StatusText(status))
 		if status == http.StatusServiceUnavailable && r.Response != nil {

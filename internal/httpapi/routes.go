@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"strconv"
+
 	"strings"
 	"time"
 
@@ -21,6 +21,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/finance"
 	"github.com/jkhhc/artisanbridge/internal/fulfilment"
 	"github.com/jkhhc/artisanbridge/internal/ids"
+	"github.com/jkhhc/artisanbridge/internal/imports"
 	"github.com/jkhhc/artisanbridge/internal/inventory"
 	"github.com/jkhhc/artisanbridge/internal/listing"
 	"github.com/jkhhc/artisanbridge/internal/media"
@@ -31,6 +32,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/paging"
 	"github.com/jkhhc/artisanbridge/internal/reconcile"
 	"github.com/jkhhc/artisanbridge/internal/reqctx"
+	"github.com/jkhhc/artisanbridge/internal/search"
 	"github.com/jkhhc/artisanbridge/internal/showcase"
 	"github.com/jkhhc/artisanbridge/internal/statements"
 )
@@ -73,7 +75,7 @@ func (s *Server) routes() []Route {
 		{Method: "POST", Path: p + "/artisans", Permission: auth.ArtisansWrite, Summary: "register an artisan",
 			Request: catalog.ArtisanInput{}, Response: catalog.Artisan{}, Status: 201, Errors: write, handler: create(s, s.Catalog.CreateArtisan)},
 		{Method: "GET", Path: p + "/artisans", Permission: auth.ArtisansRead, Summary: "list artisans",
-			Query:    paged(param("cluster_id", "only this cluster's artisans"), param("craft", "only makers of this craft"), param("status", "", "active", "inactive")),
+			Query:    paged(param("q", "search: every word starts a word of the artisan's name, code, phone, Pehchan card number or cluster"), param("cluster_id", "only this cluster's artisans"), param("craft", "only makers of this craft"), param("status", "", "active", "inactive")),
 			Response: paging.Page[catalog.Artisan]{}, Status: 200, Errors: []int{http.StatusUnprocessableEntity}, handler: list(s, s.listArtisans)},
 		{Method: "GET", Path: p + "/artisans/:id", Permission: auth.ArtisansRead, Summary: "one artisan", Response: catalog.Artisan{}, Status: 200, Errors: id404, handler: byID(s, s.Catalog.GetArtisan)},
 		{Method: "PATCH", Path: p + "/artisans/:id", Permission: auth.ArtisansWrite, Summary: "change an artisan (with version)",
@@ -82,15 +84,19 @@ func (s *Server) routes() []Route {
 		{Method: "POST", Path: p + "/products", Permission: auth.ProductsWrite, Summary: "add a product",
 			Request: catalog.ProductInput{}, Response: catalog.Product{}, Status: 201, Errors: write, handler: create(s, s.Catalog.CreateProduct)},
 		{Method: "GET", Path: p + "/products", Permission: auth.ProductsRead, Summary: "list products",
-			Query:    paged(param("artisan_id", "only this maker's products"), param("craft", "only this craft"), param("status", "", "draft", "active", "archived"), param("sku", "the product with this SKU")),
+			Query:    paged(param("q", "search: every word starts a word of the title, SKU, craft, GI certificate (gi: GI-tagged) or the maker's name or code"), param("artisan_id", "only this maker's products"), param("craft", "only this craft"), param("status", "", "draft", "active", "archived"), param("sku", "the product with this SKU")),
 			Response: paging.Page[catalog.Product]{}, Status: 200, Errors: []int{http.StatusUnprocessableEntity}, handler: list(s, s.listProducts)},
 		{Method: "GET", Path: p + "/products/:id", Permission: auth.ProductsRead, Summary: "one product", Response: catalog.Product{}, Status: 200, Errors: id404, handler: byID(s, s.Catalog.GetProduct)},
 		{Method: "PATCH", Path: p + "/products/:id", Permission: auth.ProductsWrite, Summary: "change a product (with version)",
 			Request: catalog.ProductInput{}, Response: catalog.Product{}, Status: 200, Errors: idWrite, handler: patch(s, s.Catalog.UpdateProduct)},
-		{Method: "POST", Path: p + "/products/import", Permission: auth.ProductsWrite, Summary: "import products from CSV or XLSX (multipart field file)",
-			Query:   []Param{{Name: "valid_only", Type: "boolean", Doc: "import the valid rows and list the invalid ones, instead of refusing the file"}},
-			Request: Upload{}, Response: catalog.ImportResult{}, Status: 200, Errors: write,
-			handler: s.importProducts, bodyLimit: catalog.MaxImportBytes + 64<<10},
+		{Method: "POST", Path: p + "/products/import", Permission: auth.ProductsWrite, Summary: "import products from CSV or XLSX (multipart field file): created or updated by sku, as a background job",
+			Request: Upload{}, Response: imports.Import{}, Status: 202, Errors: write, handler: s.startImport(imports.KindProducts), bodyLimit: importUploadLimit},
+		{Method: "POST", Path: p + "/artisans/import", Permission: auth.ArtisansWrite, Summary: "import artisans from the survey sheet, CSV or XLSX (multipart field file): created or updated by code, as a background job",
+			Request: Upload{}, Response: imports.Import{}, Status: 202, Errors: write, handler: s.startImport(imports.KindArtisans), bodyLimit: importUploadLimit},
+		{Method: "GET", Path: p + "/imports/:id", Permission: auth.ProductsRead, Summary: "an import: status, progress, counts (created, updated, unchanged, failed)",
+			Response: imports.Import{}, Status: 200, Errors: id404, handler: s.getImport},
+		{Method: "GET", Path: p + "/imports/:id/errors", Permission: auth.ProductsRead, Summary: "an import's error report: every bad cell (line, column, value, reason)",
+			Produces: []string{"text/csv"}, Status: 200, Errors: id404, handler: s.importErrors},
 
 		{Method: "POST", Path: p + "/media", Permission: auth.ProductsWrite, Summary: "store a product photo sent whole (the body is the JPEG or PNG); the same bytes again store nothing new",
 			Request: Bytes{Types: media.ContentTypes}, Response: media.Media{}, Status: 201, Errors: []int{http.StatusUnprocessableEntity}, handler: s.putMedia,
@@ -418,44 +424,6 @@ func truncate(s string, n int) string {
 	return s
 }
 
-// importProducts takes multipart field "file" (CSV or XLSX). With
-// ?valid_only=true the valid rows are imported and the invalid ones listed.
-func (s *Server) importProducts(c *gin.Context) {
-	validOnly, err := strconv.ParseBool(c.DefaultQuery("valid_only", "false"))
-	if err != nil {
-		writeError(c, s.log, &apperr.Error{Code: apperr.Invalid, Message: "valid_only must be true or false",
-			Fields: map[string]string{"valid_only": "must be true or false"}})
-		return
-	}
-	fh, err := c.FormFile("file")
-	if err != nil {
-		writeError(c, s.log, apperr.New(apperr.Invalid, "send the file as multipart/form-data field \"file\" (at most %d MiB)", catalog.MaxImportBytes>>20))
-		return
-	}
-	if fh.Size > catalog.MaxImportBytes {
-		writeError(c, s.log, apperr.New(apperr.Invalid, "the file is larger than %d MiB", catalog.MaxImportBytes>>20))
-		return
-	}
-	f, err := fh.Open()
-	if err != nil {
-		writeError(c, s.log, apperr.New(apperr.Invalid, "the uploaded file could not be read"))
-		return
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, catalog.MaxImportBytes+1))
-	if err != nil {
-		writeError(c, s.log, apperr.New(apperr.Invalid, "the uploaded file could not be read"))
-		return
-	}
-	rows, err := catalog.ParseImportFile(data)
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	res, err := s.Catalog.ImportProducts(c.Request.Context(), rows, validOnly)
-	s.respond(c, http.StatusOK, res, err)
-}
-
 func (s *Server) listQueues(c *gin.Context) {
 	qs, err := s.Queues(c.Request.Context())
 	if err != nil {
@@ -474,12 +442,20 @@ func (s *Server) listQueues(c *gin.Context) {
 }
 
 func (s *Server) listArtisans(c *gin.Context, p paging.Request) (paging.Page[catalog.Artisan], error) {
-	f := catalog.ArtisanFilter{ClusterID: c.Query("cluster_id"), Craft: c.Query("craft"), Status: c.Query("status")}
+	q, err := search.Parse(c.Query("q"))
+	if err != nil {
+		return paging.Page[catalog.Artisan]{}, err
+	}
+	f := catalog.ArtisanFilter{ClusterID: c.Query("cluster_id"), Craft: c.Query("craft"), Status: c.Query("status"), Search: q}
 	return s.Catalog.ListArtisans(c.Request.Context(), f, p)
 }
 
 func (s *Server) listProducts(c *gin.Context, p paging.Request) (paging.Page[catalog.Product], error) {
-	f := catalog.ProductFilter{ArtisanID: c.Query("artisan_id"), Craft: c.Query("craft"), Status: c.Query("status"), SKU: c.Query("sku")}
+	q, err := search.Parse(c.Query("q"))
+	if err != nil {
+		return paging.Page[catalog.Product]{}, err
+	}
+	f := catalog.ProductFilter{ArtisanID: c.Query("artisan_id"), Craft: c.Query("craft"), Status: c.Query("status"), SKU: c.Query("sku"), Search: q}
 	return s.Catalog.ListProducts(c.Request.Context(), f, p)
 }
 

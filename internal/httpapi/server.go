@@ -28,6 +28,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/finance"
 	"github.com/jkhhc/artisanbridge/internal/fulfilment"
 	"github.com/jkhhc/artisanbridge/internal/idempotency"
+	"github.com/jkhhc/artisanbridge/internal/imports"
 	"github.com/jkhhc/artisanbridge/internal/inventory"
 	"github.com/jkhhc/artisanbridge/internal/listing"
 	"github.com/jkhhc/artisanbridge/internal/media"
@@ -67,6 +68,7 @@ type Deps struct {
 	Tasks     *fulfilment.Service
 	Finance   *finance.Service
 	Payouts   *finance.Payouts
+	Imports   *imports.Service
 	// Media keeps product photos (nil: the photo routes answer 404).
 	Media *media.Service
 	// Showcase renders the public pages and printed tags (nil: 404).
@@ -125,6 +127,9 @@ type Server struct {
 	// doc and docJSON are the API's description, built once.
 	doc     *openapi3.T
 	docJSON []byte
+	// getRoutes are the GET paths of the table, to point a replay of a
+	// large answer at the resource it made.
+	getRoutes map[string]bool
 }
 
 // Route is one entry of the route table. Public routes need no token;
@@ -195,6 +200,12 @@ func New(d Deps) *Server {
 		panic("httpapi: the route table cannot be described: " + err.Error())
 	}
 	s.doc = doc
+	s.getRoutes = map[string]bool{}
+	for _, r := range s.routes() {
+		if r.Method == http.MethodGet {
+			s.getRoutes[r.Path] = true
+		}
+	}
 	if s.docJSON, err = json.Marshal(doc); err != nil {
 		panic("httpapi: the API description does not encode: " + err.Error())
 	}

@@ -259,10 +259,16 @@ func steps() []step {
 		{route: "GET /clusters/:code", path: id("/clusters/%s", "cluster"), want: 200},
 		{route: "GET /pieces/:sku", path: fixed("/pieces/KANI-1"), want: 200},
 		{route: "GET /api/v1/products/:id/tag", as: auth.RoleShowroom, path: id(p+"/products/%s/tag", "product"), want: 200},
-		{route: "POST /api/v1/products/import", as: auth.RoleShowroom, path: fixed(p + "/products/import?valid_only=false"),
+		{route: "POST /api/v1/products/import", as: auth.RoleShowroom, path: fixed(p + "/products/import"),
 			upload: func(*world) (string, []byte) {
 				return "catalogue.csv", []byte(importHeader + "PM-TRAY-1,Papier-mache tray,papier_mache,4823,500,80000,70000,KH-2,50000\n")
-			}, want: 200},
+			}, want: 202, after: func(w *world, r response) { keep("import")(w, r); w.runImport(w.id["import"]) }},
+		{route: "POST /api/v1/artisans/import", as: auth.RoleShowroom, path: fixed(p + "/artisans/import"),
+			upload: func(*world) (string, []byte) {
+				return "survey.csv", []byte("code,name,craft,cluster,phone\nKH-9,Bashir,walnut_wood_carving,,9419012345\n")
+			}, want: 202, after: func(w *world, r response) { w.runImport(r.json(w.t)["id"].(string)) }},
+		{route: "GET /api/v1/imports/:id", as: auth.RoleOperations, path: id(p+"/imports/%s", "import"), want: 200},
+		{route: "GET /api/v1/imports/:id/errors", as: auth.RoleShowroom, path: id(p+"/imports/%s/errors", "import"), want: 200},
 		{route: "POST /api/v1/locations", as: auth.RoleAdmin, path: fixed(p + "/locations"),
 			body: object(map[string]any{"code": "JMU-1", "name": "Jammu warehouse", "kind": "warehouse", "district": "Jammu"}), want: 201, after: keep("warehouse")},
 		{route: "GET /api/v1/locations", as: auth.RoleShowroom, path: fixed(p + "/locations"), want: 200},

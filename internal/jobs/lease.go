@@ -38,12 +38,12 @@ type ChannelLease struct {
 	MaxHold time.Duration
 	// Again asks for another sync of the channel (a new task).
 	Again func(ctx context.Context, channelID string) error
-	// Begin, if set, is called each time the lease is taken, and the run
+	// OnTake, if set, is called each time the lease is taken, and the run
 	// goes on with the context it returns: the app takes the channel's
 	// next fencing token in the database there, so that the outcomes of a
 	// run whose lease went elsewhere are refused (listing.ErrSuperseded).
-	Begin func(ctx context.Context, channelID string) (context.Context, error)
-	Log   *slog.Logger
+	OnTake func(ctx context.Context, channelID string) (context.Context, error)
+	Log    *slog.Logger
 }
 
 // ErrLeaseLost is the cause of a sync's context when its lease went to
@@ -173,10 +173,10 @@ func (l *ChannelLease) Run(ctx context.Context, channelID string, sync func(ctx 
 }
 
 func (l *ChannelLease) begin(ctx context.Context, channelID string, run func(ctx context.Context) error) error {
-	if l.Begin == nil {
+	if l.OnTake == nil {
 		return run(ctx)
 	}
-	rctx, err := l.Begin(ctx, channelID)
+	rctx, err := l.OnTake(ctx, channelID)
 	if err != nil {
 		return fmt.Errorf("sync lease: %w", err)
 	}

@@ -60,7 +60,7 @@ func startSyncWorker(t *testing.T, rc redis.UniversalClient, s jobs.Syncer, enq 
 		}
 		return ctx, nil
 	}
-	mux.HandleFunc(jobs.TypeChannelSync, jobs.SyncHandler(s, &jobs.ChannelLease{Redis: rc, TTL: 3 * time.Second, Again: enq.Enqueue, Begin: begin}))
+	mux.HandleFunc(jobs.TypeChannelSync, jobs.SyncHandler(s, &jobs.ChannelLease{Redis: rc, TTL: 3 * time.Second, Again: enq.Enqueue, OnTake: begin}))
 	if err := srv.Start(mux); err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,8 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/catalog"
 	"github.com/jkhhc/artisanbridge/internal/effects"
 	"github.com/jkhhc/artisanbridge/internal/paging"
+	"github.com/jkhhc/artisanbridge/internal/search"
+	"github.com/jkhhc/artisanbridge/migrations"
 )
 
 // Catalog implements catalog.Store.
@@ -107,6 +109,7 @@ func (c *Catalog) ListArtisans(ctx context.Context, f catalog.ArtisanFilter, p p
 	q = whereIf(q, "cluster_id = ?", f.ClusterID)
 	q = whereIf(q, "craft = ?", f.Craft)
 	q = whereIf(q, "status = ?", f.Status)
+	q = c.db.matching(q, "artisan", f.Search)
 	var rows []artisanRow
 	if err := q.Find(&rows).Error; err != nil {
 		return paging.Page[catalog.Artisan]{}, err
@@ -198,6 +201,7 @@ func (c *Catalog) ListProducts(ctx context.Context, f catalog.ProductFilter, p p
 	q = whereIf(q, "craft = ?", f.Craft)
 	q = whereIf(q, "status = ?", f.Status)
 	q = whereIf(q, "sku = ?", f.SKU)
+	q = c.db.matching(q, "product", f.Search)
 	var rows []productRow
 	if err := q.Find(&rows).Error; err != nil {
 		return paging.Page[catalog.Product]{}, err
@@ -233,6 +237,19 @@ func keyset(q *gorm.DB, p paging.Request) *gorm.DB {
 		q = q.Where("id > ?", p.After)
 	}
 	return q.Order("id").Limit(p.Limit + 1)
+}
+
+// matching keeps the rows whose search document (product_search or
+// artisan_search, kept by triggers: migrations/search.go) holds every word
+// of s: a GIN full-text index on PostgreSQL, FTS5 on SQLite.
+func (db *DB) matching(q *gorm.DB, kind string, s search.Query) *gorm.DB {
+	if s.Empty() {
+		return q
+	}
+	if db.dialect == migrations.Postgres {
+		return q.Where("id IN (SELECT "+kind+"_id FROM "+kind+"_search WHERE to_tsvector('simple', doc) @@ to_tsquery('simple', ?))", s.TSQuery())
+	}
+	return q.Where("id IN (SELECT "+kind+"_id FROM "+kind+"_search WHERE rid IN (SELECT rowid FROM "+kind+"_search_fts WHERE "+kind+"_search_fts MATCH ?))", s.FTS5())
 }
 
 func whereIf(q *gorm.DB, cond, v string) *gorm.DB {

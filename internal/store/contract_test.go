@@ -31,12 +31,14 @@ func TestContract(t *testing.T) {
 			t.Run("migrations up, down to 0, up", func(t *testing.T) { testMigrations(t, b) })
 			t.Run("catalogue", func(t *testing.T) { testCatalogue(t, b) })
 			t.Run("keyset pagination", func(t *testing.T) { testPagination(t, b) })
+			t.Run("search", func(t *testing.T) { testSearch(t, b) })
 			t.Run("concurrent movements", func(t *testing.T) { testConcurrentMovements(t, b) })
 			t.Run("refused movement writes nothing", func(t *testing.T) { testRefusedMovement(t, b) })
 			t.Run("stock constraints hold in the database", func(t *testing.T) { testStockConstraints(t, b) })
 			t.Run("append-only tables", func(t *testing.T) { testAppendOnly(t, b) })
 			t.Run("outbox", func(t *testing.T) { testOutbox(t, b) })
 			t.Run("idempotency claims race", func(t *testing.T) { testIdempotencyRace(t, b) })
+			t.Run("idempotency keys know their commit", func(t *testing.T) { testIdempotencyCommitted(t, b) })
 			t.Run("rollback leaves nothing", func(t *testing.T) { testRollback(t, b) })
 		})
 	}
@@ -424,30 +426,34 @@ func testIdempotencyRace(t *testing.T, b testenv.Backend) {
 	ctx := context.Background()
 	s := db.Idempotency()
 	var wg sync.WaitGroup
-	claims := make(chan bool, 20)
+	claims := make(chan string, 20)
 	for i := 0; i < 20; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, claimed, err := s.Claim(ctx, idempotency.Record{PrincipalID: "u1", Key: "key-000001", Method: "POST", Path: "/x", RequestHash: "h", CreatedAt: time.Now()})
+			got, claimed, err := s.Claim(ctx, idempotency.Record{PrincipalID: "u1", Key: "key-000001", Method: "POST", Path: "/x", RequestHash: "h",
+				ClaimID: ids.New(), CreatedAt: time.Now()})
 			if err != nil {
 				t.Error(err)
 			}
-			claims <- claimed
+			if claimed {
+				claims <- got.ClaimID
+			}
 		}()
 	}
 	wg.Wait()
 	close(claims)
-	n := 0
+	var won []string
 	for c := range claims {
-		if c {
-			n++
-		}
+		won = append(won, c)
 	}
-	if n != 1 {
-		t.Fatalf("%d concurrent claims won, want 1", n)
+	if len(won) != 1 {
+		t.Fatalf("%d concurrent claims won, want 1", len(won))
 	}
-	if err := s.Complete(ctx, "u1", "key-000001", 201, []byte(`{"ok":true}`)); err != nil {
+	if err := s.Complete(ctx, "u1", "key-000001", "another-claim", 201, []byte(`{"other":true}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Complete(ctx, "u1", "key-000001", won[0], 201, []byte(`{"ok":true}`)); err != nil {
 		t.Fatal(err)
 	}
 	stored, claimed, err := s.Claim(ctx, idempotency.Record{PrincipalID: "u1", Key: "key-000001", RequestHash: "h", CreatedAt: time.Now()})
@@ -460,6 +466,73 @@ func testIdempotencyRace(t *testing.T, b testenv.Backend) {
 	}
 	if n, err := s.Prune(ctx, time.Now().Add(time.Minute)); err != nil || n != 2 {
 		t.Fatalf("prune: %d %v", n, err)
+	}
+}
+
+// testIdempotencyCommitted: a key is marked committed in its request's own
+// transaction, so a request cut after its commit is never run again; a stale key that committed nothing is taken over by one
+// retry, and the run that lost it can no longer commit.
+func testIdempotencyCommitted(t *testing.T, b testenv.Backend) {
+	db, _ := b.Open(t)
+	ctx := context.Background()
+	s := db.Idempotency()
+	cat := db.Catalog()
+	now := time.Now().UTC()
+	cluster := func(name string) catalog.Cluster {
+		return catalog.Cluster{ID: ids.New(), Name: name, Craft: "kani_shawl", District: "Budgam", CreatedAt: now}
+	}
+	claim := func(key, id string, at time.Time) idempotency.Record {
+		t.Helper()
+		got, claimed, err := s.Claim(ctx, idempotency.Record{PrincipalID: "u1", Key: key, Method: "POST", Path: "/x", RequestHash: "h", ClaimID: id, CreatedAt: at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !claimed {
+			return got
+		}
+		return idempotency.Record{}
+	}
+	// Cut after its commit (never answered): the key stays and says so.
+	claim("key-committed", "c1", now)
+	if err := cat.CreateCluster(idempotency.WithClaim(ctx, idempotency.Claim{PrincipalID: "u1", Key: "key-committed", ID: "c1"}), cluster("Kanihama"), effects.Set{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Release(ctx, "u1", "key-committed", "another-run"); err != nil {
+		t.Fatal(err)
+	}
+	stored := claim("key-committed", "c2", now.Add(time.Hour))
+	if !stored.Committed || stored.Done || stored.ClaimID != "c1" {
+		t.Fatalf("a committed key after release: %+v", stored)
+	}
+	if _, err := idempotency.Decide(stored, "h", now.Add(time.Hour)); apperr.CodeOf(err) != apperr.Conflict {
+		t.Fatalf("a committed key without an answer: %v", err)
+	}
+	// Cut before any commit: one retry takes it over once it is stale.
+	old := now.Add(-idempotency.StaleAfter - time.Second)
+	claim("key-stale", "d1", old)
+	if took, err := s.TakeOver(ctx, "u1", "key-stale", "d1", "d2", now); err != nil || !took {
+		t.Fatalf("take over: %v %v", took, err)
+	}
+	if took, err := s.TakeOver(ctx, "u1", "key-stale", "d1", "d3", now); err != nil || took {
+		t.Fatalf("a second take-over of the same claim: %v %v", took, err)
+	}
+	before := countRows(t, db, "clusters")
+	err := cat.CreateCluster(idempotency.WithClaim(ctx, idempotency.Claim{PrincipalID: "u1", Key: "key-stale", ID: "d1"}), cluster("Zadibal"), effects.Set{})
+	if apperr.CodeOf(err) != apperr.Conflict || countRows(t, db, "clusters") != before {
+		t.Fatalf("the run that lost its key committed: %v", err)
+	}
+	if err := cat.CreateCluster(idempotency.WithClaim(ctx, idempotency.Claim{PrincipalID: "u1", Key: "key-stale", ID: "d2"}), cluster("Zadibal"), effects.Set{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Complete(ctx, "u1", "key-stale", "d2", 201, []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	// Work a request leaves running after its answer still commits.
+	if err := cat.CreateCluster(idempotency.WithClaim(ctx, idempotency.Claim{PrincipalID: "u1", Key: "key-stale", ID: "d2"}), cluster("Bandipora"), effects.Set{}); err != nil {
+		t.Fatalf("after the answer: %v", err)
+	}
+	if got := claim("key-stale", "d4", now); !got.Done || got.ClaimID != "d2" {
+		t.Fatalf("the retry's answer: %+v", got)
 	}
 }
 

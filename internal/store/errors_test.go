@@ -94,7 +94,8 @@ AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)`)
 func sqliteConstraints(t *testing.T, g *gorm.DB) (unique, check []string) {
 	t.Helper()
 	var tables []struct{ Name, SQL string }
-	if err := g.Raw(`SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'goose_db_version'`).
+	if err := g.Raw(`SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'goose_db_version'
+AND name NOT IN (SELECT name FROM pragma_table_list WHERE type IN ('shadow', 'virtual'))`).
 		Scan(&tables).Error; err != nil {
 		t.Fatal(err)
 	}

@@ -264,6 +264,8 @@ type idempotencyRow struct {
 	Method         string
 	Path           string
 	RequestHash    string
+	ClaimID        string
+	CommittedAt    *time.Time
 	State          string
 	ResponseStatus int64
 	ResponseBody   string

@@ -56,7 +56,11 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	)
 	if o.PostgresURL != "" {
 		dialect = migrations.Postgres
-		g, err = gorm.Open(postgres.Open(o.PostgresURL), cfg)
+		pool, perr := openPostgres(o.PostgresURL)
+		if perr != nil {
+			return nil, fmt.Errorf("store: open %s: %w", dialect, perr)
+		}
+		g, err = gorm.Open(postgres.New(postgres.Config{Conn: pool}), cfg)
 	} else {
 		dialect = migrations.SQLite
 		if o.SQLitePath == "" {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jkhhc/artisanbridge/internal/audit"
 	"github.com/jkhhc/artisanbridge/internal/effects"
+	"github.com/jkhhc/artisanbridge/internal/idempotency"
 	"github.com/jkhhc/artisanbridge/internal/outbox"
 	"github.com/jkhhc/artisanbridge/internal/reqctx"
 	"github.com/jkhhc/artisanbridge/migrations"
@@ -74,7 +75,10 @@ const maxAttempts = 4
 
 // inTx runs fn in one transaction at now (the store's clock when zero),
 // writes the effects fn gathered, and commits; fn's error rolls everything
-// back. A transaction PostgreSQL aborts to break a deadlock is run again.
+// back. A transaction PostgreSQL aborts to break a deadlock is run again,
+// and so is one whose connection was lost before it committed; one whose
+// connection was lost during COMMIT is looked up by its id
+// (txid_status): committed, it succeeded; aborted, it runs again.
 func (db *DB) inTx(ctx context.Context, now time.Time, fn func(*Tx) error) error {
 	if now.IsZero() {
 		now = db.now()
@@ -83,14 +87,46 @@ func (db *DB) inTx(ctx context.Context, now time.Time, fn func(*Tx) error) error
 	var err error
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
 		t = &Tx{Now: now.UTC(), Actor: reqctx.ActorFrom(ctx), ctx: ctx, dialect: db.dialect}
+		committing := false
+		var xid int64
 		err = db.gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
 			t.DB = g
 			if err := fn(t); err != nil {
 				return err
 			}
-			return writeEffects(g, t.fx)
+			if c, ok := idempotency.ClaimFrom(ctx); ok {
+				if err := markCommitted(t, c); err != nil {
+					return err
+				}
+			}
+			if err := writeEffects(g, t.fx); err != nil {
+				return err
+			}
+			if db.dialect == migrations.Postgres {
+				// The transaction's id, to learn its outcome should the
+				// connection be lost during COMMIT.
+				if err := g.Raw("SELECT txid_current()").Scan(&xid).Error; err != nil {
+					return err
+				}
+			}
+			committing = true
+			return nil
 		})
-		if !retryable(err) || ctx.Err() != nil {
+		lost := db.dialect == migrations.Postgres && connLost(err)
+		if lost && committing {
+			// Lost during COMMIT: PostgreSQL knows whether it committed.
+			switch db.txOutcome(ctx, xid) {
+			case "committed":
+				err = nil
+			case "aborted":
+				// Nothing of it committed: it runs again below.
+			default:
+				lost = false // unknown: not run again
+			}
+		}
+		// A transaction whose connection was lost before it committed
+		// lost everything: it runs again on another connection.
+		if err == nil || !(retryable(err) || lost) || ctx.Err() != nil {
 			break
 		}
 		time.Sleep(time.Duration(attempt*attempt) * 5 * time.Millisecond)
@@ -102,6 +138,25 @@ func (db *DB) inTx(ctx context.Context, now time.Time, fn func(*Tx) error) error
 		db.afterEvents()
 	}
 	return nil
+}
+
+// txOutcome asks PostgreSQL, on another connection, what became of the
+// transaction xid whose COMMIT lost its connection: "committed",
+// "aborted", or "" when it cannot tell.
+func (db *DB) txOutcome(ctx context.Context, xid int64) string {
+	for attempt := 0; attempt < 3 && xid != 0; attempt++ {
+		var status *string
+		if err := db.gorm.WithContext(ctx).Raw("SELECT txid_status(?)", xid).Scan(&status).Error; err == nil {
+			if status != nil && *status != "in progress" {
+				return *status
+			}
+			if status == nil {
+				return "" // too old to be known
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return ""
 }
 
 // retryable says PostgreSQL aborted the transaction to resolve a conflict
