@@ -371,6 +371,18 @@ func TestConsoleWorkingDayInChromium(t *testing.T) {
 			b.send(`section:first-of-type `+formWith("resolve"), map[string]string{"resolution": "checked with the showroom"}, "exception-resolved")
 		}
 		b.open("/operations/imports", "imports")
+		// A stock reconciliation of Flipkart, its progress shown until done.
+		b.open("/operations/reconciliations", "reconciliations")
+		b.send(formWith("start"), map[string]string{"channel_id": fk.id, "kind": "stock"}, "reconciliation-started")
+		for deadline := time.Now().Add(45 * time.Second); ; time.Sleep(time.Second) {
+			b.do("reload the run", chromedp.Reload(), chromedp.WaitReady(chromedp.CSS("main")))
+			if st := b.text("main p b"); st == "done" {
+				break
+			} else if st == "failed" || time.Now().After(deadline) {
+				t.Fatalf("the reconciliation: %s", b.text("main"))
+			}
+		}
+		b.loaded("reconciliation-done")
 	}) {
 		return
 	}

@@ -468,7 +468,7 @@ func (a *App) console() *console.Console {
 	insp := asynq.NewInspectorFromRedisClient(a.Redis)
 	return console.New(console.Deps{
 		Log: a.log, Sessions: auth.NewSessions(a.DB.Sessions(), nil, auth.DefaultLockout), Catalog: a.Catalog, Inventory: a.Stock,
-		Channels: a.Channels, Listings: a.Listings, Exceptions: a.Exceptions, Orders: a.Orders, Tasks: fulfilment.NewService(a.DB.Fulfilment(), nil),
+		Channels: a.Channels, Listings: a.Listings, Exceptions: a.Exceptions, Reconcile: a.Reconcile, Orders: a.Orders, Tasks: fulfilment.NewService(a.DB.Fulfilment(), nil),
 		Finance: a.Finance, Payouts: a.Payouts, Idempotency: a.DB.Idempotency(), Ops: a.DB.OpsMetrics(), OrdersSince: a.DB.OrdersSince, Media: a.Media,
 		ImportOrders: a.importOrders,
 		Queues: func(ctx context.Context) ([]console.QueueDepth, error) {

@@ -17,6 +17,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/opsmetrics"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/paging"
+	"github.com/jkhhc/artisanbridge/internal/reconcile"
 	"github.com/jkhhc/artisanbridge/internal/reqctx"
 	"github.com/jkhhc/artisanbridge/internal/statements"
 )
@@ -183,6 +184,50 @@ func (c *Console) assign(r *http.Request) (string, string, error) {
 		return "", "", err
 	}
 	return r.URL.Path + "?" + r.URL.RawQuery, "flash.assigned", nil
+}
+
+func (c *Console) startReconciliation(r *http.Request) (string, string, error) {
+	if c.Reconcile == nil {
+		return "", "", apperr.New(apperr.PreconditionFailed, "reconciliations are not configured in this process")
+	}
+	run, err := c.Reconcile.Start(r.Context(), reconcile.Input{ChannelID: r.PostFormValue("channel_id"), Kind: r.PostFormValue("kind"),
+		AutoCorrect: r.PostFormValue("auto_correct") == "1"})
+	if err != nil {
+		return "", "", err
+	}
+	return "/operations/reconciliations/" + run.ID, "flash.reconciling", nil
+}
+
+type reconciliationData struct {
+	Run     reconcile.Reconciliation
+	Channel string
+	Percent int
+	Running bool
+}
+
+// Refresh reloads the page while the run goes on.
+func (d reconciliationData) Refresh() bool { return d.Running }
+
+// reconciliation shows a run's progress and what it found; the page
+// reloads itself (no script: a refresh header) while the run goes on.
+func (c *Console) reconciliation(r *http.Request) (any, error) {
+	if c.Reconcile == nil {
+		return nil, apperr.New(apperr.NotFound, "reconciliations are not configured in this process")
+	}
+	p, err := firstPage(r, 100)
+	if err != nil {
+		return nil, err
+	}
+	run, err := c.Reconcile.Get(r.Context(), r.PathValue("id"), p)
+	if err != nil {
+		return nil, err
+	}
+	names, err := c.channelNames(r)
+	if err != nil {
+		return nil, err
+	}
+	return reconciliationData{Run: run, Channel: names[run.ChannelID], Percent: int(run.Progress * 100),
+		Running: run.Status == reconcile.StatusPending || run.Status == reconcile.StatusRunning}, nil
 }
 
 type importsData struct {

@@ -27,6 +27,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/media"
 	"github.com/jkhhc/artisanbridge/internal/opsmetrics"
 	"github.com/jkhhc/artisanbridge/internal/orders"
+	"github.com/jkhhc/artisanbridge/internal/reconcile"
 	"github.com/jkhhc/artisanbridge/internal/reqctx"
 )
 
@@ -46,6 +47,7 @@ type Deps struct {
 	Channels    *channels.Service
 	Listings    *listing.Service
 	Exceptions  *exceptions.Service
+	Reconcile   *reconcile.Service
 	Orders      *orders.Service
 	Tasks       *fulfilment.Service
 	Finance     *finance.Service

@@ -2,6 +2,7 @@ package console
 
 import (
 	"io/fs"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -121,6 +122,37 @@ func TestOwns(t *testing.T) {
 	} {
 		if got := Owns(tc.path); got != tc.want {
 			t.Errorf("Owns(%q) = %v, want %v", tc.path, got, tc.want)
+		}
+	}
+}
+
+func TestSameOrigin(t *testing.T) {
+	for _, tc := range []struct {
+		name                     string
+		origin, referer, fwdHost string
+		want                     bool
+	}{
+		{"same origin", "http://console.example", "", "", true},
+		{"another site", "https://evil.example", "", "", false},
+		{"opaque origin", "null", "", "", false},
+		{"no origin, same referer", "", "http://console.example/showroom/sale", "", true},
+		{"no origin, foreign referer", "", "https://evil.example/", "", false},
+		{"neither (not a browser)", "", "", "", true},
+		{"behind a proxy", "https://shop.jkhhc.in", "", "shop.jkhhc.in", true},
+		{"behind a proxy, another site", "https://evil.example", "", "shop.jkhhc.in", false},
+	} {
+		r := httptest.NewRequest("POST", "http://console.example/showroom/sale", nil)
+		if tc.origin != "" {
+			r.Header.Set("Origin", tc.origin)
+		}
+		if tc.referer != "" {
+			r.Header.Set("Referer", tc.referer)
+		}
+		if tc.fwdHost != "" {
+			r.Header.Set("X-Forwarded-Host", tc.fwdHost)
+		}
+		if got := sameOrigin(r); got != tc.want {
+			t.Errorf("%s: sameOrigin = %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }

@@ -131,6 +131,13 @@ type navItem struct {
 // T translates a catalogue key into the page's language.
 func (v *view) T(key string) string { return translate(v.Lang, key) }
 
+// Refreshing says whether the page reloads itself every few seconds (a
+// run in progress: no script needed).
+func (v *view) Refreshing() bool {
+	r, ok := v.Data.(interface{ Refresh() bool })
+	return ok && r.Refresh()
+}
+
 // Can says whether the visitor's role holds a permission: every button is
 // drawn only when the action behind it would be allowed.
 func (v *view) Can(p string) bool { return auth.Allowed(v.User.Role, auth.Permission(p)) }

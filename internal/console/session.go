@@ -55,7 +55,12 @@ func sameOrigin(r *http.Request) bool {
 		o = ref
 	}
 	u, err := url.Parse(o)
-	return err == nil && u.Host == r.Host
+	if err != nil || u.Host == "" {
+		return false
+	}
+	// Behind a proxy that rewrites Host, the host the browser used is in
+	// X-Forwarded-Host (a page of another site cannot set that header).
+	return u.Host == r.Host || u.Host == r.Header.Get("X-Forwarded-Host")
 }
 
 // safeNext keeps a post-sign-in destination on this site.
