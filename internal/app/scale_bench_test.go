@@ -270,7 +270,7 @@ func p99(ds []time.Duration) time.Duration {
 // measure takes n samples of each endpoint through the API and n of the
 // same SQL straight on the database, interleaved (API then SQL, SQL then
 // API, in turn) so that both see the same caches and load.
-func (r *scaleRig) measure(b *testing.B, eps []endpoint, n int) []latencies {
+func (r *scaleRig) measure(b *testing.B, eps []endpoint, n int, done func(endpoint, latencies)) {
 	b.Helper()
 	out := make([]latencies, len(eps))
 	for i, ep := range eps {
@@ -298,8 +298,10 @@ func (r *scaleRig) measure(b *testing.B, eps []endpoint, n int) []latencies {
 				api()
 			}
 		}
+		if done != nil {
+			done(ep, out[i])
+		}
 	}
-	return out
 }
 
 // rssMiB is this process's resident memory after returning what it can
@@ -342,20 +344,20 @@ func BenchmarkScale(b *testing.B) {
 	for range b.N {
 		small := testenv.Scale{Artisans: 235, Products: 1000, Orders: 1000, Postings: 5000}
 		rs, _ := newScaleRig(b, small)
-		rs.measure(b, eps(small), max(n/5, 50))
+		rs.measure(b, eps(small), max(n/5, 50), nil)
 		smallRSS := rssMiB(b)
 		rs.srv.Close()
 
 		r, generated := newScaleRig(b, size)
 		b.Logf("generated %d artisans, %d products, %d orders, %d postings in %v", size.Artisans, size.Products, size.Orders, size.Postings, generated.Round(time.Second))
-		got := r.measure(b, eps(size), n)
-		for i, ep := range eps(size) {
-			api, sql := p99(got[i].api), p99(got[i].sql)
+		// Each figure is printed as soon as its endpoint is measured.
+		r.measure(b, eps(size), n, func(ep endpoint, got latencies) {
+			api, sql := p99(got.api), p99(got.sql)
 			ratio := float64(api) / float64(sql)
 			benchfig.Report(b, "scale: "+ep.name+" p99, API vs its SQL",
-				fmt.Sprintf("%.2fx (API %v, SQL %v; %d samples each)", ratio, api.Round(10*time.Microsecond), sql.Round(10*time.Microsecond), len(got[i].api)),
+				fmt.Sprintf("%.2fx (API %v, SQL %v; %d samples each)", ratio, api.Round(10*time.Microsecond), sql.Round(10*time.Microsecond), len(got.api)),
 				"<= 2x", ratio <= 2, cmd)
-		}
+		})
 		bigRSS := rssMiB(b)
 		benchfig.Report(b, "scale: RSS at the corporation's size vs 1k products",
 			fmt.Sprintf("%.2fx (%.0f MiB at %d products, %.0f MiB at 1000)", bigRSS/smallRSS, bigRSS, size.Products, smallRSS),
