@@ -172,7 +172,7 @@ func TestDemo(t *testing.T) {
 	renewed := demoSignIns(t, again.logs.String())
 	in = again
 	ops = renewed["operations.demo"].token
-	if status := consoleSignIn(t, in.base, "finance.demo", renewed["finance.demo"].password, "/finance"); status != http.StatusOK {
+	if status := consoleSignIn(t, in.base, "finance.demo", renewed["finance.demo"].password, "/finance/payouts"); status != http.StatusOK {
 		t.Fatalf("the finance console answered %d after signing in with the renewed password", status)
 	}
 	if a, p := count("/api/v1/artisans"), count("/api/v1/products"); a != artisans || p != products {

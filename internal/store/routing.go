@@ -104,18 +104,20 @@ func (r *router) route(res *orders.Result, nl *newLine, p productRef) error {
 	return r.record(res, nl, p, src)
 }
 
-// soldThere notes that a marketplace which takes the units it sells off
-// its own offer (listing.MarketplaceTakesSoldUnits) now offers that many
-// fewer than were pushed, so that the next sync compares with what it
-// really offers: an order and its cancellation seen by one sync would
-// otherwise leave the marketplace a unit short.
+// soldThere forgets what a marketplace which takes the units it sells off
+// its own offer (listing.MarketplaceTakesSoldUnits) was last sent: it now
+// offers fewer than that, by the line or, when a push crossed the buyer's
+// order, by nothing (marketplace times are whole seconds, too coarse to
+// tell which came first). Unknown, the next sync sends it exactly what it
+// should offer: an order and its cancellation seen by one sync would
+// otherwise leave the marketplace a unit short, and a decrement that
+// assumed the order came after the push would leave it a unit over.
 func (r *router) soldThere(nl *newLine, p productRef) error {
 	if !listing.MarketplaceTakesSoldUnits(r.channelKind) {
 		return nil
 	}
-	q := nl.Line.Quantity
-	return r.tx.Exec(`UPDATE listings SET pushed_quantity = CASE WHEN pushed_quantity > ? THEN pushed_quantity - ? ELSE 0 END
-WHERE channel_id = ? AND product_id = ? AND pushed_quantity IS NOT NULL`, q, q, nl.ChannelID, p.ID).Error
+	return r.tx.Exec(`UPDATE listings SET pushed_quantity = NULL WHERE channel_id = ? AND product_id = ? AND pushed_quantity IS NOT NULL`,
+		nl.ChannelID, p.ID).Error
 }
 
 // pick tries each candidate source in order; nil means none serves.
