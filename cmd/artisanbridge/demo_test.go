@@ -68,14 +68,18 @@ func consoleSignIn(t *testing.T, base, name, password, page string) int {
 // seeded) and returns the logs so far.
 func welcome(t *testing.T, in *instance) string {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
+	wait := 2 * time.Minute
+	if raceDetector {
+		wait = 10 * time.Minute
+	}
+	deadline := time.Now().Add(wait)
 	for {
 		logs := in.logs.String()
 		if strings.Contains(logs, "Within about three minutes") {
 			return logs
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the demo printed no welcome in 2 minutes:\n%s", logs)
+			t.Fatalf("the demo printed no welcome in %v:\n%s", wait, logs)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -130,7 +134,14 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("the operations console answered %d after signing in with the printed password", status)
 	}
 
-	until := began.Add(3 * time.Minute)
+	// Three minutes is the promise to a user (measured without the race
+	// detector: 1 min 24 s); under it the demo's photo drawing alone takes
+	// minutes, so the test checks the same behaviour with a longer clock.
+	within := 3 * time.Minute
+	if raceDetector {
+		within = 12 * time.Minute
+	}
+	until := began.Add(within)
 	poll(t, "orders, tasks, live listings on all three channels and a payable artisan", until, func() (bool, any) {
 		orders := items(t, in, ops, "/api/v1/orders?limit=5")
 		tasks := items(t, in, ops, "/api/v1/fulfilment-tasks?limit=5")

@@ -83,7 +83,9 @@ func TestKillBetweenChangeAndEnqueue(t *testing.T) {
 	}
 	defer conn.Close(ctx)
 	var events, unsent, handled, duplicates int
-	deadline := time.Now().Add(60 * time.Second)
+	// A task the killed worker held is handed out again once asynq's lease
+	// on it (30 s) has lapsed and its recoverer next looks (every minute).
+	deadline := time.Now().Add(120 * time.Second)
 	for {
 		conn.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE sent_at IS NULL) FROM outbox`).Scan(&events, &unsent)
 		conn.QueryRow(ctx, `SELECT count(*) FROM processed_events WHERE consumer = 'change-log'`).Scan(&handled)
