@@ -70,8 +70,7 @@ type Puller struct {
 	// Lookup finds orders here by marketplace id (order reconciliation).
 	Lookup OrderLookup
 	Log    *slog.Logger
-	// Overlap is how far before the cursor each pull starts again
-	// (DefaultOverlap when 0).
+	// Overlap is how far before the cursor each pull starts again.
 	Overlap time.Duration
 	// FirstPull is how far back a channel's first pull looks.
 	FirstPull time.Duration
@@ -250,20 +249,11 @@ func minTime(a, b time.Time) time.Time {
 	return b
 }
 
-// DefaultOverlap covers a marketplace's search index catching up (Amazon
-// asks that LastUpdatedAfter be at least two minutes old). Every pull
-// re-reads it, so it is kept short: at 2 orders a second a ten-minute
-// overlap was 1,200 orders, 60 Flipkart pages a pull, more than its plan
-// allows between pulls 10 s apart, and the pull fell minutes behind. An
-// order indexed later still is found by the order reconciliation, which
-// re-reads days.
-const DefaultOverlap = 3 * time.Minute
-
 func (p *Puller) overlap() time.Duration {
 	if p.Overlap > 0 {
 		return p.Overlap
 	}
-	return DefaultOverlap
+	return 10 * time.Minute
 }
 
 func (p *Puller) firstPull() time.Duration {
