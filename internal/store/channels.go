@@ -500,6 +500,18 @@ func (s *Channels) NextSyncFence(ctx context.Context, channelID string) (int64, 
 	return fence, err
 }
 
+// SyncFence reads the current fencing token of a channel's sync lease.
+func (s *Channels) SyncFence(ctx context.Context, channelID string) (int64, error) {
+	var fence []int64
+	if err := s.db.gorm.WithContext(ctx).Raw("SELECT sync_fence FROM channels WHERE id = ?", channelID).Scan(&fence).Error; err != nil {
+		return 0, err
+	}
+	if len(fence) == 0 {
+		return 0, apperr.New(apperr.NotFound, "channel %s not found", channelID)
+	}
+	return fence[0], nil
+}
+
 // ChannelsWithDirty returns enabled channels with listings waiting.
 func (s *Listings) ChannelsWithDirty(ctx context.Context) ([]string, error) {
 	var out []string
