@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/jkhhc/artisanbridge/internal/apperr"
+	"github.com/jkhhc/artisanbridge/internal/etag"
 	"github.com/jkhhc/artisanbridge/internal/media"
 )
 
@@ -148,9 +149,9 @@ func (s *Server) serveMedia(c *gin.Context) {
 	if variant == "" {
 		variant = media.Original
 	}
-	etag := `"` + sha + "." + variant + `"`
-	if etagMatches(c.GetHeader("If-None-Match"), etag) && media.ValidSHA(sha) && media.KnownVariant(variant) {
-		c.Header("ETag", etag)
+	tag := `"` + sha + "." + variant + `"`
+	if etag.Matches(c.GetHeader("If-None-Match"), tag) && media.ValidSHA(sha) && media.KnownVariant(variant) {
+		c.Header("ETag", tag)
 		c.Header("Cache-Control", immutable)
 		c.Status(http.StatusNotModified)
 		return
@@ -160,21 +161,10 @@ func (s *Server) serveMedia(c *gin.Context) {
 		writeError(c, s.log, err)
 		return
 	}
-	c.Header("ETag", etag)
+	c.Header("ETag", tag)
 	c.Header("Cache-Control", immutable)
 	c.Header("X-Content-Type-Options", "nosniff")
 	c.Data(http.StatusOK, v.ContentType, v.Data)
 }
 
 const immutable = "public, max-age=31536000, immutable"
-
-// etagMatches reports whether an If-None-Match header names etag.
-func etagMatches(header, etag string) bool {
-	for _, t := range strings.Split(header, ",") {
-		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
-		if t == etag || t == "*" {
-			return true
-		}
-	}
-	return false
-}
