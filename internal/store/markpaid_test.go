@@ -98,6 +98,7 @@ func TestMarkPaidIsSetBased(t *testing.T) {
 					t.Fatalf("trial balance %+v", tb)
 				}
 			}
+			t.Logf("statements to mark a batch paid: %d for 2 lines, %d for 16", statements[2], statements[16])
 			if statements[16] != statements[2] {
 				t.Fatalf("marking 2 lines paid took %d statements, 16 lines %d: not set-based", statements[2], statements[16])
 			}
