@@ -88,7 +88,7 @@ faults-quick:
 .PHONY: faults-run
 faults-run:
 	@set -o pipefail; status=0; \
-	$(GO) test -tags faults -count=1 -v -timeout 40m ./faults/ -args $(FAULTSFLAGS) 2>&1 | tee $(FAULTSLOG) || status=$$?; \
+	$(GO) test -tags faults -count=1 -v -timeout 60m ./faults/ -args $(FAULTSFLAGS) 2>&1 | tee $(FAULTSLOG) || status=$$?; \
 	grep -h '^FAULTS |' $(FAULTSLOG) > faults/latest.txt || true; \
 	echo; cat faults/latest.txt; exit $$status
 

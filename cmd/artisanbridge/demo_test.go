@@ -85,23 +85,6 @@ func welcome(t *testing.T, in *instance) string {
 	}
 }
 
-// poll asks cond every two seconds (the demo's pace, not a test's) until
-// it holds or the deadline passes.
-func poll(t *testing.T, what string, deadline time.Time, cond func() (bool, any)) {
-	t.Helper()
-	var last any
-	for {
-		var ok bool
-		if ok, last = cond(); ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not by the deadline; last seen %v", what, last)
-		}
-		time.Sleep(2 * time.Second)
-	}
-}
-
 // items is a list answer's items.
 func items(t *testing.T, in *instance, token, path string) []map[string]any {
 	t.Helper()
@@ -142,7 +125,8 @@ func TestDemo(t *testing.T) {
 		within = 12 * time.Minute
 	}
 	until := began.Add(within)
-	poll(t, "orders, tasks, live listings on all three channels and a payable artisan", until, func() (bool, any) {
+	// Asked every two seconds: the demo's pace, not a test's.
+	eventuallyEvery(t, "orders, tasks, live listings on all three channels and a payable artisan", time.Until(until), 2*time.Second, func() (bool, any) {
 		orders := items(t, in, ops, "/api/v1/orders?limit=5")
 		tasks := items(t, in, ops, "/api/v1/fulfilment-tasks?limit=5")
 		live := map[string]int{}

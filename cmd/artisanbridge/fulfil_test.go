@@ -16,16 +16,28 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/finance"
 )
 
-// eventually polls cond until it holds or the deadline passes.
+// eventually polls cond until it holds or within has passed: the one
+// polling helper of this package's tests.
 func eventually(t *testing.T, what string, within time.Duration, cond func() (bool, any)) {
+	t.Helper()
+	eventuallyEvery(t, what, within, 50*time.Millisecond, cond)
+}
+
+// eventuallyEvery is eventually asking cond every interval (a slower pace
+// where cond itself is heavy, as the demo's is); cond is asked at least
+// once.
+func eventuallyEvery(t *testing.T, what string, within, interval time.Duration, cond func() (bool, any)) {
 	t.Helper()
 	var last any
 	began := time.Now()
-	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	for deadline := began.Add(within); ; time.Sleep(interval) {
 		var ok bool
 		if ok, last = cond(); ok {
 			t.Logf("%s in %v", what, time.Since(began).Round(time.Millisecond))
 			return
+		}
+		if time.Now().After(deadline) {
+			break
 		}
 	}
 	t.Fatalf("%s: never happened; last seen %v", what, last)

@@ -55,9 +55,12 @@ type ListingStore interface {
 	RecordPush(ctx context.Context, o listing.PushOutcome) error
 }
 
-// ChannelHealth keeps a channel's last success or last error.
+// ChannelHealth keeps a channel's last success or last error, and its
+// sync lease's current fencing token.
 type ChannelHealth interface {
 	RecordOutcome(ctx context.Context, id string, at time.Time, errText string) error
+	// SyncFence reads the channel's current fencing token.
+	SyncFence(ctx context.Context, id string) (int64, error)
 }
 
 // ExceptionRaiser opens an exception, or counts another occurrence of it.
@@ -113,6 +116,9 @@ func (e *Engine) SyncChannel(ctx context.Context, channelID string) (Report, err
 		pageSize = 1000
 	}
 	for round := 0; round < 100; round++ {
+		if err := e.stillHolds(ctx, channelID); err != nil {
+			return total, err
+		}
 		items, err := e.Listings.Dirty(ctx, channelID, ch.Settings.Locations, pageSize)
 		if err != nil {
 			return total, err
@@ -144,6 +150,26 @@ type fenceKey struct{}
 // they are refused (listing.ErrSuperseded) and the sync stops.
 func WithFence(ctx context.Context, fence int64) context.Context {
 	return context.WithValue(ctx, fenceKey{}, fence)
+}
+
+// stillHolds refuses (listing.ErrSuperseded) to go on with a run whose
+// fencing token is no longer the channel's: another worker took the lease,
+// and this run must not call the marketplace again. The Redis lease alone
+// would tell only at its next renewal, up to a third of its TTL later; the
+// database refuses the run's writes regardless, this spares the calls.
+func (e *Engine) stillHolds(ctx context.Context, channelID string) error {
+	fence, _ := ctx.Value(fenceKey{}).(int64)
+	if fence == 0 {
+		return nil
+	}
+	current, err := e.ChannelRows.SyncFence(ctx, channelID)
+	if err != nil {
+		return err
+	}
+	if current != fence {
+		return listing.ErrSuperseded
+	}
+	return nil
 }
 
 // recordPush records o under the fencing token of ctx, if any.
@@ -337,6 +363,9 @@ func (e *Engine) syncItems(ctx, rctx context.Context, ch channels.Channel, ad ad
 	for i, step := range steps {
 		if (i == 0 && len(creates) == 0) || (i == 1 && len(prices) == 0) || (i == 2 && len(stock) == 0) || (i == 3 && len(recreate) == 0) {
 			continue
+		}
+		if err := e.stillHolds(ctx, ch.ID); err != nil {
+			return rep, err // what this run had not recorded stays dirty for the holder
 		}
 		results, err := step.run()
 		for _, r := range results {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/jkhhc/artisanbridge/internal/auth"
+	"github.com/jkhhc/artisanbridge/internal/etag"
 	"github.com/jkhhc/artisanbridge/internal/money"
 )
 
@@ -84,7 +85,7 @@ func (c *Console) serveStatic(w http.ResponseWriter, r *http.Request) {
 	h.Set("ETag", a.etag)
 	h.Set("Cache-Control", "public, max-age=31536000, immutable")
 	h.Set("Vary", "Accept-Encoding")
-	if inm := r.Header.Get("If-None-Match"); inm != "" && strings.Contains(inm, a.etag) {
+	if etag.Matches(r.Header.Get("If-None-Match"), a.etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}

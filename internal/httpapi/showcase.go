@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/jkhhc/artisanbridge/internal/apperr"
+	"github.com/jkhhc/artisanbridge/internal/etag"
 	"github.com/jkhhc/artisanbridge/internal/showcase"
 )
 
@@ -31,7 +32,7 @@ func (s *Server) publicPage(param string, render func(ctx context.Context, site 
 		}
 		c.Header("Cache-Control", publicCache)
 		c.Header("ETag", page.ETag)
-		if etagMatches(c.GetHeader("If-None-Match"), page.ETag) {
+		if etag.Matches(c.GetHeader("If-None-Match"), page.ETag) {
 			c.Status(http.StatusNotModified)
 			return
 		}

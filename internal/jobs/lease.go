@@ -24,8 +24,9 @@ import (
 // script, so no request falls between a release and a check.
 //
 // Redis losing its data loses the lease and the marks: a second sync may
-// then start while the first runs; the first notices at its next renewal
-// that the lease is no longer its own and stops. What was owed is in the
+// then start while the first runs; the first notices before its next
+// marketplace call (the second took the next fencing token, see OnTake and
+// channelsync's stillHolds), or at its next renewal, and stops. What was owed is in the
 // database (dirty listings), and the sync sweep asks for it again.
 type ChannelLease struct {
 	Redis redis.UniversalClient

@@ -430,7 +430,11 @@ WHERE s.product_id IN ? AND s.location_id IN ? AND (l.kind <> 'artisan' OR l.art
 type PushOutcome = listing.PushOutcome
 
 // RecordPush stores the outcome. A change that arrived during the push
-// raised dirty_seq above Seq, so the listing stays dirty for it.
+// raised dirty_seq above Seq, so the listing stays dirty for it. The
+// listing only moves forward: an outcome computed from an older state than
+// the one already settled (a late, detached recording of an earlier push)
+// changes nothing, neither synced_seq nor the pushed values, which a newer
+// push has replaced. The UPDATE's condition guards it, not a read.
 func (s *Listings) RecordPush(ctx context.Context, o PushOutcome) error {
 	cols := map[string]any{"status": o.Status, "last_error": truncateText(o.Error), "updated_at": o.At.UTC()}
 	if o.ExternalID != "" {
@@ -453,22 +457,26 @@ func (s *Listings) RecordPush(ctx context.Context, o PushOutcome) error {
 	if o.Content != "" {
 		cols["pushed_content"] = o.Content
 	}
+	const forward = "id = ? AND synced_seq <= ?"
 	if o.Fence == 0 {
-		return s.db.gorm.WithContext(ctx).Model(&listingRow{}).Where("id = ?", o.ListingID).Updates(cols).Error
+		return s.db.gorm.WithContext(ctx).Model(&listingRow{}).Where(forward, o.ListingID, o.Seq).Updates(cols).Error
 	}
 	// Under a lease: only while its fencing token is the channel's.
 	superseded := false
 	err := s.db.inTx(ctx, time.Time{}, func(tx *Tx) error {
 		superseded = false
-		res := tx.Model(&listingRow{}).Where("id = ? AND EXISTS (SELECT 1 FROM channels c WHERE c.id = listings.channel_id AND c.sync_fence = ?)",
-			o.ListingID, o.Fence).Updates(cols)
+		res := tx.Model(&listingRow{}).Where(forward+" AND EXISTS (SELECT 1 FROM channels c WHERE c.id = listings.channel_id AND c.sync_fence = ?)",
+			o.ListingID, o.Seq, o.Fence).Updates(cols)
 		if res.Error != nil || res.RowsAffected > 0 {
 			return res.Error
 		}
 		// Superseded: what this late push left on the marketplace is not
-		// known, so the listing is pushed again by the current holder.
-		superseded = true
-		return tx.Exec("UPDATE listings SET dirty_seq = dirty_seq + 1 WHERE id = ?", o.ListingID).Error
+		// known, so the listing is pushed again by the current holder. (Not
+		// superseded, the outcome was only older than the settled state.)
+		res = tx.Exec("UPDATE listings SET dirty_seq = dirty_seq + 1 WHERE id = ? AND NOT EXISTS (SELECT 1 FROM channels c WHERE c.id = listings.channel_id AND c.sync_fence = ?)",
+			o.ListingID, o.Fence)
+		superseded = res.RowsAffected > 0
+		return res.Error
 	})
 	if err == nil && superseded {
 		return listing.ErrSuperseded
@@ -490,6 +498,18 @@ func (s *Channels) NextSyncFence(ctx context.Context, channelID string) (int64, 
 		return tx.Raw("SELECT sync_fence FROM channels WHERE id = ?", channelID).Scan(&fence).Error
 	})
 	return fence, err
+}
+
+// SyncFence reads the current fencing token of a channel's sync lease.
+func (s *Channels) SyncFence(ctx context.Context, channelID string) (int64, error) {
+	var fence []int64
+	if err := s.db.gorm.WithContext(ctx).Raw("SELECT sync_fence FROM channels WHERE id = ?", channelID).Scan(&fence).Error; err != nil {
+		return 0, err
+	}
+	if len(fence) == 0 {
+		return 0, apperr.New(apperr.NotFound, "channel %s not found", channelID)
+	}
+	return fence[0], nil
 }
 
 // ChannelsWithDirty returns enabled channels with listings waiting.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/jkhhc/artisanbridge/internal/apperr"
@@ -57,17 +58,47 @@ func (s *Notifications) RecordFailure(ctx context.Context, id, reason string) er
 // it when it is sent, and hands it to the outbox. taskID ties a task's
 // message to its task.
 func tellArtisan(tx *Tx, artisanID, subject string, n notify.Notice, taskID *string) error {
-	notice, err := json.Marshal(n)
-	if err != nil {
-		return err
+	return tellArtisans(tx, []artisanNotice{{ArtisanID: artisanID, Subject: subject, Notice: n, TaskID: taskID}})
+}
+
+// artisanNotice is one message tellArtisans stores.
+type artisanNotice struct {
+	ArtisanID, Subject string
+	Notice             notify.Notice
+	TaskID             *string
+}
+
+// noticesPerInsert keeps a multi-row insert of notices within both
+// databases' bound-parameter limits (six a row).
+const noticesPerInsert = 1000
+
+// tellArtisans is tellArtisan for many messages, in a few multi-row
+// INSERTs: each is stored once per subject and handed to the outbox.
+func tellArtisans(tx *Tx, notices []artisanNotice) error {
+	for start := 0; start < len(notices); start += noticesPerInsert {
+		chunk := notices[start:min(start+noticesPerInsert, len(notices))]
+		rows := make([]string, len(chunk))
+		args := make([]any, 0, 6*len(chunk)+2)
+		args = append(args, notify.StatusPending, tx.Now)
+		for i, n := range chunk {
+			notice, err := json.Marshal(n.Notice)
+			if err != nil {
+				return err
+			}
+			rows[i] = "(?, ?, ?, ?, ?, ?)"
+			args = append(args, ids.New(), n.ArtisanID, n.TaskID, n.Subject, string(notice), n.Notice.English())
+		}
+		// VALUES columns are column1.. on both databases.
+		var inserted []string
+		if err := tx.Raw(`INSERT INTO artisan_notifications (id, artisan_id, task_id, subject, notice, language, message, status, created_at)
+SELECT v.column1, a.id, v.column3, v.column4, v.column5, a.language, v.column6, ?, ? FROM (VALUES `+strings.Join(rows, ", ")+`) v
+JOIN artisans a ON a.id = v.column2 WHERE true
+ON CONFLICT (subject) WHERE subject <> '' DO NOTHING RETURNING id`, args...).Scan(&inserted).Error; err != nil {
+			return err
+		}
+		for _, id := range inserted {
+			tx.Emit(outbox.New(tx.Now, notify.TopicArtisanNotify, id, notify.Event{NotificationID: id}))
+		}
 	}
-	id := ids.New()
-	ins := tx.Exec(`INSERT INTO artisan_notifications (id, artisan_id, task_id, subject, notice, language, message, status, created_at)
-SELECT ?, a.id, ?, ?, ?, a.language, ?, ?, ? FROM artisans a WHERE a.id = ?
-ON CONFLICT (subject) WHERE subject <> '' DO NOTHING`, id, taskID, subject, string(notice), n.English(), notify.StatusPending, tx.Now, artisanID)
-	if ins.Error != nil || ins.RowsAffected == 0 {
-		return ins.Error
-	}
-	tx.Emit(outbox.New(tx.Now, notify.TopicArtisanNotify, id, notify.Event{NotificationID: id}))
 	return nil
 }

@@ -9,9 +9,13 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/jkhhc/artisanbridge/internal/apperr"
+	"github.com/jkhhc/artisanbridge/internal/civil"
 	"github.com/jkhhc/artisanbridge/internal/finance"
 	"github.com/jkhhc/artisanbridge/internal/ids"
+	"github.com/jkhhc/artisanbridge/internal/messages"
+	"github.com/jkhhc/artisanbridge/internal/notify"
 	"github.com/jkhhc/artisanbridge/internal/paging"
+	"github.com/jkhhc/artisanbridge/migrations"
 )
 
 var _ finance.PayoutStore = (*Finance)(nil)
@@ -313,7 +317,9 @@ l.amount_paise, l.reference FROM payout_lines l JOIN artisans a ON a.id = l.arti
 
 // MarkPaid applies the whole answer in one transaction under the batch's
 // lock; a reference that is not a pending line of this batch refuses the
-// file. Audited.
+// file. Audited. It is set-based: the lines are read and locked, changed,
+// posted to the ledger and their artisans told in a few statements per
+// linesPerStatement lines, however long the answer.
 func (s *Finance) MarkPaid(ctx context.Context, id string, results []finance.BankResult, now time.Time) (_ finance.PayoutBatch, err error) {
 	defer apperr.Annotate(&err, "Finance.MarkPaid(%s, %d results)", id, len(results))
 	var out finance.PayoutBatch
@@ -325,15 +331,18 @@ func (s *Finance) MarkPaid(ctx context.Context, id string, results []finance.Ban
 		if err := finance.CanMarkPaid(before); err != nil {
 			return err
 		}
-		byRef := map[string]finance.PayoutLine{}
-		for start := 0; start < len(results); start += entriesPerInsert {
-			refs := make([]string, 0, entriesPerInsert)
-			for _, r := range results[start:min(start+entriesPerInsert, len(results))] {
+		byRef := map[string]payoutLineRow{}
+		lock := ""
+		if tx.dialect == migrations.Postgres {
+			lock = " FOR UPDATE"
+		}
+		for start := 0; start < len(results); start += linesPerStatement {
+			refs := make([]string, 0, linesPerStatement)
+			for _, r := range results[start:min(start+linesPerStatement, len(results))] {
 				refs = append(refs, r.Reference)
 			}
-			var lines []finance.PayoutLine
-			if err := tx.Raw(`SELECT id, artisan_id, amount_paise, reference, status FROM payout_lines WHERE batch_id = ? AND reference IN ?`, id, refs).
-				Scan(&lines).Error; err != nil {
+			var lines []payoutLineRow
+			if err := tx.Raw(payoutLineSelect+` WHERE batch_id = ? AND reference IN ?`+lock, id, refs).Scan(&lines).Error; err != nil {
 				return err
 			}
 			for _, l := range lines {
@@ -342,7 +351,7 @@ func (s *Finance) MarkPaid(ctx context.Context, id string, results []finance.Ban
 		}
 		fe := apperr.FieldErrors{}
 		paid, failed := 0, 0
-		var outcomes []finance.PayoutOutcome
+		var outcomes []bankOutcome
 		for _, r := range results {
 			l, ok := byRef[r.Reference]
 			if !ok || l.Status != finance.PayoutPending {
@@ -356,15 +365,13 @@ func (s *Finance) MarkPaid(ctx context.Context, id string, results []finance.Ban
 			} else {
 				failed++
 			}
-			outcomes = append(outcomes, o)
+			outcomes = append(outcomes, bankOutcome{line: l, o: o})
 		}
 		if err := fe.Err(); err != nil {
 			return err
 		}
-		for _, o := range outcomes {
-			if _, err := applyOutcome(tx, finance.ProviderNEFTFile, o); err != nil {
-				return err
-			}
+		if err := applyBankOutcomes(tx, outcomes); err != nil {
+			return err
 		}
 		if err := settleBatch(tx, id); err != nil {
 			return err
@@ -377,6 +384,96 @@ func (s *Finance) MarkPaid(ctx context.Context, id string, results []finance.Ban
 		return nil
 	})
 	return out, err
+}
+
+// linesPerStatement bounds the payout lines one statement reads or
+// changes: within both databases' bound-parameter limits (a CASE takes two
+// a line).
+const linesPerStatement = 1000
+
+// bankOutcome is a bank's answer about one locked, pending line.
+type bankOutcome struct {
+	line payoutLineRow
+	o    finance.PayoutOutcome
+}
+
+// applyBankOutcomes is applyOutcome for a bank's answer about many pending
+// lines (locked by the caller), set-based: the same columns, the same
+// ledger entries and the same messages to artisans, in a few statements
+// per linesPerStatement lines. A line no longer pending is a conflict to
+// retry; one the rules would not settle (none, from a bank's answer) is
+// applied alone.
+func applyBankOutcomes(tx *Tx, outcomes []bankOutcome) error {
+	var entries []finance.Entry
+	var notices []artisanNotice
+	for start := 0; start < len(outcomes); start += linesPerStatement {
+		var paid, failed []bankOutcome
+		for _, b := range outcomes[start:min(start+linesPerStatement, len(outcomes))] {
+			switch {
+			case finance.DecideOutcome(b.line.outcome(), b.o) != finance.OutcomeApply:
+				if _, err := applyOutcome(tx, finance.ProviderNEFTFile, b.o); err != nil {
+					return err
+				}
+			case b.o.State == finance.LinePaid:
+				paid = append(paid, b)
+				entries = append(entries, finance.PaidEntry(b.line.line(), b.o.UTR, tx.Now))
+				notices = append(notices, artisanNotice{ArtisanID: b.line.ArtisanID, Subject: "payout:" + b.line.ID + ":paid",
+					Notice: notify.Notice{PaymentSent: &messages.PaymentSent{AmountPaise: b.line.AmountPaise, On: civil.Of(tx.Now), UTR: orDash(b.o.UTR)}}})
+			default:
+				failed = append(failed, b)
+				entries = append(entries, finance.FailedEntry(b.line.line(), failureReason(b.o), tx.Now))
+				notices = append(notices, artisanNotice{ArtisanID: b.line.ArtisanID, Subject: "payout:" + b.line.ID + ":failed",
+					Notice: notify.Notice{PaymentFailed: &messages.PaymentFailed{AmountPaise: b.line.AmountPaise}}})
+			}
+		}
+		if err := settleLines(tx, finance.PayoutPaid, "utr", paid, func(o finance.PayoutOutcome) string { return o.UTR }); err != nil {
+			return err
+		}
+		if err := settleLines(tx, finance.PayoutFailed, "failure_reason", failed, func(o finance.PayoutOutcome) string {
+			return truncateText(failureReason(o))
+		}); err != nil {
+			return err
+		}
+	}
+	if _, err := postAll(tx, entries); err != nil {
+		return err
+	}
+	return tellArtisans(tx, notices)
+}
+
+// failureReason is what a failed line records: the reason given, else the
+// provider's status.
+func failureReason(o finance.PayoutOutcome) string {
+	if o.Reason == "" {
+		return o.ProviderStatus
+	}
+	return o.Reason
+}
+
+// settleLines moves pending lines to status in one UPDATE, setting col to
+// each line's own value; every line must still be pending.
+func settleLines(tx *Tx, status, col string, lines []bankOutcome, value func(finance.PayoutOutcome) string) error {
+	if len(lines) == 0 {
+		return nil
+	}
+	lineIDs := make([]string, len(lines))
+	cases := make([]string, len(lines))
+	args := []any{finance.ProviderNEFTFile, lines[0].o.ProviderStatus, tx.Now, tx.Now, status, tx.Now}
+	for i, b := range lines {
+		lineIDs[i] = b.line.ID
+		cases[i] = "WHEN ? THEN ?"
+		args = append(args, b.line.ID, value(b.o))
+	}
+	args = append(args, finance.PayoutPending, lineIDs)
+	res := tx.Exec(`UPDATE payout_lines SET provider = ?, provider_status = ?, updated_at = ?, submitted_at = COALESCE(submitted_at, ?),
+status = ?, settled_at = ?, `+col+` = CASE id `+strings.Join(cases, " ")+` END WHERE status = ? AND id IN ?`, args...)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected != int64(len(lines)) {
+		return apperr.New(apperr.Conflict, "%d of %d payout lines changed meanwhile; retry", int64(len(lines))-res.RowsAffected, len(lines))
+	}
+	return nil
 }
 
 // payoutReference is the reference the bank carries for a line: "JK" and
