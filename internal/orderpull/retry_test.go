@@ -157,7 +157,9 @@ func (f *fakeCursors) AdvancePullCursor(_ context.Context, _ string, t time.Time
 	f.resume = orders.PullResume{}
 	return nil
 }
-func (f *fakeCursors) PullResume(context.Context, string) (orders.PullResume, error) { return f.resume, nil }
+func (f *fakeCursors) PullResume(context.Context, string) (orders.PullResume, error) {
+	return f.resume, nil
+}
 func (f *fakeCursors) SavePullResume(_ context.Context, _ string, cursor time.Time, r orders.PullResume) error {
 	if f.at.IsZero() {
 		f.at = cursor
