@@ -245,6 +245,25 @@ func TestPullCarriesOn(t *testing.T) {
 	}
 }
 
+// TestPullKeepsUpWithABurst: orders placed faster than one a second are
+// all found by the next pull (the simulator once stamped every order a
+// second after the last, running ahead of the wall clock and past the
+// search's end, so that a pull found only part of a burst).
+func TestPullKeepsUpWithABurst(t *testing.T) {
+	for _, b := range testenv.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			r := newFlipkartRig(t, b)
+			for i := 0; i < 90; i++ {
+				placeOrder(t, r.base, "CREWEL-1", 1)
+			}
+			rep, err := r.puller.Pull(context.Background(), r.channelID)
+			if err != nil || rep.Stopped || rep.Orders.Created != 90 {
+				t.Fatalf("one pull after 90 orders: %+v %v", rep, err)
+			}
+		})
+	}
+}
+
 // TestMissedOrders: an order item corrupted on the wire opens one
 // missed_order holding its shipment, without holding the cursor; retried
 // while still corrupt it answers 422 and stays open; retried once mended
