@@ -165,7 +165,7 @@ func (p *Puller) Pull(ctx context.Context, channelID string) (Report, error) {
 			}
 			return rep, p.Cursors.SavePullResume(ctx, channelID, cursor, w.PullResume)
 		}
-		if err != nil && rep.Resumed && rep.Pages == 0 {
+		if err != nil && rep.Resumed && rep.Pages == 0 && ctx.Err() == nil {
 			// The kept page is not answered (a marketplace's page token
 			// may expire): search again from the cursor, which has not
 			// moved, so nothing is lost.
