@@ -65,7 +65,6 @@ type Kit struct {
 	buckets map[string]*bucket
 	// OnExpireTokens runs (under the lock) when a test asks for tokens to expire.
 	OnExpireTokens func()
-	lastTick       time.Time
 	corruptLeft    int
 	corrupt        map[string]bool
 	lateLeft       int
@@ -73,14 +72,18 @@ type Kit struct {
 	Images *Images
 }
 
-// Tick is the clock for order changes: strictly increasing in whole
-// seconds, as marketplaces' last-update times are. Callers hold the lock.
-func (k *Kit) Tick() time.Time {
+// TickAfter is the clock for one order's changes: whole seconds, as
+// marketplaces' last-update times are, and strictly after that order's
+// previous change (prev; zero for a new order), so that a later change is
+// never taken for a repeat. Orders changed in the same second share it, as
+// on a marketplace: one strictly increasing clock for every order ran
+// ahead of the wall clock at more than one change a second (two a second
+// for eight minutes put it four minutes ahead, past a search's end).
+func (k *Kit) TickAfter(prev time.Time) time.Time {
 	now := k.now().UTC().Truncate(time.Second)
-	if !now.After(k.lastTick) {
-		now = k.lastTick.Add(time.Second)
+	if !now.After(prev) {
+		now = prev.UTC().Truncate(time.Second).Add(time.Second)
 	}
-	k.lastTick = now
 	return now
 }
 

@@ -1,8 +1,10 @@
 // Package orderpull pulls each channel's orders from its marketplace and
 // takes them in through package orders. The cursor moves only after the
-// orders up to it are committed, and every pull re-reads an overlap window
-// before it, so a late-indexed order is not missed and a repeated one is
-// harmless (ingestion is idempotent). Nothing a marketplace sends is
+// orders up to it are committed, and every pull re-reads a short overlap
+// before it, so an order indexed a little late is not missed and a
+// repeated one is harmless (ingestion is idempotent); order reconciliation
+// re-reads days. A pull cut short by the rate limit keeps the
+// marketplace's next page, and the next pull carries on from there. Nothing a marketplace sends is
 // dropped unseen: what cannot be read, and every order that cannot be
 // taken in, opens a missed_order exception holding the payload, which an
 // operations user retries once its cause is fixed (Retry).
@@ -34,10 +36,17 @@ type Orders interface {
 	Get(ctx context.Context, id string) (orders.Order, error)
 }
 
-// Cursors keeps where each channel's pull resumes.
+// Cursors keeps where each channel's pull resumes: its cursor, and the
+// walk under way when a pull stopped before its last page.
 type Cursors interface {
 	PullCursor(ctx context.Context, channelID string) (time.Time, error)
+	// AdvancePullCursor moves the cursor forward (never back) and ends
+	// the walk under way.
 	AdvancePullCursor(ctx context.Context, channelID string, since time.Time) error
+	PullResume(ctx context.Context, channelID string) (orders.PullResume, error)
+	// SavePullResume keeps the walk under way; a channel without a
+	// cursor gets cursor.
+	SavePullResume(ctx context.Context, channelID string, cursor time.Time, r orders.PullResume) error
 }
 
 // Exceptions opens (or counts again) one exception per cause, and reads one.
@@ -70,17 +79,26 @@ type Puller struct {
 	// Lookup finds orders here by marketplace id (order reconciliation).
 	Lookup OrderLookup
 	Log    *slog.Logger
-	// Overlap is how far before the cursor each pull starts again.
+	// Overlap is how far before the cursor each pull starts again (2
+	// minutes unset): a margin for an order indexed a little after its
+	// change. Every order re-read costs a page share and an ingestion, so
+	// it is kept short; order reconciliation re-reads 7 days.
 	Overlap time.Duration
 	// FirstPull is how far back a channel's first pull looks.
 	FirstPull time.Duration
-	// MaxPages bounds one pull; the rest waits for the next one.
+	// MaxPages bounds one pull; the next one carries on from the page
+	// after.
 	MaxPages int
 }
 
 // Report says what one pull did.
 type Report struct {
-	Pages      int
+	Pages int
+	// Resumed: the pull carried on a walk an earlier pull left unfinished.
+	Resumed bool
+	// Stopped: the pull ended before the last page (rate limit or
+	// MaxPages); the next one carries on from where it stopped.
+	Stopped    bool
 	Orders     orders.ImportSummary
 	Unreadable int // items or orders that could not be read: each a missed_order
 	Failed     int // orders read but not taken in: each a missed_order
@@ -91,6 +109,10 @@ type Report struct {
 // cannot be read opens its missed_order and does not hold the cursor (its
 // exception holds the payload); an order that could not be taken in holds
 // the cursor, so that every pull tries it again however long the outage.
+// A pull the rate limit (or MaxPages) stops keeps the marketplace's next
+// page with what it has seen, and the next pull carries on from there:
+// started afresh each time, a backlog of more pages than one pull gets
+// would never be read to its end, and the window would only grow.
 func (p *Puller) Pull(ctx context.Context, channelID string) (Report, error) {
 	var rep Report
 	ch, err := p.Channels.Get(ctx, channelID)
@@ -113,24 +135,43 @@ func (p *Puller) Pull(ctx context.Context, channelID string) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	started := time.Now().UTC()
-	if cursor.IsZero() {
-		cursor = started.Add(-p.firstPull())
+	resume, err := p.Cursors.PullResume(ctx, channelID)
+	if err != nil {
+		return rep, err
 	}
-	since := cursor.Add(-p.overlap())
-	newest := cursor
-	var failedAt time.Time // the oldest order that could not be taken in
-	token := ""
+	now := time.Now().UTC()
+	if cursor.IsZero() {
+		cursor = now.Add(-p.firstPull())
+	}
+	w := beginWalk(cursor, resume, now, p.overlap())
+	rep.Resumed = w.Token != ""
 	maxPages := p.MaxPages
 	if maxPages <= 0 {
 		maxPages = 500
 	}
-	for rep.Pages < maxPages {
-		page, err := src.FetchOrders(ctx, adapters.OrderCursor{Since: since, PageToken: token})
+	for {
+		if rep.Pages >= maxPages {
+			// More pages than one pull reads: the next pull goes on.
+			rep.Stopped = true
+			return rep, p.Cursors.SavePullResume(ctx, channelID, cursor, w.PullResume)
+		}
+		page, err := src.FetchOrders(ctx, adapters.OrderCursor{Since: w.Since, PageToken: w.Token})
 		if errors.Is(err, adapters.ErrRateLimited) {
-			// The marketplace's plan has no call free now: leave the cursor
-			// where it is; the next scheduled pull carries on.
-			return rep, nil
+			// The marketplace's plan has no call free now: keep the page
+			// this pull did not get; the next scheduled pull carries on.
+			rep.Stopped = true
+			if w.Token == "" {
+				return rep, nil // nothing read yet: nothing to keep
+			}
+			return rep, p.Cursors.SavePullResume(ctx, channelID, cursor, w.PullResume)
+		}
+		if err != nil && rep.Resumed && rep.Pages == 0 && ctx.Err() == nil {
+			// The kept page is not answered (a marketplace's page token
+			// may expire): search again from the cursor, which has not
+			// moved, so nothing is lost.
+			p.warn(ctx, "could not carry on the unfinished order pull; searching again from the cursor", "channel", ch.Name, "err", err)
+			w, rep.Resumed = beginWalk(cursor, orders.PullResume{}, now, p.overlap()), false
+			continue
 		}
 		if err != nil {
 			return rep, fmt.Errorf("pulling %s orders: %w", ch.Name, err)
@@ -150,31 +191,59 @@ func (p *Puller) Pull(ctx context.Context, channelID string) (Report, error) {
 			if err != nil {
 				// One order that cannot be taken in must not hold back the others.
 				rep.Failed++
-				if failedAt.IsZero() || in.UpdatedAt.Before(failedAt) {
-					failedAt = in.UpdatedAt
-				}
+				w.failed(in.UpdatedAt)
 				if err := p.raiseFailed(ctx, ch, in, err); err != nil {
 					return rep, err
 				}
 				continue
 			}
 			rep.Orders.Add(res)
-			if in.UpdatedAt.After(newest) {
-				newest = in.UpdatedAt
-			}
+			w.took(in.UpdatedAt)
 		}
 		if page.NextPageToken == "" {
-			// The cursor never passes an order that failed, so the next pull
-			// tries it again however long the outage.
-			to := minTime(newest, started)
-			if !failedAt.IsZero() {
-				to = minTime(to, failedAt.Add(-time.Second))
-			}
-			return rep, p.Cursors.AdvancePullCursor(ctx, channelID, to)
+			return rep, p.Cursors.AdvancePullCursor(ctx, channelID, w.cursorAfter())
 		}
-		token = page.NextPageToken
+		w.Token = page.NextPageToken
 	}
-	return rep, nil // more pages than one pull reads: the cursor stays, the next pull goes on
+}
+
+// walk is one read of a channel's orders from its first page to its last,
+// over one pull or, when the rate limit stops a pull, several.
+type walk struct{ orders.PullResume }
+
+// beginWalk carries on the walk r an earlier pull left unfinished, or
+// begins one at the cursor less the overlap.
+func beginWalk(cursor time.Time, r orders.PullResume, now time.Time, overlap time.Duration) walk {
+	if r.Token != "" {
+		return walk{r}
+	}
+	return walk{orders.PullResume{Since: cursor.Add(-overlap), Started: now, Newest: cursor}}
+}
+
+// took notes an order taken in.
+func (w *walk) took(updated time.Time) {
+	if updated.After(w.Newest) {
+		w.Newest = updated
+	}
+}
+
+// failed notes an order that could not be taken in.
+func (w *walk) failed(updated time.Time) {
+	if w.FailedAt.IsZero() || updated.Before(w.FailedAt) {
+		w.FailedAt = updated
+	}
+}
+
+// cursorAfter is where the cursor goes once the walk read its last page:
+// the newest change taken in, but never past the walk's start (a change
+// made meanwhile may have moved behind a page already read) nor up to an
+// order that could not be taken in, so that every pull tries it again.
+func (w walk) cursorAfter() time.Time {
+	to := minTime(w.Newest, w.Started)
+	if !w.FailedAt.IsZero() {
+		to = minTime(to, w.FailedAt.Add(-time.Second))
+	}
+	return to
 }
 
 // errNoExceptions stops a pull that has something to report and nowhere
@@ -253,7 +322,7 @@ func (p *Puller) overlap() time.Duration {
 	if p.Overlap > 0 {
 		return p.Overlap
 	}
-	return 10 * time.Minute
+	return 2 * time.Minute
 }
 
 func (p *Puller) firstPull() time.Duration {

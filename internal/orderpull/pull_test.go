@@ -45,6 +45,13 @@ type flipkartRig struct {
 
 func newFlipkartRig(t *testing.T, b testenv.Backend) *flipkartRig {
 	t.Helper()
+	return newFlipkartRigLimited(t, b, map[adapters.Operation]adapters.Limit{})
+}
+
+// newFlipkartRigLimited is a Flipkart rig whose simulator keeps to limits
+// (none for an operation not named).
+func newFlipkartRigLimited(t *testing.T, b testenv.Backend, limits map[adapters.Operation]adapters.Limit) *flipkartRig {
+	t.Helper()
 	db, _ := b.Open(t)
 	ctx := context.Background()
 	key, _ := secrets.LoadOrCreateKeyFile(filepath.Join(t.TempDir(), "k"))
@@ -53,7 +60,7 @@ func newFlipkartRig(t *testing.T, b testenv.Backend) *flipkartRig {
 	cat := catalog.NewService(db.Catalog(), ring, crafts, nil)
 	inv := inventory.NewService(db.Inventory(), nil)
 	chans := channels.NewService(db.Channels(), ring, nil)
-	marketplace := sim.New(sim.Config{Seed: 11, Limits: map[adapters.Operation]adapters.Limit{}})
+	marketplace := sim.New(sim.Config{Seed: 11, Limits: limits})
 	srv := httptest.NewServer(marketplace)
 	t.Cleanup(srv.Close)
 	loc, _ := inv.CreateLocation(ctx, inventory.NewLocation{Code: "SRG", Name: "Srinagar", Kind: "showroom"})
@@ -131,6 +138,127 @@ func TestPullFlipkartOrders(t *testing.T) {
 			r.db.Gorm().Table("order_lines").Count(&lines)
 			if got := r.reserved(t); got != 44 || lines != 45 {
 				t.Fatalf("after cancellation: reserved %d, %d lines", got, lines)
+			}
+		})
+	}
+}
+
+// TestPullCarriesOn: a pull the marketplace's rate limit stops keeps its
+// next page, and the next pull carries on from there (it does not search
+// again from the cursor, which stays until the walk's last page): 45
+// orders over many short pulls are each taken in once, with no page read
+// twice; an order placed meanwhile is taken in by the pull after; a kept
+// page the marketplace no longer answers makes the pull search again from
+// the cursor, losing nothing. MaxPages stops a pull the same way.
+func TestPullCarriesOn(t *testing.T) {
+	for _, b := range testenv.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			for _, c := range []struct {
+				name     string
+				limits   map[adapters.Operation]adapters.Limit
+				maxPages int
+			}{
+				{"rate limited", map[adapters.Operation]adapters.Limit{flipkart.OpFilterShipments: {Rate: 4, Burst: 2}}, 0},
+				{"max pages", map[adapters.Operation]adapters.Limit{}, 2},
+			} {
+				t.Run(c.name, func(t *testing.T) {
+					r := newFlipkartRigLimited(t, b, c.limits)
+					r.puller.MaxPages = c.maxPages
+					// The pull waits for no call: a 429 (Retry-After 1 s) stops it.
+					ctx := adapters.WithMaxWait(context.Background(), 10*time.Millisecond)
+					for i := 0; i < 45; i++ {
+						placeOrder(t, r.base, "CREWEL-1", 1)
+					}
+					var total orders.ImportSummary
+					pages, pulls := 0, 0
+					var first time.Time
+					for done := false; !done; pulls++ {
+						if pulls > 20 {
+							t.Fatalf("the walk did not end in %d pulls (%d pages, %+v)", pulls, pages, total)
+						}
+						time.Sleep(600 * time.Millisecond) // the plan's bucket refills
+						rep, err := r.puller.Pull(ctx, r.channelID)
+						if err != nil {
+							t.Fatalf("pull %d: %v", pulls, err)
+						}
+						if pulls > 0 && rep.Pages > 0 && !rep.Resumed {
+							t.Fatalf("pull %d searched again instead of carrying on: %+v", pulls, rep)
+						}
+						pages += rep.Pages
+						total.Orders, total.Created, total.Reserved = total.Orders+rep.Orders.Orders, total.Created+rep.Orders.Created, total.Reserved+rep.Orders.Reserved
+						done = !rep.Stopped
+						cur, _ := r.db.Orders().PullCursor(ctx, r.channelID)
+						switch {
+						case pulls == 0 && !rep.Stopped:
+							t.Fatalf("the first pull was not stopped: %+v", rep)
+						case pulls == 0:
+							first = cur
+						case !done && !cur.Equal(first):
+							t.Fatalf("the cursor moved from %v to %v before the walk's last page", first, cur)
+						}
+					}
+					// 45 shipments are 3 pages, then one for each other filter.
+					if total.Created != 45 || total.Reserved != 45 || pages != 3+4 {
+						t.Fatalf("over %d pulls: %d pages, %+v", pulls, pages, total)
+					}
+					if got := r.reserved(t); got != 45 {
+						t.Fatalf("reserved %d", got)
+					}
+					if cur, _ := r.db.Orders().PullCursor(ctx, r.channelID); !cur.After(first) {
+						t.Fatalf("the cursor did not move at the walk's end: %v", cur)
+					}
+
+					// An order placed now, and a kept page Flipkart does not
+					// answer: the pull searches again from the cursor.
+					late := placeOrder(t, r.base, "CREWEL-1", 1)
+					cur, _ := r.db.Orders().PullCursor(ctx, r.channelID)
+					if err := r.db.Orders().SavePullResume(ctx, r.channelID, cur, orders.PullResume{Token: "9:", Since: cur, Started: time.Now()}); err != nil {
+						t.Fatal(err)
+					}
+					total = orders.ImportSummary{}
+					for done, n := false, 0; !done; n++ {
+						if n > 20 {
+							t.Fatalf("the new walk did not end: %+v", total)
+						}
+						time.Sleep(600 * time.Millisecond)
+						rep, err := r.puller.Pull(ctx, r.channelID)
+						if err != nil {
+							t.Fatalf("pull after an unanswered page: %v", err)
+						}
+						if n == 0 && rep.Resumed {
+							t.Fatalf("an unanswered page was carried on: %+v", rep)
+						}
+						total.Orders, total.Created, total.Reserved = total.Orders+rep.Orders.Orders, total.Created+rep.Orders.Created, total.Reserved+rep.Orders.Reserved
+						done = !rep.Stopped
+					}
+					var lines int64
+					r.db.Gorm().Table("order_lines").Count(&lines)
+					if total.Created != 1 || lines != 46 || r.reserved(t) != 46 {
+						t.Fatalf("order %s placed meanwhile: %+v, %d lines, %d reserved", late, total, lines, r.reserved(t))
+					}
+					if left, _ := r.db.Orders().PullResume(ctx, r.channelID); left.Token != "" {
+						t.Fatalf("a finished walk left %+v", left)
+					}
+				})
+			}
+		})
+	}
+}
+
+// TestPullKeepsUpWithABurst: orders placed faster than one a second are
+// all found by the next pull (the simulator once stamped every order a
+// second after the last, running ahead of the wall clock and past the
+// search's end, so that a pull found only part of a burst).
+func TestPullKeepsUpWithABurst(t *testing.T) {
+	for _, b := range testenv.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			r := newFlipkartRig(t, b)
+			for i := 0; i < 90; i++ {
+				placeOrder(t, r.base, "CREWEL-1", 1)
+			}
+			rep, err := r.puller.Pull(context.Background(), r.channelID)
+			if err != nil || rep.Stopped || rep.Orders.Created != 90 {
+				t.Fatalf("one pull after 90 orders: %+v %v", rep, err)
 			}
 		})
 	}

@@ -144,13 +144,27 @@ func (f *fakeExceptions) only(t *testing.T) *exceptions.Exception {
 	return nil
 }
 
-type fakeCursors struct{ at time.Time }
+type fakeCursors struct {
+	at     time.Time
+	resume orders.PullResume
+}
 
 func (f *fakeCursors) PullCursor(context.Context, string) (time.Time, error) { return f.at, nil }
 func (f *fakeCursors) AdvancePullCursor(_ context.Context, _ string, t time.Time) error {
 	if t.After(f.at) {
 		f.at = t
 	}
+	f.resume = orders.PullResume{}
+	return nil
+}
+func (f *fakeCursors) PullResume(context.Context, string) (orders.PullResume, error) {
+	return f.resume, nil
+}
+func (f *fakeCursors) SavePullResume(_ context.Context, _ string, cursor time.Time, r orders.PullResume) error {
+	if f.at.IsZero() {
+		f.at = cursor
+	}
+	f.resume = r
 	return nil
 }
 

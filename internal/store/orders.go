@@ -364,21 +364,81 @@ func (s *Orders) PullCursor(ctx context.Context, channelID string) (time.Time, e
 	return t[0].UTC(), nil
 }
 
-// AdvancePullCursor moves a channel's cursor forward to since, never back.
+// clearResume ends any pull under way: its walk was finished or replaced.
+const clearResume = `resume_token = '', resume_since = NULL, resume_started = NULL, resume_newest = NULL, resume_failed_at = NULL`
+
+// AdvancePullCursor moves a channel's cursor forward to since, never back,
+// and ends the walk under way (it was read to its last page).
 func (s *Orders) AdvancePullCursor(ctx context.Context, channelID string, since time.Time) error {
 	return s.db.inTx(ctx, time.Time{}, func(tx *Tx) error {
 		return tx.Exec(`INSERT INTO pull_cursors (channel_id, orders_since, updated_at) VALUES (?, ?, ?)
-ON CONFLICT (channel_id) DO UPDATE SET orders_since = excluded.orders_since, updated_at = excluded.updated_at
-WHERE pull_cursors.orders_since < excluded.orders_since`, channelID, since.UTC(), tx.Now).Error
+ON CONFLICT (channel_id) DO UPDATE SET orders_since = CASE WHEN pull_cursors.orders_since < excluded.orders_since
+THEN excluded.orders_since ELSE pull_cursors.orders_since END, updated_at = excluded.updated_at, `+clearResume, channelID, since.UTC(), tx.Now).Error
 	})
 }
 
-// ResetPullCursor makes the next pull re-scan from since (a full re-scan on demand).
+// resumeRow is the walk under way kept beside a channel's cursor.
+type resumeRow struct {
+	ResumeToken    string
+	ResumeSince    *time.Time
+	ResumeStarted  *time.Time
+	ResumeNewest   *time.Time
+	ResumeFailedAt *time.Time
+}
+
+func zeroIfNil(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// PullResume returns where a channel's unfinished pull left off (zero:
+// no pull under way).
+func (s *Orders) PullResume(ctx context.Context, channelID string) (orders.PullResume, error) {
+	var rows []resumeRow
+	err := s.db.gorm.WithContext(ctx).Table("pull_cursors").Select("resume_token", "resume_since", "resume_started", "resume_newest", "resume_failed_at").
+		Where("channel_id = ? AND resume_token <> ''", channelID).Scan(&rows).Error
+	if err != nil || len(rows) == 0 {
+		return orders.PullResume{}, err
+	}
+	r := rows[0]
+	return orders.PullResume{Token: r.ResumeToken, Since: zeroIfNil(r.ResumeSince), Started: zeroIfNil(r.ResumeStarted),
+		Newest: zeroIfNil(r.ResumeNewest), FailedAt: zeroIfNil(r.ResumeFailedAt)}, nil
+}
+
+// SavePullResume keeps where a channel's pull left off, after what it took
+// in was committed. A channel never pulled before gets its cursor at
+// cursor; a cursor already there is left alone.
+func (s *Orders) SavePullResume(ctx context.Context, channelID string, cursor time.Time, r orders.PullResume) error {
+	if r.Token == "" {
+		return fmt.Errorf("store: a pull resume without a page token")
+	}
+	nullable := func(t time.Time) *time.Time {
+		if t.IsZero() {
+			return nil
+		}
+		t = t.UTC()
+		return &t
+	}
+	return s.db.inTx(ctx, time.Time{}, func(tx *Tx) error {
+		return tx.Exec(`INSERT INTO pull_cursors (channel_id, orders_since, updated_at, resume_token, resume_since, resume_started, resume_newest, resume_failed_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (channel_id) DO UPDATE SET updated_at = excluded.updated_at, resume_token = excluded.resume_token,
+resume_since = excluded.resume_since, resume_started = excluded.resume_started, resume_newest = excluded.resume_newest,
+resume_failed_at = excluded.resume_failed_at`, channelID, cursor.UTC(), tx.Now, r.Token,
+			nullable(r.Since), nullable(r.Started), nullable(r.Newest), nullable(r.FailedAt)).Error
+	})
+}
+
+// ResetPullCursor makes the next pull re-scan from since (a full re-scan
+// on demand); a walk under way is dropped, as it searched from elsewhere.
 func (s *Orders) ResetPullCursor(ctx context.Context, channelID string, since time.Time) error {
 	return s.db.inTx(ctx, time.Time{}, func(tx *Tx) error {
 		tx.AuditChange("rescan", "channel", channelID, nil, map[string]any{"orders_since": since.UTC()})
 		return tx.Exec(`INSERT INTO pull_cursors (channel_id, orders_since, updated_at) VALUES (?, ?, ?)
-ON CONFLICT (channel_id) DO UPDATE SET orders_since = excluded.orders_since, updated_at = excluded.updated_at`, channelID, since.UTC(), tx.Now).Error
+ON CONFLICT (channel_id) DO UPDATE SET orders_since = excluded.orders_since, updated_at = excluded.updated_at, `+clearResume,
+			channelID, since.UTC(), tx.Now).Error
 	})
 }
 

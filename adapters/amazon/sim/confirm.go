@@ -65,7 +65,7 @@ func (s *Sim) confirmShipment(w http.ResponseWriter, r *http.Request) {
 			status = "PARTIALLY_SHIPPED"
 		}
 	}
-	now := s.kit.Tick()
+	now := s.kit.TickAfter(o.updated)
 	o.updated, o.LastUpdatedTime, o.Fulfillment.FulfillmentStatus = now, now.Format(time.RFC3339), status
 	o.tracking, o.carrier = p.TrackingNumber, p.CarrierName
 	w.WriteHeader(http.StatusNoContent)

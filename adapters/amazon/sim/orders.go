@@ -58,7 +58,7 @@ func (s *Sim) placeOrder(w http.ResponseWriter, r *http.Request) {
 	for sku, q := range need {
 		s.items[sku].Quantity -= q
 	}
-	now := s.kit.Tick()
+	now := s.kit.TickAfter(time.Time{})
 	s.seq++
 	o := &simOrder{updated: now}
 	o.OrderID = fmt.Sprintf("403-%07d-%07d", s.seq, s.kit.Rand().Int64N(1e7))
@@ -104,7 +104,7 @@ func (s *Sim) moveOrder(status string) http.HandlerFunc {
 			apiError(w, http.StatusNotFound, "NotFound", "no such order", "")
 			return
 		}
-		now := s.kit.Tick()
+		now := s.kit.TickAfter(o.updated)
 		o.updated, o.LastUpdatedTime, o.Fulfillment.FulfillmentStatus = now, now.Format(time.RFC3339), status
 		if status == "SHIPPED" {
 			for i := range o.OrderItems {
@@ -142,7 +142,7 @@ func (s *Sim) cancelItem(w http.ResponseWriter, r *http.Request) {
 	const reason = "buyer cancelled"
 	o.OrderItems[idx].Cancellation = &amazon.ItemCancellation{CancellationRequest: &amazon.CancellationDetail{Requester: "BUYER", CancelReason: reason},
 		CancellationExecution: &amazon.CancellationDetail{CancelledBy: "BUYER", CancelReason: reason}}
-	now := s.kit.Tick()
+	now := s.kit.TickAfter(o.updated)
 	o.updated, o.LastUpdatedTime = now, now.Format(time.RFC3339)
 	if !slices.ContainsFunc(o.OrderItems, func(it amazon.OrderItem) bool { return it.Cancellation == nil }) {
 		o.Fulfillment.FulfillmentStatus = "CANCELLED"

@@ -90,7 +90,7 @@ func (s *Sim) placeOrder(w http.ResponseWriter, r *http.Request) {
 	for sku, q := range need {
 		s.listings[sku].Locations[loc] -= q
 	}
-	now := s.kit.Tick()
+	now := s.kit.TickAfter(time.Time{})
 	s.orderSeq++
 	orderID := fmt.Sprintf("OD%018d", s.orderSeq)
 	sh := &shipment{updated: now, itemUpdated: map[string]time.Time{}, cancelledBy: map[string]string{}, late: s.kit.TakeLate(),
@@ -147,7 +147,7 @@ func (s *Sim) getOrder(w http.ResponseWriter, r *http.Request) {
 
 // touch records a change to some of a shipment's items.
 func (s *Sim) touch(sh *shipment, items ...int) {
-	now := s.kit.Tick()
+	now := s.kit.TickAfter(sh.updated)
 	sh.updated, sh.UpdatedAt = now, now.Format(time.RFC3339)
 	for _, i := range items {
 		sh.itemUpdated[sh.OrderItems[i].OrderItemID] = now
