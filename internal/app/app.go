@@ -471,6 +471,10 @@ func (a *App) console() *console.Console {
 		Channels: a.Channels, Listings: a.Listings, Exceptions: a.Exceptions, Reconcile: a.Reconcile, Orders: a.Orders, Tasks: fulfilment.NewService(a.DB.Fulfilment(), nil),
 		Finance: a.Finance, Payouts: a.Payouts, Idempotency: a.DB.Idempotency(), Ops: a.DB.OpsMetrics(), OrdersSince: a.DB.OrdersSince, Media: a.Media,
 		ImportOrders: a.importOrders,
+		RetryMissedOrder: func(ctx context.Context, id, by string) error {
+			_, err := a.Puller.Retry(ctx, id, by)
+			return err
+		},
 		Queues: func(ctx context.Context) ([]console.QueueDepth, error) {
 			qs, err := queueInfo(insp)
 			out := make([]console.QueueDepth, len(qs))

@@ -63,7 +63,11 @@ type Deps struct {
 	Queues func(ctx context.Context) ([]QueueDepth, error)
 	// ImportOrders takes a channel's order file (GeM's portal export) in.
 	ImportOrders func(ctx context.Context, channelID string, data []byte) (orders.ImportSummary, error)
-	Now          func() time.Time
+	// RetryMissedOrder takes a missed order in again (the API's POST
+	// /exceptions/{id}/retry), resolving its exception by the named person;
+	// nil where this process does not pull orders.
+	RetryMissedOrder func(ctx context.Context, exceptionID, by string) error
+	Now              func() time.Time
 }
 
 // Console serves the pages.
