@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/jkhhc/artisanbridge/internal/auth"
@@ -190,13 +191,33 @@ func TestResumablePhotoUploadInChromium(t *testing.T) {
 	if len(images) != 1 || !strings.Contains(fmt.Sprint(images[0]), "/media/"+sha) {
 		t.Fatalf("the product's images after the resumed upload: %v (want one, of sha256 %s)", images, sha)
 	}
+
+	// Without JavaScript the same form posts the file whole, and it is stored.
+	plain := newTab(t, testenv.Browser(t, 1024, 768), in.base, "upload-no-script")
+	if _, err := chromedp.Call(plain.ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatalf("scripts off: %v", err)
+	}
+	plain.signIn("e2e-showroom", "en")
+	plain.open("/showroom/products/"+fmt.Sprint(prod["id"]), "product-no-script")
+	second := filepath.Join(t.TempDir(), "box-side.jpg")
+	if err := os.WriteFile(second, cameraPhoto(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if plain.eval(`document.querySelector("form[data-upload]").dataset.resumed === undefined`) != true {
+		t.Fatal("the upload script ran with scripts off")
+	}
+	plain.do("choose a photo", chromedp.SetUploadFiles(chromedp.CSS(form+` [name="file"]`), []string{second}))
+	plain.send(form, nil, "photo-added-no-script")
+	if _, p = in.call(admin, "GET", "/api/v1/products/"+fmt.Sprint(prod["id"]), nil); len(p["images"].([]any)) != 2 {
+		t.Fatalf("the product's images after a plain upload: %v", p["images"])
+	}
 	in.stop()
 	db, err := store.Open(context.Background(), store.Options{SQLitePath: filepath.Join(env["ARTISANBRIDGE_DATA_DIR"], "artisanbridge.db")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if n, err := db.Media().CountMedia(context.Background()); err != nil || n != 1 {
-		t.Fatalf("%d photos stored (%v), want 1", n, err)
+	if n, err := db.Media().CountMedia(context.Background()); err != nil || n != 2 {
+		t.Fatalf("%d photos stored (%v), want 2 (the resumed one once, the plain one)", n, err)
 	}
 }
