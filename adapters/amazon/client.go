@@ -307,14 +307,52 @@ func validPrices(mrp, price int64) *adapters.Issue {
 	return nil
 }
 
-// PushListings creates or fully updates listings (putListingsItem).
+// PushListings creates or fully updates listings (putListingsItem), then
+// reads each accepted listing's summaries (getListingsItem) for the ASIN
+// Amazon gave it: putListingsItem's answer carries none, and the public
+// pages link a piece to amazon.in/dp/{ASIN}.
 func (c *Client) PushListings(ctx context.Context, items []adapters.Listing) ([]adapters.ItemResult, error) {
-	return perItem(ctx, c, adapters.OpCreateListings, items, func(l adapters.Listing) (string, any, *adapters.Issue) {
+	out, err := perItem(ctx, c, adapters.OpCreateListings, items, func(l adapters.Listing) (string, any, *adapters.Issue) {
 		if p := validPrices(l.MRPPaise, l.PricePaise); p != nil {
 			return l.SKU, nil, p
 		}
 		return l.SKU, PutRequest{ProductType: c.cfg.ProductType, Requirements: "LISTING", Attributes: c.attributes(l)}, nil
 	}, http.MethodPut)
+	for i := range out {
+		if out[i].Accepted && out[i].ExternalID == "" {
+			out[i].ExternalID = c.asinOf(ctx, out[i].SKU)
+		}
+	}
+	return out, err
+}
+
+// asinOf is the ASIN of the SKU's summary for our marketplace, or "" when
+// Amazon has not matched one yet or the read fails: the listing was taken
+// either way, and the next full push asks again.
+func (c *Client) asinOf(ctx context.Context, sku string) string {
+	body, err := c.call(ctx, adapters.OpGetListings, http.MethodGet, c.itemPath(sku, url.Values{"includedData": {"summaries"}}), nil)
+	if err != nil {
+		return ""
+	}
+	r, err := DecodeItem(body, c.cfg.MarketplaceID)
+	if err != nil || !validASIN(r.ExternalID) {
+		return ""
+	}
+	return r.ExternalID
+}
+
+// validASIN: ten upper-case letters and digits, as Amazon writes them (an
+// ASIN goes into a public link, so nothing else is taken).
+func validASIN(s string) bool {
+	if len(s) != 10 {
+		return false
+	}
+	for _, r := range s {
+		if (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // PushPrices replaces the offer price (patchListingsItem).

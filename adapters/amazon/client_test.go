@@ -83,6 +83,11 @@ func TestPushAndRead(t *testing.T) {
 	if held["PAPIER-001"].PricePaise != 180000 || held["PAPIER-002"].Quantity != 11 || len(held) != 2 {
 		t.Fatalf("simulator holds %+v", held)
 	}
+	// putListingsItem answers no ASIN: the push reads it from the summaries.
+	if res[0].ExternalID == "" || res[0].ExternalID != held["PAPIER-001"].ExternalID || res[1].ExternalID != held["PAPIER-002"].ExternalID ||
+		res[0].ExternalID != got[0].ExternalID || res[2].ExternalID != "" {
+		t.Fatalf("ASINs of the push %q %q %q, held %+v", res[0].ExternalID, res[1].ExternalID, res[2].ExternalID, held)
+	}
 	e.check.assertValid(t)
 }
 

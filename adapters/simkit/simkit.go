@@ -286,6 +286,9 @@ type Listing struct {
 	PricePaise int64  `json:"price_paise"`
 	Quantity   int64  `json:"quantity"`
 	Status     string `json:"status"`
+	// ExternalID is the marketplace's own id for the listing (Amazon's
+	// ASIN), where the simulator gives one.
+	ExternalID string `json:"external_id,omitempty"`
 }
 
 // DecodeQuantity reads PUT /_sim/listings/{sku} {"quantity": n}.

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -169,10 +171,41 @@ func TestPerLineIntakeEndToEnd(t *testing.T) {
 					t.Fatalf("after a failed retry the exception is not open with its reason: %v", list)
 				}
 				simPost(t, fk.simBase+"/_sim/faults", map[string]any{})
-				code, got := in.call(ops, "POST", "/api/v1/exceptions/"+id+"/retry", nil)
-				e, _ := got["exception"].(map[string]any)
-				if code != 200 || e["status"] != "resolved" || e["resolved_by"] != "e2e-operations" || got["source"] != "marketplace" {
-					t.Fatalf("retry once mended: %d %v", code, got)
+				// Operations retries it from the console's exceptions queue:
+				// the button is there for a missed order, behind the session's
+				// CSRF token and the form's Idempotency-Key; the form sent
+				// twice (a retry on a dropped link) takes the order in once.
+				in.setPassword("e2e-operations", consolePassword)
+				v := in.visitor()
+				if a := v.signIn("e2e-operations", consolePassword); a.status != 303 {
+					t.Fatalf("sign in: %d", a.status)
+				}
+				queue := "/operations/exceptions?kind=missed_order"
+				page := v.get(queue)
+				retryForm := regexp.MustCompile(`<form method="post" class="inline"><input type="hidden" name="csrf" value="[^"]+"><input type="hidden" name="idem" value="([^"]+)"><input type="hidden" name="do" value="retry"><input type="hidden" name="exception_id" value="` + regexp.QuoteMeta(id) + `">`)
+				m := retryForm.FindStringSubmatch(page.body)
+				if page.status != 200 || m == nil {
+					t.Fatalf("the exceptions queue offers no retry for missed order %s: %d %s", id, page.status, page.body)
+				}
+				form := url.Values{"do": {"retry"}, "exception_id": {id}, "idem": {m[1]}}
+				first := v.submit(queue, form)
+				again := v.submit(queue, form)
+				if first.status != 303 || !strings.Contains(first.location, "done=flash.retried") || again.status != 303 || again.location != first.location ||
+					again.header.Get("Idempotency-Replayed") != "true" {
+					t.Fatalf("retry from the console: %d %q %s; sent again: %d %q %v", first.status, first.location, first.body, again.status, again.location, again.header)
+				}
+				_, done := in.call(ops, "GET", "/api/v1/exceptions?kind=missed_order&status=resolved", nil)
+				var e map[string]any
+				for _, it := range done["items"].([]any) {
+					if it.(map[string]any)["id"] == id {
+						e = it.(map[string]any)
+					}
+				}
+				if e == nil || e["resolved_by"] != "e2e-operations" {
+					t.Fatalf("retry once mended: %v", done)
+				}
+				if page := v.get(queue + "&status=open"); strings.Contains(page.body, `name="exception_id" value="`+id+`"`) {
+					t.Error("the resolved missed order is still offered in the open queue")
 				}
 				if st := lineStates(in.orderNow(ops, fk.id, badOrder)); st[badItem] != "reserved" {
 					t.Fatalf("the retried item: %v", st)

@@ -154,9 +154,20 @@ func TestPhotoReachesMarketplaces(t *testing.T) {
 			t.Errorf("%s fetched %v, want the %s variant (%d bytes), %v px square", kind, got, variant, len(served), side)
 		}
 	}
-	// The piece's public page shows the photo and, once Flipkart has the
-	// listing live, where to buy it there.
-	eventually(t, "the piece page links the live Flipkart listing", 20*time.Second, func() (bool, any) {
+	// Amazon gives the listing its ASIN (putListingsItem answers none; the
+	// push reads it from getListingsItem's summaries), recorded on our listing.
+	asin := fmt.Sprint(simListings(t, sims["amazon"])["KANI-PHOTO-1"]["external_id"])
+	if len(asin) != 10 {
+		t.Fatalf("the Amazon simulator holds no ASIN for the piece: %v", simListings(t, sims["amazon"]))
+	}
+	eventually(t, "the Amazon listing records its ASIN", 20*time.Second, func() (bool, any) {
+		_, ls := in.call(staff, "GET", "/api/v1/listings?product_id="+fmt.Sprint(prod["id"])+"&channel_id="+chID["amazon"], nil)
+		items, _ := ls["items"].([]any)
+		return len(items) == 1 && items[0].(map[string]any)["external_id"] == asin, ls
+	})
+	// The piece's public page shows the photo and, once Flipkart and
+	// Amazon have the listing live, where to buy it on each.
+	eventually(t, "the piece page links the live Flipkart and Amazon listings", 20*time.Second, func() (bool, any) {
 		resp, err := http.Get(in.base + "/pieces/KANI-PHOTO-1")
 		if err != nil {
 			return false, err
@@ -164,6 +175,7 @@ func TestPhotoReachesMarketplaces(t *testing.T) {
 		page, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		ok := resp.StatusCode == 200 && bytes.Contains(page, []byte("https://www.flipkart.com/product/p/itme?pid="+cat["fsn"].(string))) &&
+			bytes.Contains(page, []byte("https://www.amazon.in/dp/"+asin)) &&
 			bytes.Contains(page, []byte(in.base+"/media/"+sha+"/web")) && bytes.Contains(page, []byte("AU/KNH/0007"))
 		return ok, string(page)
 	})

@@ -471,6 +471,10 @@ func (a *App) console() *console.Console {
 		Channels: a.Channels, Listings: a.Listings, Exceptions: a.Exceptions, Reconcile: a.Reconcile, Orders: a.Orders, Tasks: fulfilment.NewService(a.DB.Fulfilment(), nil),
 		Finance: a.Finance, Payouts: a.Payouts, Idempotency: a.DB.Idempotency(), Ops: a.DB.OpsMetrics(), OrdersSince: a.DB.OrdersSince, Media: a.Media,
 		ImportOrders: a.importOrders,
+		RetryMissedOrder: func(ctx context.Context, id, by string) error {
+			_, err := a.Puller.Retry(ctx, id, by)
+			return err
+		},
 		Queues: func(ctx context.Context) ([]console.QueueDepth, error) {
 			qs, err := queueInfo(insp)
 			out := make([]console.QueueDepth, len(qs))
@@ -489,7 +493,7 @@ func (a *App) apiServer(healthOnly bool) *httpapi.Server {
 	return httpapi.New(httpapi.Deps{
 		Log: a.log, Auth: a.Auth, Catalog: a.Catalog, Imports: a.Imports, Inventory: a.Stock, Audit: a.DB.Audit(),
 		Channels: a.Channels, Listings: a.Listings, Exceptions: a.Exceptions, Reconcile: a.Reconcile, Orders: a.Orders, Tasks: fulfilment.NewService(a.DB.Fulfilment(), nil), Finance: a.Finance, Payouts: a.Payouts, PayoutWebhook: a.PayoutWebhook, FlipkartNotification: a.FlipkartNotification, ChannelCalls: a.calls.lastHour,
-		Media: a.Media, Showcase: &showcase.Site{Catalogue: a.Catalog, Listings: a.Listings, Channels: a.Channels, Public: a.PublicURL},
+		Media: a.Media, Showcase: &showcase.Site{Catalogue: a.Catalog, Listings: a.Listings, Channels: a.Channels, Public: a.PublicURL, Labels: console.PublicLabels{}},
 		Files: a.DB.ChannelFiles(), ImportOrders: a.importOrders, PullSettlements: a.pullSettlements, RescanOrders: a.rescanOrders, RetryMissedOrder: a.Puller.Retry,
 		Idempotency:  a.DB.Idempotency(),
 		Queues:       func(ctx context.Context) ([]httpapi.QueueInfo, error) { return queueInfo(insp) },

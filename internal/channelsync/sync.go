@@ -359,6 +359,9 @@ func (e *Engine) syncItems(ctx, rctx context.Context, ch channels.Channel, ad ad
 		run  func() ([]adapters.ItemResult, error)
 	}{&rep.Recreated, "listing", func() ([]adapters.ItemResult, error) { return ad.PushListings(ctx, recreate) }})
 	failed := map[string]bool{}
+	// assigned is the marketplace's own id for a SKU it took (Amazon's
+	// ASIN, read back after the put), recorded on the listing.
+	assigned := map[string]string{}
 	var firstErr error
 	for i, step := range steps {
 		if (i == 0 && len(creates) == 0) || (i == 1 && len(prices) == 0) || (i == 2 && len(stock) == 0) || (i == 3 && len(recreate) == 0) {
@@ -389,6 +392,9 @@ func (e *Engine) syncItems(ctx, rctx context.Context, ch channels.Channel, ad ad
 				rep.Refused++
 				continue
 			}
+			if r.ExternalID != "" {
+				assigned[r.SKU] = r.ExternalID
+			}
 			*step.n++
 		}
 		if err != nil {
@@ -413,7 +419,8 @@ func (e *Engine) syncItems(ctx, rctx context.Context, ch channels.Channel, ad ad
 		if failed[sku] || !(pl.create || pl.price || pl.stock) {
 			continue
 		}
-		o := listing.PushOutcome{ListingID: pl.item.Listing.ID, Seq: pl.item.Seq, Settled: true, Status: listing.StatusLive, At: e.now()}
+		o := listing.PushOutcome{ListingID: pl.item.Listing.ID, Seq: pl.item.Seq, Settled: true, Status: listing.StatusLive, At: e.now(),
+			ExternalID: assigned[sku]}
 		if !pl.item.Listing.Enabled {
 			o.Status = listing.StatusPaused
 		}

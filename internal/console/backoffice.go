@@ -177,6 +177,19 @@ func (c *Console) resolve(r *http.Request) (string, string, error) {
 	return r.URL.Path + "?" + r.URL.RawQuery, "flash.resolved", nil
 }
 
+// retryMissed takes a missed order in again once its cause is fixed (the
+// same retry as the API's); a retry that still fails is refused with the
+// reason and the exception stays open.
+func (c *Console) retryMissed(r *http.Request) (string, string, error) {
+	if c.RetryMissedOrder == nil {
+		return "", "", apperr.New(apperr.PreconditionFailed, "this process does not retry missed orders: use the API process's console")
+	}
+	if err := c.RetryMissedOrder(r.Context(), r.PostFormValue("exception_id"), reqctx.ActorFrom(r.Context()).Name); err != nil {
+		return "", "", err
+	}
+	return r.URL.Path + "?" + r.URL.RawQuery, "flash.retried", nil
+}
+
 // assign gives an open exception to the person who takes it.
 func (c *Console) assign(r *http.Request) (string, string, error) {
 	me := reqctx.ActorFrom(r.Context()).ID

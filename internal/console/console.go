@@ -63,7 +63,11 @@ type Deps struct {
 	Queues func(ctx context.Context) ([]QueueDepth, error)
 	// ImportOrders takes a channel's order file (GeM's portal export) in.
 	ImportOrders func(ctx context.Context, channelID string, data []byte) (orders.ImportSummary, error)
-	Now          func() time.Time
+	// RetryMissedOrder takes a missed order in again (the API's POST
+	// /exceptions/{id}/retry), resolving its exception by the named person;
+	// nil where this process does not pull orders.
+	RetryMissedOrder func(ctx context.Context, exceptionID, by string) error
+	Now              func() time.Time
 }
 
 // Console serves the pages.
@@ -142,9 +146,10 @@ func Mount(c http.Handler, next http.Handler) http.Handler {
 }
 
 // securityHeaders keep every page to this host: no script, style, image,
-// frame or form target from anywhere else.
+// frame or form target from anywhere else (the one script, the photo
+// upload's, is this host's file, and talks to this host only).
 func securityHeaders(h http.Header) {
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Frame-Options", "DENY")

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/jkhhc/artisanbridge/internal/showcase"
 )
 
 // TestCatalogueIsComplete: every key a template, a page or a handler uses
@@ -153,6 +155,36 @@ func TestSameOrigin(t *testing.T) {
 		}
 		if got := sameOrigin(r); got != tc.want {
 			t.Errorf("%s: sameOrigin = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestPublicPagesSpeakFromTheCatalogue: every label the public pages
+// (package showcase) use is in the one catalogue in all three languages,
+// and both remember the language in the same cookie.
+func TestPublicPagesSpeakFromTheCatalogue(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "showcase", "pages.html.tmpl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := regexp.MustCompile(`\{\{T "([a-z_]+\.[a-z0-9_]+)"\}\}`).FindAllStringSubmatch(string(b), -1)
+	if len(keys) < 15 {
+		t.Fatalf("found only %d labels in the public pages: the scan is broken", len(keys))
+	}
+	for _, k := range append(keys, []string{"", "lang.en"}, []string{"", "lang.ur"}, []string{"", "lang.hi"}) {
+		m, ok := catalogue[k[1]]
+		if !ok || m.en == "" || m.ur == "" || m.hi == "" {
+			t.Errorf("public label %q: %+v (in the catalogue: %v)", k[1], m, ok)
+		}
+	}
+	if showcase.LangCookie != LangCookie {
+		t.Errorf("the public pages remember the language in %q, the console in %q", showcase.LangCookie, LangCookie)
+	}
+	for _, tc := range []struct{ query, cookie, accept, want string }{
+		{"ur", "hi", "en", "ur"}, {"", "hi", "ur", "hi"}, {"xx", "", "hi-IN,en;q=0.5", "hi"}, {"", "", "ks", "ur"}, {"", "", "", "en"},
+	} {
+		if got := ChooseLanguage(tc.query, tc.cookie, tc.accept); got != tc.want {
+			t.Errorf("ChooseLanguage(%q, %q, %q) = %q, want %q", tc.query, tc.cookie, tc.accept, got, tc.want)
 		}
 	}
 }

@@ -35,3 +35,33 @@ func FuzzConsoleInputs(f *testing.F) {
 		}
 	})
 }
+
+// FuzzUploadMetadata feeds tus's Upload-Metadata header, as the upload
+// script (or anyone) sends it, to its reader: it never panics, and what
+// it reads is only ever a decoded value of the key asked for.
+func FuzzUploadMetadata(f *testing.F) {
+	f.Add("filetype aW1hZ2UvanBlZw==", "filetype")
+	f.Add("filename Ym94LmpwZw==,filetype aW1hZ2UvcG5n", "filetype")
+	f.Add("filetype", "filetype")
+	f.Add("filetype !!!, ,,", "filetype")
+	f.Fuzz(func(t *testing.T, header, key string) {
+		got := metadata(header, key)
+		if got != "" && !strings.Contains(header, key) {
+			t.Fatalf("metadata(%q, %q) = %q for a key the header does not hold", header, key, got)
+		}
+	})
+}
+
+func TestUploadMetadata(t *testing.T) {
+	for _, tc := range []struct{ header, want string }{
+		{"filetype aW1hZ2UvanBlZw==", "image/jpeg"},
+		{"filename Ym94LmpwZw==, filetype aW1hZ2UvcG5n", "image/png"},
+		{"filename Ym94LmpwZw==", ""},
+		{"filetype not-base64!", ""},
+		{"", ""},
+	} {
+		if got := metadata(tc.header, "filetype"); got != tc.want {
+			t.Errorf("metadata(%q) = %q, want %q", tc.header, got, tc.want)
+		}
+	}
+}

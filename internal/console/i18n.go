@@ -65,6 +65,28 @@ func hasKey(key string) bool { _, ok := catalogue[key]; return ok }
 // every page, in English, Urdu and Hindi (TestCatalogueIsComplete checks
 // that each key a template or page uses is here in all three).
 var catalogue = map[string]msg{
+	"public.org":                   {"J&K Handicrafts", "جموں و کشمیر دستکاری", "जम्मू-कश्मीर हस्तशिल्प"},
+	"public.footer":                {"Jammu & Kashmir Handicrafts — every piece made by hand by the artisan named on it.", "جموں و کشمیر دستکاری — ہر نمونہ اُس پر لکھے کاریگر کے ہاتھ کا بنا ہے۔", "जम्मू-कश्मीर हस्तशिल्प — हर कृति उस पर लिखे कारीगर के हाथों बनी है।"},
+	"public.gi_registered":         {"Registered Geographical Indication", "رجسٹرڈ جغرافیائی نشان", "पंजीकृत भौगोलिक संकेत"},
+	"public.gi_label":              {"label/certificate no.", "لیبل/سرٹیفکیٹ نمبر", "लेबल/प्रमाणपत्र संख्या"},
+	"public.gi":                    {"GI", "جی آئی", "जीआई"},
+	"public.buy_on":                {"Buy on", "یہاں خریدیں:", "यहाँ खरीदें:"},
+	"public.not_online":            {"Not on sale online just now: ask at the corporation's showrooms.", "ابھی آن لائن فروخت پر نہیں: کارپوریشن کے شوروم میں پوچھیں۔", "अभी ऑनलाइन बिक्री पर नहीं: निगम के शोरूम में पूछें।"},
+	"public.gis":                   {"Geographical Indications", "جغرافیائی نشانات", "भौगोलिक संकेत"},
+	"public.gi_registry":           {"registered with the GI Registry (Chennai)", "جی آئی رجسٹری (چنئی) میں رجسٹرڈ", "जीआई रजिस्ट्री (चेन्नई) में पंजीकृत"},
+	"public.authorised_user":       {"is a registered authorised user: each piece's GI label number is on its page and its tag.", "رجسٹرڈ مجاز صارف ہیں: ہر نمونے کا جی آئی لیبل نمبر اُس کے صفحے اور ٹیگ پر ہے۔", "पंजीकृत अधिकृत उपयोगकर्ता हैं: हर कृति का जीआई लेबल नंबर उसके पृष्ठ और टैग पर है।"},
+	"public.pieces":                {"Pieces", "نمونے", "कृतियाँ"},
+	"public.no_pieces":             {"No pieces on show just now.", "ابھی کوئی نمونہ نمائش پر نہیں۔", "अभी कोई कृति प्रदर्शन पर नहीं।"},
+	"public.makers":                {"The makers", "کاریگر", "कारीगर"},
+	"public.no_makers":             {"No makers listed yet.", "ابھی کوئی کاریگر درج نہیں۔", "अभी कोई कारीगर सूचीबद्ध नहीं।"},
+	"public.made_by":               {"made by", "بنانے والے", "निर्माता"},
+	"public.one_of_a_kind":         {"one of a kind", "اپنی نوعیت کا واحد", "अपनी तरह की अकेली"},
+	"public.piece":                 {"Piece", "نمونہ", "कृति"},
+	"public.maker":                 {"Maker", "بنانے والا", "निर्माता"},
+	"public.cluster":               {"Cluster", "کلسٹر", "क्लस्टर"},
+	"public.craft":                 {"Craft", "دستکاری", "शिल्प"},
+	"public.where_to_buy":          {"Where to buy", "کہاں سے خریدیں", "कहाँ से खरीदें"},
+	"public.not_on_sale":           {"This piece is not on sale: its record above is its provenance.", "یہ نمونہ فروخت کے لیے نہیں: اوپر کا ریکارڈ اس کی اصلیت کا ثبوت ہے۔", "यह कृति बिक्री के लिए नहीं है: ऊपर का विवरण इसकी उत्पत्ति का प्रमाण है।"},
 	"app.name":                     {"artisanbridge", "آرٹیزن برج", "आर्टिज़न ब्रिज"},
 	"lang.en":                      {"English", "English", "English"},
 	"lang.ur":                      {"اردو", "اردو", "اردو"},
@@ -170,6 +192,7 @@ var catalogue = map[string]msg{
 	"flash.unpublished":            {"Taken off the marketplace.", "مارکیٹ پلیس سے ہٹا دیا۔", "मार्केटप्लेस से हटाया गया।"},
 	"flash.moved":                  {"The task moved on.", "کام آگے بڑھ گیا۔", "कार्य आगे बढ़ा।"},
 	"flash.sold":                   {"Sale recorded; every marketplace is updated.", "فروخت درج؛ ہر مارکیٹ پلیس کو خبر دی گئی۔", "बिक्री दर्ज; हर मार्केटप्लेस अपडेट हुआ।"},
+	"flash.retried":                {"Order taken in again; its exception is resolved.", "آرڈر دوبارہ لے لیا گیا؛ مسئلہ حل ہو گیا۔", "ऑर्डर फिर से लिया गया; अपवाद हल हुआ।"},
 	"flash.resolved":               {"Exception resolved.", "مسئلہ حل ہو گیا۔", "अपवाद हल हुआ।"},
 	"flash.imported":               {"File imported.", "فائل درآمد ہو گئی۔", "फ़ाइल आयात हुई।"},
 	"flash.drafted":                {"Batch drafted: another person of finance approves it.", "بیچ تیار: فنانس کا کوئی دوسرا شخص منظور کرے۔", "बैच तैयार: वित्त का कोई दूसरा व्यक्ति स्वीकृत करे।"},
@@ -199,6 +222,7 @@ var catalogue = map[string]msg{
 	"text.exceptions_by_kind":      {"Open exceptions by kind", "کھلے مسائل قسم کے لحاظ سے", "प्रकार अनुसार खुले अपवाद"},
 	"text.orders_today":            {"Orders today", "آج کے آرڈر", "आज के ऑर्डर"},
 	"text.stock_drift":             {"Stock drift (open)", "اسٹاک کا فرق (کھلا)", "स्टॉक अंतर (खुला)"},
+	"text.retry":                   {"Take the order in again", "آرڈر دوبارہ لیں", "ऑर्डर फिर से लें"},
 	"text.resolve":                 {"Resolve", "حل کریں", "हल करें"},
 	"text.assign":                  {"Assign to me", "مجھے سونپیں", "मुझे सौंपें"},
 	"text.gem_import":              {"GeM order file", "جیم آرڈر فائل", "जेम ऑर्डर फ़ाइल"},
@@ -224,4 +248,39 @@ var catalogue = map[string]msg{
 	"status.error":                 {"could not be sent; it is retried", "نہیں بھیجا جا سکا؛ دوبارہ کوشش ہو رہی ہے", "भेजा नहीं जा सका; फिर प्रयास हो रहा है"},
 	"status.awaiting_upload":       {"file ready: upload it on the portal", "فائل تیار: پورٹل پر اپ لوڈ کریں", "फ़ाइल तैयार: पोर्टल पर अपलोड करें"},
 	"status.not_listed":            {"not listed", "درج نہیں", "सूचीबद्ध नहीं"},
+}
+
+// Translate is the catalogue for the public pages (package showcase reads
+// its labels here, so that the console and the public pages speak from
+// one catalogue).
+func Translate(lang, key string) string { return translate(lang, key) }
+
+// Dir is the writing direction of a language: rtl for Urdu.
+func Dir(lang string) string { return dirOf(lang) }
+
+// ChooseLanguage picks a visitor's language: the ?lang= of a link, else
+// the one remembered in the language cookie, else the browser's
+// Accept-Language, else English.
+func ChooseLanguage(query, remembered, acceptLanguage string) string {
+	switch {
+	case validLang(query):
+		return query
+	case validLang(remembered):
+		return remembered
+	}
+	return fromAcceptLanguage(acceptLanguage)
+}
+
+// PublicLabels is the catalogue as package showcase reads it.
+type PublicLabels struct{}
+
+// Translate is Translate.
+func (PublicLabels) Translate(lang, key string) string { return translate(lang, key) }
+
+// Dir is Dir.
+func (PublicLabels) Dir(lang string) string { return dirOf(lang) }
+
+// ChooseLanguage is ChooseLanguage.
+func (PublicLabels) ChooseLanguage(query, remembered, acceptLanguage string) string {
+	return ChooseLanguage(query, remembered, acceptLanguage)
 }

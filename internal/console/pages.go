@@ -61,6 +61,7 @@ func (c *Console) routes() {
 	c.mux.HandleFunc("POST /signin", c.signIn)
 	c.mux.HandleFunc("POST /signout", c.signOut)
 	c.mux.HandleFunc("POST /lang", c.setLang)
+	c.uploadRoutes()
 	for _, p := range c.pages {
 		c.mux.Handle("GET "+p.Path, c.guard(p, false))
 		if len(p.Actions) > 0 {

@@ -47,6 +47,8 @@ var assets = func() map[string]*asset {
 		switch path.Ext(e.Name()) {
 		case ".css":
 			a.contentType = "text/css; charset=utf-8"
+		case ".js":
+			a.contentType = "text/javascript; charset=utf-8"
 		case ".svg":
 			a.contentType = "image/svg+xml"
 		default:

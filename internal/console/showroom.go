@@ -11,6 +11,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/fulfilment"
 	"github.com/jkhhc/artisanbridge/internal/inventory"
 	"github.com/jkhhc/artisanbridge/internal/listing"
+	"github.com/jkhhc/artisanbridge/internal/media"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/paging"
 )
@@ -38,7 +39,8 @@ func (c *Console) table() []Page {
 		{Path: "/operations/orders", Permission: auth.OrdersRead, Nav: "nav.orders", Template: "orders", show: c.ordersPage},
 		{Path: "/operations/orders/{id}", Permission: auth.OrdersRead, Template: "order", show: c.order},
 		{Path: "/operations/exceptions", Permission: auth.ExceptionsRead, Nav: "nav.exceptions", Template: "exceptions", show: c.exceptionsPage,
-			Actions: map[string]Action{"resolve": {Permission: auth.ExceptionsWork, run: c.resolve}, "assign": {Permission: auth.ExceptionsWork, run: c.assign}}},
+			Actions: map[string]Action{"resolve": {Permission: auth.ExceptionsWork, run: c.resolve}, "assign": {Permission: auth.ExceptionsWork, run: c.assign},
+				"retry": {Permission: auth.ExceptionsWork, run: c.retryMissed}}},
 		{Path: "/operations/reconciliations", Permission: auth.Reconcile, Nav: "nav.reconciliations", Template: "reconciliations", show: c.imports,
 			Actions: map[string]Action{"start": {Permission: auth.Reconcile, run: c.startReconciliation}}},
 		{Path: "/operations/reconciliations/{id}", Permission: auth.Reconcile, Template: "reconciliation", show: c.reconciliation},
@@ -232,14 +234,22 @@ func (c *Console) addPhoto(r *http.Request) (string, string, error) {
 	if c.Media == nil {
 		return "", "", apperr.New(apperr.PreconditionFailed, "photos cannot be stored by this process")
 	}
-	data, err := uploaded(r)
-	if err != nil {
-		return "", "", err
-	}
 	ctx := r.Context()
-	m, err := c.Media.Put(ctx, http.DetectContentType(data), data)
-	if err != nil {
-		return "", "", err
+	var m media.Media
+	if id := r.PostFormValue("upload_id"); id != "" {
+		// The script sent the photo in resumable chunks first.
+		var err error
+		if m, err = c.uploadedPhoto(r, id); err != nil {
+			return "", "", err
+		}
+	} else {
+		data, err := uploaded(r)
+		if err != nil {
+			return "", "", err
+		}
+		if m, err = c.Media.Put(ctx, http.DetectContentType(data), data); err != nil {
+			return "", "", err
+		}
 	}
 	p, err := c.Catalog.GetProduct(ctx, r.PathValue("id"))
 	if err != nil {

@@ -29,6 +29,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/auth"
 	"github.com/jkhhc/artisanbridge/internal/catalog"
 	"github.com/jkhhc/artisanbridge/internal/channels"
+	"github.com/jkhhc/artisanbridge/internal/console"
 	"github.com/jkhhc/artisanbridge/internal/exceptions"
 	"github.com/jkhhc/artisanbridge/internal/finance"
 	"github.com/jkhhc/artisanbridge/internal/fulfilment"
@@ -103,7 +104,7 @@ func newTestServerWith(t testing.TB, b testenv.Backend, change func(*httpapi.Dep
 		Log: log, Auth: authSvc, Catalog: cat,
 		Inventory: inventory.NewService(db.Inventory(), nil), Audit: db.Audit(), Idempotency: db.Idempotency(),
 		Media: media.NewService(db.Media(), func() string { return testPublicURL }, nil),
-		Showcase: &showcase.Site{Catalogue: cat, Listings: listing.NewService(db.Listings(), nil), Channels: channels.NewService(db.Channels(), ring, nil),
+		Showcase: &showcase.Site{Catalogue: cat, Listings: listing.NewService(db.Listings(), nil), Channels: channels.NewService(db.Channels(), ring, nil), Labels: console.PublicLabels{},
 			Public: func() string { return testPublicURL }},
 		Channels: channels.NewService(db.Channels(), ring, nil), Listings: listing.NewService(db.Listings(), nil),
 		Exceptions: exceptions.NewService(db.Exceptions(), nil), Reconcile: reconcile.NewService(db.Reconciliations(), nil), Files: db.ChannelFiles(), Orders: orders.NewService(db.Orders(), nil), Tasks: fulfilment.NewService(db.Fulfilment(), nil), Finance: finance.NewService(db.Finance(), nil), Payouts: payouts,

@@ -117,15 +117,15 @@ func (s *Server) routes() []Route {
 			Produces: []string{"image/jpeg"}, Status: 200, Errors: notModified, handler: s.serveMedia},
 
 		{Method: "GET", Path: "/artisans/:code", Public: true, Summary: "an artisan's virtual showroom: craft, cluster, GI, pieces with photo, price and where to buy (HTML, cacheable)",
-			Produces: []string{"text/html"}, Status: 200, Errors: notModified, handler: s.publicPage("code", func(ctx context.Context, site *showcase.Site, v string) (showcase.Page, error) {
+			Query: publicLang, Produces: []string{"text/html"}, Status: 200, Errors: notModified, handler: s.publicPage("code", func(ctx context.Context, site *showcase.Site, v string) (showcase.Page, error) {
 				return site.Artisan(ctx, v)
 			})},
 		{Method: "GET", Path: "/clusters/:code", Public: true, Summary: "a craft cluster's makers (by the cluster's code or id; HTML, cacheable)",
-			Produces: []string{"text/html"}, Status: 200, Errors: notModified, handler: s.publicPage("code", func(ctx context.Context, site *showcase.Site, v string) (showcase.Page, error) {
+			Query: publicLang, Produces: []string{"text/html"}, Status: 200, Errors: notModified, handler: s.publicPage("code", func(ctx context.Context, site *showcase.Site, v string) (showcase.Page, error) {
 				return site.Cluster(ctx, v)
 			})},
 		{Method: "GET", Path: "/pieces/:sku", Public: true, Summary: "a piece's provenance: maker, cluster, craft, GI with its label number, where to buy (HTML, cacheable)",
-			Produces: []string{"text/html"}, Status: 200, Errors: notModified, handler: s.publicPage("sku", func(ctx context.Context, site *showcase.Site, v string) (showcase.Page, error) {
+			Query: publicLang, Produces: []string{"text/html"}, Status: 200, Errors: notModified, handler: s.publicPage("sku", func(ctx context.Context, site *showcase.Site, v string) (showcase.Page, error) {
 				return site.Piece(ctx, v)
 			})},
 		{Method: "GET", Path: p + "/products/:id/tag", Permission: auth.ProductsRead, Summary: "the piece's printable tag (HTML, 90 x 55 mm) with a QR code of its public page",
@@ -267,6 +267,9 @@ func (s *Server) routes() []Route {
 }
 
 // paged adds ?limit and ?cursor to a listing's filters.
+// publicLang is the public pages' ?lang= (remembered in a cookie).
+var publicLang = []Param{param("lang", "the page's language, remembered in a cookie (else the cookie, else Accept-Language)", showcase.Languages...)}
+
 func paged(filters ...Param) []Param {
 	return append(filters,
 		Param{Name: "limit", Type: "integer", Doc: "items per page, 1 to 500 (default 50)"},

@@ -15,6 +15,7 @@ import (
 	"github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/jkhhc/artisanbridge/internal/auth"
+	"github.com/jkhhc/artisanbridge/internal/console"
 	"github.com/jkhhc/artisanbridge/internal/money"
 	"github.com/jkhhc/artisanbridge/internal/testenv"
 )
@@ -261,5 +262,54 @@ func TestClusterCodes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPublicPagesInEachLanguage: the public pages speak the console's
+// catalogue in English, Urdu (right to left) and Hindi, chosen by a
+// ?lang= link and remembered in a cookie, else by Accept-Language; they
+// stay cacheable, varying by both.
+func TestPublicPagesInEachLanguage(t *testing.T) {
+	ts := newTestServer(t, testenv.Backends()[0])
+	newShowroomWorld(t, ts)
+	labels := []string{"public.maker", "public.where_to_buy", "public.craft", "public.footer"}
+	for _, lang := range []string{"en", "ur", "hi"} {
+		dir := map[bool]string{true: "rtl", false: "ltr"}[lang == "ur"]
+		carries := func(what string, r response) {
+			t.Helper()
+			page := string(r.Body)
+			if r.Status != 200 || !strings.Contains(page, `<html lang="`+lang+`" dir="`+dir+`">`) {
+				t.Fatalf("%s: %d, not in %s (%s): %.300s", what, r.Status, lang, dir, page)
+			}
+			for _, k := range labels {
+				if l := console.Translate(lang, k); !strings.Contains(page, htmlEscaped(l)) {
+					t.Errorf("%s: the %s label %q is missing", what, k, l)
+				}
+			}
+			if v := r.Header.Get("Vary"); !strings.Contains(v, "Accept-Language") || !strings.Contains(v, "Cookie") {
+				t.Errorf("%s: Vary %q", what, v)
+			}
+		}
+		chosen := ts.do("", "GET", "/pieces/KANI-GI-7?lang="+lang, nil)
+		carries("?lang="+lang, chosen)
+		ck := chosen.Header.Get("Set-Cookie")
+		if !strings.HasPrefix(ck, "ab_lang="+lang+";") || !strings.Contains(ck, "HttpOnly") || chosen.Header.Get("Cache-Control") != "private, max-age=300" {
+			t.Errorf("?lang=%s: cookie %q, Cache-Control %q (an answer that sets a cookie is no shared cache's)", lang, ck, chosen.Header.Get("Cache-Control"))
+		}
+		remembered := ts.do("", "GET", "/pieces/KANI-GI-7", nil, "Cookie", "ab_lang="+lang, "Accept-Language", "en-GB")
+		carries("remembered "+lang, remembered)
+		if remembered.Header.Get("Set-Cookie") != "" || remembered.Header.Get("Cache-Control") != "public, max-age=300" {
+			t.Errorf("remembered %s: %v", lang, remembered.Header)
+		}
+		for _, path := range []string{"/artisans/KNH-07", "/clusters/KNH"} {
+			r := ts.do("", "GET", path, nil, "Accept-Language", map[string]string{"en": "en-IN,en;q=0.9", "ur": "ur-PK, en;q=0.5", "hi": "hi-IN,hi;q=0.9,en;q=0.8"}[lang])
+			if page := string(r.Body); r.Status != 200 || !strings.Contains(page, `<html lang="`+lang+`" dir="`+dir+`">`) ||
+				!strings.Contains(page, htmlEscaped(console.Translate(lang, "public.footer"))) {
+				t.Errorf("%s by Accept-Language %s: %d %.300s", path, lang, r.Status, page)
+			}
+		}
+	}
+	if en, ur := ts.do("", "GET", "/pieces/KANI-GI-7?lang=en", nil), ts.do("", "GET", "/pieces/KANI-GI-7?lang=ur", nil); en.Header.Get("ETag") == ur.Header.Get("ETag") {
+		t.Error("the English and Urdu pages share an ETag")
 	}
 }

@@ -34,7 +34,40 @@ import (
 //go:embed pages.html.tmpl
 var pagesText string
 
-var pages = template.Must(template.New("pages").Funcs(template.FuncMap{"rupees": money.FormatINR}).Parse(pagesText))
+// pages is parsed with stand-in label functions; each render clones it
+// with the visitor's language (see render).
+var pages = template.Must(template.New("pages").Funcs(template.FuncMap{"rupees": money.FormatINR,
+	"T": func(string) string { return "" }, "lang": func() string { return "" }, "dir": func() string { return "" },
+	"languages": func() []string { return nil }, "self": func() string { return "" }}).Parse(pagesText))
+
+// Labels is the message catalogue the pages speak from: the console's one
+// catalogue, in English, Urdu (right to left) and Hindi.
+type Labels interface {
+	Translate(lang, key string) string
+	Dir(lang string) string
+	ChooseLanguage(query, remembered, acceptLanguage string) string
+}
+
+// LangCookie remembers a visitor's language, for the public pages and
+// the console alike.
+const LangCookie = "ab_lang"
+
+// Languages are the pages' languages, in the order their links are shown.
+var Languages = []string{"en", "ur", "hi"}
+
+type langKey struct{}
+
+// WithLang carries the visitor's language to the renderers.
+func WithLang(ctx context.Context, lang string) context.Context {
+	return context.WithValue(ctx, langKey{}, lang)
+}
+
+func langOf(ctx context.Context) string {
+	if l, ok := ctx.Value(langKey{}).(string); ok && l != "" {
+		return l
+	}
+	return "en"
+}
 
 // Catalogue is what the pages read of the catalogue.
 type Catalogue interface {
@@ -62,6 +95,9 @@ type Site struct {
 	Channels  Channels
 	// Public is the service's public base URL (QR codes, photo URLs).
 	Public func() string
+	// Labels translates the pages (nil: English keys only, for tests
+	// that do not read the labels).
+	Labels Labels
 }
 
 // Page is a rendered page with its validator.
@@ -165,7 +201,7 @@ func (s *Site) Artisan(ctx context.Context, code string) (Page, error) {
 	if err != nil {
 		return Page{}, err
 	}
-	return render("artisan", map[string]any{"Maker": m, "Public": s.Public()})
+	return s.render(ctx, "artisan", ArtisanPath(m.Code), map[string]any{"Maker": m, "Public": s.Public()})
 }
 
 // Cluster renders a cluster's page: its makers, each with a piece.
@@ -196,7 +232,7 @@ func (s *Site) Cluster(ctx context.Context, ref string) (Page, error) {
 		}
 		cursor = page.NextCursor
 	}
-	return render("cluster", map[string]any{"Place": place(c), "Makers": makers, "Public": s.Public()})
+	return s.render(ctx, "cluster", ClusterPath(c), map[string]any{"Place": place(c), "Makers": makers, "Public": s.Public()})
 }
 
 // Piece renders a piece's provenance page.
@@ -209,7 +245,7 @@ func (s *Site) Piece(ctx context.Context, sku string) (Page, error) {
 	if err != nil {
 		return Page{}, err
 	}
-	return render("piece", map[string]any{"Piece": pc, "Public": s.Public()})
+	return s.render(ctx, "piece", pc.Path, map[string]any{"Piece": pc, "Public": s.Public()})
 }
 
 // Tag renders the printable tag of a product (by id) for staff: what the
@@ -229,7 +265,7 @@ func (s *Site) Tag(ctx context.Context, p catalog.Product) (Page, error) {
 	if err != nil {
 		return Page{}, apperr.Wrap(err, apperr.Internal, "could not draw the QR code")
 	}
-	return render("tag", map[string]any{"Piece": pc, "Link": link,
+	return s.render(ctx, "tag", "", map[string]any{"Piece": pc, "Link": link,
 		"QR": template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))})
 }
 
@@ -377,9 +413,23 @@ func place(c catalog.Cluster) Place {
 	return Place{Code: c.Code, Name: c.Name, Craft: CraftName(c.Craft), District: c.District, Path: ClusterPath(c)}
 }
 
-func render(name string, data any) (Page, error) {
+// render draws a page in the language the context carries.
+func (s *Site) render(ctx context.Context, name, self string, data any) (Page, error) {
+	lang := langOf(ctx)
+	t, err := pages.Clone()
+	if err != nil {
+		return Page{}, apperr.Wrap(err, apperr.Internal, "could not render the page")
+	}
+	tr := func(key string) string { return key }
+	dir := "ltr"
+	if s.Labels != nil {
+		tr = func(key string) string { return s.Labels.Translate(lang, key) }
+		dir = s.Labels.Dir(lang)
+	}
+	t.Funcs(template.FuncMap{"T": tr, "lang": func() string { return lang }, "dir": func() string { return dir },
+		"languages": func() []string { return Languages }, "self": func() string { return self }})
 	var buf bytes.Buffer
-	if err := pages.ExecuteTemplate(&buf, name, data); err != nil {
+	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
 		return Page{}, apperr.Wrap(err, apperr.Internal, "could not render the page")
 	}
 	sum := sha256.Sum256(buf.Bytes())

@@ -387,7 +387,7 @@ func (s *Sim) Listings() []simkit.Listing {
 	defer s.kit.Unlock()
 	out := make([]simkit.Listing, 0, len(s.items))
 	for _, it := range s.items {
-		out = append(out, simkit.Listing{SKU: it.SKU, PricePaise: it.PricePaise, Quantity: it.Quantity, Status: "BUYABLE"})
+		out = append(out, simkit.Listing{SKU: it.SKU, PricePaise: it.PricePaise, Quantity: it.Quantity, Status: "BUYABLE", ExternalID: it.ASIN})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].SKU < out[j].SKU })
 	return out
