@@ -27,8 +27,8 @@ type Result struct {
 }
 
 var (
-	benchFunc   = regexp.MustCompile(`(?m)^func (Benchmark\w*)\(b \*testing\.B\)`)
-	resultLine  = regexp.MustCompile(`^(Benchmark\w*?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(.*)$`)
+	benchFunc    = regexp.MustCompile(`(?m)^func (Benchmark\w*)\(b \*testing\.B\)`)
+	resultLine   = regexp.MustCompile(`^(Benchmark\w*?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(.*)$`)
 	failPrefixes = []string{"--- FAIL", "panic:", "FAIL\t", "fatal error:"}
 )
 
