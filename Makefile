@@ -58,17 +58,16 @@ fuzz:
 	  done; \
 	done
 
-## bench: every benchmark of the repository, one run; each prints its figures
-## (benchfig lines: figure | measured | target | met | command), gathered into
-## one table printed at the end and written to bench/latest.md.
-BENCHLOG := bench/run.log
+## bench: every benchmark of the repository, once, each in its own `go test`
+## (internal/benchfig/run), so that one failing or timing out leaves the
+## others' figures and its failure in the table. Each prints its figures
+## (benchfig lines: figure | measured | target | met | command); the table,
+## headed by the date, the machine and the whole run's wall time, is printed
+## at the end and written to bench/latest.md (every run's output: bench/run.log).
+## BENCH=regexp runs only the benchmarks it matches.
+BENCH ?= .
 bench:
-	@mkdir -p bench
-	@set -o pipefail; $(GO) test -run '^$$' -bench . -benchtime 1x -count=1 -timeout 3h $(PKGS) 2>&1 | tee $(BENCHLOG)
-	@{ echo "# make bench, $$(date -u +%Y-%m-%dT%H:%MZ) on $$(nproc) cores"; echo; \
-	  echo "| figure | measured | target | | command |"; echo "|---|---|---|---|---|"; \
-	  grep -h '^BENCH |' $(BENCHLOG) | sed 's/^BENCH //' ; } > bench/latest.md
-	@echo; cat bench/latest.md
+	@$(GO) run ./internal/benchfig/run -go "$(GO)" -bench '$(BENCH)' -timeout 60m -out bench/latest.md -log bench/run.log
 
 ## faults: the fault suite (./faults, build tag faults) on the production
 ## topology: builds the binary, a fresh PostgreSQL database (127.0.0.1:5432,

@@ -172,3 +172,37 @@ func BenchmarkImportAtScale(b *testing.B) {
 func TestImportAtScaleQuick(t *testing.T) {
 	importAtScale(t, 1500, 3000, false)
 }
+
+// TestImportRefreshesPlannerStatistics: an import that grows a table past
+// 4,096 rows has PostgreSQL analyze it (its own ANALYZE, not autovacuum's),
+// so that the lookups of the batches after it are planned for the size the
+// table has; on SQLite the same import just succeeds.
+func TestImportRefreshesPlannerStatistics(t *testing.T) {
+	for _, b := range testenv.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			e := newEnv(t, b)
+			if _, err := e.cat.CreateCluster(e.ctx, clusterKanihama); err != nil {
+				t.Fatal(err)
+			}
+			svc := imports.NewService(e.db.Imports(), e.cat, nil, nil, imports.Options{})
+			const artisans, products = 50, 5000
+			timeImport(t, svc, e, imports.KindArtisans, artisanHeader, artisans, artisanRow)
+			timeImport(t, svc, e, imports.KindProducts, productHeader, products, productRowOf(artisans))
+			if got := e.count(t, `SELECT COUNT(*) FROM products`); got != products {
+				t.Fatalf("%d products, want %d", got, products)
+			}
+			if b.Name != "postgres" {
+				return
+			}
+			for _, table := range []string{"import_keys", "products", "product_search"} {
+				deadline := time.Now().Add(10 * time.Second)
+				for e.count(t, `SELECT COALESCE(SUM(analyze_count), 0) FROM pg_stat_user_tables WHERE relname = ?`, table) == 0 {
+					if time.Now().After(deadline) {
+						t.Fatalf("%s was never analyzed by the import of %d rows", table, products)
+					}
+					time.Sleep(100 * time.Millisecond)
+				}
+			}
+		})
+	}
+}

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"io"
+	"log/slog"
+	"math/bits"
 	"strings"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/effects"
 	"github.com/jkhhc/artisanbridge/internal/imports"
 	"github.com/jkhhc/artisanbridge/internal/outbox"
+	"github.com/jkhhc/artisanbridge/migrations"
 )
 
 // Imports implements imports.Store.
@@ -211,7 +214,32 @@ error_count = error_count + ?, updated_at = ? WHERE id = ? AND status = ? AND ro
 	if err != nil {
 		return false, err
 	}
+	if ok {
+		s.analyzeGrown(ctx, v.From, v.To, "import_keys")
+	}
 	return ok, nil
+}
+
+// analyzeFrom is the row count from which an import refreshes the
+// planner's statistics of the tables it grows.
+const analyzeFrom = 4096
+
+// analyzeGrown refreshes PostgreSQL's statistics of tables when an import's
+// cursor crosses a power of two from analyzeFrom rows (about twenty times
+// for a million rows, each a sampled ANALYZE). A table that grew from
+// empty while its statistics still said empty gets generic plans that scan
+// it whole for every batch (the SKU and key lookups, the search trigger's
+// join), which made an import quadratic wherever autovacuum lags or is
+// off. A failed ANALYZE costs only speed: it is logged, never returned.
+func (s *Imports) analyzeGrown(ctx context.Context, from, to int64, tables ...string) {
+	if s.db.dialect != migrations.Postgres || to < analyzeFrom || bits.Len64(uint64(from)) == bits.Len64(uint64(to)) {
+		return
+	}
+	for _, t := range tables {
+		if err := s.db.gorm.WithContext(ctx).Exec("ANALYZE " + t).Error; err != nil {
+			slog.WarnContext(ctx, "import: ANALYZE failed", "table", t, "err", err)
+		}
+	}
 }
 
 // insertCellErrors numbers errors after the import's last one; the caller
@@ -351,6 +379,9 @@ WHERE id = ? AND status = ? AND rows_applied = ?`,
 	})
 	if err != nil {
 		return false, err
+	}
+	if ok {
+		s.analyzeGrown(ctx, b.From, b.To, "artisans", "artisan_search", "products", "product_search")
 	}
 	return ok, nil
 }
