@@ -346,6 +346,7 @@ func (a *App) Run(ctx context.Context, mode Mode) error {
 		mux.HandleFunc(jobs.TypeChannelPull, jobs.PullHandler(puller{a.Puller}))
 		mux.HandleFunc(jobs.TypeReconcile, jobs.ReconcileHandler(a.Reconciler))
 		goRun("nightly reconciliations", func() error { a.runNightlyReconciliations(ctx); return nil })
+		goRun("reconciliation recovery", func() error { a.runReconcileRecovery(ctx); return nil })
 		goRun("order pulls", func() error { a.runPullSchedule(ctx); return nil })
 		goRun("sync sweep", func() error { a.runSyncSweep(ctx); return nil })
 		if err := srv.Start(mux); err != nil {
