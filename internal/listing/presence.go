@@ -11,14 +11,15 @@ func ShouldBeHeld(it SyncItem) bool {
 }
 
 // PresenceShare is the part of a marketplace's read limit the presence
-// checks may use, so that reconciliations and people's reads keep the rest.
-const PresenceShare = 10
+// checks may use (a quarter), so that reconciliations and people's reads
+// keep the rest.
+const PresenceShare = 4
 
 // PresencePeriod is how often a channel's listings are looked for on the
 // marketplace: as often as the sweep runs (floor), but never so often that
 // reading all listings, perCall a call at callsPerSecond, takes more than
-// a tenth of the read limit. A small catalogue is checked every sweep; a
-// 100,000-listing Flipkart channel (10 a call, 5 calls/s) every 5 h 33 min.
+// a quarter of the read limit. A small catalogue is checked every sweep; a
+// 100,000-listing Flipkart channel (10 a call, 5 calls/s) every 2 h 13 min.
 func PresencePeriod(listings int64, perCall int, callsPerSecond float64, floor time.Duration) time.Duration {
 	if perCall <= 0 {
 		perCall = 1

@@ -15,10 +15,10 @@ func TestPresencePeriod(t *testing.T) {
 	}{
 		{"a small catalogue: every sweep", 25, 10, 5, 10 * time.Second},
 		{"no listings", 0, 10, 5, 10 * time.Second},
-		{"100,000 on Flipkart", 100_000, 10, 5, 20_000 * time.Second},
-		{"2,000 on Amazon (one a call)", 2_000, 1, 5, 4_000 * time.Second},
-		{"a partial last call counts", 11, 10, 0.1, 200 * time.Second},
-		{"no batch size: one a call", 30, 0, 1, 300 * time.Second},
+		{"100,000 on Flipkart", 100_000, 10, 5, 8_000 * time.Second},
+		{"2,000 on Amazon (one a call)", 2_000, 1, 5, 1_600 * time.Second},
+		{"a partial last call counts", 11, 10, 0.1, 80 * time.Second},
+		{"no batch size: one a call", 30, 0, 1, 120 * time.Second},
 		{"no rate known: the floor", 1_000_000, 10, 0, 10 * time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
