@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -41,6 +42,9 @@ type world struct {
 	runner  *reconcile.Runner
 	svc     *reconcile.Service
 	resyncs int
+	// onRequest, when set, runs before the simulator serves each request
+	// (the bench samples the heap there, while the run waits for a read).
+	onRequest atomic.Pointer[func()]
 }
 
 func newWorld(t testing.TB, b testenv.Backend, limits map[adapters.Operation]adapters.Limit) *world {
@@ -52,7 +56,12 @@ func newWorld(t testing.TB, b testenv.Backend, limits map[adapters.Operation]ada
 	w := &world{db: db, cat: catalog.NewService(db.Catalog(), ring, crafts, nil), inv: inventory.NewService(db.Inventory(), nil),
 		chans: channels.NewService(db.Channels(), ring, nil), svc: reconcile.NewService(db.Reconciliations(), nil)}
 	w.sim = sim.New(sim.Config{Seed: 7, Limits: limits})
-	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { w.sim.ServeHTTP(rw, r) }))
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if f := w.onRequest.Load(); f != nil {
+			(*f)()
+		}
+		w.sim.ServeHTTP(rw, r)
+	}))
 	t.Cleanup(srv.Close)
 	ctx := context.Background()
 	w.loc, _ = w.inv.CreateLocation(ctx, inventory.NewLocation{Code: "SRG", Name: "Srinagar", Kind: "showroom"})
