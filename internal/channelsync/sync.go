@@ -54,6 +54,9 @@ type Engine struct {
 	// a pass (default 2 minutes of reads): the rest waits for the next
 	// sweep.
 	PresenceFloor, PresenceBudget time.Duration
+	// PresencePage is how many listings a check reads from the database
+	// at a time (default 100; the adapter batches its reads by its limit).
+	PresencePage int
 }
 
 // PresenceStore is what a presence check reads and marks.
@@ -174,10 +177,6 @@ func (e *Engine) SyncChannel(ctx context.Context, channelID string) (Report, err
 	return total, nil
 }
 
-// presencePage is how many listings a presence check reads from the
-// database at a time (the adapter batches its reads by its own limit).
-const presencePage = 100
-
 // checkPresence looks for the channel's live listings on the marketplace
 // through its batch read, when a check is due, for at most PresenceBudget,
 // and marks each one it no longer holds to be created again: the dirty
@@ -200,6 +199,10 @@ func (e *Engine) checkPresence(ctx context.Context, ch channels.Channel, ad adap
 	budget := e.PresenceBudget
 	if budget <= 0 {
 		budget = 2 * time.Minute
+	}
+	presencePage := e.PresencePage
+	if presencePage <= 0 {
+		presencePage = 100
 	}
 	start := time.Now()
 	missing := 0
