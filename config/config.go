@@ -82,7 +82,7 @@ var Keys = []struct{ Env, Flag, Default, Help string }{
 	{"ARTISANBRIDGE_SHUTDOWN_TIMEOUT", "shutdown-timeout", "15s", "how long a graceful shutdown waits for requests in flight"},
 	{"ARTISANBRIDGE_MAX_BODY_BYTES", "max-body-bytes", "1048576", "largest JSON request body accepted"},
 	{"ARTISANBRIDGE_DB_MAX_CONNS", "db-max-conns", "10", "database connections per process"},
-	{"ARTISANBRIDGE_SYNC_SWEEP", "sync-sweep", "10s", "how often workers look for listings still waiting to be pushed"},
+	{"ARTISANBRIDGE_SYNC_SWEEP", "sync-sweep", "10s", "how often workers look for listings still waiting to be pushed, and for listings a marketplace lost"},
 	{"ARTISANBRIDGE_PULL_INTERVAL", "pull-interval", "60s (5s embedded)", "how often each channel's orders are pulled; unset, never faster than the marketplace's order search allows"},
 	{"ARTISANBRIDGE_SIM_FLIPKART_ADDR", "sim-flipkart-addr", "127.0.0.1:8181", "embedded default: where the Flipkart simulator listens"},
 	{"ARTISANBRIDGE_SIM_AMAZON_ADDR", "sim-amazon-addr", "127.0.0.1:8182", "embedded default: where the Amazon simulator listens"},

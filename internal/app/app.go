@@ -178,7 +178,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 		Exceptions: a.DB.Exceptions(), Resolver: a.Exceptions, Lookup: a.DB.Orders(), Log: log}
 	a.calls = callCounter{rdb: a.Redis}
 	a.Sync = &channelsync.Engine{Channels: a.Channels, ChannelRows: a.DB.Channels(), Listings: a.DB.Listings(),
-		Exceptions: a.DB.Exceptions(), Factory: a.adapterFor, Log: log, PhotoURL: a.Media.URL}
+		Exceptions: a.DB.Exceptions(), Factory: a.adapterFor, Log: log, PhotoURL: a.Media.URL,
+		Presence: a.DB.Presence(), PresenceFloor: cfg.SyncSweep}
 	a.client = asynq.NewClientFromRedisClient(a.Redis)
 	a.syncQueue = &jobs.SyncEnqueuer{Client: a.client}
 	a.Relay = outbox.NewRelay(a.DB.Outbox(), jobs.NewEnqueuer(a.client, asynq.NewInspectorFromRedisClient(a.Redis)), log, cfg.RelayInterval)
@@ -346,6 +347,7 @@ func (a *App) Run(ctx context.Context, mode Mode) error {
 		mux.HandleFunc(jobs.TypeChannelPull, jobs.PullHandler(puller{a.Puller}))
 		mux.HandleFunc(jobs.TypeReconcile, jobs.ReconcileHandler(a.Reconciler))
 		goRun("nightly reconciliations", func() error { a.runNightlyReconciliations(ctx); return nil })
+		goRun("reconciliation recovery", func() error { a.runReconcileRecovery(ctx); return nil })
 		goRun("order pulls", func() error { a.runPullSchedule(ctx); return nil })
 		goRun("sync sweep", func() error { a.runSyncSweep(ctx); return nil })
 		if err := srv.Start(mux); err != nil {

@@ -198,9 +198,12 @@ func (a *App) ensureProductionChannels(ctx context.Context) error {
 	return nil
 }
 
-// runSyncSweep asks for a sync of every channel with listings still
-// waiting: the database, not Redis, says what is owed, so a lost task or a
-// lost Redis only delays a push.
+// runSyncSweep asks, every sweep, for a sync of every channel with listings
+// still waiting (the database, not Redis, says what is owed, so a lost task
+// or a lost Redis only delays a push) and of every other enabled channel,
+// whose sync then looks for its live listings on the marketplace when that
+// check is due (channelsync.Engine.Presence): a marketplace that lost
+// listings gets them back within one sweep.
 func (a *App) runSyncSweep(ctx context.Context) {
 	t := time.NewTicker(a.cfg.SyncSweep)
 	defer t.Stop()
@@ -210,19 +213,36 @@ func (a *App) runSyncSweep(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		ids, err := a.DB.Listings().ChannelsWithDirty(ctx)
-		if err != nil {
-			if ctx.Err() == nil {
-				a.log.Warn("sync sweep failed", "err", err)
-			}
-			continue
-		}
-		for _, id := range ids {
+		for _, id := range a.sweepChannels(ctx) {
 			if err := a.syncQueue.Enqueue(ctx, id); err != nil && ctx.Err() == nil {
 				a.log.Warn("sync sweep could not enqueue", "channel_id", id, "err", err)
 			}
 		}
 	}
+}
+
+// sweepChannels are the channels a sweep syncs: those with listings
+// waiting, and every enabled one (a presence check may be due).
+func (a *App) sweepChannels(ctx context.Context) []string {
+	ids, err := a.DB.Listings().ChannelsWithDirty(ctx)
+	if err != nil && ctx.Err() == nil {
+		a.log.Warn("sync sweep failed", "err", err)
+	}
+	chs, err := a.Channels.List(ctx)
+	if err != nil && ctx.Err() == nil {
+		a.log.Warn("sync sweep: channels unreadable", "err", err)
+	}
+	seen := map[string]bool{}
+	for _, id := range ids {
+		seen[id] = true
+	}
+	for _, ch := range chs {
+		if ch.Enabled && ch.Kind != "gem" && !seen[ch.ID] {
+			seen[ch.ID] = true
+			ids = append(ids, ch.ID)
+		}
+	}
+	return ids
 }
 
 // importOrders takes a channel's order file in. Only GeM delivers orders

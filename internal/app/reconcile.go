@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/jkhhc/artisanbridge/internal/jobs"
 	"github.com/jkhhc/artisanbridge/internal/reconcile"
 )
 
@@ -43,6 +44,29 @@ func (a *App) runNightlyReconciliations(ctx context.Context) {
 			if _, err := a.Reconcile.Nightly(ctx, ch.ID); err != nil && ctx.Err() == nil {
 				a.log.Warn("nightly reconciliation not started", "channel", ch.Name, "err", err)
 			}
+		}
+	}
+}
+
+// runReconcileRecovery resumes, every minute, the reconciliations whose
+// worker died mid-run (killed, or its host lost): their task is queued
+// again and the run goes on from its last checkpoint.
+func (a *App) runReconcileRecovery(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n, err := a.Reconciler.ResumeStale(ctx, func(ctx context.Context, id string) error {
+			return jobs.EnqueueResume(ctx, a.client, id, reconcile.StaleAfter)
+		})
+		if err != nil && ctx.Err() == nil {
+			a.log.Warn("resuming stale reconciliations failed", "err", err)
+		} else if n > 0 {
+			a.log.Info("stale reconciliations queued to resume", "runs", n)
 		}
 	}
 }

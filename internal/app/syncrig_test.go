@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -39,6 +40,26 @@ type syncRig struct {
 	artisan  string
 	start    func()
 	stop     func()
+	// mu guards fk and amz for the simulators' servers while a test
+	// restarts them (restartSims).
+	mu sync.Mutex
+}
+
+// restartSims replaces both simulators by empty ones behind the same
+// addresses: marketplaces that lost every listing.
+func (r *syncRig) restartSims(amzLimits map[adapters.Operation]adapters.Limit) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.fk, r.amz = flipkartsim.New(flipkartsim.Config{Seed: 2}), amazonsim.New(amazonsim.Config{Seed: 2, Limits: amzLimits})
+}
+
+func (r *syncRig) serve(sim func() http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.mu.Lock()
+		h := sim()
+		r.mu.Unlock()
+		h.ServeHTTP(w, req)
+	})
 }
 
 // backendPair is a database and a Redis the way production (PostgreSQL
@@ -118,7 +139,8 @@ func newSyncRig(t testing.TB, bp backendPair, o rigOptions, skus ...string) *syn
 		r.start()
 	}
 	t.Cleanup(func() { r.stop(); a.Close() })
-	fkSrv, amzSrv := httptest.NewServer(r.fk), httptest.NewServer(r.amz)
+	fkSrv := httptest.NewServer(r.serve(func() http.Handler { return r.fk }))
+	amzSrv := httptest.NewServer(r.serve(func() http.Handler { return r.amz }))
 	t.Cleanup(fkSrv.Close)
 	t.Cleanup(amzSrv.Close)
 	r.fkURL, r.amzURL = fkSrv.URL, amzSrv.URL
@@ -190,6 +212,8 @@ func (r *syncRig) intake(t testing.TB, sku string, quantity int64) {
 
 // held is what both simulators offer of each SKU.
 func (r *syncRig) held() (flipkart, amazon map[string]int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	flipkart, amazon = map[string]int64{}, map[string]int64{}
 	for _, l := range r.fk.Listings() {
 		flipkart[l.SKU] = l.Quantity

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/jkhhc/artisanbridge/adapters"
 	"github.com/jkhhc/artisanbridge/adapters/flipkart/sim"
 	"github.com/jkhhc/artisanbridge/internal/catalog"
+	"github.com/jkhhc/artisanbridge/internal/channelsync"
 	"github.com/jkhhc/artisanbridge/internal/listing"
 	"github.com/jkhhc/artisanbridge/internal/paging"
 	"github.com/jkhhc/artisanbridge/internal/testenv"
@@ -120,6 +122,65 @@ func TestRejectedListingIsPublishedAgain(t *testing.T) {
 			}
 			if _, err := w.listings.Retry(ctx, l.ID); err == nil {
 				t.Fatal("a paused listing was retried")
+			}
+		})
+	}
+}
+
+// TestPresenceCheck: a sync looks for the channel's live listings on the
+// marketplace when a check is due and creates again, in that same sync,
+// what it no longer holds; a pass longer than one sync's budget goes on
+// from its checkpoint at the next sync; a new pass starts only a period
+// after the last, and a sync with no check due and nothing changed calls
+// nobody.
+func TestPresenceCheck(t *testing.T) {
+	for _, b := range testenv.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			w := newWorld(t, b)
+			now := time.Now()
+			w.engine.Presence, w.engine.PresenceFloor, w.engine.PresenceBudget, w.engine.PresencePage = w.db.Presence(), 10*time.Second, time.Nanosecond, 10
+			w.engine.Now = func() time.Time { return now }
+			for i := 0; i < 25; i++ {
+				w.product(i, 3, fsn(i))
+			}
+			if rep := w.sync(); rep.Created != 25 || rep.Missing != 0 {
+				t.Fatalf("first sync: %+v", rep) // its check's first page: nothing live yet
+			}
+			// Restarted, empty; the pass goes on: listings 11-20, then 21-25.
+			w.sim = sim.New(sim.Config{Seed: 4, Limits: map[adapters.Operation]adapters.Limit{}})
+			for i, want := range []int{10, 5} {
+				if rep := w.sync(); rep.Missing != want || rep.Created != want || rep.Refused != 0 {
+					t.Fatalf("sync %d after the restart: %+v", i+1, rep)
+				}
+			}
+			if rep := w.sync(); rep.Missing != 0 || rep.Listings != 0 {
+				t.Fatalf("a check before its period: %+v", rep)
+			}
+			now = now.Add(11 * time.Second)
+			if rep := w.sync(); rep.Missing != 10 || rep.Created != 10 {
+				t.Fatalf("the next pass's first page: %+v", rep)
+			}
+			// The rest of the pass: two pages, nothing more missing.
+			for i := 0; i < 2; i++ {
+				if rep := w.sync(); rep.Missing != 0 || rep.Listings != 0 {
+					t.Fatalf("the rest of the pass, sync %d: %+v", i+1, rep)
+				}
+			}
+			reads := w.calls(adapters.OpGetListings).Calls
+			if rep := w.sync(); rep != (channelsync.Report{}) || w.calls(adapters.OpGetListings).Calls != reads {
+				t.Fatalf("a sync with nothing due: %+v, %d reads", rep, w.calls(adapters.OpGetListings).Calls-reads)
+			}
+			held := w.sim.Listings()
+			if len(held) != 25 {
+				t.Fatalf("the marketplace holds %d listings", len(held))
+			}
+			for _, h := range held {
+				if h.Quantity != 3 || h.PricePaise != 250000 || h.Status != "ACTIVE" {
+					t.Errorf("%s held as %+v", h.SKU, h)
+				}
+			}
+			if got := w.listingsByStatus(); got[listing.StatusLive] != 25 {
+				t.Fatalf("listings: %v", got)
 			}
 		})
 	}

@@ -43,6 +43,35 @@ type Engine struct {
 	// PhotoURL is the public address of an uploaded photo's variant (nil:
 	// products' photos are not sent, only their image URLs).
 	PhotoURL func(sha, variant string) string
+	// Presence, when set, makes a sync look for the channel's live
+	// listings on the marketplace whenever a check is due
+	// (listing.PresencePeriod) and create again, in that same sync, what
+	// the marketplace no longer holds: a sync only pushes what changed, so
+	// nothing else notices a marketplace that lost listings.
+	Presence PresenceStore
+	// PresenceFloor is the shortest time between two checks of a channel
+	// (the sync sweep's period); PresenceBudget bounds one sync's share of
+	// a pass (default 2 minutes of reads): the rest waits for the next
+	// sweep.
+	PresenceFloor, PresenceBudget time.Duration
+	// PresencePage is how many listings a check reads from the database
+	// at a time (default 100; the adapter batches its reads by its limit).
+	PresencePage int
+}
+
+// PresenceStore is what a presence check reads and marks.
+type PresenceStore interface {
+	// ClaimPresence starts or continues the channel's pass when one is
+	// due (a pass under way, or the last check before dueBefore) and says
+	// after which listing it continues.
+	ClaimPresence(ctx context.Context, channelID string, at, dueBefore time.Time) (after string, due bool, err error)
+	// PresenceAfter moves the pass's checkpoint ("" ends the pass).
+	PresenceAfter(ctx context.Context, channelID, after string) error
+	CountListings(ctx context.Context, channelID string) (int64, error)
+	Page(ctx context.Context, channelID string, locations []channels.LocationMap, afterID string, limit int) ([]listing.SyncItem, error)
+	// Repush marks a listing to be pushed again; "missing_there": whole,
+	// created anew.
+	Repush(ctx context.Context, listingID, class string) error
 }
 
 // ListingStore is what the engine reads and records of listings.
@@ -79,6 +108,9 @@ type Report struct {
 	Skipped  int
 	// Recreated counts listings the marketplace no longer held, created again.
 	Recreated int
+	// Missing counts live listings the presence check found the
+	// marketplace no longer holds (each is then created again).
+	Missing int
 }
 
 func (e *Engine) now() time.Time {
@@ -111,6 +143,14 @@ func (e *Engine) SyncChannel(ctx context.Context, channelID string) (Report, err
 		e.failChannel(rctx, ch, err)
 		return total, err
 	}
+	if e.Presence != nil && ch.Kind != "gem" { // GeM's state is a portal export: nothing to read
+		n, err := e.checkPresence(ctx, ch, ad)
+		total.Missing += n
+		if err != nil && ctx.Err() == nil && e.Log != nil {
+			// What was found is marked; the pass goes on at the next sweep.
+			e.Log.Warn("presence check failed", "channel", ch.Name, "err", err)
+		}
+	}
 	pageSize := e.PageSize
 	if pageSize <= 0 {
 		pageSize = 1000
@@ -141,6 +181,77 @@ func (e *Engine) SyncChannel(ctx context.Context, channelID string) (Report, err
 	}
 	_ = e.ChannelRows.RecordOutcome(rctx, ch.ID, e.now(), "")
 	return total, nil
+}
+
+// checkPresence looks for the channel's live listings on the marketplace
+// through its batch read, when a check is due, for at most PresenceBudget,
+// and marks each one it no longer holds to be created again: the dirty
+// rounds after it push them.
+func (e *Engine) checkPresence(ctx context.Context, ch channels.Channel, ad adapters.Channel) (int, error) {
+	limit := ad.Limits()[adapters.OpGetListings]
+	n, err := e.Presence.CountListings(ctx, ch.ID)
+	if err != nil {
+		return 0, err
+	}
+	floor := e.PresenceFloor
+	if floor <= 0 {
+		floor = 10 * time.Second
+	}
+	now := e.now()
+	after, due, err := e.Presence.ClaimPresence(ctx, ch.ID, now, now.Add(-listing.PresencePeriod(n, limit.BatchSize, limit.Rate, floor)))
+	if err != nil || !due {
+		return 0, err
+	}
+	budget := e.PresenceBudget
+	if budget <= 0 {
+		budget = 2 * time.Minute
+	}
+	presencePage := e.PresencePage
+	if presencePage <= 0 {
+		presencePage = 100
+	}
+	start := time.Now()
+	missing := 0
+	for {
+		items, err := e.Presence.Page(ctx, ch.ID, ch.Settings.Locations, after, presencePage)
+		if err != nil {
+			return missing, err
+		}
+		var skus []string
+		for _, it := range items {
+			if listing.ShouldBeHeld(it) {
+				skus = append(skus, it.Product.SKU)
+			}
+		}
+		if len(skus) > 0 {
+			remote, err := ad.FetchListings(ctx, skus)
+			if err != nil {
+				return missing, fmt.Errorf("reading what %s holds: %w", ch.Name, err)
+			}
+			held := make(map[string]bool, len(remote))
+			for _, r := range remote {
+				held[r.SKU] = true
+			}
+			for _, it := range items {
+				if listing.ShouldBeHeld(it) && !held[it.Product.SKU] {
+					if err := e.Presence.Repush(ctx, it.Listing.ID, "missing_there"); err != nil {
+						return missing, err
+					}
+					missing++
+				}
+			}
+		}
+		if len(items) < presencePage {
+			return missing, e.Presence.PresenceAfter(ctx, ch.ID, "")
+		}
+		after = items[len(items)-1].Listing.ID
+		if err := e.Presence.PresenceAfter(ctx, ch.ID, after); err != nil {
+			return missing, err
+		}
+		if time.Since(start) > budget {
+			return missing, nil
+		}
+	}
 }
 
 type fenceKey struct{}
@@ -202,6 +313,7 @@ func (r *Report) add(o Report) {
 	r.Failed += o.Failed
 	r.Skipped += o.Skipped
 	r.Recreated += o.Recreated
+	r.Missing += o.Missing
 }
 
 // plan is what one listing needs.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -37,13 +38,25 @@ func (r ReconcileRequested) Consume(ctx context.Context, m outbox.Message) error
 	if err := json.Unmarshal(m.Payload, &p); err != nil || p.ID == "" {
 		return fmt.Errorf("reconcile-requested: bad payload: %v", err)
 	}
-	b, _ := json.Marshal(reconcilePayload{ID: p.ID})
-	_, err := r.Client.EnqueueContext(ctx, asynq.NewTask(TypeReconcile, b), asynq.Queue(QueueDefault),
-		asynq.TaskID("reconcile:"+p.ID), asynq.Retention(Retention), asynq.MaxRetry(3), asynq.Timeout(ReconcileTimeout))
+	return enqueueReconcile(ctx, r.Client, p.ID, "reconcile:"+p.ID, Retention)
+}
+
+func enqueueReconcile(ctx context.Context, c *asynq.Client, id, taskID string, retention time.Duration) error {
+	b, _ := json.Marshal(reconcilePayload{ID: id})
+	_, err := c.EnqueueContext(ctx, asynq.NewTask(TypeReconcile, b), asynq.Queue(QueueDefault),
+		asynq.TaskID(taskID), asynq.Retention(retention), asynq.MaxRetry(3), asynq.Timeout(ReconcileTimeout))
 	if errors.Is(err, asynq.ErrTaskIDConflict) {
 		return nil
 	}
 	return err
+}
+
+// EnqueueResume queues a run whose worker died, to resume from its
+// checkpoint: one task per run and period however many replicas ask (its
+// first task's id is still retained, so it needs another).
+func EnqueueResume(ctx context.Context, c *asynq.Client, id string, period time.Duration) error {
+	bucket := time.Now().Truncate(period).Unix()
+	return enqueueReconcile(ctx, c, id, "reconcile:"+id+":resume:"+strconv.FormatInt(bucket, 10), period)
 }
 
 // Reconciler runs one reconciliation.

@@ -88,6 +88,10 @@ type Reconciliation struct {
 	FinishedAt  *time.Time `json:"finished_at"`
 	// Found is one page of the differences (?limit, ?cursor).
 	Found paging.Page[Difference] `json:"found"`
+	// ClaimID names the worker's hold on a running run; ResumeAfter is the
+	// run's checkpoint (Checkpoint). Neither is shown.
+	ClaimID     string `json:"-"`
+	ResumeAfter string `json:"-"`
 }
 
 // Difference is one disagreement and what was done about it.
@@ -294,4 +298,41 @@ func Cause(d Difference) string {
 		return "unknown SKU on the marketplace"
 	}
 	return d.Class
+}
+
+// Phases of a stock run, in order: our listings page by page, then (where
+// the marketplace can list what it holds) its listings for unknown SKUs.
+const (
+	PhaseListings = iota
+	PhaseUnknown
+	PhaseDone
+)
+
+const (
+	unknownPrefix = "unknown:"
+	unknownDone   = "unknown-done"
+)
+
+// UnknownCheckpoint is the checkpoint after a page of the unknown-SKU
+// pass: the marketplace's token of the next page, or the pass's end when
+// there is none.
+func UnknownCheckpoint(next string) string {
+	if next == "" {
+		return unknownDone
+	}
+	return unknownPrefix + next
+}
+
+// Resume says where a stock run picks up from its checkpoint: in the
+// listings pass after listing after ("" from the start), in the unknown
+// pass at page token, or nowhere (both passes done). A listing id is never
+// taken for a token: ids have no colon.
+func Resume(checkpoint string) (phase int, after, token string) {
+	switch {
+	case checkpoint == unknownDone:
+		return PhaseDone, "", ""
+	case strings.HasPrefix(checkpoint, unknownPrefix):
+		return PhaseUnknown, "", strings.TrimPrefix(checkpoint, unknownPrefix)
+	}
+	return PhaseListings, checkpoint, ""
 }

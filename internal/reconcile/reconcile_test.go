@@ -53,3 +53,23 @@ func TestClassify(t *testing.T) {
 		}
 	}
 }
+
+func TestResume(t *testing.T) {
+	for _, tc := range []struct {
+		name, checkpoint string
+		phase            int
+		after, token     string
+	}{
+		{"a new run", "", PhaseListings, "", ""},
+		{"after a listing", "0190c1d2-0000-7000-8000-000000000001", PhaseListings, "0190c1d2-0000-7000-8000-000000000001", ""},
+		{"in the unknown pass", UnknownCheckpoint("tok:2"), PhaseUnknown, "", "tok:2"},
+		{"both passes done", UnknownCheckpoint(""), PhaseDone, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			phase, after, token := Resume(tc.checkpoint)
+			if phase != tc.phase || after != tc.after || token != tc.token {
+				t.Fatalf("Resume(%q) = %d %q %q, want %d %q %q", tc.checkpoint, phase, after, token, tc.phase, tc.after, tc.token)
+			}
+		})
+	}
+}

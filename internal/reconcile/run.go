@@ -19,16 +19,47 @@ import (
 // with Classify, and records each page's differences and progress before
 // reading the next, so memory stays flat however large the catalogue.
 
-// RunStore keeps a run's progress and findings.
+// RunStore keeps a run's progress and findings. Every write after Claim
+// names the claim it was made under: once another worker took the run over
+// (its holder went silent), the old holder's writes are refused with
+// ErrSuperseded and it stops.
 type RunStore interface {
-	// Claim moves a pending run to running and returns it; false when it
-	// is not pending (another worker has it, or it is finished).
-	Claim(ctx context.Context, id string, at time.Time) (Reconciliation, bool, error)
-	SetTotal(ctx context.Context, id string, total int64) error
-	// Record appends differences and adds to the run's counters.
-	Record(ctx context.Context, id string, diffs []Difference, checked, corrected, ingested int64, at time.Time) error
-	Finish(ctx context.Context, id, status, errText string, at time.Time) error
+	// Claim takes a run to work on and returns it with a new ClaimID: a
+	// pending run, or a running one whose last write (updated_at) is before
+	// staleBefore, its worker having died. A stock run taken over keeps its
+	// checkpoint and counters; an orders run starts again, its findings
+	// cleared. False when the run is finished or held by a live worker.
+	Claim(ctx context.Context, id string, at, staleBefore time.Time) (Reconciliation, bool, error)
+	SetTotal(ctx context.Context, id, claim string, total int64, at time.Time) error
+	// Record appends differences, adds to the run's counters and, when
+	// checkpoint is not empty, moves the run's checkpoint, in one
+	// transaction.
+	Record(ctx context.Context, id, claim string, p Page, at time.Time) error
+	// Heartbeat says the holder is alive (updated_at).
+	Heartbeat(ctx context.Context, id, claim string, at time.Time) error
+	Finish(ctx context.Context, id, claim, status, errText string, at time.Time) error
+	// Stale lists running runs whose last write is before before.
+	Stale(ctx context.Context, before time.Time, limit int) ([]string, error)
 }
+
+// Page is what one step of a run recorded: its differences, what it
+// counted, and the checkpoint after it ("" keeps the checkpoint).
+type Page struct {
+	Diffs                        []Difference
+	Checked, Corrected, Ingested int64
+	Checkpoint                   string
+}
+
+// ErrSuperseded says another worker took the run over.
+var ErrSuperseded = errors.New("reconcile: the run was taken over by another worker")
+
+// StaleAfter is how long a running run may go without a write before
+// another worker takes it over: several heartbeats (HeartbeatEvery).
+const StaleAfter = 2 * time.Minute
+
+// HeartbeatEvery is how often a running run says it is alive, besides
+// each page it records (a page of Amazon reads can take minutes).
+const HeartbeatEvery = 20 * time.Second
 
 // ListingPager reads a channel's listings in id order, with what each
 // should offer, and puts right what auto_correct corrects.
@@ -73,6 +104,8 @@ type Runner struct {
 	Log      *slog.Logger
 	Now      func() time.Time
 	PageSize int
+	// StaleAfter overrides StaleAfter; HeartbeatEvery HeartbeatEvery.
+	StaleAfter, HeartbeatEvery time.Duration
 }
 
 // OrderReconciler re-reads a window of a channel's orders.
@@ -87,13 +120,24 @@ func (r *Runner) now() time.Time {
 	return time.Now().UTC()
 }
 
-// Run runs a pending reconciliation to its end. A run another worker holds,
-// or one that is finished, is left alone.
+// Run runs a reconciliation to its end: a pending one, or one whose
+// worker died mid-run, from its last checkpoint. A run another live worker
+// holds, or one that is finished, is left alone.
 func (r *Runner) Run(ctx context.Context, id string) error {
-	run, ok, err := r.Runs.Claim(ctx, id, r.now())
+	stale := r.StaleAfter
+	if stale <= 0 {
+		stale = StaleAfter
+	}
+	now := r.now()
+	run, ok, err := r.Runs.Claim(ctx, id, now, now.Add(-stale))
 	if err != nil || !ok {
 		return err
 	}
+	parent := ctx
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stop := r.heartbeat(ctx, cancel, run)
+	defer stop()
 	switch run.Kind {
 	case KindStock:
 		err = r.stock(ctx, run)
@@ -102,6 +146,17 @@ func (r *Runner) Run(ctx context.Context, id string) error {
 	default:
 		err = fmt.Errorf("unknown kind %q", run.Kind)
 	}
+	if cause := context.Cause(ctx); errors.Is(cause, ErrSuperseded) {
+		err = cause
+	}
+	if errors.Is(err, ErrSuperseded) {
+		return nil // the worker that took it over finishes it
+	}
+	if err != nil && errors.Is(parent.Err(), context.Canceled) {
+		// The worker is stopping (a shutdown): the run stays running and
+		// is resumed from its checkpoint once stale (ResumeStale).
+		return parent.Err()
+	}
 	status, text := StatusDone, ""
 	if err != nil {
 		status, text = StatusFailed, err.Error()
@@ -109,10 +164,61 @@ func (r *Runner) Run(ctx context.Context, id string) error {
 			r.Log.Warn("reconciliation failed", "reconciliation", id, "channel", run.ChannelID, "err", err)
 		}
 	}
-	if ferr := r.Runs.Finish(context.WithoutCancel(ctx), id, status, text, r.now()); ferr != nil {
+	if ferr := r.Runs.Finish(context.WithoutCancel(ctx), id, run.ClaimID, status, text, r.now()); ferr != nil && !errors.Is(ferr, ErrSuperseded) {
 		return errors.Join(err, ferr)
 	}
 	return nil
+}
+
+// heartbeat keeps the run's claim fresh until stop; a claim lost to
+// another worker cancels the run.
+func (r *Runner) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, run Reconciliation) (stop func()) {
+	every := r.HeartbeatEvery
+	if every <= 0 {
+		every = HeartbeatEvery
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			if err := r.Runs.Heartbeat(ctx, run.ID, run.ClaimID, r.now()); errors.Is(err, ErrSuperseded) {
+				cancel(err)
+				return
+			} else if err != nil && r.Log != nil && ctx.Err() == nil {
+				r.Log.Warn("reconciliation heartbeat failed", "reconciliation", run.ID, "err", err)
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+// ResumeStale runs again every reconciliation whose worker died (no write
+// for StaleAfter), each through run (a queued job), from its checkpoint.
+func (r *Runner) ResumeStale(ctx context.Context, run func(ctx context.Context, id string) error) (int, error) {
+	stale := r.StaleAfter
+	if stale <= 0 {
+		stale = StaleAfter
+	}
+	ids, err := r.Runs.Stale(ctx, r.now().Add(-stale), 100)
+	if err != nil {
+		return 0, err
+	}
+	for i, id := range ids {
+		if err := run(ctx, id); err != nil {
+			return i, err
+		}
+	}
+	return len(ids), nil
 }
 
 func (r *Runner) stock(ctx context.Context, run Reconciliation) error {
@@ -128,20 +234,24 @@ func (r *Runner) stock(ctx context.Context, run Reconciliation) error {
 	if err != nil {
 		return err
 	}
-	total, err := r.Listings.CountListings(ctx, ch.ID)
-	if err != nil {
-		return err
-	}
-	if err := r.Runs.SetTotal(ctx, run.ID, total); err != nil {
-		return err
+	phase, after, token := Resume(run.ResumeAfter)
+	if phase == PhaseListings {
+		total, err := r.Listings.CountListings(ctx, ch.ID)
+		if err != nil {
+			return err
+		}
+		if err := r.Runs.SetTotal(ctx, run.ID, run.ClaimID, total, r.now()); err != nil {
+			return err
+		}
 	}
 	size := r.PageSize
 	if size <= 0 {
 		size = 500
 	}
-	corrected := int64(0)
-	after := ""
-	for {
+	// Corrections recorded before a takeover count: the sync they ask for
+	// may not have been asked yet.
+	corrected := run.Corrected
+	for phase == PhaseListings {
 		items, err := r.Listings.Page(ctx, ch.ID, ch.Settings.Locations, after, size)
 		if err != nil {
 			return err
@@ -176,15 +286,15 @@ func (r *Runner) stock(ctx context.Context, run Reconciliation) error {
 			}
 		}
 		corrected += fixed
-		if err := r.Runs.Record(ctx, run.ID, diffs, int64(len(items)), fixed, 0, r.now()); err != nil {
+		if err := r.Runs.Record(ctx, run.ID, run.ClaimID, Page{Diffs: diffs, Checked: int64(len(items)), Corrected: fixed, Checkpoint: after}, r.now()); err != nil {
 			return err
 		}
 		if len(items) < size {
 			break
 		}
 	}
-	if lister, ok := ad.(ListingLister); ok {
-		if err := r.unknown(ctx, ch, run, lister); err != nil {
+	if lister, ok := ad.(ListingLister); ok && phase != PhaseDone {
+		if err := r.unknown(ctx, ch, run, lister, token); err != nil {
 			return err
 		}
 	}
@@ -196,8 +306,7 @@ func (r *Runner) stock(ctx context.Context, run Reconciliation) error {
 
 // unknown pages through everything the marketplace holds for SKUs we have
 // no listing for.
-func (r *Runner) unknown(ctx context.Context, ch channels.Channel, run Reconciliation, lister ListingLister) error {
-	token := ""
+func (r *Runner) unknown(ctx context.Context, ch channels.Channel, run Reconciliation, lister ListingLister, token string) error {
 	for {
 		items, next, err := lister.ListListings(ctx, token)
 		if err != nil {
@@ -222,10 +331,9 @@ func (r *Runner) unknown(ctx context.Context, ch channels.Channel, run Reconcili
 			}
 			diffs = append(diffs, d)
 		}
-		if len(diffs) > 0 {
-			if err := r.Runs.Record(ctx, run.ID, diffs, 0, 0, 0, r.now()); err != nil {
-				return err
-			}
+		// The checkpoint moves with every page, differences or not.
+		if err := r.Runs.Record(ctx, run.ID, run.ClaimID, Page{Diffs: diffs, Checkpoint: UnknownCheckpoint(next)}, r.now()); err != nil {
+			return err
 		}
 		if next == "" {
 			return nil
@@ -311,10 +419,10 @@ func (r *Runner) orders(ctx context.Context, run Reconciliation) error {
 			n = 1
 		}
 		ingested += n
-		return r.Runs.Record(ctx, run.ID, []Difference{d}, 0, 0, n, r.now())
+		return r.Runs.Record(ctx, run.ID, run.ClaimID, Page{Diffs: []Difference{d}, Ingested: n}, r.now())
 	})
 	if err != nil {
 		return err
 	}
-	return r.Runs.Record(ctx, run.ID, nil, checked, 0, 0, r.now())
+	return r.Runs.Record(ctx, run.ID, run.ClaimID, Page{Checked: checked}, r.now())
 }

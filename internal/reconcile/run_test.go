@@ -2,10 +2,12 @@ package reconcile_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -40,6 +42,9 @@ type world struct {
 	runner  *reconcile.Runner
 	svc     *reconcile.Service
 	resyncs int
+	// onRequest, when set, runs before the simulator serves each request
+	// (the bench samples the heap there, while the run waits for a read).
+	onRequest atomic.Pointer[func()]
 }
 
 func newWorld(t testing.TB, b testenv.Backend, limits map[adapters.Operation]adapters.Limit) *world {
@@ -51,7 +56,12 @@ func newWorld(t testing.TB, b testenv.Backend, limits map[adapters.Operation]ada
 	w := &world{db: db, cat: catalog.NewService(db.Catalog(), ring, crafts, nil), inv: inventory.NewService(db.Inventory(), nil),
 		chans: channels.NewService(db.Channels(), ring, nil), svc: reconcile.NewService(db.Reconciliations(), nil)}
 	w.sim = sim.New(sim.Config{Seed: 7, Limits: limits})
-	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { w.sim.ServeHTTP(rw, r) }))
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if f := w.onRequest.Load(); f != nil {
+			(*f)()
+		}
+		w.sim.ServeHTTP(rw, r)
+	}))
 	t.Cleanup(srv.Close)
 	ctx := context.Background()
 	w.loc, _ = w.inv.CreateLocation(ctx, inventory.NewLocation{Code: "SRG", Name: "Srinagar", Kind: "showroom"})
@@ -210,6 +220,97 @@ func TestStockDrift(t *testing.T) {
 			}
 			if r := w.reconcile(t, false); r.Differences != 0 {
 				t.Fatalf("after correction: %v", classes(r))
+			}
+		})
+	}
+}
+
+// dying is a worker's view of the run store that dies (its process
+// killed) after it recorded pages pages: nothing it does later is written.
+type dying struct {
+	reconcile.RunStore
+	pages int
+}
+
+var errKilled = fmt.Errorf("worker killed")
+
+func (d *dying) Record(ctx context.Context, id, claim string, p reconcile.Page, at time.Time) error {
+	if d.pages == 0 {
+		return errKilled
+	}
+	d.pages--
+	return d.RunStore.Record(ctx, id, claim, p, at)
+}
+
+func (d *dying) Heartbeat(context.Context, string, string, time.Time) error { return nil }
+
+func (d *dying) Finish(context.Context, string, string, string, string, time.Time) error {
+	return nil // the process is gone: the run stays running
+}
+
+// TestReconciliationResumes is issue 12's resumable run: a stock run whose
+// worker died after two of its four pages stays running until it is stale,
+// is then taken over from its checkpoint by another worker and finished,
+// every listing checked once and every difference recorded once; the dead
+// worker's claim can write nothing more.
+func TestReconciliationResumes(t *testing.T) {
+	for _, b := range testenv.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			w := newWorld(t, b, map[adapters.Operation]adapters.Limit{})
+			ctx := context.Background()
+			w.publish(t, 35, 3)
+			fifty := int64(50)
+			for _, sku := range []string{"WAL-000001", "WAL-000015", "WAL-000025", "WAL-000034"} {
+				w.sim.Drift(sku, simkit.Edit{Quantity: &fifty})
+			}
+			now := time.Now().UTC()
+			clock := func() time.Time { return now }
+			dead := *w.runner
+			dead.Runs, dead.PageSize, dead.Now = &dying{RunStore: w.db.Reconciliations(), pages: 2}, 10, clock
+			r, err := w.svc.Start(ctx, reconcile.Input{ChannelID: w.channel.ID, Kind: reconcile.KindStock})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := dead.Run(ctx, r.ID); err != nil {
+				t.Fatal(err)
+			}
+			got, _ := w.svc.Get(ctx, r.ID, paging.Request{Limit: 100})
+			if got.Status != reconcile.StatusRunning || got.Checked != 20 || got.Total != 35 {
+				t.Fatalf("after the worker died: %+v", got)
+			}
+			// Another worker soon after: the run is not stale yet.
+			alive := *w.runner
+			alive.PageSize = 10
+			alive.Now = func() time.Time { return now.Add(reconcile.StaleAfter / 2) }
+			if err := alive.Run(ctx, r.ID); err != nil {
+				t.Fatal(err)
+			}
+			if n, _ := alive.ResumeStale(ctx, alive.Run); n != 0 {
+				t.Fatalf("%d runs resumed before they were stale", n)
+			}
+			if got, _ := w.svc.Get(ctx, r.ID, paging.Request{Limit: 100}); got.Status != reconcile.StatusRunning || got.Checked != 20 {
+				t.Fatalf("a live run was taken over: %+v", got)
+			}
+			alive.Now = func() time.Time { return now.Add(reconcile.StaleAfter + time.Second) }
+			if n, err := alive.ResumeStale(ctx, alive.Run); n != 1 || err != nil {
+				t.Fatalf("stale runs resumed: %d, %v", n, err)
+			}
+			got, _ = w.svc.Get(ctx, r.ID, paging.Request{Limit: 100})
+			if got.Status != reconcile.StatusDone || got.Checked != 35 || got.Progress != 1 || got.Differences != 4 {
+				t.Fatalf("after the takeover: %+v", got)
+			}
+			want := map[string]string{"WAL-000001": "edited_on_marketplace/reported ", "WAL-000015": "edited_on_marketplace/reported ",
+				"WAL-000025": "edited_on_marketplace/reported ", "WAL-000034": "edited_on_marketplace/reported "}
+			if c := classes(got); fmt.Sprint(c) != fmt.Sprint(want) {
+				t.Fatalf("differences: %v", c)
+			}
+			// The dead worker's claim: refused.
+			err = w.db.Reconciliations().Record(ctx, r.ID, "", reconcile.Page{Checked: 1}, now)
+			if !errors.Is(err, reconcile.ErrSuperseded) {
+				t.Fatalf("a write without the claim: %v", err)
+			}
+			if n, _ := alive.ResumeStale(ctx, alive.Run); n != 0 {
+				t.Fatalf("a finished run resumed: %d", n)
 			}
 		})
 	}

@@ -139,6 +139,30 @@ func (s *Channels) RecordOutcome(ctx context.Context, id string, at time.Time, e
 	return s.db.gorm.WithContext(ctx).Model(&channelRow{}).Where("id = ?", id).Updates(cols).Error
 }
 
+// ClaimPresence starts or continues a channel's presence check when one is
+// due: a pass under way, or the last check before dueBefore. The database
+// decides (one conditional UPDATE, which also stamps the check), so two
+// sweeps never both start one; it returns the listing the pass continues
+// after ("" from the start).
+func (s *Channels) ClaimPresence(ctx context.Context, id string, at, dueBefore time.Time) (string, bool, error) {
+	g := s.db.gorm.WithContext(ctx)
+	res := g.Model(&channelRow{}).Where("id = ? AND (presence_after <> '' OR presence_checked_at IS NULL OR presence_checked_at < ?)", id, dueBefore.UTC()).
+		UpdateColumns(map[string]any{"presence_checked_at": at.UTC()})
+	if res.Error != nil || res.RowsAffected == 0 {
+		return "", false, res.Error
+	}
+	var after []string
+	if err := g.Model(&channelRow{}).Where("id = ?", id).Pluck("presence_after", &after).Error; err != nil || len(after) == 0 {
+		return "", false, err
+	}
+	return after[0], true, nil
+}
+
+// PresenceAfter moves a presence pass's checkpoint: "" ends the pass.
+func (s *Channels) PresenceAfter(ctx context.Context, id, after string) error {
+	return s.db.gorm.WithContext(ctx).Model(&channelRow{}).Where("id = ?", id).UpdateColumns(map[string]any{"presence_after": after}).Error
+}
+
 func truncateText(s string) string {
 	if len(s) > maxErrorText {
 		return s[:maxErrorText]
@@ -760,3 +784,12 @@ func (s *ChannelFiles) Get(ctx context.Context, channelID, id string) (ChannelFi
 	return ChannelFile{ID: r.ID, ChannelID: r.ChannelID, Name: r.Name, ContentType: r.ContentType, SizeBytes: r.SizeBytes,
 		Items: r.Items, CreatedAt: r.CreatedAt.UTC()}, data, nil
 }
+
+// Presence is what a sync's presence check reads and marks
+// (channelsync.PresenceStore): the channel's pass, its listings.
+type Presence struct {
+	*Channels
+	*Listings
+}
+
+func (db *DB) Presence() Presence { return Presence{db.Channels(), db.Listings()} }
