@@ -140,6 +140,14 @@ func (r *Runner) stock(ctx context.Context, run Reconciliation) error {
 		size = 500
 	}
 	corrected := int64(0)
+	if rep, ok := ad.(adapters.ListingsReporter); ok && UseReport(total, rep.ReportThreshold()) {
+		if lookup, ok := r.Listings.(SKUReader); ok {
+			if corrected, err = r.fromReport(ctx, ch, run, rep, lookup, size); err != nil {
+				return err
+			}
+			return r.resync(ctx, ch.ID, corrected)
+		}
+	}
 	after := ""
 	for {
 		items, err := r.Listings.Page(ctx, ch.ID, ch.Settings.Locations, after, size)
@@ -188,8 +196,13 @@ func (r *Runner) stock(ctx context.Context, run Reconciliation) error {
 			return err
 		}
 	}
+	return r.resync(ctx, ch.ID, corrected)
+}
+
+// resync asks for the sync that pushes what auto_correct marked.
+func (r *Runner) resync(ctx context.Context, channelID string, corrected int64) error {
 	if corrected > 0 && r.Resync != nil {
-		return r.Resync(ctx, ch.ID)
+		return r.Resync(ctx, channelID)
 	}
 	return nil
 }

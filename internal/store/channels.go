@@ -346,6 +346,21 @@ func (s *Listings) KnownSKUs(ctx context.Context, channelID string, skus []strin
 	return out, err
 }
 
+// BySKUs returns the channel's listings for skus, each with its product
+// and the channel's stock (a reconciliation reading a marketplace's report
+// looks its rows up this way, a batch at a time).
+func (s *Listings) BySKUs(ctx context.Context, channelID string, locations []channels.LocationMap, skus []string) ([]SyncItem, error) {
+	if len(skus) == 0 {
+		return nil, nil
+	}
+	var rows []listingRow
+	if err := s.db.gorm.WithContext(ctx).Table("listings").Joins("JOIN products p ON p.id = listings.product_id").
+		Where("listings.channel_id = ? AND p.sku IN ?", channelID, skus).Order("listings.id").Select("listings.*").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	return s.syncItems(ctx, rows, locations)
+}
+
 // Repush makes the next sync push again what a marketplace lost or
 // changed: the whole listing (missing there), the quantity, or the price,
 // by forgetting that it was pushed.
