@@ -224,11 +224,17 @@ func (r *Runner) unknown(ctx context.Context, ch channels.Channel, run Reconcili
 		if err != nil {
 			return err
 		}
-		var diffs []Difference
+		var strangers []adapters.RemoteListing
 		for _, it := range items {
-			if known[it.SKU] {
-				continue
+			if !known[it.SKU] {
+				strangers = append(strangers, it)
 			}
+		}
+		if strangers, err = r.figures(ctx, lister, strangers); err != nil {
+			return fmt.Errorf("reading what %s holds: %w", ch.Name, err)
+		}
+		var diffs []Difference
+		for _, it := range strangers {
 			d, err := r.act(ctx, ch, run, Unknown(Remote{SKU: it.SKU, Quantity: it.Quantity, PricePaise: it.PricePaise}))
 			if err != nil {
 				return err
@@ -245,6 +251,27 @@ func (r *Runner) unknown(ctx context.Context, ch channels.Channel, run Reconcili
 		}
 		token = next
 	}
+}
+
+// SKUsOnly is a ListingLister whose pages name SKUs without quantity or
+// price (Flipkart's listing search): the few it holds that we do not know
+// are read again with FetchListings for their figures.
+type SKUsOnly interface {
+	ListsSKUsOnly()
+}
+
+// figures completes the unknown SKUs of a SKUs-only lister with what the
+// marketplace holds for them; one gone meanwhile is left out.
+func (r *Runner) figures(ctx context.Context, lister ListingLister, items []adapters.RemoteListing) ([]adapters.RemoteListing, error) {
+	ad, ok := lister.(adapters.Channel)
+	if _, skusOnly := lister.(SKUsOnly); !skusOnly || !ok || len(items) == 0 {
+		return items, nil
+	}
+	skus := make([]string, len(items))
+	for i, it := range items {
+		skus[i] = it.SKU
+	}
+	return ad.FetchListings(ctx, skus)
 }
 
 // act corrects a difference when asked and opens its stock_drift
