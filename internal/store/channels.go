@@ -742,6 +742,23 @@ func (s *ChannelFiles) List(ctx context.Context, channelID string, p paging.Requ
 	}), p.Limit, func(f ChannelFile) string { return f.ID }), nil
 }
 
+// Latest returns the newest of a channel's files whose name starts with
+// prefix, with its content; found is false when there is none.
+func (s *ChannelFiles) Latest(ctx context.Context, channelID, prefix string) (_ ChannelFile, _ []byte, found bool, _ error) {
+	var r channelFileRow
+	err := s.db.gorm.WithContext(ctx).Where("channel_id = ? AND SUBSTR(name, 1, ?) = ?", channelID, len(prefix), prefix).
+		Order("created_at DESC, id DESC").Limit(1).Find(&r).Error
+	if err != nil || r.ID == "" {
+		return ChannelFile{}, nil, false, err
+	}
+	data, err := base64.StdEncoding.DecodeString(r.Content)
+	if err != nil {
+		return ChannelFile{}, nil, false, err
+	}
+	return ChannelFile{ID: r.ID, ChannelID: r.ChannelID, Name: r.Name, ContentType: r.ContentType, SizeBytes: r.SizeBytes,
+		Items: r.Items, CreatedAt: r.CreatedAt.UTC()}, data, true, nil
+}
+
 // Get returns one file with its content.
 func (s *ChannelFiles) Get(ctx context.Context, channelID, id string) (ChannelFile, []byte, error) {
 	var r channelFileRow
