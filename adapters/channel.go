@@ -151,6 +151,24 @@ type Channel interface {
 	FetchListings(ctx context.Context, skus []string) ([]RemoteListing, error)
 }
 
+// ListingsReporter is a channel that hands over everything it holds in one
+// report (Amazon's merchant listings report), streamed: cheaper than one
+// read a SKU for a catalogue of ReportThreshold listings or more. Rows it
+// cannot read go to bad, never dropped.
+type ListingsReporter interface {
+	ReportThreshold() int
+	ListingsReport(ctx context.Context, each func(RemoteListing) error, bad func(BadRow) error) error
+}
+
+// BadRow is a row of a marketplace's report that could not be read, kept
+// as the marketplace wrote it.
+type BadRow struct {
+	Line   int
+	SKU    string
+	Raw    string
+	Reason string
+}
+
 // BulkStocker is a channel with a cheaper way to push many stock changes
 // at once (Amazon's listings feed) than its per-item calls.
 type BulkStocker interface {

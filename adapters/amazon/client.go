@@ -71,9 +71,14 @@ type Config struct {
 	// may want their own, set per channel once confirmed with Amazon).
 	ProductType string
 	Brand       string
-	// FeedPoll is how often a submitted feed is checked (default 30 s;
-	// getFeed allows 2 a second, the processing takes minutes).
+	// FeedPoll is how often a submitted feed, or a requested report, is
+	// checked (default 30 s; getFeed and getReport allow 2 a second, the
+	// processing takes minutes).
 	FeedPoll time.Duration
+	// ReportThreshold is the catalogue size from which a stock
+	// reconciliation reads the merchant listings report (default
+	// ListingsReportThreshold).
+	ReportThreshold int
 }
 
 // Client calls Amazon for one seller account; safe for concurrent use.

@@ -35,6 +35,8 @@ var ReportLimits = map[adapters.Operation]adapters.Limit{
 	OpGetReports:        {BatchSize: 100, Rate: 0.0222, Burst: 10},
 	OpGetReportDocument: {BatchSize: 1, Rate: 0.0167, Burst: 15},
 	opDownload:          {BatchSize: 1, Rate: 10, Burst: 10},
+	OpCreateReport:      {BatchSize: 1, Rate: 0.0167, Burst: 15},
+	OpGetReport:         {BatchSize: 1, Rate: 2, Burst: 15},
 }
 
 // Reports API wire shapes (reports_2021-06-30.json).

@@ -36,6 +36,7 @@ var DefaultLimits = map[adapters.Operation]adapters.Limit{
 	adapters.OpUpdatePrices:   {BatchSize: maxBatch, Rate: 5, Burst: 10},
 	adapters.OpUpdateStock:    {BatchSize: maxBatch, Rate: 5, Burst: 10},
 	adapters.OpGetListings:    {BatchSize: maxBatch, Rate: 5, Burst: 10},
+	OpSearchListings:          {BatchSize: SearchPageSize, Rate: 5, Burst: 10},
 	OpFilterShipments:         {BatchSize: 20, Rate: 5, Burst: 10},
 	OpGetShipments:            {BatchSize: 100, Rate: 5, Burst: 10},
 	OpShipmentLabels:          {BatchSize: 25, Rate: 5, Burst: 10},

@@ -99,3 +99,49 @@ func FuzzActionOutcome(f *testing.F) {
 		}
 	})
 }
+
+func TestDecodeSearchResponse(t *testing.T) {
+	for _, tc := range []struct {
+		name, body, skus, next string
+		refused                bool
+	}{
+		{"a page", `{"next_page_id":"p2","has_more":true,"listings":[{"listing_id":"L1","product_id":"F1","sku_id":"A"},{"sku_id":"B"}]}`, "A B ", "p2", false},
+		{"the last", `{"next_page_id":null,"has_more":false,"listings":[{"sku_id":"C"}]}`, "C ", "", false},
+		{"more without a next page", `{"has_more":true,"listings":[]}`, "", "", true},
+		{"an item without its SKU", `{"has_more":false,"listings":[{"listing_id":"L"}]}`, "", "", true},
+		{"not JSON", `<html>`, "", "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, next, err := DecodeSearchResponse([]byte(tc.body))
+			if (err != nil) != tc.refused {
+				t.Fatalf("err %v", err)
+			}
+			skus := ""
+			for _, l := range got {
+				skus += l.SKU + " "
+			}
+			if skus != tc.skus || next != tc.next {
+				t.Fatalf("%q next %q", skus, next)
+			}
+		})
+	}
+}
+
+func FuzzDecodeSearchResponse(f *testing.F) {
+	f.Fuzz(func(t *testing.T, body []byte) {
+		got, next, err := DecodeSearchResponse(body)
+		if err != nil {
+			return
+		}
+		var raw SearchResponse
+		_ = json.Unmarshal(body, &raw)
+		if len(got) != len(raw.Listings) || (raw.HasMore && next == "") || (!raw.HasMore && next != "") {
+			t.Fatalf("%d of %d listings, next %q, has_more %v", len(got), len(raw.Listings), next, raw.HasMore)
+		}
+		for _, l := range got {
+			if l.SKU == "" {
+				t.Fatal("a listing without its SKU")
+			}
+		}
+	})
+}

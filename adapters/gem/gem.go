@@ -43,6 +43,9 @@ type Config struct {
 	// Categories maps our crafts to GeM categories. The defaults are
 	// placeholders to confirm with the corporation's GeM team.
 	Categories map[string]string
+	// Confirmed gives the last catalogue export imported, which a stock
+	// reconciliation reads (ListingsReport).
+	Confirmed ConfirmedSource
 }
 
 // DefaultCategories are placeholders (see Config.Categories).
@@ -197,7 +200,7 @@ func waiting(sku string) adapters.ItemResult {
 }
 
 // FetchListings cannot ask GeM: its state comes from a portal export
-// (ParseCatalogueExport).
+// (ParseCatalogueExport, ListingsReport).
 func (c *Client) FetchListings(ctx context.Context, skus []string) ([]adapters.RemoteListing, error) {
 	return nil, errors.New("gem: the portal has no API; import its catalogue export instead")
 }

@@ -105,7 +105,8 @@ func (a *App) buildAdapter(ch channels.Channel, creds map[string]string) (adapte
 		return flipkart.New(flipkart.Config{BaseURL: ch.BaseURL, TokenURL: ch.TokenURL, AppID: creds["app_id"],
 			AppSecret: creds["app_secret"], Account: ch.ID, DispatchDays: ch.Settings.Dispatch()}, hc), nil
 	case "gem":
-		return gem.New(gem.Config{Store: channelFileStore{files: a.DB.ChannelFiles(), channelID: ch.ID},
+		files := channelFileStore{files: a.DB.ChannelFiles(), channelID: ch.ID}
+		return gem.New(gem.Config{Store: files, Confirmed: files,
 			DeliveryDays: max(ch.Settings.Dispatch(), 1) + 12}), nil
 	case "amazon":
 		var limits map[adapters.Operation]adapters.Limit
@@ -181,6 +182,13 @@ type channelFileStore struct {
 
 func (s channelFileStore) Put(ctx context.Context, f gem.File) (string, error) {
 	return s.files.Put(ctx, s.channelID, f.Name, f.ContentType, f.Items, f.Data)
+}
+
+// LastExport is the last catalogue export imported for the channel, kept
+// among its files (gem.ExportNamePrefix).
+func (s channelFileStore) LastExport(ctx context.Context) ([]byte, time.Time, bool, error) {
+	f, data, found, err := s.files.Latest(ctx, s.channelID, gem.ExportNamePrefix)
+	return data, f.CreatedAt, found, err
 }
 
 // ensureProductionChannels creates the real marketplaces, disabled and

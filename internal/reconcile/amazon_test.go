@@ -22,68 +22,85 @@ import (
 // TestStockDriftOnAmazon: on Amazon, drift of every kind, an unknown SKU
 // added in Seller Central included (found through searchListingsItems), is
 // reported with its cause; auto_correct puts right what our values can
-// (never deleting what we did not list), and the sync pushes them.
+// (never deleting what we did not list), and the sync pushes them. The
+// same holds read item by item and from the merchant listings report (a
+// catalogue at its threshold or above).
 func TestStockDriftOnAmazon(t *testing.T) {
-	for _, b := range testenv.Backends() {
-		t.Run(b.Name, func(t *testing.T) {
-			w := newWorld(t, b, map[adapters.Operation]adapters.Limit{}) // its Flipkart channel stays empty
-			ctx := context.Background()
-			marketplace := amazonsim.New(amazonsim.Config{Limits: map[adapters.Operation]adapters.Limit{}})
-			srv := httptest.NewServer(marketplace)
-			t.Cleanup(srv.Close)
-			if err := w.chans.Ensure(ctx, "amazon", "amz", srv.URL, srv.URL+"/auth/o2/token", true,
-				map[string]string{"client_id": amazonsim.ClientID, "client_secret": amazonsim.ClientSecret,
-					"refresh_token": amazonsim.RefreshToken, "seller_id": amazonsim.SellerID}, channels.Settings{}); err != nil {
-				t.Fatal(err)
-			}
-			list, _ := w.chans.List(ctx)
-			for _, c := range list {
-				if c.Kind == "amazon" {
-					w.channel = c
-				}
-			}
-			factory := func(ch channels.Channel, creds map[string]string) (adapters.Channel, error) {
-				if ch.Kind != "amazon" {
-					return nil, fmt.Errorf("only amazon here")
-				}
-				return amazon.New(amazon.Config{BaseURL: ch.BaseURL, TokenURL: ch.TokenURL, ClientID: creds["client_id"], ClientSecret: creds["client_secret"],
-					RefreshToken: creds["refresh_token"], SellerID: creds["seller_id"], Account: ch.ID, Limits: map[adapters.Operation]adapters.Limit{}},
-					&httpx.Client{MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond}), nil
-			}
-			w.engine.Factory = factory
-			w.runner.Factory = reconcile.Factory(factory)
-			w.publish(t, 30, 3)
-			if r := w.reconcile(t, false); r.Differences != 0 || r.Checked != 30 || r.Status != reconcile.StatusDone {
-				t.Fatalf("a clean channel: %+v %v", r, classes(r))
-			}
-			fifty, price, one := int64(50), int64(199900), int64(1)
-			marketplace.Drift("WAL-000001", simkit.Edit{Quantity: &fifty})
-			marketplace.Drift("WAL-000002", simkit.Edit{PricePaise: &price})
-			marketplace.Delete("WAL-000003")
-			marketplace.Drift("OLD-PORTAL-9", simkit.Edit{Quantity: &one, PricePaise: &price})
-			want := map[string]string{"WAL-000001": "edited_on_marketplace/reported ", "WAL-000002": "price_differs/reported ",
-				"WAL-000003": "missing_there/reported ", "OLD-PORTAL-9": "unknown_sku/reported "}
-			r := w.reconcile(t, false)
-			if got := classes(r); fmt.Sprint(got) != fmt.Sprint(want) {
-				t.Fatalf("report only: %v", got)
-			}
-			drift, _ := w.db.Exceptions().List(ctx, exceptions.Filter{Kind: exceptions.StockDrift, ChannelID: w.channel.ID}, paging.Request{Limit: 10})
-			if len(drift.Items) != 4 {
-				t.Fatalf("stock_drift exceptions: %d", len(drift.Items))
-			}
-			r = w.reconcile(t, true)
-			want = map[string]string{"WAL-000001": "edited_on_marketplace/corrected ", "WAL-000002": "price_differs/corrected ",
-				"WAL-000003": "missing_there/corrected ", "OLD-PORTAL-9": "unknown_sku/reported "}
-			if got := classes(r); fmt.Sprint(got) != fmt.Sprint(want) || r.Corrected != 3 {
-				t.Fatalf("auto_correct: %v %+v", got, r)
-			}
-			if _, err := w.engine.SyncChannel(ctx, w.channel.ID); err != nil {
-				t.Fatal(err)
-			}
-			r = w.reconcile(t, false)
-			if got := classes(r); fmt.Sprint(got) != fmt.Sprint(map[string]string{"OLD-PORTAL-9": "unknown_sku/reported "}) {
-				t.Fatalf("after the correcting sync: %v", got)
-			}
-		})
+	for _, mode := range []struct {
+		name      string
+		threshold int
+	}{{"per-item", 0}, {"report", 1}} {
+		for _, b := range testenv.Backends() {
+			t.Run(mode.name+"/"+b.Name, func(t *testing.T) {
+				stockDriftOnAmazon(t, b, mode.threshold)
+			})
+		}
+	}
+}
+
+func stockDriftOnAmazon(t *testing.T, b testenv.Backend, threshold int) {
+	w := newWorld(t, b, map[adapters.Operation]adapters.Limit{}) // its Flipkart channel stays empty
+	ctx := context.Background()
+	marketplace := amazonsim.New(amazonsim.Config{Limits: map[adapters.Operation]adapters.Limit{}})
+	srv := httptest.NewServer(marketplace)
+	t.Cleanup(srv.Close)
+	if err := w.chans.Ensure(ctx, "amazon", "amz", srv.URL, srv.URL+"/auth/o2/token", true,
+		map[string]string{"client_id": amazonsim.ClientID, "client_secret": amazonsim.ClientSecret,
+			"refresh_token": amazonsim.RefreshToken, "seller_id": amazonsim.SellerID}, channels.Settings{}); err != nil {
+		t.Fatal(err)
+	}
+	list, _ := w.chans.List(ctx)
+	for _, c := range list {
+		if c.Kind == "amazon" {
+			w.channel = c
+		}
+	}
+	factory := func(ch channels.Channel, creds map[string]string) (adapters.Channel, error) {
+		if ch.Kind != "amazon" {
+			return nil, fmt.Errorf("only amazon here")
+		}
+		return amazon.New(amazon.Config{BaseURL: ch.BaseURL, TokenURL: ch.TokenURL, ClientID: creds["client_id"], ClientSecret: creds["client_secret"],
+			RefreshToken: creds["refresh_token"], SellerID: creds["seller_id"], Account: ch.ID, Limits: map[adapters.Operation]adapters.Limit{},
+			FeedPoll: time.Millisecond, ReportThreshold: threshold},
+			&httpx.Client{MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond}), nil
+	}
+	w.engine.Factory = factory
+	w.runner.Factory = reconcile.Factory(factory)
+	w.publish(t, 30, 3)
+	if r := w.reconcile(t, false); r.Differences != 0 || r.Checked != 30 || r.Status != reconcile.StatusDone {
+		t.Fatalf("a clean channel: %+v %v", r, classes(r))
+	}
+	fifty, price, one := int64(50), int64(199900), int64(1)
+	marketplace.Drift("WAL-000001", simkit.Edit{Quantity: &fifty})
+	marketplace.Drift("WAL-000002", simkit.Edit{PricePaise: &price})
+	marketplace.Delete("WAL-000003")
+	marketplace.Drift("OLD-PORTAL-9", simkit.Edit{Quantity: &one, PricePaise: &price})
+	want := map[string]string{"WAL-000001": "edited_on_marketplace/reported ", "WAL-000002": "price_differs/reported ",
+		"WAL-000003": "missing_there/reported ", "OLD-PORTAL-9": "unknown_sku/reported "}
+	r := w.reconcile(t, false)
+	if got := classes(r); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("report only: %v", got)
+	}
+	drift, _ := w.db.Exceptions().List(ctx, exceptions.Filter{Kind: exceptions.StockDrift, ChannelID: w.channel.ID}, paging.Request{Limit: 10})
+	if len(drift.Items) != 4 {
+		t.Fatalf("stock_drift exceptions: %d", len(drift.Items))
+	}
+	r = w.reconcile(t, true)
+	want = map[string]string{"WAL-000001": "edited_on_marketplace/corrected ", "WAL-000002": "price_differs/corrected ",
+		"WAL-000003": "missing_there/corrected ", "OLD-PORTAL-9": "unknown_sku/reported "}
+	if got := classes(r); fmt.Sprint(got) != fmt.Sprint(want) || r.Corrected != 3 {
+		t.Fatalf("auto_correct: %v %+v", got, r)
+	}
+	if _, err := w.engine.SyncChannel(ctx, w.channel.ID); err != nil {
+		t.Fatal(err)
+	}
+	r = w.reconcile(t, false)
+	if got := classes(r); fmt.Sprint(got) != fmt.Sprint(map[string]string{"OLD-PORTAL-9": "unknown_sku/reported "}) {
+		t.Fatalf("after the correcting sync: %v", got)
+	}
+	calls := marketplace.CallCounts()
+	reports, reads := calls[string(amazon.OpCreateReport)].Calls, calls[string(adapters.OpGetListings)].Calls
+	if threshold > 0 && (reports != 4 || reads != 0) || threshold == 0 && (reports != 0 || reads != 4*30) {
+		t.Fatalf("%d reports and %d item reads for four runs of 30 listings (report threshold %d)", reports, reads, threshold)
 	}
 }

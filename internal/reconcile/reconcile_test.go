@@ -73,3 +73,15 @@ func TestResume(t *testing.T) {
 		})
 	}
 }
+
+func TestUseReport(t *testing.T) {
+	for _, tc := range []struct {
+		total     int64
+		threshold int
+		want      bool
+	}{{999, 1000, false}, {1000, 1000, true}, {100000, 1000, true}, {5, 0, false}, {0, 1, false}} {
+		if got := UseReport(tc.total, tc.threshold); got != tc.want {
+			t.Errorf("UseReport(%d, %d) = %v", tc.total, tc.threshold, got)
+		}
+	}
+}

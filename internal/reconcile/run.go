@@ -235,9 +235,9 @@ func (r *Runner) stock(ctx context.Context, run Reconciliation) error {
 		return err
 	}
 	phase, after, token := Resume(run.ResumeAfter)
+	var total int64
 	if phase == PhaseListings {
-		total, err := r.Listings.CountListings(ctx, ch.ID)
-		if err != nil {
+		if total, err = r.Listings.CountListings(ctx, ch.ID); err != nil {
 			return err
 		}
 		if err := r.Runs.SetTotal(ctx, run.ID, run.ClaimID, total, r.now()); err != nil {
@@ -251,6 +251,17 @@ func (r *Runner) stock(ctx context.Context, run Reconciliation) error {
 	// Corrections recorded before a takeover count: the sync they ask for
 	// may not have been asked yet.
 	corrected := run.Corrected
+	if rep, ok := ad.(adapters.ListingsReporter); ok && phase == PhaseListings && UseReport(total, rep.ReportThreshold()) {
+		if lookup, ok := r.Listings.(SKUReader); ok {
+			// The report is one stream in the marketplace's order, with no
+			// checkpoint inside it: a run taken over reads it again.
+			fixed, err := r.fromReport(ctx, ch, run, rep, lookup, size)
+			if err != nil {
+				return err
+			}
+			return r.resync(ctx, ch.ID, corrected+fixed)
+		}
+	}
 	for phase == PhaseListings {
 		items, err := r.Listings.Page(ctx, ch.ID, ch.Settings.Locations, after, size)
 		if err != nil {
@@ -298,8 +309,13 @@ func (r *Runner) stock(ctx context.Context, run Reconciliation) error {
 			return err
 		}
 	}
+	return r.resync(ctx, ch.ID, corrected)
+}
+
+// resync asks for the sync that pushes what auto_correct marked.
+func (r *Runner) resync(ctx context.Context, channelID string, corrected int64) error {
 	if corrected > 0 && r.Resync != nil {
-		return r.Resync(ctx, ch.ID)
+		return r.Resync(ctx, channelID)
 	}
 	return nil
 }
@@ -320,11 +336,17 @@ func (r *Runner) unknown(ctx context.Context, ch channels.Channel, run Reconcili
 		if err != nil {
 			return err
 		}
-		var diffs []Difference
+		var strangers []adapters.RemoteListing
 		for _, it := range items {
-			if known[it.SKU] {
-				continue
+			if !known[it.SKU] {
+				strangers = append(strangers, it)
 			}
+		}
+		if strangers, err = r.figures(ctx, lister, strangers); err != nil {
+			return fmt.Errorf("reading what %s holds: %w", ch.Name, err)
+		}
+		var diffs []Difference
+		for _, it := range strangers {
 			d, err := r.act(ctx, ch, run, Unknown(Remote{SKU: it.SKU, Quantity: it.Quantity, PricePaise: it.PricePaise}))
 			if err != nil {
 				return err
@@ -340,6 +362,27 @@ func (r *Runner) unknown(ctx context.Context, ch channels.Channel, run Reconcili
 		}
 		token = next
 	}
+}
+
+// SKUsOnly is a ListingLister whose pages name SKUs without quantity or
+// price (Flipkart's listing search): the few it holds that we do not know
+// are read again with FetchListings for their figures.
+type SKUsOnly interface {
+	ListsSKUsOnly()
+}
+
+// figures completes the unknown SKUs of a SKUs-only lister with what the
+// marketplace holds for them; one gone meanwhile is left out.
+func (r *Runner) figures(ctx context.Context, lister ListingLister, items []adapters.RemoteListing) ([]adapters.RemoteListing, error) {
+	ad, ok := lister.(adapters.Channel)
+	if _, skusOnly := lister.(SKUsOnly); !skusOnly || !ok || len(items) == 0 {
+		return items, nil
+	}
+	skus := make([]string, len(items))
+	for i, it := range items {
+		skus[i] = it.SKU
+	}
+	return ad.FetchListings(ctx, skus)
 }
 
 // act corrects a difference when asked and opens its stock_drift

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -139,10 +140,12 @@ func classes(r reconcile.Reconciliation) map[string]string {
 }
 
 // TestStockDrift is issue 12's acceptance 1 on Flipkart: drift injected on
-// the simulator (an edited quantity, an edited price, a deleted listing),
-// beside a push still waiting, is reported with its cause and one
-// stock_drift exception per listing; without auto_correct nothing changes
-// there, with it the sync puts every one right.
+// the simulator (an edited quantity, an edited price, a deleted listing, a
+// SKU listed only in the seller portal), beside a push still waiting, is
+// reported with its cause and one stock_drift exception per listing (the
+// unknown SKU found through the listing search); without auto_correct
+// nothing changes there, with it the sync puts every one right but the
+// unknown SKU, which is for a person (we never end what we did not list).
 func TestStockDrift(t *testing.T) {
 	for _, b := range testenv.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
@@ -156,6 +159,8 @@ func TestStockDrift(t *testing.T) {
 			w.sim.Drift("WAL-000001", simkit.Edit{Quantity: &fifty})
 			w.sim.Drift("WAL-000002", simkit.Edit{PricePaise: &price})
 			w.sim.Delete("WAL-000003")
+			one := int64(1)
+			w.sim.Drift("OLD-PORTAL-9", simkit.Edit{Quantity: &one, PricePaise: &price})
 			page, _ := w.db.Listings().Page(ctx, w.channel.ID, w.channel.Settings.Locations, "", 100)
 			for _, it := range page {
 				if it.Product.SKU == "WAL-000004" {
@@ -170,9 +175,10 @@ func TestStockDrift(t *testing.T) {
 			want := map[string]string{
 				"WAL-000001": "edited_on_marketplace/reported ", "WAL-000002": "price_differs/reported ",
 				"WAL-000003": "missing_there/reported ", "WAL-000004": "push_pending/reported ",
+				"OLD-PORTAL-9": "unknown_sku/reported ",
 			}
 			r := w.reconcile(t, false)
-			if got := classes(r); fmt.Sprint(got) != fmt.Sprint(want) || r.Differences != 4 || r.Corrected != 0 {
+			if got := classes(r); fmt.Sprint(got) != fmt.Sprint(want) || r.Differences != 5 || r.Corrected != 0 {
 				t.Fatalf("report only: %v (%+v)", got, r)
 			}
 			if w.resyncs != 0 {
@@ -182,21 +188,23 @@ func TestStockDrift(t *testing.T) {
 			for _, l := range w.sim.Listings() {
 				held[l.SKU] = l
 			}
-			if held["WAL-000001"].Quantity != 50 || held["WAL-000002"].PricePaise != 199900 || len(held) != 11 {
+			if held["WAL-000001"].Quantity != 50 || held["WAL-000002"].PricePaise != 199900 || len(held) != 12 {
 				t.Fatalf("report only changed the marketplace: %v", held)
 			}
 			drift, _ := w.db.Exceptions().List(ctx, exceptions.Filter{Kind: exceptions.StockDrift, Status: exceptions.StatusOpen}, paging.Request{Limit: 10})
-			if len(drift.Items) != 3 {
+			if len(drift.Items) != 4 {
 				t.Fatalf("stock_drift exceptions: %+v", drift.Items)
 			}
 			for _, e := range drift.Items {
-				if e.ChannelID != w.channel.ID || e.Guidance == "" || e.Resource != "listing" {
+				unknown := strings.Contains(e.Summary, "OLD-PORTAL-9")
+				if e.ChannelID != w.channel.ID || e.Guidance == "" || (e.Resource != "listing") != unknown ||
+					unknown && !strings.Contains(e.Detail, "quantity 1 at 199900 paise") {
 					t.Errorf("exception: %+v", e)
 				}
 			}
 			// Reported again: still one exception per listing.
 			w.reconcile(t, false)
-			if again, _ := w.db.Exceptions().List(ctx, exceptions.Filter{Kind: exceptions.StockDrift, Status: exceptions.StatusOpen}, paging.Request{Limit: 10}); len(again.Items) != 3 {
+			if again, _ := w.db.Exceptions().List(ctx, exceptions.Filter{Kind: exceptions.StockDrift, Status: exceptions.StatusOpen}, paging.Request{Limit: 10}); len(again.Items) != 4 {
 				t.Fatalf("exceptions after a second run: %d", len(again.Items))
 			}
 
@@ -204,6 +212,7 @@ func TestStockDrift(t *testing.T) {
 			want = map[string]string{
 				"WAL-000001": "edited_on_marketplace/corrected ", "WAL-000002": "price_differs/corrected ",
 				"WAL-000003": "missing_there/corrected ", "WAL-000004": "push_pending/reported ",
+				"OLD-PORTAL-9": "unknown_sku/reported ",
 			}
 			if got := classes(r); fmt.Sprint(got) != fmt.Sprint(want) || r.Corrected != 3 || w.resyncs != 1 {
 				t.Fatalf("auto_correct: %v (%+v, %d syncs asked)", got, r, w.resyncs)
@@ -215,10 +224,10 @@ func TestStockDrift(t *testing.T) {
 			for _, l := range w.sim.Listings() {
 				held[l.SKU] = l
 			}
-			if len(held) != 12 || held["WAL-000001"].Quantity != 3 || held["WAL-000002"].PricePaise != 250000 || held["WAL-000003"].Quantity != 3 || held["WAL-000004"].Quantity != 4 {
+			if len(held) != 13 || held["OLD-PORTAL-9"].Quantity != 1 || held["WAL-000001"].Quantity != 3 || held["WAL-000002"].PricePaise != 250000 || held["WAL-000003"].Quantity != 3 || held["WAL-000004"].Quantity != 4 {
 				t.Fatalf("after the correcting sync: %v", held)
 			}
-			if r := w.reconcile(t, false); r.Differences != 0 {
+			if r := w.reconcile(t, false); fmt.Sprint(classes(r)) != fmt.Sprint(map[string]string{"OLD-PORTAL-9": "unknown_sku/reported "}) {
 				t.Fatalf("after correction: %v", classes(r))
 			}
 		})

@@ -370,6 +370,21 @@ func (s *Listings) KnownSKUs(ctx context.Context, channelID string, skus []strin
 	return out, err
 }
 
+// BySKUs returns the channel's listings for skus, each with its product
+// and the channel's stock (a reconciliation reading a marketplace's report
+// looks its rows up this way, a batch at a time).
+func (s *Listings) BySKUs(ctx context.Context, channelID string, locations []channels.LocationMap, skus []string) ([]SyncItem, error) {
+	if len(skus) == 0 {
+		return nil, nil
+	}
+	var rows []listingRow
+	if err := s.db.gorm.WithContext(ctx).Table("listings").Joins("JOIN products p ON p.id = listings.product_id").
+		Where("listings.channel_id = ? AND p.sku IN ?", channelID, skus).Order("listings.id").Select("listings.*").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	return s.syncItems(ctx, rows, locations)
+}
+
 // Repush makes the next sync push again what a marketplace lost or
 // changed: the whole listing (missing there), the quantity, or the price,
 // by forgetting that it was pushed.
@@ -769,6 +784,23 @@ func (s *ChannelFiles) List(ctx context.Context, channelID string, p paging.Requ
 		return ChannelFile{ID: r.ID, ChannelID: r.ChannelID, Name: r.Name, ContentType: r.ContentType, SizeBytes: r.SizeBytes,
 			Items: r.Items, CreatedAt: r.CreatedAt.UTC()}
 	}), p.Limit, func(f ChannelFile) string { return f.ID }), nil
+}
+
+// Latest returns the newest of a channel's files whose name starts with
+// prefix, with its content; found is false when there is none.
+func (s *ChannelFiles) Latest(ctx context.Context, channelID, prefix string) (_ ChannelFile, _ []byte, found bool, _ error) {
+	var r channelFileRow
+	err := s.db.gorm.WithContext(ctx).Where("channel_id = ? AND SUBSTR(name, 1, ?) = ?", channelID, len(prefix), prefix).
+		Order("created_at DESC, id DESC").Limit(1).Find(&r).Error
+	if err != nil || r.ID == "" {
+		return ChannelFile{}, nil, false, err
+	}
+	data, err := base64.StdEncoding.DecodeString(r.Content)
+	if err != nil {
+		return ChannelFile{}, nil, false, err
+	}
+	return ChannelFile{ID: r.ID, ChannelID: r.ChannelID, Name: r.Name, ContentType: r.ContentType, SizeBytes: r.SizeBytes,
+		Items: r.Items, CreatedAt: r.CreatedAt.UTC()}, data, true, nil
 }
 
 // Get returns one file with its content.

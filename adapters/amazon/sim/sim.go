@@ -66,6 +66,7 @@ type Sim struct {
 	// settled are the order items a settlement report has covered.
 	settled       map[string]bool
 	reports       []amazon.Report
+	requested     map[string]*requested
 	settlementSeq int
 	seq           int
 	mux           *http.ServeMux
@@ -105,6 +106,7 @@ func New(cfg Config) *Sim {
 	s.registerFeeds(m)
 	s.registerOrders(m)
 	s.registerReports(m)
+	s.registerRequestedReports(m)
 	m.HandleFunc("GET /_sim/listings", func(w http.ResponseWriter, r *http.Request) {
 		simkit.WriteJSON(w, http.StatusOK, map[string]any{"items": s.Listings()})
 	})

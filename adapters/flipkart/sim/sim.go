@@ -93,6 +93,7 @@ func New(cfg Config) *Sim {
 	m.HandleFunc("POST /sellers/listings/v3/update/price", s.change(adapters.OpUpdatePrices, s.price))
 	m.HandleFunc("POST /sellers/listings/v3/update/inventory", s.change(adapters.OpUpdateStock, s.inventory))
 	m.HandleFunc("GET /sellers/listings/v3/{skus}", s.get)
+	m.HandleFunc("POST /sellers/listings/v3/search", s.search)
 	s.registerOrders(m)
 	s.registerActions(m)
 	s.registerNotifications(m)

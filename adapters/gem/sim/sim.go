@@ -299,11 +299,7 @@ func (s *Sim) edit(w http.ResponseWriter, r *http.Request) {
 
 // export answers the portal's catalogue export as XLSX.
 func (s *Sim) export(w http.ResponseWriter, r *http.Request) {
-	rows := [][]any{}
-	for _, l := range s.Listings() {
-		rows = append(rows, []any{s.CatalogueID(l.SKU), l.SKU, money.Format(l.PricePaise), l.Quantity, "Active"})
-	}
-	data, err := gem.Workbook([]string{"Catalogue ID", "Model/SKU", "Offer Price", "Stock", "Status"}, rows)
+	data, err := s.Export()
 	if err != nil {
 		refuse(w, http.StatusInternalServerError, []gem.RowError{{Message: "export failed"}})
 		return
@@ -317,3 +313,41 @@ func (s *Sim) SetFaults(f simkit.Faults) { s.kit.SetFaults(f) }
 
 // CallCounts returns the calls per operation.
 func (s *Sim) CallCounts() map[string]simkit.Calls { return s.kit.CallCounts() }
+
+// Drift applies an edit made in the portal: the stock or the offer price
+// of an offering; an unknown SKU becomes an offering made there by hand.
+func (s *Sim) Drift(sku string, e simkit.Edit) simkit.Listing {
+	s.kit.Lock()
+	defer s.kit.Unlock()
+	o := s.offerings[sku]
+	if o == nil {
+		o = &offering{sku: sku, id: "GEM-PORTAL-" + sku, status: "Active", mrp: 100, price: 100, gstBP: 500}
+		s.offerings[sku] = o
+	}
+	if e.Quantity != nil {
+		o.stock = *e.Quantity
+	}
+	if e.PricePaise != nil {
+		o.price = *e.PricePaise
+		o.mrp = max(o.mrp, o.price)
+	}
+	return simkit.Listing{SKU: o.sku, PricePaise: o.price, Quantity: o.stock, Status: o.status}
+}
+
+// Delete removes an offering as if ended in the portal.
+func (s *Sim) Delete(sku string) bool {
+	s.kit.Lock()
+	defer s.kit.Unlock()
+	_, ok := s.offerings[sku]
+	delete(s.offerings, sku)
+	return ok
+}
+
+// Export is the portal's catalogue export, as staff download it.
+func (s *Sim) Export() ([]byte, error) {
+	rows := [][]any{}
+	for _, l := range s.Listings() {
+		rows = append(rows, []any{s.CatalogueID(l.SKU), l.SKU, money.Format(l.PricePaise), l.Quantity, "Active"})
+	}
+	return gem.Workbook([]string{"Catalogue ID", "Model/SKU", "Offer Price", "Stock", "Status"}, rows)
+}
