@@ -241,7 +241,8 @@ func keyset(q *gorm.DB, p paging.Request) *gorm.DB {
 
 // matching keeps the rows whose search document (product_search or
 // artisan_search, kept by triggers: migrations/search.go) holds every word
-// of s: a GIN full-text index on PostgreSQL, FTS5 on SQLite. On
+// of s: a GIN index on the stored tsvector on PostgreSQL
+// (migrations/searchvector.go), FTS5 on SQLite. On
 // PostgreSQL a search with no other filter takes its page from the search
 // table alone (keyset and limit inside), so that a rare word is a bitmap
 // scan and a sort of its few matches, never a walk of the whole catalogue
@@ -254,7 +255,7 @@ func (db *DB) matching(q *gorm.DB, kind string, s search.Query, p paging.Request
 	if db.dialect != migrations.Postgres {
 		return q.Where("id IN (SELECT "+key+" FROM "+kind+"_search WHERE rid IN (SELECT rowid FROM "+kind+"_search_fts WHERE "+kind+"_search_fts MATCH ?))", s.FTS5())
 	}
-	match := "SELECT " + key + " FROM " + kind + "_search WHERE to_tsvector('simple', doc) @@ to_tsquery('simple', ?)"
+	match := "SELECT " + key + " FROM " + kind + "_search WHERE tsv @@ to_tsquery('simple', ?)"
 	if !alone {
 		return q.Where("id IN ("+match+")", s.TSQuery())
 	}
