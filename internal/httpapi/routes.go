@@ -62,7 +62,7 @@ func (s *Server) routes() []Route {
 			})},
 		{Method: "POST", Path: p + "/users/:id/tokens", Permission: auth.UsersWrite, Summary: "issue another token (shown once)",
 			Response: TokenIssued{}, Status: 201, Errors: id404, handler: s.issueToken},
-		{Method: "DELETE", Path: p + "/users/:id/tokens", Permission: auth.UsersWrite, Summary: "revoke every token of a user",
+		{Method: "DELETE", Path: p + "/users/:id/tokens", Permission: auth.UsersWrite, Summary: "revoke every token of a user: at once in the process answering, within 5 s (auth.VerifiedTokenTTL) in every other",
 			Response: TokensRevoked{}, Status: 200, Errors: id404, handler: s.revokeTokens},
 
 		{Method: "POST", Path: p + "/clusters", Permission: auth.ClustersWrite, Summary: "register a craft cluster",

@@ -241,30 +241,53 @@ func keyset(q *gorm.DB, p paging.Request) *gorm.DB {
 
 // matching keeps the rows whose search document (product_search or
 // artisan_search, kept by triggers: migrations/search.go) holds every word
-// of s: a GIN full-text index on PostgreSQL, FTS5 on SQLite. On
-// PostgreSQL a search with no other filter takes its page from the search
-// table alone (keyset and limit inside), so that a rare word is a bitmap
-// scan and a sort of its few matches, never a walk of the whole catalogue
-// waiting for them.
+// of s: a GIN index on the stored tsvector on PostgreSQL
+// (migrations/searchvector.go), FTS5 on SQLite.
+//
+// On PostgreSQL a search with no other filter takes its page from the
+// search table alone, in two parts, so that neither a common word nor a
+// rare one costs a walk of the catalogue: first the id order is walked
+// for at most searchWindow documents (a common word fills the page in a
+// few hundred); only if that window holds less than a page are the
+// matches beyond it taken from the GIN index (a bitmap of few rows) and
+// sorted. Left to itself the planner walks the id order for any word it
+// guesses common enough, and its guess for a combination of words
+// (independent, it assumes) can be a few hundred where there is none:
+// a walk of every document for nothing.
 func (db *DB) matching(q *gorm.DB, kind string, s search.Query, p paging.Request, alone bool) *gorm.DB {
 	if s.Empty() {
 		return q
 	}
-	key := kind + "_id"
+	key, table := kind+"_id", kind+"_search"
 	if db.dialect != migrations.Postgres {
-		return q.Where("id IN (SELECT "+key+" FROM "+kind+"_search WHERE rid IN (SELECT rowid FROM "+kind+"_search_fts WHERE "+kind+"_search_fts MATCH ?))", s.FTS5())
+		return q.Where("id IN (SELECT "+key+" FROM "+table+" WHERE rid IN (SELECT rowid FROM "+kind+"_search_fts WHERE "+kind+"_search_fts MATCH ?))", s.FTS5())
 	}
-	match := "SELECT " + key + " FROM " + kind + "_search WHERE to_tsvector('simple', doc) @@ to_tsquery('simple', ?)"
+	tsq := s.TSQuery()
 	if !alone {
-		return q.Where("id IN ("+match+")", s.TSQuery())
+		return q.Where("id IN (SELECT "+key+" FROM "+table+" WHERE tsv @@ to_tsquery('simple', ?))", tsq)
 	}
-	args := []any{s.TSQuery()}
-	if p.After != "" {
-		match += " AND " + key + " > ?"
-		args = append(args, p.After)
+	window, n := db.window(), p.Limit+1
+	page := `WITH head AS MATERIALIZED (
+    SELECT ` + key + ` FROM (SELECT ` + key + `, tsv FROM ` + table + ` WHERE ` + key + ` > ? ORDER BY ` + key + ` LIMIT ?) w
+    WHERE tsv @@ to_tsquery('simple', ?) ORDER BY ` + key + ` LIMIT ?)
+SELECT ` + key + ` FROM head
+UNION ALL
+SELECT ` + key + ` FROM (SELECT s.` + key + ` FROM ` + table + ` s WHERE s.tsv @@ to_tsquery('simple', ?)
+    AND s.` + key + ` > (SELECT ` + key + ` FROM ` + table + ` WHERE ` + key + ` > ? ORDER BY ` + key + ` OFFSET ? LIMIT 1)
+    AND (SELECT count(*) FROM head) < ? OFFSET 0) rest
+ORDER BY 1 LIMIT ?`
+	return q.Where("id IN ("+page+")", p.After, window, tsq, n, tsq, p.After, window-1, n, n)
+}
+
+// searchWindow is how many documents a search walks in id order before
+// it takes the rest of its page from the index (matching).
+const searchWindow = 2000
+
+func (db *DB) window() int {
+	if db.searchWindow > 0 {
+		return db.searchWindow
 	}
-	args = append(args, p.Limit+1)
-	return q.Where("id IN ("+match+" ORDER BY "+key+" LIMIT ?)", args...)
+	return searchWindow
 }
 
 func whereIf(q *gorm.DB, cond, v string) *gorm.DB {

@@ -51,3 +51,8 @@ func ConstraintKeys() (pgUnique, pgCheck, sqliteUnique, sqliteCheck []string) {
 
 // NormalizeSQL is normalizeSQL, for the same tests.
 var NormalizeSQL = normalizeSQL
+
+// SetSearchWindow shrinks how many documents a search walks in id order
+// before it asks the index (matching), so that a test with a few rows
+// goes through both parts.
+func (db *DB) SetSearchWindow(n int) { db.searchWindow = n }

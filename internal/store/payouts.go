@@ -168,7 +168,13 @@ func getBatch(q *gorm.DB, id string) (finance.PayoutBatch, error) {
 	return b, err
 }
 
+// BatchLines is one query for a page of lines; only an empty page asks
+// whether the batch exists at all (NotFound) or has no more lines.
 func (s *Finance) BatchLines(ctx context.Context, id string, p paging.Request) (paging.Page[finance.PayoutLine], error) {
+	page, err := batchLines(s.db.gorm.WithContext(ctx), id, p)
+	if err != nil || len(page.Items) > 0 {
+		return page, err
+	}
 	var n int64
 	if err := s.db.gorm.WithContext(ctx).Table("payout_batches").Where("id = ?", id).Count(&n).Error; err != nil {
 		return paging.Page[finance.PayoutLine]{}, err
@@ -176,7 +182,7 @@ func (s *Finance) BatchLines(ctx context.Context, id string, p paging.Request) (
 	if n == 0 {
 		return paging.Page[finance.PayoutLine]{}, apperr.New(apperr.NotFound, "payout batch %s not found", id)
 	}
-	return batchLines(s.db.gorm.WithContext(ctx), id, p)
+	return page, nil
 }
 
 func batchLines(q *gorm.DB, id string, p paging.Request) (paging.Page[finance.PayoutLine], error) {

@@ -14,6 +14,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/catalog"
 	"github.com/jkhhc/artisanbridge/internal/finance"
+	"github.com/jkhhc/artisanbridge/internal/paging"
 	"github.com/jkhhc/artisanbridge/internal/reqctx"
 	"github.com/jkhhc/artisanbridge/internal/testenv"
 )
@@ -53,6 +54,24 @@ func TestPayouts(t *testing.T) {
 		batch, err := pay.Create(as("maker"), finance.CreateBatchInput{})
 		if err != nil || batch.LineCount != 2 || batch.TotalPaise != 6_250_050 || batch.Status != finance.BatchDraft {
 			t.Fatalf("draft: %+v %v", batch, err)
+		}
+		// A batch's lines by page, in one query each; an empty page tells
+		// a batch with no more lines from one that does not exist.
+		for _, tc := range []struct {
+			name, batch string
+			p           paging.Request
+			want        int
+			code        apperr.Code
+		}{
+			{"first page", batch.ID, paging.Request{Limit: 1}, 1, ""},
+			{"every line", batch.ID, paging.Request{Limit: 50}, 2, ""},
+			{"past the last line", batch.ID, paging.Request{Limit: 50, After: "~"}, 0, ""},
+			{"no such batch", "no-such-batch", paging.Request{Limit: 50}, 0, apperr.NotFound},
+		} {
+			page, err := f.db.Finance().BatchLines(context.Background(), tc.batch, tc.p)
+			if apperr.CodeOf(err) != tc.code || (err == nil && len(page.Items) != tc.want) {
+				t.Fatalf("batch lines, %s: %d lines, %v; want %d, %q", tc.name, len(page.Items), err, tc.want, tc.code)
+			}
 		}
 		if err := pay.BankFile(context.Background(), batch.ID, io.Discard); !apperr.Is(err, apperr.Conflict) {
 			t.Fatalf("a draft's bank file: %v", err)

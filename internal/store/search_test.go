@@ -159,6 +159,41 @@ func testSearch(t *testing.T, b testenv.Backend) {
 	if want := []string{"KANI-001", "KANI-100", "KANI-101", "KANI-102", "KANI-103", "KANI-104"}; !slices.Equal(seen, want) {
 		t.Errorf("paged search = %v, want %v", seen, want)
 	}
+	// A search alone pages the same whether its page comes from the walk
+	// of the id order, from the index, or from both (PostgreSQL: matching).
+	all, err := f.cat.ListProducts(ctx, catalog.ProductFilter{Search: s}, paging.Request{Limit: 50})
+	if err != nil || len(all.Items) < 6 {
+		t.Fatalf("search alone: %d products, %v; want at least 6", len(all.Items), err)
+	}
+	var want []string
+	for _, p := range all.Items {
+		want = append(want, p.ID)
+	}
+	for _, window := range []int{1, 2, 3, 5, 1000} {
+		f.db.SetSearchWindow(window)
+		var got []string
+		cursor := ""
+		for range 20 {
+			req, err := paging.Parse(2, cursor)
+			if err != nil {
+				t.Fatal(err)
+			}
+			page, err := f.cat.ListProducts(ctx, catalog.ProductFilter{Search: s}, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range page.Items {
+				got = append(got, p.ID)
+			}
+			if cursor = page.NextCursor; cursor == "" {
+				break
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("window %d: paged search alone = %v, want %v", window, got, want)
+		}
+	}
+	f.db.SetSearchWindow(0)
 	page, err := f.cat.ListProducts(ctx, catalog.ProductFilter{Search: s, Craft: "papier_mache"}, paging.Request{Limit: 50})
 	if err != nil || len(page.Items) != 0 {
 		t.Errorf("search and another craft = %v %v, want none", page.Items, err)

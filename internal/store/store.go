@@ -32,6 +32,8 @@ type DB struct {
 	afterEvents func()
 	// clock is the time of changes whose caller passes none (nil: the wall clock).
 	clock func() time.Time
+	// searchWindow overrides the search's walk in id order (tests).
+	searchWindow int
 }
 
 // Options choose and tune the database.
