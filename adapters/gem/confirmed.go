@@ -1,9 +1,11 @@
 package gem
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jkhhc/artisanbridge/adapters"
@@ -64,4 +66,21 @@ func (c *Client) ListingsReport(ctx context.Context, each func(adapters.RemoteLi
 		}
 	}
 	return nil
+}
+
+// KeepCatalogueExport checks an export a person uploaded and keeps it
+// through keep under a name with ExportNamePrefix, where LastExport finds
+// it; a bad file is refused (422) with each bad cell named and nothing is
+// kept. It answers the kept file's id.
+func KeepCatalogueExport(fileName string, data []byte, now time.Time,
+	keep func(name, contentType string, items int, data []byte) (string, error)) (string, error) {
+	listings, err := CheckCatalogueExport(data)
+	if err != nil {
+		return "", err
+	}
+	contentType, ext := "text/csv", ".csv"
+	if strings.HasSuffix(strings.ToLower(fileName), ".xlsx") || bytes.HasPrefix(data, []byte("PK\x03\x04")) {
+		contentType, ext = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"
+	}
+	return keep(ExportNamePrefix+now.UTC().Format("20060102T150405.000Z")+ext, contentType, listings, data)
 }

@@ -1,6 +1,7 @@
 package gem
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -8,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/jkhhc/artisanbridge/adapters"
+	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/money"
 	"github.com/jkhhc/artisanbridge/internal/sheet"
 )
@@ -94,6 +96,29 @@ func ReadTable(data []byte, maxRows int, required ...string) (Table, error) {
 		}
 	}
 	return t, nil
+}
+
+// refusal is the answer to a person who uploaded a file with bad rows
+// (422), each bad cell named as "row N.Column" for them to mend it.
+func (e *FileError) refusal() error {
+	r := apperr.New(apperr.Unprocessable, "%s", e.Problem)
+	r.Fields = map[string]string{}
+	for _, row := range e.Rows {
+		r.Fields[fmt.Sprintf("row %d.%s", row.Line, row.Column)] = row.Message
+	}
+	return r
+}
+
+// CheckCatalogueExport reads an export a person uploaded and answers how
+// many listings it holds; a bad file is refused (422) with each bad cell
+// named, and nothing of it is kept.
+func CheckCatalogueExport(data []byte) (int, error) {
+	listings, err := ParseCatalogueExport(data)
+	var fe *FileError
+	if errors.As(err, &fe) {
+		return 0, fe.refusal()
+	}
+	return len(listings), err
 }
 
 // ParseCatalogueExport reads the portal's catalogue export (CSV or XLSX,

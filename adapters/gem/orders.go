@@ -177,12 +177,7 @@ func ImportOrders(ctx context.Context, channelID string, data []byte,
 	f, err := ParseOrderFile(channelID, data)
 	var fe *FileError
 	if errors.As(err, &fe) {
-		e := apperr.New(apperr.Unprocessable, "%s", fe.Problem)
-		e.Fields = map[string]string{}
-		for _, r := range fe.Rows {
-			e.Fields[fmt.Sprintf("row %d.%s", r.Line, r.Column)] = r.Message
-		}
-		return sum, e
+		return sum, fe.refusal()
 	}
 	if err != nil {
 		return sum, err

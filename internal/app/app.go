@@ -496,7 +496,7 @@ func (a *App) apiServer(healthOnly bool) *httpapi.Server {
 		Log: a.log, Auth: a.Auth, Catalog: a.Catalog, Imports: a.Imports, Inventory: a.Stock, Audit: a.DB.Audit(),
 		Channels: a.Channels, Listings: a.Listings, Exceptions: a.Exceptions, Reconcile: a.Reconcile, Orders: a.Orders, Tasks: fulfilment.NewService(a.DB.Fulfilment(), nil), Finance: a.Finance, Payouts: a.Payouts, PayoutWebhook: a.PayoutWebhook, FlipkartNotification: a.FlipkartNotification, ChannelCalls: a.calls.lastHour,
 		Media: a.Media, Showcase: &showcase.Site{Catalogue: a.Catalog, Listings: a.Listings, Channels: a.Channels, Public: a.PublicURL, Labels: console.PublicLabels{}},
-		Files: a.DB.ChannelFiles(), ImportOrders: a.importOrders, PullSettlements: a.pullSettlements, RescanOrders: a.rescanOrders, RetryMissedOrder: a.Puller.Retry,
+		Files: a.DB.ChannelFiles(), ImportOrders: a.importOrders, ImportCatalogueExport: a.importCatalogueExport, PullSettlements: a.pullSettlements, RescanOrders: a.rescanOrders, RetryMissedOrder: a.Puller.Retry,
 		Idempotency:  a.DB.Idempotency(),
 		Queues:       func(ctx context.Context) ([]httpapi.QueueInfo, error) { return queueInfo(insp) },
 		OutboxQueued: a.DB.Outbox().PendingCount,

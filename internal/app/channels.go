@@ -270,6 +270,31 @@ func (a *App) importOrders(ctx context.Context, channelID string, data []byte) (
 	return sum, a.Orders.RecordImport(ctx, channelID, data, sum)
 }
 
+// importCatalogueExport keeps the catalogue export a person downloaded
+// from the GeM portal: what GeM confirms we hold, which the next stock
+// reconciliation of the channel compares with what it should hold. A bad
+// file is refused with every bad cell named and nothing kept.
+func (a *App) importCatalogueExport(ctx context.Context, channelID, fileName string, data []byte) (channels.File, error) {
+	ch, err := a.Channels.Get(ctx, channelID)
+	if err != nil {
+		return channels.File{}, err
+	}
+	if ch.Kind != "gem" {
+		return channels.File{}, apperr.New(apperr.PreconditionFailed,
+			"%s listings are read from its API by a stock reconciliation (POST /api/v1/reconciliations), not imported", ch.Kind)
+	}
+	files := a.DB.ChannelFiles()
+	now := time.Now().UTC()
+	id, err := gem.KeepCatalogueExport(fileName, data, now, func(name, contentType string, items int, data []byte) (string, error) {
+		return files.PutAudited(ctx, channelID, name, contentType, items, data, now)
+	})
+	if err != nil {
+		return channels.File{}, err
+	}
+	f, _, err := files.Get(ctx, channelID, id)
+	return f, err
+}
+
 func demoAmazonLimits() map[adapters.Operation]adapters.Limit {
 	l := map[adapters.Operation]adapters.Limit{}
 	for op, v := range amazon.DefaultLimits {

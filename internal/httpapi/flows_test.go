@@ -359,6 +359,52 @@ func TestOrderImportRefusesBadFiles(t *testing.T) {
 	}
 }
 
+// TestCatalogueExportImport: GeM's catalogue export is kept among the
+// channel's files, where its stock reconciliation reads it; a bad file is
+// refused whole with each bad cell named and nothing kept; a channel with
+// an API has nothing to import.
+func TestCatalogueExportImport(t *testing.T) {
+	for _, b := range testenv.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			ts := newTestServer(t, b)
+			ch := ts.gemChannel()
+			path := "/api/v1/channels/" + ch + "/listings/import"
+			bad := "Catalogue ID,Model/SKU,Offer Price,Stock,Status\nGEM-1,A,10.00,3,Active\nGEM-2,B,ten,-1,Active\n"
+			before := ts.rowCounts()
+			r := ts.upload(path, "export.csv", []byte(bad), auth.RoleOperations)
+			fields, _ := r.json(t)["error"].(map[string]any)["fields"].(map[string]any)
+			if r.Status != 422 || fields["row 3.Offer Price"] == nil || fields["row 3.Stock"] == nil {
+				t.Fatalf("bad export: %d %s", r.Status, r.Body)
+			}
+			for tb, n := range ts.rowCounts() {
+				if before[tb] != n {
+					t.Fatalf("a refused export changed %s", tb)
+				}
+			}
+			good := "Catalogue ID,Model/SKU,Offer Price,Stock,Status\nGEM-1,A,10.00,3,Active\nGEM-2,B,12.50,0,Active\n"
+			r = ts.upload(path, "export.csv", []byte(good), auth.RoleOperations)
+			f := r.json(t)
+			if r.Status != 201 || !strings.HasPrefix(f["name"].(string), "gem-catalogue-export-") || f["items"].(float64) != 2 {
+				t.Fatalf("export: %d %s", r.Status, r.Body)
+			}
+			got := ts.do(auth.RoleOperations, "GET", "/api/v1/channels/"+ch+"/files/"+f["id"].(string), nil)
+			if got.Status != 200 || string(got.Body) != good {
+				t.Fatalf("the kept export: %d %q", got.Status, got.Body)
+			}
+			audited := ts.do(auth.RoleAdmin, "GET", "/api/v1/audit?resource_id="+f["id"].(string), nil)
+			if audited.Status != 200 || !strings.Contains(string(audited.Body), `"import"`) {
+				t.Fatalf("the import is not audited: %d %s", audited.Status, audited.Body)
+			}
+			if r := ts.upload("/api/v1/channels/"+ts.channel()+"/listings/import", "export.csv", []byte(good), auth.RoleOperations); r.Status != http.StatusPreconditionFailed {
+				t.Fatalf("a Flipkart export: %d %s", r.Status, r.Body)
+			}
+			if r := ts.upload(path, "export.csv", []byte(good), auth.RoleShowroom); r.Status != http.StatusForbidden {
+				t.Fatalf("showroom staff imported an export: %d", r.Status)
+			}
+		})
+	}
+}
+
 // TestFinanceAPI: fee schedules are validated, a bad settlement file is
 // refused whole with its rows named and nothing written, and an artisan's
 // statement comes as JSON (with an SMS summary), CSV or printable HTML;

@@ -138,6 +138,24 @@ func newTestServerWith(t testing.TB, b testenv.Backend, change func(*httpapi.Dep
 			}
 			return sum, svc.RecordImport(ctx, channelID, data, sum)
 		},
+		ImportCatalogueExport: func(ctx context.Context, channelID, fileName string, data []byte) (channels.File, error) {
+			ch, err := channels.NewService(db.Channels(), ring, nil).Get(ctx, channelID)
+			if err != nil {
+				return channels.File{}, err
+			}
+			if ch.Kind != "gem" {
+				return channels.File{}, apperr.New(apperr.PreconditionFailed, "%s listings are read from its API, not imported", ch.Kind)
+			}
+			now := time.Now()
+			id, err := gem.KeepCatalogueExport(fileName, data, now, func(name, contentType string, items int, data []byte) (string, error) {
+				return db.ChannelFiles().PutAudited(ctx, channelID, name, contentType, items, data, now)
+			})
+			if err != nil {
+				return channels.File{}, err
+			}
+			f, _, err := db.ChannelFiles().Get(ctx, channelID, id)
+			return f, err
+		},
 		// A retry reads the missed order from what it kept: the marketplace
 		// is not asked (storedOnly hides Flipkart's fetch by id).
 		RetryMissedOrder: (&orderpull.Puller{Channels: channels.NewService(db.Channels(), ring, nil), Orders: orders.NewService(db.Orders(), nil),

@@ -67,6 +67,7 @@ var policy = map[string][]auth.Role{
 	"POST /api/v1/orders/:id/returns":                  {"admin", "operations"},
 	"POST /api/v1/channels/:id/orders/rescan":          {"admin", "operations"},
 	"POST /api/v1/channels/:id/orders/import":          {"admin", "operations"},
+	"POST /api/v1/channels/:id/listings/import":        {"admin", "operations"},
 	"GET /api/v1/channels/:id/files":                   {"admin", "showroom", "operations"},
 	"GET /api/v1/channels/:id/files/:file_id":          {"admin", "showroom", "operations"},
 	"PUT /api/v1/products/:id/listings/:channel_id":    {"admin", "showroom"},

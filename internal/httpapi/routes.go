@@ -159,6 +159,10 @@ func (s *Server) routes() []Route {
 		{Method: "POST", Path: p + "/channels/:id/orders/import", Permission: auth.OrdersWrite, Summary: "import a channel's order file (GeM portal export; multipart field file)",
 			Request: Upload{}, Response: orders.ImportSummary{}, Status: 200, Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusPreconditionFailed, http.StatusUnprocessableEntity},
 			handler: s.importOrders, bodyLimit: 16<<20 + 64<<10},
+		{Method: "POST", Path: p + "/channels/:id/listings/import", Permission: auth.Reconcile,
+			Summary: "import GeM's catalogue export (multipart field file): what the portal confirms we hold, read by the channel's next stock reconciliation",
+			Request: Upload{}, Response: channels.File{}, Status: 201, Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusPreconditionFailed, http.StatusUnprocessableEntity},
+			handler: s.importCatalogueExport, bodyLimit: 16<<20 + 64<<10},
 		{Method: "GET", Path: p + "/orders", Permission: auth.OrdersRead, Summary: "orders with their lines, makers, sources and tasks",
 			Query: paged(param("channel_id", "only this channel's orders"), param("status", "only orders in this status")), Response: paging.Page[orders.Order]{}, Status: 200,
 			Errors: []int{http.StatusUnprocessableEntity}, handler: list(s, s.listOrders)},
@@ -653,6 +657,21 @@ func (s *Server) importOrders(c *gin.Context) {
 	}
 	sum, err := s.ImportOrders(c.Request.Context(), id, data)
 	s.respond(c, http.StatusOK, sum, err)
+}
+
+func (s *Server) importCatalogueExport(c *gin.Context) {
+	id, err := pathID(c)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	data, name, err := upload(c, "catalogue export")
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	f, err := s.ImportCatalogueExport(c.Request.Context(), id, name, data)
+	s.respond(c, http.StatusCreated, f, err)
 }
 
 // upload reads the multipart field "file" (at most 16 MiB).

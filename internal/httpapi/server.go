@@ -79,6 +79,9 @@ type Deps struct {
 	Files ChannelFiles
 	// ImportOrders takes a channel's order file (GeM's portal export) in.
 	ImportOrders func(ctx context.Context, channelID string, data []byte) (orders.ImportSummary, error)
+	// ImportCatalogueExport keeps GeM's catalogue export (what the portal
+	// confirms we hold) for the channel's stock reconciliation.
+	ImportCatalogueExport func(ctx context.Context, channelID, fileName string, data []byte) (channels.File, error)
 	// PullSettlements imports a channel's published settlement reports.
 	PullSettlements func(ctx context.Context, channelID string) (finance.ImportSummary, error)
 	// RescanOrders re-reads a channel's orders from a time on.

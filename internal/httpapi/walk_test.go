@@ -291,6 +291,10 @@ func steps() []step {
 				day := time.Now().UTC().Format("2006-01-02")
 				return "orders.csv", []byte("Order ID,Item ID,Order Date,Last Updated,Model/SKU,Quantity,Unit Price (INR),Status\nGEMC-WALK,1," + day + "," + day + ",KANI-1,1,89000.00,New\n")
 			}, want: 200},
+		{route: "POST /api/v1/channels/:id/listings/import", as: auth.RoleOperations, path: id(p+"/channels/%s/listings/import", "gem"),
+			upload: func(*world) (string, []byte) {
+				return "export.csv", []byte("Catalogue ID,Model/SKU,Offer Price,Stock,Status\nGEM-WALK-1,KANI-1,89000.00,1,Active\n")
+			}, want: 201},
 		{route: "GET /api/v1/orders", as: auth.RoleShowroom, path: id(p+"/orders?channel_id=%s", "gem"), want: 200},
 		{route: "GET /api/v1/orders/:id", as: auth.RoleFinance, path: id(p+"/orders/%s", "GEMC-CANCEL"), want: 200},
 		{route: "POST /api/v1/orders/:id/cancel", as: auth.RoleOperations, path: id(p+"/orders/%s/cancel", "GEMC-CANCEL"),

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -771,6 +773,24 @@ func (s *ChannelFiles) Put(ctx context.Context, channelID, name, contentType str
 	row := channelFileRow{ID: ids.New(), ChannelID: channelID, Name: name, ContentType: contentType, SizeBytes: int64(len(data)),
 		Items: int64(items), Content: base64.StdEncoding.EncodeToString(data), CreatedAt: time.Now().UTC()}
 	return row.ID, s.db.gorm.WithContext(ctx).Create(&row).Error
+}
+
+// PutAudited stores a file a person brought in (GeM's catalogue export),
+// audited in the same transaction, and returns its id.
+func (s *ChannelFiles) PutAudited(ctx context.Context, channelID, name, contentType string, items int, data []byte, now time.Time) (string, error) {
+	now = now.UTC()
+	digest := sha256.Sum256(data)
+	row := channelFileRow{ID: ids.New(), ChannelID: channelID, Name: name, ContentType: contentType, SizeBytes: int64(len(data)),
+		Items: int64(items), Content: base64.StdEncoding.EncodeToString(data), CreatedAt: now}
+	err := s.db.inTx(ctx, now, func(tx *Tx) error {
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		tx.AuditChange("import", "channel_file", row.ID, nil, map[string]any{"channel_id": channelID, "name": name,
+			"items": items, "bytes": len(data), "sha256": hex.EncodeToString(digest[:])})
+		return nil
+	})
+	return row.ID, err
 }
 
 // List lists a channel's files, newest last.
