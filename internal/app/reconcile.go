@@ -23,8 +23,9 @@ func nextNight(t time.Time) time.Time {
 }
 
 // runNightlyReconciliations starts, each night, a report-only stock
-// reconciliation of every enabled channel; every replica may try, the
-// database keeps one run per channel and night.
+// reconciliation and an order reconciliation (reconcile.Service.Nightly)
+// of every enabled channel; every replica may try, the database keeps one
+// run per channel, kind and night.
 func (a *App) runNightlyReconciliations(ctx context.Context) {
 	for {
 		select {
@@ -41,8 +42,10 @@ func (a *App) runNightlyReconciliations(ctx context.Context) {
 			if !ch.Enabled || ch.Kind == "gem" { // GeM's state is a portal export, not an API
 				continue
 			}
-			if _, err := a.Reconcile.Nightly(ctx, ch.ID); err != nil && ctx.Err() == nil {
-				a.log.Warn("nightly reconciliation not started", "channel", ch.Name, "err", err)
+			for _, kind := range []string{reconcile.KindStock, reconcile.KindOrders} {
+				if _, err := a.Reconcile.Nightly(ctx, ch.ID, kind); err != nil && ctx.Err() == nil {
+					a.log.Warn("nightly reconciliation not started", "channel", ch.Name, "kind", kind, "err", err)
+				}
 			}
 		}
 	}

@@ -146,12 +146,15 @@ func NewService(store Store, now func() time.Time) *Service {
 	return &Service{store: store, now: clock.Or(now)}
 }
 
-// Nightly starts the night's stock reconciliation of a channel, report
-// only: replicas starting the same night's run write one row (the
+// Nightly starts the night's reconciliation of a channel of one kind:
+// stock report only (a person decides what to put right); orders with the
+// missing ones ingested, as the pull would have (a late-indexed order the
+// pull's overlap missed is caught within a day, with its missed_order
+// exception). Replicas starting the same night's run write one row (the
 // database refuses the second), and false says it was started already.
-func (s *Service) Nightly(ctx context.Context, channelID string) (bool, error) {
+func (s *Service) Nightly(ctx context.Context, channelID, kind string) (bool, error) {
 	key := "nightly:" + s.now().UTC().Format("2006-01-02")
-	_, err := s.start(ctx, Input{ChannelID: channelID, Kind: KindStock}, &key)
+	_, err := s.start(ctx, Input{ChannelID: channelID, Kind: kind, AutoCorrect: kind == KindOrders}, &key)
 	if apperr.Is(err, apperr.Conflict) {
 		return false, nil
 	}

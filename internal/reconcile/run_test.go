@@ -324,3 +324,34 @@ func TestReconciliationResumes(t *testing.T) {
 		})
 	}
 }
+
+// TestNightlyRuns: each night every replica may start a channel's nightly
+// runs, and the database keeps one per kind: stock reporting only, orders
+// taking the missing ones in.
+func TestNightlyRuns(t *testing.T) {
+	for _, b := range testenv.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			w := newWorld(t, b, nil)
+			ctx := context.Background()
+			for _, step := range []struct {
+				kind string
+				want bool
+			}{{reconcile.KindStock, true}, {reconcile.KindStock, false}, {reconcile.KindOrders, true}, {reconcile.KindOrders, false}} {
+				started, err := w.svc.Nightly(ctx, w.channel.ID, step.kind)
+				if err != nil || started != step.want {
+					t.Fatalf("Nightly(%s) = %v, %v; want %v", step.kind, started, err, step.want)
+				}
+			}
+			var runs []struct {
+				Kind        string
+				AutoCorrect bool
+			}
+			if err := w.db.Gorm().Raw("SELECT kind, auto_correct FROM reconciliations WHERE channel_id = ? ORDER BY kind", w.channel.ID).Scan(&runs).Error; err != nil {
+				t.Fatal(err)
+			}
+			if len(runs) != 2 || runs[0].Kind != reconcile.KindOrders || !runs[0].AutoCorrect || runs[1].Kind != reconcile.KindStock || runs[1].AutoCorrect {
+				t.Fatalf("the night's runs: %+v", runs)
+			}
+		})
+	}
+}
