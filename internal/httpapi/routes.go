@@ -45,6 +45,9 @@ func (s *Server) routes() []Route {
 	idWrite := []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity}
 	// notModified: a cacheable public answer, asked again with its ETag.
 	notModified := []int{http.StatusNotModified, http.StatusNotFound}
+	// publicPageErrors: not modified (ETag), no such page, and a lang that
+	// is none of the catalogue's (422 naming them).
+	publicPageErrors := []int{http.StatusNotModified, http.StatusNotFound, http.StatusUnprocessableEntity}
 	return []Route{
 		{Method: "GET", Path: "/healthz", Public: true, Summary: "the process is alive", Response: Health{}, Status: 200, handler: s.healthz},
 		{Method: "GET", Path: "/readyz", Public: true, Summary: "database and Redis are reachable", Response: Readiness{}, Status: 200,
@@ -117,15 +120,15 @@ func (s *Server) routes() []Route {
 			Produces: []string{"image/jpeg"}, Status: 200, Errors: notModified, handler: s.serveMedia},
 
 		{Method: "GET", Path: "/artisans/:code", Public: true, Summary: "an artisan's virtual showroom: craft, cluster, GI, pieces with photo, price and where to buy (HTML, cacheable)",
-			Query: publicLang, Produces: []string{"text/html"}, Status: 200, Errors: notModified, handler: s.publicPage("code", func(ctx context.Context, site *showcase.Site, v string) (showcase.Page, error) {
+			Query: publicLang, Produces: []string{"text/html"}, Status: 200, Errors: publicPageErrors, handler: s.publicPage("code", func(ctx context.Context, site *showcase.Site, v string) (showcase.Page, error) {
 				return site.Artisan(ctx, v)
 			})},
 		{Method: "GET", Path: "/clusters/:code", Public: true, Summary: "a craft cluster's makers (by the cluster's code or id; HTML, cacheable)",
-			Query: publicLang, Produces: []string{"text/html"}, Status: 200, Errors: notModified, handler: s.publicPage("code", func(ctx context.Context, site *showcase.Site, v string) (showcase.Page, error) {
+			Query: publicLang, Produces: []string{"text/html"}, Status: 200, Errors: publicPageErrors, handler: s.publicPage("code", func(ctx context.Context, site *showcase.Site, v string) (showcase.Page, error) {
 				return site.Cluster(ctx, v)
 			})},
 		{Method: "GET", Path: "/pieces/:sku", Public: true, Summary: "a piece's provenance: maker, cluster, craft, GI with its label number, where to buy (HTML, cacheable)",
-			Query: publicLang, Produces: []string{"text/html"}, Status: 200, Errors: notModified, handler: s.publicPage("sku", func(ctx context.Context, site *showcase.Site, v string) (showcase.Page, error) {
+			Query: publicLang, Produces: []string{"text/html"}, Status: 200, Errors: publicPageErrors, handler: s.publicPage("sku", func(ctx context.Context, site *showcase.Site, v string) (showcase.Page, error) {
 				return site.Piece(ctx, v)
 			})},
 		{Method: "GET", Path: p + "/products/:id/tag", Permission: auth.ProductsRead, Summary: "the piece's printable tag (HTML, 90 x 55 mm) with a QR code of its public page",
