@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/jkhhc/artisanbridge/internal/benchfig"
 	"github.com/jkhhc/artisanbridge/internal/jobs"
@@ -77,12 +76,7 @@ func redeliveryAfterLoss(t testing.TB, bp backendPair, within time.Duration) tim
 	seen := &stockSeen{seen: map[string]bool{}}
 	r.a.Consumers = append(r.a.Consumers, seen)
 	r.start()
-	opt, err := redis.ParseURL(r.redisURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc := redis.NewClient(opt)
-	t.Cleanup(func() { rc.Close() })
+	rc := r.redis(t)
 	insp := asynq.NewInspectorFromRedisClient(rc)
 	for i := range 8 {
 		r.intake(t, skus[i%len(skus)], 1)

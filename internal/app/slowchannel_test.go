@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/jkhhc/artisanbridge/adapters/simkit"
 	"github.com/jkhhc/artisanbridge/internal/jobs"
@@ -48,12 +47,7 @@ func TestSlowMarketplaceDelaysOnlyItself(t *testing.T) {
 			waitUntil(t, 5*time.Second, fkHas(skus[0], 5+3+10), "Flipkart's push waited behind the slow marketplace")
 			t.Logf("Flipkart took a stock change %v after it was made, Amazon answering in 1.5 s", time.Since(began).Round(time.Millisecond))
 			// An order on Flipkart is pulled and lowers Flipkart's quantity within seconds.
-			opt, err := redis.ParseURL(r.redisURL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rc := redis.NewClient(opt)
-			t.Cleanup(func() { rc.Close() })
+			rc := r.redis(t)
 			client := asynq.NewClientFromRedisClient(rc)
 			t.Cleanup(func() { client.Close() })
 			placeOrder(t, r.fkURL, skus[1])

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/jkhhc/artisanbridge/internal/jobs"
 )
@@ -23,12 +22,7 @@ func TestOrderAndCancellationInOneSync(t *testing.T) {
 			r := newSyncRig(t, bp, rigOptions{}, "SOLD-1")
 			r.intake(t, "SOLD-1", 3)
 			r.waitHeld(t, map[string]int64{"SOLD-1": 3}, time.Minute)
-			opt, err := redis.ParseURL(r.redisURL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rc := redis.NewClient(opt)
-			t.Cleanup(func() { rc.Close() })
+			rc := r.redis(t)
 			insp := asynq.NewInspectorFromRedisClient(rc)
 			if err := insp.PauseQueue(jobs.QueueEvents); err != nil { // no sync until both are in
 				t.Fatal(err)

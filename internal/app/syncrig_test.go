@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/jkhhc/artisanbridge/adapters"
 	amazonsim "github.com/jkhhc/artisanbridge/adapters/amazon/sim"
 	flipkartsim "github.com/jkhhc/artisanbridge/adapters/flipkart/sim"
@@ -254,4 +256,16 @@ func placeOrder(t testing.TB, simURL, sku string) {
 	if resp.StatusCode/100 != 2 {
 		t.Fatalf("placing an order on %s: %d", simURL, resp.StatusCode)
 	}
+}
+
+// redis is a client of the rig's Redis, closed with the test.
+func (r *syncRig) redis(t testing.TB) *redis.Client {
+	t.Helper()
+	opt, err := redis.ParseURL(r.redisURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := redis.NewClient(opt)
+	t.Cleanup(func() { rc.Close() })
+	return rc
 }

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/jkhhc/artisanbridge/adapters/sms"
 	"github.com/jkhhc/artisanbridge/internal/benchfig"
@@ -78,12 +77,7 @@ func smsBehindBurst(tb testing.TB, bp backendPair) (time.Duration, int) {
 			break
 		}
 	}
-	opt, err := redis.ParseURL(r.redisURL)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	rc := redis.NewClient(opt)
-	tb.Cleanup(func() { rc.Close() })
+	rc := r.redis(tb)
 	insp := asynq.NewInspectorFromRedisClient(rc)
 	queued := func() int {
 		info, err := insp.GetQueueInfo(jobs.QueueEvents)

@@ -75,14 +75,8 @@ func (r *Runner) fromReport(ctx context.Context, ch channels.Channel, run Reconc
 			} else {
 				found = []Difference{Unknown(remote)}
 			}
-			for _, d := range found {
-				if d, err = r.act(ctx, ch, run, d); err != nil {
-					return err
-				}
-				if d.Action == ActionCorrected {
-					fixed++
-				}
-				diffs = append(diffs, d)
+			if diffs, fixed, err = r.actAll(ctx, ch, run, found, diffs, fixed); err != nil {
+				return err
 			}
 		}
 		corrected += fixed
@@ -117,14 +111,8 @@ func (r *Runner) fromReport(ctx context.Context, ch channels.Channel, run Reconc
 				continue
 			}
 			checked++
-			for _, d := range Classify(expected(it), nil) {
-				if d, err = r.act(ctx, ch, run, d); err != nil {
-					return corrected, err
-				}
-				if d.Action == ActionCorrected {
-					fixed++
-				}
-				diffs = append(diffs, d)
+			if diffs, fixed, err = r.actAll(ctx, ch, run, Classify(expected(it), nil), diffs, fixed); err != nil {
+				return corrected, err
 			}
 		}
 		corrected += fixed

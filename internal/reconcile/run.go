@@ -286,14 +286,8 @@ func (r *Runner) stock(ctx context.Context, run Reconciliation) error {
 		var diffs []Difference
 		var fixed int64
 		for _, it := range items {
-			for _, d := range Classify(expected(it), held[it.Product.SKU]) {
-				if d, err = r.act(ctx, ch, run, d); err != nil {
-					return err
-				}
-				if d.Action == ActionCorrected {
-					fixed++
-				}
-				diffs = append(diffs, d)
+			if diffs, fixed, err = r.actAll(ctx, ch, run, Classify(expected(it), held[it.Product.SKU]), diffs, fixed); err != nil {
+				return err
 			}
 		}
 		corrected += fixed
@@ -383,6 +377,22 @@ func (r *Runner) figures(ctx context.Context, lister ListingLister, items []adap
 		skus[i] = it.SKU
 	}
 	return ad.FetchListings(ctx, skus)
+}
+
+// actAll acts on each difference found (act), appending it to diffs and
+// counting the corrected ones into fixed.
+func (r *Runner) actAll(ctx context.Context, ch channels.Channel, run Reconciliation, found, diffs []Difference, fixed int64) ([]Difference, int64, error) {
+	for _, d := range found {
+		d, err := r.act(ctx, ch, run, d)
+		if err != nil {
+			return diffs, fixed, err
+		}
+		if d.Action == ActionCorrected {
+			fixed++
+		}
+		diffs = append(diffs, d)
+	}
+	return diffs, fixed, nil
 }
 
 // act corrects a difference when asked and opens its stock_drift
