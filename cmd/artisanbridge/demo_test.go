@@ -107,6 +107,7 @@ func items(t *testing.T, in *instance, token, path string) []map[string]any {
 // channel and a payable artisan within three minutes, and a second start
 // on the same data folder seeds nothing twice and replaces the sign-ins.
 func TestDemo(t *testing.T) {
+	t.Parallel() // beside the kill test's long wait (TestKillBetweenChangeAndEnqueue)
 	dir := t.TempDir()
 	env := map[string]string{"ARTISANBRIDGE_DATA_DIR": dir, "ARTISANBRIDGE_DEMO_ORDERS_PER_MINUTE": "12"}
 	began := time.Now()

@@ -25,6 +25,9 @@ import (
 // whatever point its relay has reached, then started again. Every outbox
 // event is then delivered, and its handler's effect happens exactly once.
 func TestKillBetweenChangeAndEnqueue(t *testing.T) {
+	// Most of its time is waiting out asynq's lease (up to two minutes):
+	// it runs beside TestDemo, which keeps the cores busy meanwhile.
+	t.Parallel()
 	bin := filepath.Join(t.TempDir(), "artisanbridge")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
