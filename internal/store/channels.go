@@ -475,7 +475,9 @@ type PushOutcome = listing.PushOutcome
 // listing only moves forward: an outcome computed from an older state than
 // the one already settled (a late, detached recording of an earlier push)
 // changes nothing, neither synced_seq nor the pushed values, which a newer
-// push has replaced. The UPDATE's condition guards it, not a read.
+// push has replaced. Nor does it bring back a quantity forgotten after the
+// push was computed (a sale on the marketplace: quantity_unknown_seq above
+// Seq). The UPDATE's conditions guard it, not a read.
 func (s *Listings) RecordPush(ctx context.Context, o PushOutcome) error {
 	cols := map[string]any{"status": o.Status, "last_error": truncateText(o.Error), "updated_at": o.At.UTC()}
 	if o.ExternalID != "" {
@@ -489,7 +491,8 @@ func (s *Listings) RecordPush(ctx context.Context, o PushOutcome) error {
 		cols["attempts"] = gorm.Expr("attempts + 1")
 	}
 	if o.Quantity != nil {
-		cols["pushed_quantity"] = *o.Quantity
+		// Unless the quantity was made unknown after this push was computed.
+		cols["pushed_quantity"] = gorm.Expr("CASE WHEN quantity_unknown_seq > ? THEN pushed_quantity ELSE ? END", o.Seq, *o.Quantity)
 	}
 	if o.PricePaise != nil {
 		cols["pushed_price_paise"] = *o.PricePaise
