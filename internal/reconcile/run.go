@@ -70,8 +70,9 @@ type ListingPager interface {
 	KnownSKUs(ctx context.Context, channelID string, skus []string) (map[string]bool, error)
 	// Repush marks a listing for the next sync to push again what class
 	// says the marketplace lost: the whole listing (missing_there), the
-	// quantity or the price.
-	Repush(ctx context.Context, listingID, class string) error
+	// quantity or the price. False: the listing no longer needs it
+	// (withdrawn, refused, or already waiting for that push).
+	Repush(ctx context.Context, listingID, class string) (bool, error)
 }
 
 // ExceptionRaiser opens an exception, or counts another occurrence of it.
@@ -404,10 +405,13 @@ func (r *Runner) act(ctx context.Context, ch channels.Channel, run Reconciliatio
 		return d, nil
 	}
 	if run.AutoCorrect && Correctable(d.Class) {
-		if err := r.Listings.Repush(ctx, d.ListingID, d.Class); err != nil {
+		again, err := r.Listings.Repush(ctx, d.ListingID, d.Class)
+		if err != nil {
 			return d, err
 		}
-		d.Action = ActionCorrected
+		if again {
+			d.Action = ActionCorrected
+		}
 	}
 	cause := "stock_drift:" + d.ListingID
 	resource, resourceID := "listing", d.ListingID

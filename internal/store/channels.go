@@ -389,21 +389,32 @@ func (s *Listings) BySKUs(ctx context.Context, channelID string, locations []cha
 
 // Repush makes the next sync push again what a marketplace lost or
 // changed: the whole listing (missing there), the quantity, or the price,
-// by forgetting that it was pushed.
-func (s *Listings) Repush(ctx context.Context, listingID, class string) error {
+// by forgetting that it was pushed. It re-queues only what still needs it,
+// in the UPDATE's condition: an enabled listing whose value is still known
+// as pushed (a live one, for a listing missing there). A listing withdrawn,
+// refused or already waiting for that push since the difference was read
+// is left alone, and Repush answers false.
+func (s *Listings) Repush(ctx context.Context, listingID, class string) (bool, error) {
 	cols := map[string]any{"dirty_seq": gorm.Expr("dirty_seq + 1"), "attempts": 0}
+	var still string
 	switch class {
 	case "missing_there":
 		cols["pushed_content"] = ""
 		cols["status"] = listing.StatusPending
+		still = "status = '" + listing.StatusLive + "' AND pushed_content <> ''"
 	case "edited_on_marketplace":
 		cols["pushed_quantity"] = nil
+		// A push in flight, computed before, must not record it back (RecordPush).
+		cols["quantity_unknown_seq"] = gorm.Expr("dirty_seq + 1")
+		still = "pushed_quantity IS NOT NULL"
 	case "price_differs":
 		cols["pushed_price_paise"] = nil
+		still = "pushed_price_paise IS NOT NULL"
 	default:
-		return apperr.New(apperr.Internal, "nothing to push again for a %s difference", class)
+		return false, apperr.New(apperr.Internal, "nothing to push again for a %s difference", class)
 	}
-	return s.db.gorm.WithContext(ctx).Model(&listingRow{}).Where("id = ?", listingID).Updates(cols).Error
+	res := s.db.gorm.WithContext(ctx).Model(&listingRow{}).Where("id = ? AND enabled AND "+still, listingID).Updates(cols)
+	return res.RowsAffected > 0, res.Error
 }
 
 func (s *Listings) syncItems(ctx context.Context, rows []listingRow, locations []channels.LocationMap) ([]SyncItem, error) {
