@@ -70,8 +70,9 @@ type PresenceStore interface {
 	CountListings(ctx context.Context, channelID string) (int64, error)
 	Page(ctx context.Context, channelID string, locations []channels.LocationMap, afterID string, limit int) ([]listing.SyncItem, error)
 	// Repush marks a listing to be pushed again; "missing_there": whole,
-	// created anew.
-	Repush(ctx context.Context, listingID, class string) error
+	// created anew. False: it no longer needs it (withdrawn, refused or
+	// already waiting for that push).
+	Repush(ctx context.Context, listingID, class string) (bool, error)
 }
 
 // ListingStore is what the engine reads and records of listings.
@@ -234,10 +235,13 @@ func (e *Engine) checkPresence(ctx context.Context, ch channels.Channel, ad adap
 			}
 			for _, it := range items {
 				if listing.ShouldBeHeld(it) && !held[it.Product.SKU] {
-					if err := e.Presence.Repush(ctx, it.Listing.ID, "missing_there"); err != nil {
+					again, err := e.Presence.Repush(ctx, it.Listing.ID, "missing_there")
+					if err != nil {
 						return missing, err
 					}
-					missing++
+					if again {
+						missing++
+					}
 				}
 			}
 		}

@@ -38,7 +38,9 @@ func TestStockDriftOnAmazon(t *testing.T) {
 	}
 }
 
-func stockDriftOnAmazon(t *testing.T, b testenv.Backend, threshold int) {
+// amazonWorld is a world whose channel is Amazon's simulator, read from
+// its merchant listings report at threshold listings (0: item by item).
+func amazonWorld(t *testing.T, b testenv.Backend, threshold int) (*world, *amazonsim.Sim) {
 	w := newWorld(t, b, map[adapters.Operation]adapters.Limit{}) // its Flipkart channel stays empty
 	ctx := context.Background()
 	marketplace := amazonsim.New(amazonsim.Config{Limits: map[adapters.Operation]adapters.Limit{}})
@@ -66,6 +68,12 @@ func stockDriftOnAmazon(t *testing.T, b testenv.Backend, threshold int) {
 	}
 	w.engine.Factory = factory
 	w.runner.Factory = reconcile.Factory(factory)
+	return w, marketplace
+}
+
+func stockDriftOnAmazon(t *testing.T, b testenv.Backend, threshold int) {
+	w, marketplace := amazonWorld(t, b, threshold)
+	ctx := context.Background()
 	w.publish(t, 30, 3)
 	// What the reconciliations read, not the syncs (a listing Amazon
 	// accepts is read once for its ASIN).
@@ -111,5 +119,57 @@ func stockDriftOnAmazon(t *testing.T, b testenv.Backend, threshold int) {
 	}
 	if threshold > 0 && (reports != 4 || reads != 0) || threshold == 0 && (reports != 0 || reads != 4*30) {
 		t.Fatalf("%d reports and %d item reads for four runs of 30 listings (report threshold %d)", reports, reads, threshold)
+	}
+}
+
+// TestReportRunResumes: a run read from Amazon's merchant listings report
+// whose worker died, in the report's rows or in the pass over the listings
+// the report lacked, is taken over from its checkpoint: every listing is
+// checked once and every difference recorded once, as a person reads them
+// in the run.
+func TestReportRunResumes(t *testing.T) {
+	for _, b := range testenv.Backends() {
+		for _, pages := range []int{2, 4} { // dies in the report's rows; in the second pass
+			t.Run(fmt.Sprintf("%s/after %d pages", b.Name, pages), func(t *testing.T) {
+				w, marketplace := amazonWorld(t, b, 1)
+				ctx := context.Background()
+				w.publish(t, 30, 3)
+				fifty := int64(50)
+				for _, sku := range []string{"WAL-000001", "WAL-000012", "WAL-000022", "WAL-000029"} {
+					marketplace.Drift(sku, simkit.Edit{Quantity: &fifty})
+				}
+				marketplace.Delete("WAL-000005")
+				marketplace.Delete("WAL-000025")
+				now := time.Now().UTC()
+				dead := *w.runner
+				dead.Runs, dead.PageSize, dead.Now = &dying{RunStore: w.db.Reconciliations(), pages: pages}, 10, func() time.Time { return now }
+				r, err := w.svc.Start(ctx, reconcile.Input{ChannelID: w.channel.ID, Kind: reconcile.KindStock})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := dead.Run(ctx, r.ID); err != nil {
+					t.Fatal(err)
+				}
+				if got, _ := w.svc.Get(ctx, r.ID, paging.Request{Limit: 100}); got.Status != reconcile.StatusRunning || got.Checked == 0 || got.Checked >= 30 {
+					t.Fatalf("after the worker died: %+v", got)
+				}
+				alive := *w.runner
+				alive.PageSize = 10
+				alive.Now = func() time.Time { return now.Add(reconcile.StaleAfter + time.Second) }
+				if n, err := alive.ResumeStale(ctx, alive.Run); n != 1 || err != nil {
+					t.Fatalf("stale runs resumed: %d, %v", n, err)
+				}
+				got, _ := w.svc.Get(ctx, r.ID, paging.Request{Limit: 100})
+				if got.Status != reconcile.StatusDone || got.Checked != 30 || got.Differences != 6 || len(got.Found.Items) != 6 {
+					t.Fatalf("after the takeover: %+v %v", got, classes(got))
+				}
+				want := map[string]string{"WAL-000001": "edited_on_marketplace/reported ", "WAL-000012": "edited_on_marketplace/reported ",
+					"WAL-000022": "edited_on_marketplace/reported ", "WAL-000029": "edited_on_marketplace/reported ",
+					"WAL-000005": "missing_there/reported ", "WAL-000025": "missing_there/reported "}
+				if c := classes(got); fmt.Sprint(c) != fmt.Sprint(want) {
+					t.Fatalf("differences: %v", c)
+				}
+			})
+		}
 	}
 }

@@ -7,6 +7,7 @@ package reconcile
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
@@ -305,16 +306,51 @@ func Cause(d Difference) string {
 
 // Phases of a stock run, in order: our listings page by page, then (where
 // the marketplace can list what it holds) its listings for unknown SKUs.
+// A run read from the marketplace's report is in PhaseReport instead once
+// it recorded a batch (ReportResume says where).
 const (
 	PhaseListings = iota
 	PhaseUnknown
 	PhaseDone
+	PhaseReport
 )
 
 const (
 	unknownPrefix = "unknown:"
 	unknownDone   = "unknown-done"
+	reportPrefix  = "report:"
+	missingPrefix = "report-missing:"
 )
+
+// ReportCheckpoint is the checkpoint after the first rows rows of the
+// marketplace's report were classified and counted.
+func ReportCheckpoint(rows int64) string {
+	return reportPrefix + strconv.FormatInt(rows, 10)
+}
+
+// MissingCheckpoint is the checkpoint in a report run's second pass (our
+// listings the report did not hold) after listing after.
+func MissingCheckpoint(after string) string {
+	return missingPrefix + after
+}
+
+// ReportResume says where a run read from the report picks up from its
+// checkpoint: how many of the report's rows were already counted (skip,
+// -1: all of them, the run being in its second pass) and the listing after
+// which its second pass goes on. A run taken over reads the report again
+// (its second pass needs every SKU the report holds) and counts only the
+// rows after skip, so none is counted twice.
+func ReportResume(checkpoint string) (skip int64, after string) {
+	if rest, ok := strings.CutPrefix(checkpoint, missingPrefix); ok {
+		return -1, rest
+	}
+	if rest, ok := strings.CutPrefix(checkpoint, reportPrefix); ok {
+		if n, err := strconv.ParseInt(rest, 10, 64); err == nil && n >= 0 {
+			return n, ""
+		}
+	}
+	return 0, ""
+}
 
 // UnknownCheckpoint is the checkpoint after a page of the unknown-SKU
 // pass: the marketplace's token of the next page, or the pass's end when
@@ -328,12 +364,15 @@ func UnknownCheckpoint(next string) string {
 
 // Resume says where a stock run picks up from its checkpoint: in the
 // listings pass after listing after ("" from the start), in the unknown
-// pass at page token, or nowhere (both passes done). A listing id is never
-// taken for a token: ids have no colon.
+// pass at page token, in a run read from the report (after is then the
+// checkpoint, for ReportResume), or nowhere (both passes done). A listing
+// id is never taken for a token: ids have no colon.
 func Resume(checkpoint string) (phase int, after, token string) {
 	switch {
 	case checkpoint == unknownDone:
 		return PhaseDone, "", ""
+	case strings.HasPrefix(checkpoint, reportPrefix) || strings.HasPrefix(checkpoint, missingPrefix):
+		return PhaseReport, checkpoint, ""
 	case strings.HasPrefix(checkpoint, unknownPrefix):
 		return PhaseUnknown, "", strings.TrimPrefix(checkpoint, unknownPrefix)
 	}

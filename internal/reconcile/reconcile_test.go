@@ -64,11 +64,32 @@ func TestResume(t *testing.T) {
 		{"after a listing", "0190c1d2-0000-7000-8000-000000000001", PhaseListings, "0190c1d2-0000-7000-8000-000000000001", ""},
 		{"in the unknown pass", UnknownCheckpoint("tok:2"), PhaseUnknown, "", "tok:2"},
 		{"both passes done", UnknownCheckpoint(""), PhaseDone, "", ""},
+		{"in the report's rows", ReportCheckpoint(20), PhaseReport, ReportCheckpoint(20), ""},
+		{"in the report's second pass", MissingCheckpoint("0190c1d2-0000-7000-8000-000000000001"), PhaseReport, MissingCheckpoint("0190c1d2-0000-7000-8000-000000000001"), ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			phase, after, token := Resume(tc.checkpoint)
 			if phase != tc.phase || after != tc.after || token != tc.token {
 				t.Fatalf("Resume(%q) = %d %q %q, want %d %q %q", tc.checkpoint, phase, after, token, tc.phase, tc.after, tc.token)
+			}
+		})
+	}
+}
+
+func TestReportResume(t *testing.T) {
+	for _, tc := range []struct {
+		name, checkpoint string
+		skip             int64
+		after            string
+	}{
+		{"a new run", "", 0, ""},
+		{"after 20 rows", ReportCheckpoint(20), 20, ""},
+		{"every row counted, in the second pass", MissingCheckpoint("0190c1d2-0000-7000-8000-000000000001"), -1, "0190c1d2-0000-7000-8000-000000000001"},
+		{"an unreadable count starts over", "report:x", 0, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if skip, after := ReportResume(tc.checkpoint); skip != tc.skip || after != tc.after {
+				t.Fatalf("ReportResume(%q) = %d %q, want %d %q", tc.checkpoint, skip, after, tc.skip, tc.after)
 			}
 		})
 	}

@@ -40,11 +40,17 @@ func skuHash(sku string) uint64 {
 	return h.Sum64()
 }
 
-// fromReport runs a stock reconciliation from the marketplace's report;
-// it returns how many differences it corrected.
-func (r *Runner) fromReport(ctx context.Context, ch channels.Channel, run Reconciliation, rep adapters.ListingsReporter, lookup SKUReader, size int) (int64, error) {
+// fromReport runs a stock reconciliation from the marketplace's report,
+// from checkpoint (ReportResume); it returns how many differences it
+// corrected. Every batch records the count of report rows taken with it,
+// every page of the second pass the listing it ended at, so a run taken
+// over counts nothing twice. Read again, the report is a new one: a row
+// the marketplace added or dropped meanwhile before the checkpoint shifts
+// it by that row (one row counted twice or not at all, not the report).
+func (r *Runner) fromReport(ctx context.Context, ch channels.Channel, run Reconciliation, rep adapters.ListingsReporter, lookup SKUReader, size int, checkpoint string) (int64, error) {
+	skip, after := ReportResume(checkpoint)
 	var seen []uint64
-	var corrected int64
+	var corrected, rows int64
 	batch := make([]adapters.RemoteListing, 0, size)
 	flush := func() error {
 		if len(batch) == 0 {
@@ -80,10 +86,18 @@ func (r *Runner) fromReport(ctx context.Context, ch channels.Channel, run Reconc
 			}
 		}
 		corrected += fixed
+		rows += int64(len(batch))
 		batch = batch[:0]
-		return r.Runs.Record(ctx, run.ID, run.ClaimID, Page{Diffs: diffs, Checked: checked, Corrected: fixed}, r.now())
+		return r.Runs.Record(ctx, run.ID, run.ClaimID, Page{Diffs: diffs, Checked: checked, Corrected: fixed, Checkpoint: ReportCheckpoint(rows)}, r.now())
 	}
 	err := rep.ListingsReport(ctx, func(l adapters.RemoteListing) error {
+		if skip < 0 || rows < skip {
+			// Counted before the takeover: only seen, for the second pass
+			// (an unknown SKU's hash there matches none of ours).
+			seen = append(seen, skuHash(l.SKU))
+			rows++
+			return nil
+		}
 		batch = append(batch, l)
 		if len(batch) >= size {
 			return flush()
@@ -97,7 +111,6 @@ func (r *Runner) fromReport(ctx context.Context, ch channels.Channel, run Reconc
 		return corrected, fmt.Errorf("reading %s's listings report: %w", ch.Name, err)
 	}
 	slices.Sort(seen)
-	after := ""
 	for {
 		items, err := r.Listings.Page(ctx, ch.ID, ch.Settings.Locations, after, size)
 		if err != nil || len(items) == 0 {
@@ -116,10 +129,9 @@ func (r *Runner) fromReport(ctx context.Context, ch channels.Channel, run Reconc
 			}
 		}
 		corrected += fixed
-		if checked > 0 {
-			if err := r.Runs.Record(ctx, run.ID, run.ClaimID, Page{Diffs: diffs, Checked: checked, Corrected: fixed}, r.now()); err != nil {
-				return corrected, err
-			}
+		// The checkpoint moves with every page, differences or not.
+		if err := r.Runs.Record(ctx, run.ID, run.ClaimID, Page{Diffs: diffs, Checked: checked, Corrected: fixed, Checkpoint: MissingCheckpoint(after)}, r.now()); err != nil {
+			return corrected, err
 		}
 		if len(items) < size {
 			return corrected, nil

@@ -70,8 +70,9 @@ type ListingPager interface {
 	KnownSKUs(ctx context.Context, channelID string, skus []string) (map[string]bool, error)
 	// Repush marks a listing for the next sync to push again what class
 	// says the marketplace lost: the whole listing (missing_there), the
-	// quantity or the price.
-	Repush(ctx context.Context, listingID, class string) error
+	// quantity or the price. False: the listing no longer needs it
+	// (withdrawn, refused, or already waiting for that push).
+	Repush(ctx context.Context, listingID, class string) (bool, error)
 }
 
 // ExceptionRaiser opens an exception, or counts another occurrence of it.
@@ -251,16 +252,21 @@ func (r *Runner) stock(ctx context.Context, run Reconciliation) error {
 	// Corrections recorded before a takeover count: the sync they ask for
 	// may not have been asked yet.
 	corrected := run.Corrected
-	if rep, ok := ad.(adapters.ListingsReporter); ok && phase == PhaseListings && UseReport(total, rep.ReportThreshold()) {
+	// A run read item by item goes on that way once past its start.
+	if rep, ok := ad.(adapters.ListingsReporter); ok && (phase == PhaseReport || phase == PhaseListings && after == "" && UseReport(total, rep.ReportThreshold())) {
 		if lookup, ok := r.Listings.(SKUReader); ok {
-			// The report is one stream in the marketplace's order, with no
-			// checkpoint inside it: a run taken over reads it again.
-			fixed, err := r.fromReport(ctx, ch, run, rep, lookup, size)
+			// The report is one stream in the marketplace's order: a run
+			// taken over reads it again, counting only what its
+			// checkpoint says was not counted yet.
+			fixed, err := r.fromReport(ctx, ch, run, rep, lookup, size, after)
 			if err != nil {
 				return err
 			}
 			return r.resync(ctx, ch.ID, corrected+fixed)
 		}
+	}
+	if phase == PhaseReport {
+		return fmt.Errorf("the run was read from %s's listings report, which can no longer be read", ch.Name)
 	}
 	for phase == PhaseListings {
 		items, err := r.Listings.Page(ctx, ch.ID, ch.Settings.Locations, after, size)
@@ -404,10 +410,13 @@ func (r *Runner) act(ctx context.Context, ch channels.Channel, run Reconciliatio
 		return d, nil
 	}
 	if run.AutoCorrect && Correctable(d.Class) {
-		if err := r.Listings.Repush(ctx, d.ListingID, d.Class); err != nil {
+		again, err := r.Listings.Repush(ctx, d.ListingID, d.Class)
+		if err != nil {
 			return d, err
 		}
-		d.Action = ActionCorrected
+		if again {
+			d.Action = ActionCorrected
+		}
 	}
 	cause := "stock_drift:" + d.ListingID
 	resource, resourceID := "listing", d.ListingID

@@ -90,7 +90,7 @@ func (c *Catalog) UpdateArtisan(ctx context.Context, a catalog.Artisan, acct *ca
 
 func (c *Catalog) GetArtisan(ctx context.Context, id string) (catalog.Artisan, error) {
 	var row artisanRow
-	if err := c.db.gorm.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
+	if err := c.db.gorm.WithContext(ctx).Select(artisanShown).Where("id = ?", id).Take(&row).Error; err != nil {
 		return catalog.Artisan{}, notFound(err, "artisan %s not found", id)
 	}
 	return row.domain(), nil
@@ -105,7 +105,7 @@ func (c *Catalog) ArtisanIDByCode(ctx context.Context, code string) (string, err
 }
 
 func (c *Catalog) ListArtisans(ctx context.Context, f catalog.ArtisanFilter, p paging.Request) (paging.Page[catalog.Artisan], error) {
-	q := keyset(c.db.gorm.WithContext(ctx), p)
+	q := keyset(c.db.gorm.WithContext(ctx).Select(artisanShown), p)
 	q = whereIf(q, "cluster_id = ?", f.ClusterID)
 	q = whereIf(q, "craft = ?", f.Craft)
 	q = whereIf(q, "status = ?", f.Status)

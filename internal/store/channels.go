@@ -389,21 +389,32 @@ func (s *Listings) BySKUs(ctx context.Context, channelID string, locations []cha
 
 // Repush makes the next sync push again what a marketplace lost or
 // changed: the whole listing (missing there), the quantity, or the price,
-// by forgetting that it was pushed.
-func (s *Listings) Repush(ctx context.Context, listingID, class string) error {
+// by forgetting that it was pushed. It re-queues only what still needs it,
+// in the UPDATE's condition: an enabled listing whose value is still known
+// as pushed (a live one, for a listing missing there). A listing withdrawn,
+// refused or already waiting for that push since the difference was read
+// is left alone, and Repush answers false.
+func (s *Listings) Repush(ctx context.Context, listingID, class string) (bool, error) {
 	cols := map[string]any{"dirty_seq": gorm.Expr("dirty_seq + 1"), "attempts": 0}
+	var still string
 	switch class {
 	case "missing_there":
 		cols["pushed_content"] = ""
 		cols["status"] = listing.StatusPending
+		still = "status = '" + listing.StatusLive + "' AND pushed_content <> ''"
 	case "edited_on_marketplace":
 		cols["pushed_quantity"] = nil
+		// A push in flight, computed before, must not record it back (RecordPush).
+		cols["quantity_unknown_seq"] = gorm.Expr("dirty_seq + 1")
+		still = "pushed_quantity IS NOT NULL"
 	case "price_differs":
 		cols["pushed_price_paise"] = nil
+		still = "pushed_price_paise IS NOT NULL"
 	default:
-		return apperr.New(apperr.Internal, "nothing to push again for a %s difference", class)
+		return false, apperr.New(apperr.Internal, "nothing to push again for a %s difference", class)
 	}
-	return s.db.gorm.WithContext(ctx).Model(&listingRow{}).Where("id = ?", listingID).Updates(cols).Error
+	res := s.db.gorm.WithContext(ctx).Model(&listingRow{}).Where("id = ? AND enabled AND "+still, listingID).Updates(cols)
+	return res.RowsAffected > 0, res.Error
 }
 
 func (s *Listings) syncItems(ctx context.Context, rows []listingRow, locations []channels.LocationMap) ([]SyncItem, error) {
@@ -475,7 +486,9 @@ type PushOutcome = listing.PushOutcome
 // listing only moves forward: an outcome computed from an older state than
 // the one already settled (a late, detached recording of an earlier push)
 // changes nothing, neither synced_seq nor the pushed values, which a newer
-// push has replaced. The UPDATE's condition guards it, not a read.
+// push has replaced. Nor does it bring back a quantity forgotten after the
+// push was computed (a sale on the marketplace: quantity_unknown_seq above
+// Seq). The UPDATE's conditions guard it, not a read.
 func (s *Listings) RecordPush(ctx context.Context, o PushOutcome) error {
 	cols := map[string]any{"status": o.Status, "last_error": truncateText(o.Error), "updated_at": o.At.UTC()}
 	if o.ExternalID != "" {
@@ -489,7 +502,8 @@ func (s *Listings) RecordPush(ctx context.Context, o PushOutcome) error {
 		cols["attempts"] = gorm.Expr("attempts + 1")
 	}
 	if o.Quantity != nil {
-		cols["pushed_quantity"] = *o.Quantity
+		// Unless the quantity was made unknown after this push was computed.
+		cols["pushed_quantity"] = gorm.Expr("CASE WHEN quantity_unknown_seq > ? THEN pushed_quantity ELSE ? END", o.Seq, *o.Quantity)
 	}
 	if o.PricePaise != nil {
 		cols["pushed_price_paise"] = *o.PricePaise

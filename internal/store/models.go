@@ -79,6 +79,12 @@ type artisanRow struct {
 
 func (artisanRow) TableName() string { return "artisans" }
 
+// artisanShown are the columns a read of artisans answers (domain): every
+// one but bank_account_sealed, which only the payout bank file and the
+// import's comparison load, so a list never carries the sealed account.
+var artisanShown = []string{"id", "code", "name", "craft", "cluster_id", "district", "phone", "language", "pehchan_card_no",
+	"gi_authorised_user_no", "bank_account_last4", "bank_ifsc", "status", "version", "created_at", "updated_at"}
+
 func (r artisanRow) domain() catalog.Artisan {
 	a := catalog.Artisan{ID: r.ID, Code: r.Code, Name: r.Name, Craft: r.Craft, ClusterID: r.ClusterID,
 		District: r.District, Phone: r.Phone, Language: r.Language, PehchanCardNo: r.PehchanCardNo,

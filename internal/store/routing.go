@@ -112,11 +112,14 @@ func (r *router) route(res *orders.Result, nl *newLine, p productRef) error {
 // should offer: an order and its cancellation seen by one sync would
 // otherwise leave the marketplace a unit short, and a decrement that
 // assumed the order came after the push would leave it a unit over.
+// The listing becomes dirty at once, and quantity_unknown_seq keeps a push
+// already in flight (computed from an older dirty_seq) from recording its
+// quantity afterwards (RecordPush), even if none was known before the sale.
 func (r *router) soldThere(nl *newLine, p productRef) error {
 	if !listing.MarketplaceTakesSoldUnits(r.channelKind) {
 		return nil
 	}
-	return r.tx.Exec(`UPDATE listings SET pushed_quantity = NULL WHERE channel_id = ? AND product_id = ? AND pushed_quantity IS NOT NULL`,
+	return r.tx.Exec(`UPDATE listings SET pushed_quantity = NULL, dirty_seq = dirty_seq + 1, quantity_unknown_seq = dirty_seq + 1 WHERE channel_id = ? AND product_id = ?`,
 		nl.ChannelID, p.ID).Error
 }
 
