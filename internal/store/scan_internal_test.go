@@ -48,6 +48,8 @@ func TestScannedColumns(t *testing.T) {
 	check(t, a, a.columns(), a.fields())
 	m := &movementRow{}
 	check(t, m, m.columns(), m.fields())
+	o := &orderRow{}
+	check(t, o, o.columns(), o.fields())
 	l := &listingRow{}
 	check(t, l, l.columns(), l.fields(), "pushed_content", "pushed_mrp_paise")
 	r := &artisanRow{}
