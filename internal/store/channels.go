@@ -601,6 +601,16 @@ type exceptionRow struct {
 
 func (exceptionRow) TableName() string { return "exceptions" }
 
+func (*exceptionRow) columns() []string {
+	return []string{"id", "kind", "cause_key", "status", "summary", "detail", "action", "resource", "resource_id", "channel_id",
+		"guidance", "assignee_id", "assigned_at", "occurrences", "payload", "resolution", "resolved_by", "created_at", "updated_at", "resolved_at"}
+}
+
+func (r *exceptionRow) fields() []any {
+	return []any{&r.ID, &r.Kind, &r.CauseKey, &r.Status, &r.Summary, &r.Detail, &r.Action, &r.Resource, &r.ResourceID, &r.ChannelID,
+		&r.Guidance, &r.AssigneeID, &r.AssignedAt, &r.Occurrences, &r.Payload, &r.Resolution, &r.ResolvedBy, &r.CreatedAt, &r.UpdatedAt, &r.ResolvedAt}
+}
+
 func (r exceptionRow) domain() exceptions.Exception {
 	return exceptions.Exception{ID: r.ID, Kind: r.Kind, CauseKey: r.CauseKey, Status: r.Status, Summary: r.Summary, Detail: r.Detail,
 		Action: r.Action, Resource: r.Resource, ResourceID: r.ResourceID, ChannelID: r.ChannelID, Guidance: r.Guidance,
@@ -747,8 +757,8 @@ func (s *Exceptions) List(ctx context.Context, f exceptions.Filter, p paging.Req
 	if f.CreatedBefore != nil {
 		q = q.Where("created_at < ?", f.CreatedBefore.UTC())
 	}
-	var rows []exceptionRow
-	if err := q.Find(&rows).Error; err != nil {
+	rows, err := findRows[exceptionRow](q)
+	if err != nil {
 		return paging.Page[exceptions.Exception]{}, err
 	}
 	return paging.Build(mapRows(rows, exceptionRow.domain), p.Limit, func(e exceptions.Exception) string { return e.ID }), nil

@@ -165,10 +165,17 @@ func (r productRow) domain() catalog.Product {
 		AllocatedChannelID: r.AllocatedChannelID,
 		LengthMM:           r.LengthMM, WidthMM: r.WidthMM, HeightMM: r.HeightMM, Status: r.Status, Version: r.Version,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Images: []string{}, Photos: []string{}, Attributes: map[string]string{}}
-	// Both columns are written only by productRowFrom from typed values.
-	_ = json.Unmarshal([]byte(r.Images), &p.Images)
-	_ = json.Unmarshal([]byte(r.Photos), &p.Photos)
-	_ = json.Unmarshal([]byte(r.Attributes), &p.Attributes)
+	// The columns are written only by productRowFrom from typed values;
+	// most are empty ([] or {}), which needs no decoding.
+	if r.Images != "[]" {
+		_ = json.Unmarshal([]byte(r.Images), &p.Images)
+	}
+	if r.Photos != "[]" {
+		_ = json.Unmarshal([]byte(r.Photos), &p.Photos)
+	}
+	if r.Attributes != "{}" {
+		_ = json.Unmarshal([]byte(r.Attributes), &p.Attributes)
+	}
 	return p
 }
 

@@ -48,6 +48,8 @@ func TestScannedColumns(t *testing.T) {
 	check(t, a, a.columns(), a.fields())
 	m := &movementRow{}
 	check(t, m, m.columns(), m.fields())
+	e := &exceptionRow{}
+	check(t, e, e.columns(), e.fields())
 	o := &orderRow{}
 	check(t, o, o.columns(), o.fields())
 	l := &listingRow{}
