@@ -21,8 +21,8 @@ func (a *Audit) ListAudit(ctx context.Context, f audit.Filter, p paging.Request)
 	q = whereIf(q, "resource = ?", f.Resource)
 	q = whereIf(q, "resource_id = ?", f.ResourceID)
 	q = whereIf(q, "actor_id = ?", f.ActorID)
-	var rows []auditRow
-	if err := q.Find(&rows).Error; err != nil {
+	rows, err := findRows[auditRow](q)
+	if err != nil {
 		return paging.Page[audit.Entry]{}, err
 	}
 	return paging.Build(mapRows(rows, func(r auditRow) audit.Entry {

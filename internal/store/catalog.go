@@ -105,13 +105,13 @@ func (c *Catalog) ArtisanIDByCode(ctx context.Context, code string) (string, err
 }
 
 func (c *Catalog) ListArtisans(ctx context.Context, f catalog.ArtisanFilter, p paging.Request) (paging.Page[catalog.Artisan], error) {
-	q := keyset(c.db.gorm.WithContext(ctx).Select(artisanShown), p)
+	q := keyset(c.db.gorm.WithContext(ctx), p)
 	q = whereIf(q, "cluster_id = ?", f.ClusterID)
 	q = whereIf(q, "craft = ?", f.Craft)
 	q = whereIf(q, "status = ?", f.Status)
 	q = c.db.matching(q, "artisan", f.Search, p, f.ClusterID == "" && f.Craft == "" && f.Status == "")
-	var rows []artisanRow
-	if err := q.Find(&rows).Error; err != nil {
+	rows, err := findRows[artisanRow](q)
+	if err != nil {
 		return paging.Page[catalog.Artisan]{}, err
 	}
 	return paging.Build(mapRows(rows, artisanRow.domain), p.Limit, func(x catalog.Artisan) string { return x.ID }), nil
@@ -202,8 +202,8 @@ func (c *Catalog) ListProducts(ctx context.Context, f catalog.ProductFilter, p p
 	q = whereIf(q, "status = ?", f.Status)
 	q = whereIf(q, "sku = ?", f.SKU)
 	q = c.db.matching(q, "product", f.Search, p, f.ArtisanID == "" && f.Craft == "" && f.Status == "" && f.SKU == "")
-	var rows []productRow
-	if err := q.Find(&rows).Error; err != nil {
+	rows, err := findRows[productRow](q)
+	if err != nil {
 		return paging.Page[catalog.Product]{}, err
 	}
 	return paging.Build(mapRows(rows, productRow.domain), p.Limit, func(x catalog.Product) string { return x.ID }), nil

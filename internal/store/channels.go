@@ -198,6 +198,20 @@ type listingRow struct {
 
 func (listingRow) TableName() string { return "listings" }
 
+// columns are what a listed listing shows: not pushed_content (the whole
+// content last sent, the largest column) nor pushed_mrp_paise.
+func (*listingRow) columns() []string {
+	return []string{"id", "product_id", "channel_id", "enabled", "price_paise", "buffer", "max_qty", "external_id", "status",
+		"last_error", "pushed_quantity", "pushed_price_paise", "dirty_seq", "synced_seq", "attempts", "last_synced_at",
+		"version", "created_at", "updated_at"}
+}
+
+func (r *listingRow) fields() []any {
+	return []any{&r.ID, &r.ProductID, &r.ChannelID, &r.Enabled, &r.PricePaise, &r.Buffer, &r.MaxQty, &r.ExternalID, &r.Status,
+		&r.LastError, &r.PushedQuantity, &r.PushedPricePaise, &r.DirtySeq, &r.SyncedSeq, &r.Attempts, &r.LastSyncedAt,
+		&r.Version, &r.CreatedAt, &r.UpdatedAt}
+}
+
 func (r listingRow) domain() listing.Listing {
 	return listing.Listing{ID: r.ID, ProductID: r.ProductID, ChannelID: r.ChannelID, Enabled: r.Enabled, PricePaise: r.PricePaise,
 		Buffer: r.Buffer, MaxQty: r.MaxQty, ExternalID: r.ExternalID, Status: r.Status, LastError: r.LastError,
@@ -292,8 +306,8 @@ func (s *Listings) List(ctx context.Context, f listing.Filter, p paging.Request)
 	q = whereIf(q, "channel_id = ?", f.ChannelID)
 	q = whereIf(q, "product_id = ?", f.ProductID)
 	q = whereIf(q, "status = ?", f.Status)
-	var rows []listingRow
-	if err := q.Find(&rows).Error; err != nil {
+	rows, err := findRows[listingRow](q)
+	if err != nil {
 		return paging.Page[listing.Listing]{}, err
 	}
 	return paging.Build(mapRows(rows, listingRow.domain), p.Limit, func(l listing.Listing) string { return l.ID }), nil
@@ -601,6 +615,16 @@ type exceptionRow struct {
 
 func (exceptionRow) TableName() string { return "exceptions" }
 
+func (*exceptionRow) columns() []string {
+	return []string{"id", "kind", "cause_key", "status", "summary", "detail", "action", "resource", "resource_id", "channel_id",
+		"guidance", "assignee_id", "assigned_at", "occurrences", "payload", "resolution", "resolved_by", "created_at", "updated_at", "resolved_at"}
+}
+
+func (r *exceptionRow) fields() []any {
+	return []any{&r.ID, &r.Kind, &r.CauseKey, &r.Status, &r.Summary, &r.Detail, &r.Action, &r.Resource, &r.ResourceID, &r.ChannelID,
+		&r.Guidance, &r.AssigneeID, &r.AssignedAt, &r.Occurrences, &r.Payload, &r.Resolution, &r.ResolvedBy, &r.CreatedAt, &r.UpdatedAt, &r.ResolvedAt}
+}
+
 func (r exceptionRow) domain() exceptions.Exception {
 	return exceptions.Exception{ID: r.ID, Kind: r.Kind, CauseKey: r.CauseKey, Status: r.Status, Summary: r.Summary, Detail: r.Detail,
 		Action: r.Action, Resource: r.Resource, ResourceID: r.ResourceID, ChannelID: r.ChannelID, Guidance: r.Guidance,
@@ -747,8 +771,8 @@ func (s *Exceptions) List(ctx context.Context, f exceptions.Filter, p paging.Req
 	if f.CreatedBefore != nil {
 		q = q.Where("created_at < ?", f.CreatedBefore.UTC())
 	}
-	var rows []exceptionRow
-	if err := q.Find(&rows).Error; err != nil {
+	rows, err := findRows[exceptionRow](q)
+	if err != nil {
 		return paging.Page[exceptions.Exception]{}, err
 	}
 	return paging.Build(mapRows(rows, exceptionRow.domain), p.Limit, func(e exceptions.Exception) string { return e.ID }), nil

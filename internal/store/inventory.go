@@ -98,8 +98,8 @@ func (s *Inventory) ListMovements(ctx context.Context, f inventory.MovementFilte
 		q = q.Where("location_id = ? OR to_location_id = ?", f.LocationID, f.LocationID)
 	}
 	q = whereIf(q, "kind = ?", f.Kind)
-	var rows []movementRow
-	if err := q.Find(&rows).Error; err != nil {
+	rows, err := findRows[movementRow](q)
+	if err != nil {
 		return paging.Page[inventory.Movement]{}, err
 	}
 	return paging.Build(mapRows(rows, movementRow.domain), p.Limit, func(x inventory.Movement) string { return x.ID }), nil

@@ -85,6 +85,14 @@ func (artisanRow) TableName() string { return "artisans" }
 var artisanShown = []string{"id", "code", "name", "craft", "cluster_id", "district", "phone", "language", "pehchan_card_no",
 	"gi_authorised_user_no", "bank_account_last4", "bank_ifsc", "status", "version", "created_at", "updated_at"}
 
+// columns are what a listed artisan shows: artisanShown.
+func (*artisanRow) columns() []string { return artisanShown }
+
+func (r *artisanRow) fields() []any {
+	return []any{&r.ID, &r.Code, &r.Name, &r.Craft, &r.ClusterID, &r.District, &r.Phone, &r.Language, &r.PehchanCardNo,
+		&r.GIAuthorisedUserNo, &r.BankAccountLast4, &r.BankIFSC, &r.Status, &r.Version, &r.CreatedAt, &r.UpdatedAt}
+}
+
 func (r artisanRow) domain() catalog.Artisan {
 	a := catalog.Artisan{ID: r.ID, Code: r.Code, Name: r.Name, Craft: r.Craft, ClusterID: r.ClusterID,
 		District: r.District, Phone: r.Phone, Language: r.Language, PehchanCardNo: r.PehchanCardNo,
@@ -137,6 +145,20 @@ type productRow struct {
 
 func (productRow) TableName() string { return "products" }
 
+func (*productRow) columns() []string {
+	return []string{"id", "sku", "title", "description", "craft", "hsn_code", "gst_rate_bp", "mrp_paise", "price_paise",
+		"artisan_id", "artisan_price_paise", "artisan_share_bp", "gi", "gi_tag", "gi_certificate_no", "one_of_a_kind",
+		"made_to_order", "allocated_channel_id", "weight_g", "length_mm", "width_mm", "height_mm", "images", "photos",
+		"attributes", "status", "version", "created_at", "updated_at"}
+}
+
+func (r *productRow) fields() []any {
+	return []any{&r.ID, &r.SKU, &r.Title, &r.Description, &r.Craft, &r.HSNCode, &r.GSTRateBP, &r.MRPPaise, &r.PricePaise,
+		&r.ArtisanID, &r.ArtisanPricePaise, &r.ArtisanShareBP, &r.GI, &r.GITag, &r.GICertificateNo, &r.OneOfAKind,
+		&r.MadeToOrder, &r.AllocatedChannelID, &r.WeightG, &r.LengthMM, &r.WidthMM, &r.HeightMM, &r.Images, &r.Photos,
+		&r.Attributes, &r.Status, &r.Version, &r.CreatedAt, &r.UpdatedAt}
+}
+
 func (r productRow) domain() catalog.Product {
 	p := catalog.Product{ID: r.ID, SKU: r.SKU, Title: r.Title, Description: r.Description, Craft: r.Craft,
 		HSNCode: r.HSNCode, GSTRateBP: r.GSTRateBP, MRPPaise: r.MRPPaise, PricePaise: r.PricePaise,
@@ -145,10 +167,17 @@ func (r productRow) domain() catalog.Product {
 		AllocatedChannelID: r.AllocatedChannelID,
 		LengthMM:           r.LengthMM, WidthMM: r.WidthMM, HeightMM: r.HeightMM, Status: r.Status, Version: r.Version,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Images: []string{}, Photos: []string{}, Attributes: map[string]string{}}
-	// Both columns are written only by productRowFrom from typed values.
-	_ = json.Unmarshal([]byte(r.Images), &p.Images)
-	_ = json.Unmarshal([]byte(r.Photos), &p.Photos)
-	_ = json.Unmarshal([]byte(r.Attributes), &p.Attributes)
+	// The columns are written only by productRowFrom from typed values;
+	// most are empty ([] or {}), which needs no decoding.
+	if r.Images != "[]" {
+		_ = json.Unmarshal([]byte(r.Images), &p.Images)
+	}
+	if r.Photos != "[]" {
+		_ = json.Unmarshal([]byte(r.Photos), &p.Photos)
+	}
+	if r.Attributes != "{}" {
+		_ = json.Unmarshal([]byte(r.Attributes), &p.Attributes)
+	}
 	return p
 }
 
@@ -227,6 +256,14 @@ type movementRow struct {
 
 func (movementRow) TableName() string { return "stock_movements" }
 
+func (*movementRow) columns() []string {
+	return []string{"id", "product_id", "location_id", "to_location_id", "kind", "quantity", "reason", "actor_id", "created_at"}
+}
+
+func (r *movementRow) fields() []any {
+	return []any{&r.ID, &r.ProductID, &r.LocationID, &r.ToLocationID, &r.Kind, &r.Quantity, &r.Reason, &r.ActorID, &r.CreatedAt}
+}
+
 func (r movementRow) domain() inventory.Movement {
 	return inventory.Movement{ID: r.ID, ProductID: r.ProductID, LocationID: r.LocationID, ToLocationID: r.ToLocationID,
 		Kind: r.Kind, Quantity: r.Quantity, Reason: r.Reason, ActorID: r.ActorID, CreatedAt: r.CreatedAt.UTC()}
@@ -246,6 +283,14 @@ type auditRow struct {
 }
 
 func (auditRow) TableName() string { return "audit_log" }
+
+func (*auditRow) columns() []string {
+	return []string{"id", "actor_id", "actor_name", "action", "resource", "resource_id", "before_json", "after_json", "request_id", "created_at"}
+}
+
+func (r *auditRow) fields() []any {
+	return []any{&r.ID, &r.ActorID, &r.ActorName, &r.Action, &r.Resource, &r.ResourceID, &r.BeforeJSON, &r.AfterJSON, &r.RequestID, &r.CreatedAt}
+}
 
 type outboxRow struct {
 	ID        string `gorm:"primaryKey"`

@@ -38,6 +38,14 @@ type orderRow struct {
 
 func (orderRow) TableName() string { return "orders" }
 
+func (*orderRow) columns() []string {
+	return []string{"id", "channel_id", "external_order_id", "status", "ordered_at", "external_updated_at", "dispatch_by", "created_at", "updated_at"}
+}
+
+func (r *orderRow) fields() []any {
+	return []any{&r.ID, &r.ChannelID, &r.ExternalOrderID, &r.Status, &r.OrderedAt, &r.ExternalUpdatedAt, &r.DispatchBy, &r.CreatedAt, &r.UpdatedAt}
+}
+
 // Task statuses before dispatch: a cancellation stops them, a shipment
 // reported by the marketplace moves them on.
 var tasksBeforeDispatch = []string{fulfilment.Open, fulfilment.Acknowledged, fulfilment.Collected, fulfilment.Packed}
@@ -452,8 +460,8 @@ func (s *Orders) ListOrders(ctx context.Context, f orders.Filter, p paging.Reque
 	q := keyset(s.db.gorm.WithContext(ctx), p)
 	q = whereIf(q, "channel_id = ?", f.ChannelID)
 	q = whereIf(q, "status = ?", f.Status)
-	var rows []orderRow
-	if err := q.Find(&rows).Error; err != nil {
+	rows, err := findRows[orderRow](q)
+	if err != nil {
 		return paging.Page[orders.Order]{}, err
 	}
 	page := paging.Build(mapRows(rows, orderRow.domain), p.Limit, func(o orders.Order) string { return o.ID })
@@ -512,20 +520,28 @@ func readLines(q *gorm.DB, orderIDs []string) (map[string][]orders.Line, error) 
 	if len(orderIDs) == 0 {
 		return out, nil
 	}
-	var rows []struct {
-		OrderID string
-		orders.Line
-	}
-	err := q.Raw(`SELECT l.order_id, l.id, l.external_line_id, l.sku, l.product_id, l.artisan_id, l.quantity,
+	// Scanned field by field (the order of the SELECT): gorm's reflective
+	// Scan cost more than the query on a page of orders.
+	rows, err := q.Raw(`SELECT l.order_id, l.id, l.external_line_id, l.sku, l.product_id, l.artisan_id, l.quantity,
 l.unit_price_paise, l.status, l.marketplace_status, l.marketplace_state, l.marketplace_updated_at, l.location_id,
 r.status AS reservation_status, t.id AS task_id, l.returned_quantity, l.delivered_at
 FROM order_lines l LEFT JOIN reservations r ON r.line_id = l.id LEFT JOIN fulfilment_tasks t ON t.line_id = l.id
-WHERE l.order_id IN ? ORDER BY l.order_id, l.external_line_id`, orderIDs).Scan(&rows).Error
-	for _, r := range rows {
-		l := r.Line
+WHERE l.order_id IN ? ORDER BY l.order_id, l.external_line_id`, orderIDs).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var orderID string
+		var l orders.Line
+		if err := rows.Scan(&orderID, &l.ID, &l.ExternalLineID, &l.SKU, &l.ProductID, &l.ArtisanID, &l.Quantity,
+			&l.UnitPricePaise, (*string)(&l.Status), &l.MarketplaceStatus, &l.MarketplaceState, &l.MarketplaceUpdatedAt, &l.LocationID,
+			&l.ReservationStatus, &l.TaskID, &l.ReturnedQuantity, &l.DeliveredAt); err != nil {
+			return nil, err
+		}
 		l.MarketplaceUpdatedAt = utcPtr(l.MarketplaceUpdatedAt)
 		l.DeliveredAt = utcPtr(l.DeliveredAt)
-		out[r.OrderID] = append(out[r.OrderID], l)
+		out[orderID] = append(out[orderID], l)
 	}
-	return out, err
+	return out, rows.Err()
 }
