@@ -27,16 +27,23 @@ func TestArtisanReadsLeaveTheSealedAccount(t *testing.T) {
 		var mu sync.Mutex
 		var queries []string
 		const name = "test:artisan-reads"
-		if err := g.Callback().Query().After("gorm:query").Register(name, func(d *gorm.DB) {
+		record := func(d *gorm.DB) {
 			if d.Statement.Table == "artisans" {
 				mu.Lock()
 				queries = append(queries, d.Statement.SQL.String())
 				mu.Unlock()
 			}
-		}); err != nil {
+		}
+		// A list is scanned through gorm's row callbacks (findRows), one
+		// artisan through its query callbacks: both are watched.
+		if err := g.Callback().Query().After("gorm:query").Register(name, record); err != nil {
 			t.Fatal(err)
 		}
 		defer func() { _ = g.Callback().Query().Remove(name) }()
+		if err := g.Callback().Row().After("gorm:row").Register(name, record); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = g.Callback().Row().Remove(name) }()
 		page, err := f.db.Catalog().ListArtisans(ctx, catalog.ArtisanFilter{}, paging.Request{Limit: 10})
 		if err != nil {
 			t.Fatal(err)
