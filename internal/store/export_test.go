@@ -1,5 +1,12 @@
 package store
 
+import (
+	"context"
+	"time"
+
+	"github.com/jkhhc/artisanbridge/internal/finance"
+)
+
 // SetBatchSizes shrinks the drafting chunk and the release batch so that
 // tests with a few artisans go through many bounded steps; it returns the
 // function that restores them.
@@ -56,3 +63,15 @@ var NormalizeSQL = normalizeSQL
 // before it asks the index (matching), so that a test with a few rows
 // goes through both parts.
 func (db *DB) SetSearchWindow(n int) { db.searchWindow = n }
+
+// PostAll posts entries in one transaction through postAll, the path a
+// settlement file's entries take, and answers how many it wrote.
+func PostAll(ctx context.Context, db *DB, entries []finance.Entry) (int, error) {
+	var n int
+	err := db.inTx(ctx, time.Time{}, func(tx *Tx) error {
+		wrote, err := postAll(tx, entries)
+		n = len(wrote)
+		return err
+	})
+	return n, err
+}

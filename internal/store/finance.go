@@ -195,17 +195,23 @@ type settlementKey struct{ ref, order, line string }
 // earnings in a few multi-row INSERTs.
 func importChunk(tx *Tx, sum *finance.ImportSummary, ch channelRow, settings channels.Settings, schedules []finance.FeeSchedule,
 	fileName string, lines []finance.SettlementLine) error {
+	// The chunk's keys are a VALUES list joined to the order lines by their
+	// unique key, one index probe per line; a row-value IN list of the
+	// same keys was planned as an OR of hundreds of conditions.
 	conds := make([]string, 0, len(lines))
-	args := []any{ch.ID}
+	args := make([]any, 0, 2*len(lines)+1)
 	for _, l := range lines {
 		conds = append(conds, "(?, ?)")
 		args = append(args, l.ExternalOrderID, l.ExternalLineID)
 	}
+	args = append(args, ch.ID)
 	var found []settlementMatch
 	if err := tx.Raw(`SELECT l.id AS line_id, l.external_order_id, l.external_line_id, l.product_id, o.ordered_at, l.quantity, p.craft, p.gst_rate_bp,
 l.artisan_id, p.artisan_price_paise, p.artisan_share_bp, l.delivered_at
-FROM order_lines l JOIN orders o ON o.id = l.order_id JOIN products p ON p.id = l.product_id
-WHERE l.channel_id = ? AND l.artisan_id IS NOT NULL AND (l.external_order_id, l.external_line_id) IN (`+strings.Join(conds, ", ")+`)`, args...).
+FROM (VALUES `+strings.Join(conds, ", ")+`) AS k
+JOIN order_lines l ON l.external_order_id = k.column1 AND l.external_line_id = k.column2
+JOIN orders o ON o.id = l.order_id JOIN products p ON p.id = l.product_id
+WHERE l.channel_id = ? AND l.artisan_id IS NOT NULL`, args...).
 		Scan(&found).Error; err != nil {
 		return err
 	}

@@ -28,6 +28,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/orderpull"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/paging"
+	"github.com/jkhhc/artisanbridge/internal/store"
 	"github.com/jkhhc/artisanbridge/internal/testenv"
 )
 
@@ -533,4 +534,37 @@ func gemChannel(t *testing.T, f *fixture) string {
 		t.Fatalf("channels: %v %v", list, err)
 	}
 	return list[0].ID
+}
+
+// TestPostAllKeepsEntriesWhole posts, in one call, more entries than one
+// postings INSERT holds (2,000 postings), each of seven postings like a
+// settlement line's: PostgreSQL checks at the end of each INSERT that the
+// entries it touched balance (migration 82), so an entry whose postings
+// were split between two INSERTs would be refused there.
+func TestPostAllKeepsEntriesWhole(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b testenv.Backend, f *fixture) {
+		ctx := context.Background()
+		price := int64(40_000)
+		var entries []finance.Entry
+		for i := range 600 {
+			l := finance.SettlementLine{SettlementRef: "W", SettledOn: time.Now(), ExternalOrderID: fmt.Sprint("O", i), ExternalLineID: "1",
+				Paid: finance.Components{GrossPaise: 100_000, CommissionPaise: 9_000, FixedFeePaise: 1_000, GSTOnFeesPaise: 1_800, TCSPaise: 500, TDSPaise: 100,
+					NetPaise: 100_000 - 10_000 - 1_800 - 500 - 100}}
+			e := finance.SettlementEntry("CH", l, finance.Match{ArtisanID: f.artisan.ID, Quantity: 1, ArtisanPricePaise: &price})
+			if len(e.Postings) != 7 {
+				t.Fatalf("a settlement entry of %d postings, want 7", len(e.Postings))
+			}
+			entries = append(entries, e)
+		}
+		n, err := store.PostAll(ctx, f.db, entries)
+		if err != nil || n != len(entries) {
+			t.Fatalf("posted %d of %d entries: %v", n, len(entries), err)
+		}
+		var postings, sum int64
+		f.db.Gorm().Raw(`SELECT COUNT(*), COALESCE(SUM(amount_paise), 0) FROM ledger_postings p JOIN ledger_entries e ON e.id = p.entry_id WHERE e.source_ref LIKE 'settlement:CH:W:%'`).
+			Row().Scan(&postings, &sum)
+		if postings != 7*int64(len(entries)) || sum != 0 {
+			t.Fatalf("%d postings summing to %d, want %d summing to 0", postings, sum, 7*len(entries))
+		}
+	})
 }

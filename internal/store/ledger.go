@@ -53,22 +53,35 @@ func postAll(tx *Tx, entries []finance.Entry) (map[string]bool, error) {
 		for _, r := range inserted {
 			written[r.ID] = true
 		}
+		// An entry's postings go in one statement, never split between two:
+		// PostgreSQL checks at the end of each INSERT that every entry it
+		// touched balances (migration 82).
 		var postings [][]any
+		flush := func() error {
+			if len(postings) == 0 {
+				return nil
+			}
+			err := insertRows(tx, "ledger_postings", []string{"id", "entry_id", "account", "account_kind", "artisan_id", "amount_paise", "created_at"}, postings)
+			postings = postings[:0]
+			return err
+		}
 		for _, e := range chunk {
 			id := idOf[e.SourceRef]
 			if !written[id] || wrote[e.SourceRef] {
 				continue // posted before, or a repeat within this call
 			}
 			wrote[e.SourceRef] = true
+			if len(postings)+len(e.Postings) > postingsPerInsert {
+				if err := flush(); err != nil {
+					return wrote, err
+				}
+			}
 			for _, p := range e.Postings {
 				postings = append(postings, []any{ids.New(), id, p.Account, finance.AccountKind(p.Account), p.ArtisanID, p.AmountPaise, tx.Now})
 			}
 		}
-		for ps := 0; ps < len(postings); ps += postingsPerInsert {
-			if err := insertRows(tx, "ledger_postings", []string{"id", "entry_id", "account", "account_kind", "artisan_id", "amount_paise", "created_at"},
-				postings[ps:min(ps+postingsPerInsert, len(postings))]); err != nil {
-				return wrote, err
-			}
+		if err := flush(); err != nil {
+			return wrote, err
 		}
 	}
 	return wrote, nil
