@@ -1,5 +1,13 @@
 package store
 
+import (
+	"context"
+	"sync"
+	"time"
+
+	"gorm.io/gorm/logger"
+)
+
 // SetBatchSizes shrinks the drafting chunk and the release batch so that
 // tests with a few artisans go through many bounded steps; it returns the
 // function that restores them.
@@ -56,3 +64,30 @@ var NormalizeSQL = normalizeSQL
 // before it asks the index (matching), so that a test with a few rows
 // goes through both parts.
 func (db *DB) SetSearchWindow(n int) { db.searchWindow = n }
+
+// RecordStatements makes the store note every statement it runs (BEGIN and
+// COMMIT excepted: database/sql sends those); the returned function stops
+// and returns them.
+func (db *DB) RecordStatements() func() []string {
+	rec := &statementRecorder{Interface: db.gorm.Logger}
+	db.gorm.Logger = rec
+	return func() []string {
+		db.gorm.Logger = rec.Interface
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		return rec.sql
+	}
+}
+
+type statementRecorder struct {
+	logger.Interface
+	mu  sync.Mutex
+	sql []string
+}
+
+func (r *statementRecorder) Trace(_ context.Context, _ time.Time, fc func() (string, int64), _ error) {
+	s, _ := fc()
+	r.mu.Lock()
+	r.sql = append(r.sql, s)
+	r.mu.Unlock()
+}
