@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"sync"
 	"time"
+
+	"gorm.io/gorm/logger"
 
 	"github.com/jkhhc/artisanbridge/internal/finance"
 )
@@ -74,4 +77,31 @@ func PostAll(ctx context.Context, db *DB, entries []finance.Entry) (int, error) 
 		return err
 	})
 	return n, err
+}
+
+// RecordStatements makes the store note every statement it runs (BEGIN and
+// COMMIT excepted: database/sql sends those); the returned function stops
+// and returns them.
+func (db *DB) RecordStatements() func() []string {
+	rec := &statementRecorder{Interface: db.gorm.Logger}
+	db.gorm.Logger = rec
+	return func() []string {
+		db.gorm.Logger = rec.Interface
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		return rec.sql
+	}
+}
+
+type statementRecorder struct {
+	logger.Interface
+	mu  sync.Mutex
+	sql []string
+}
+
+func (r *statementRecorder) Trace(_ context.Context, _ time.Time, fc func() (string, int64), _ error) {
+	s, _ := fc()
+	r.mu.Lock()
+	r.sql = append(r.sql, s)
+	r.mu.Unlock()
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/notify"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/paging"
+	"github.com/jkhhc/artisanbridge/migrations"
 	"gorm.io/gorm"
 )
 
@@ -70,7 +72,7 @@ func (s *Orders) Ingest(ctx context.Context, in orders.Incoming, now time.Time) 
 			return err
 		}
 		res.OrderID, res.Created = order.ID, created
-		snap, products, err := loadSnapshot(tx, order.ID, created, in.Lines)
+		snap, products, homes, err := loadSnapshot(tx, order.ID, created, in.Lines)
 		if err != nil {
 			return err
 		}
@@ -83,8 +85,14 @@ func (s *Orders) Ingest(ctx context.Context, in orders.Incoming, now time.Time) 
 		if err != nil {
 			return err
 		}
+		maps.Copy(r.homes, homes)
 		if err := r.apply(&res, order, in, plan, products); err != nil {
 			return err
+		}
+		if created {
+			// Every line of a new order was inserted just now, as
+			// flush kept them: nothing to read back.
+			return settleOrderLines(tx, order.ID, r.insertedStates())
 		}
 		return settleOrder(tx, order.ID)
 	})
@@ -133,8 +141,10 @@ const productRefSelect = `SELECT p.id, p.sku, p.title, p.artisan_id, p.made_to_o
 FROM products p JOIN artisans a ON a.id = p.artisan_id`
 
 // loadSnapshot reads what orders.Plan needs: the order's stored lines (none
-// for a new order) and the products of the incoming SKUs, in two queries.
-func loadSnapshot(tx *Tx, orderID string, created bool, lines []orders.IncomingLine) (orders.Snapshot, map[string]productRef, error) {
+// for a new order) and the products of the incoming SKUs, in two queries;
+// the second also returns their makers' home locations (by artisan, in id
+// order, as router.homesOf reads them), which routing needs next.
+func loadSnapshot(tx *Tx, orderID string, created bool, lines []orders.IncomingLine) (orders.Snapshot, map[string]productRef, map[string][]string, error) {
 	snap := orders.Snapshot{Lines: map[string]orders.StoredLine{}, Mapped: map[string]bool{}}
 	if !created {
 		var stored []struct {
@@ -145,7 +155,7 @@ func loadSnapshot(tx *Tx, orderID string, created bool, lines []orders.IncomingL
 		if err := tx.Raw(`SELECT l.id, l.external_line_id, l.status, l.marketplace_status, l.marketplace_updated_at,
 (SELECT COUNT(*) FROM reservations r WHERE r.line_id = l.id AND r.status = ?) AS held
 FROM order_lines l WHERE l.order_id = ?`, reservationHeld, orderID).Scan(&stored).Error; err != nil {
-			return snap, nil, err
+			return snap, nil, nil, err
 		}
 		for _, l := range stored {
 			st := orders.StoredLine{ID: l.ID, ExternalLineID: l.ExternalLineID, Status: orders.LineStatus(l.Status),
@@ -162,31 +172,57 @@ FROM order_lines l WHERE l.order_id = ?`, reservationHeld, orderID).Scan(&stored
 			skus = append(skus, l.SKU)
 		}
 	}
-	products := map[string]productRef{}
+	products, homes := map[string]productRef{}, map[string][]string{}
 	if len(skus) == 0 {
-		return snap, products, nil
+		return snap, products, homes, nil
 	}
-	var rows []productRef
-	if err := tx.Raw(productRefSelect+` WHERE p.sku IN ?`, skus).Scan(&rows).Error; err != nil {
-		return snap, nil, err
+	var rows []struct {
+		ID, SKU, Title, ArtisanID string
+		MadeToOrder               bool
+		ArtisanLanguage           string
+		HomeID                    *string
 	}
-	for _, p := range rows {
-		products[p.SKU] = p
-		snap.Mapped[p.SKU] = true
+	if err := tx.Raw(`SELECT p.id, p.sku, p.title, p.artisan_id, p.made_to_order, a.language AS artisan_language, h.id AS home_id
+FROM products p JOIN artisans a ON a.id = p.artisan_id LEFT JOIN locations h ON h.kind = ? AND h.artisan_id = p.artisan_id
+WHERE p.sku IN ? ORDER BY h.id`, "artisan", skus).Scan(&rows).Error; err != nil {
+		return snap, nil, nil, err
 	}
-	return snap, products, nil
+	for _, row := range rows {
+		p := productRef{ID: row.ID, SKU: row.SKU, Title: row.Title, ArtisanID: row.ArtisanID, MadeToOrder: row.MadeToOrder, ArtisanLanguage: row.ArtisanLanguage}
+		if _, seen := products[p.SKU]; !seen {
+			products[p.SKU] = p
+			snap.Mapped[p.SKU] = true
+		}
+		h, known := homes[p.ArtisanID]
+		if !known {
+			homes[p.ArtisanID] = nil // a maker with no home location is known too
+		}
+		if row.HomeID != nil && !slices.Contains(h, *row.HomeID) {
+			homes[p.ArtisanID] = append(h, *row.HomeID)
+		}
+	}
+	return snap, products, homes, nil
 }
 
 // settleOrder sets an order's status from its lines (orders.OrderStatus)
 // and its marketplace time to the newest of theirs.
 func settleOrder(tx *Tx, orderID string) error {
-	var lines []struct {
-		Status               string
-		MarketplaceUpdatedAt *time.Time
-	}
+	var lines []lineState
 	if err := tx.Raw(`SELECT status, marketplace_updated_at FROM order_lines WHERE order_id = ?`, orderID).Scan(&lines).Error; err != nil {
 		return err
 	}
+	return settleOrderLines(tx, orderID, lines)
+}
+
+// lineState is what settling an order needs of each of its lines.
+type lineState struct {
+	Status               string
+	MarketplaceUpdatedAt *time.Time
+}
+
+// settleOrderLines sets an order's status from all of its lines, given;
+// on PostgreSQL the UPDATE hands the transaction's id back to inTx.
+func settleOrderLines(tx *Tx, orderID string, lines []lineState) error {
 	statuses := make([]orders.LineStatus, len(lines))
 	var newest time.Time
 	for i, l := range lines {
@@ -195,11 +231,23 @@ func settleOrder(tx *Tx, orderID string) error {
 			newest = l.MarketplaceUpdatedAt.UTC()
 		}
 	}
-	cols := map[string]any{"status": orders.OrderStatus(statuses), "updated_at": tx.Now}
+	set, args := "status = ?, updated_at = ?", []any{orders.OrderStatus(statuses), tx.Now}
 	if !newest.IsZero() {
-		cols["external_updated_at"] = newest
+		set, args = set+", external_updated_at = ?", append(args, newest)
 	}
-	return tx.Model(&orderRow{}).Where("id = ?", orderID).Updates(cols).Error
+	q := "UPDATE orders SET " + set + " WHERE id = ?" + tx.xidReturning()
+	args = append(args, orderID)
+	if tx.dialect != migrations.Postgres {
+		return tx.Exec(q, args...).Error
+	}
+	var xid []int64
+	if err := tx.Raw(q, args...).Scan(&xid).Error; err != nil {
+		return err
+	}
+	if len(xid) == 1 {
+		tx.xid = xid[0]
+	}
+	return nil
 }
 
 // apply carries out a plan: new lines are inserted (routed first, so each

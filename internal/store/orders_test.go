@@ -223,3 +223,38 @@ func TestIngestRules(t *testing.T) {
 		}
 	})
 }
+
+// TestIngestStatements holds the ingestion of a new two-line order to its
+// budget of statements (each a round trip to the database, beside BEGIN
+// and COMMIT): BenchmarkIngestVsPgbench measures what each costs, this
+// says that none crept back in.
+func TestIngestStatements(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b testenv.Backend, f *fixture) {
+		ctx := context.Background()
+		ch := channelsFor(t, f, 1, f.showroom)[0] // flipkart: it takes sold units off its offer
+		a, c := mustProduct(t, f, "RT-A"), mustProduct(t, f, "RT-B")
+		intake(t, f, a.ID, f.showroom, 5)
+		intake(t, f, c.ID, f.showroom, 5)
+		svc := orders.NewService(f.db.Orders(), nil)
+		at := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
+		o := order(ch, 1, at, orders.StatusOpen,
+			orders.IncomingLine{ExternalLineID: "1", SKU: a.SKU, Quantity: 1, UnitPricePaise: 100},
+			orders.IncomingLine{ExternalLineID: "2", SKU: c.SKU, Quantity: 2, UnitPricePaise: 100})
+		stop := f.db.RecordStatements()
+		res, err := svc.Ingest(ctx, o)
+		stmts := stop()
+		if err != nil || res.Reserved != 2 {
+			t.Fatalf("ingest: %+v %v", res, err)
+		}
+		budget := 13 // 16 on SQLite and 17 on PostgreSQL before issue 10
+		if len(stmts) > budget {
+			for i, s := range stmts {
+				t.Logf("%2d %s", i+1, s)
+			}
+			t.Errorf("%d statements to ingest a new two-line order, budget %d", len(stmts), budget)
+		}
+		for i, s := range stmts {
+			t.Logf("%2d %.160s", i+1, s)
+		}
+	})
+}

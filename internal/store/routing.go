@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,11 +29,14 @@ import (
 // INSERT per order.
 type router struct {
 	tx          *Tx
+	channelID   string
 	channelKind string
 	shelves     []string
 	destName    string
 	homes       map[string][]string // the maker's home locations, by artisan
+	sold        []string            // products whose pushed quantity soldThere forgets
 	lines       []newLine
+	flushed     []newLine // the lines flush inserted
 	reserved    reservationRows
 	tasks       [][]any
 	notes       [][]any
@@ -50,7 +54,7 @@ type newLine struct {
 func newRouter(tx *Tx, ch channelRow) (*router, error) {
 	var settings channels.Settings
 	_ = json.Unmarshal([]byte(ch.Settings), &settings) // validated on write; unreadable means none
-	r := &router{tx: tx, channelKind: ch.Kind, homes: map[string][]string{}}
+	r := &router{tx: tx, channelID: ch.ID, channelKind: ch.Kind, homes: map[string][]string{}}
 	if len(settings.Locations) == 0 {
 		return r, nil
 	}
@@ -112,15 +116,21 @@ func (r *router) route(res *orders.Result, nl *newLine, p productRef) error {
 // should offer: an order and its cancellation seen by one sync would
 // otherwise leave the marketplace a unit short, and a decrement that
 // assumed the order came after the push would leave it a unit over.
-// The listing becomes dirty at once, and quantity_unknown_seq keeps a push
-// already in flight (computed from an older dirty_seq) from recording its
-// quantity afterwards (RecordPush), even if none was known before the sale.
+// The listings of an order's lines are forgotten by flush, in one UPDATE:
+// each becomes dirty at once, and quantity_unknown_seq keeps a push already
+// in flight (computed from an older dirty_seq) from recording its quantity
+// afterwards (RecordPush), even if none was known before the sale.
 func (r *router) soldThere(nl *newLine, p productRef) error {
 	if !listing.MarketplaceTakesSoldUnits(r.channelKind) {
 		return nil
 	}
-	return r.tx.Exec(`UPDATE listings SET pushed_quantity = NULL, dirty_seq = dirty_seq + 1, quantity_unknown_seq = dirty_seq + 1 WHERE channel_id = ? AND product_id = ?`,
-		nl.ChannelID, p.ID).Error
+	if nl.ChannelID != r.channelID {
+		return fmt.Errorf("store: order line %s of channel %s routed for channel %s", nl.ID, nl.ChannelID, r.channelID)
+	}
+	if !slices.Contains(r.sold, p.ID) {
+		r.sold = append(r.sold, p.ID)
+	}
+	return nil
 }
 
 // pick tries each candidate source in order; nil means none serves.
@@ -190,6 +200,13 @@ func (r *router) addTask(nl *newLine, p productRef, src routing.Source) {
 // exists already (impossible while the order's row is locked) refuses the
 // whole order, which is then taken in again from the start.
 func (r *router) flush() error {
+	if len(r.sold) > 0 {
+		if err := r.tx.Exec(`UPDATE listings SET pushed_quantity = NULL, dirty_seq = dirty_seq + 1, quantity_unknown_seq = dirty_seq + 1 WHERE channel_id = ? AND product_id IN ?`,
+			r.channelID, r.sold).Error; err != nil {
+			return err
+		}
+		r.sold = nil
+	}
 	if len(r.lines) > 0 {
 		rows := make([][]any, len(r.lines))
 		for i, nl := range r.lines {
@@ -208,6 +225,7 @@ func (r *router) flush() error {
 		if int(ins.RowsAffected) != len(rows) {
 			return apperr.New(apperr.Conflict, "a line of order %s was taken in concurrently; take the order in again", r.lines[0].ExternalOrderID)
 		}
+		r.flushed = append(r.flushed, r.lines...)
 		r.lines = nil
 	}
 	if err := r.reserved.flush(r.tx); err != nil {
@@ -220,6 +238,17 @@ func (r *router) flush() error {
 	err := insertRows(r.tx, "artisan_notifications", []string{"id", "artisan_id", "task_id", "subject", "notice", "language", "message", "status", "created_at"}, r.notes)
 	r.notes = nil
 	return err
+}
+
+// insertedStates is the state of every line flush inserted, as settling
+// their order reads it.
+func (r *router) insertedStates() []lineState {
+	out := make([]lineState, len(r.flushed))
+	for i, nl := range r.flushed {
+		at := nl.Line.UpdatedAt.UTC()
+		out[i] = lineState{Status: string(nl.Status), MarketplaceUpdatedAt: &at}
+	}
+	return out
 }
 
 // insertRows inserts rows into table in one statement.

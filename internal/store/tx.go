@@ -30,6 +30,20 @@ type Tx struct {
 	ctx     context.Context
 	dialect migrations.Dialect
 	fx      effects.Set
+	// xid is the transaction's id on PostgreSQL when a statement of fn
+	// returned it already (noteXid), saving inTx its own SELECT.
+	xid int64
+}
+
+// xidReturning is what a PostgreSQL statement of the transaction appends
+// to hand inTx the transaction's id (txid_current) with its own answer,
+// instead of inTx asking for it in a round trip of its own before COMMIT;
+// on SQLite, nothing.
+func (t *Tx) xidReturning() string {
+	if t.dialect == migrations.Postgres {
+		return " RETURNING txid_current()"
+	}
+	return ""
 }
 
 // Audit records who did what, written with the change.
@@ -110,9 +124,13 @@ func (db *DB) inTx(ctx context.Context, now time.Time, fn func(*Tx) error) error
 			}
 			if db.dialect == migrations.Postgres {
 				// The transaction's id, to learn its outcome should the
-				// connection be lost during COMMIT.
-				if err := g.Raw("SELECT txid_current()").Scan(&xid).Error; err != nil {
-					return err
+				// connection be lost during COMMIT, unless a statement of
+				// fn returned it already.
+				xid = t.xid
+				if xid == 0 {
+					if err := g.Raw("SELECT txid_current()").Scan(&xid).Error; err != nil {
+						return err
+					}
 				}
 			}
 			committing = true
