@@ -456,15 +456,22 @@ WHERE e.source_ref IN ? AND p.account_kind = ?`, refs, finance.KindArtisanHeld).
 }
 
 // TrialBalance totals the ledger by kind of account: a handful of rows
-// however many artisans there are, read from the (kind, artisan, amount)
-// index.
+// however many artisans there are. It totals each account first and then
+// the accounts of each kind, so that counting the accounts is counting
+// groups: COUNT(DISTINCT account) over the postings sorted every posting's
+// account again (PostgreSQL sorts a DISTINCT aggregate's input itself),
+// on disk at five million postings. The sums are the same, posting by
+// posting.
 func (s *Finance) TrialBalance(ctx context.Context) ([]finance.KindBalance, error) {
 	var out []finance.KindBalance
-	err := s.db.gorm.WithContext(ctx).Raw(`SELECT account_kind, COUNT(DISTINCT account) AS accounts,
-COALESCE(SUM(CASE WHEN amount_paise > 0 THEN amount_paise ELSE 0 END), 0) AS debits_paise,
-COALESCE(SUM(CASE WHEN amount_paise < 0 THEN -amount_paise ELSE 0 END), 0) AS credits_paise,
-COALESCE(SUM(amount_paise), 0) AS balance_paise
-FROM ledger_postings GROUP BY account_kind ORDER BY account_kind`).Scan(&out).Error
+	err := s.db.gorm.WithContext(ctx).Raw(`SELECT account_kind, COUNT(*) AS accounts, SUM(debits_paise) AS debits_paise,
+SUM(credits_paise) AS credits_paise, SUM(balance_paise) AS balance_paise
+FROM (SELECT account_kind, account,
+ SUM(CASE WHEN amount_paise > 0 THEN amount_paise ELSE 0 END) AS debits_paise,
+ SUM(CASE WHEN amount_paise < 0 THEN -amount_paise ELSE 0 END) AS credits_paise,
+ SUM(amount_paise) AS balance_paise
+ FROM ledger_postings GROUP BY account_kind, account) per_account
+GROUP BY account_kind ORDER BY account_kind`).Scan(&out).Error
 	return out, err
 }
 

@@ -291,6 +291,41 @@ func TestLedgerProperties(t *testing.T) {
 		if !tb.Balanced || tb.DebitsPaise == 0 {
 			t.Fatalf("trial balance %d debits, %d credits", tb.DebitsPaise, tb.CreditsPaise)
 		}
+		// Each kind's line, totalled here over the entries posted (a
+		// repeated source is posted once): its distinct accounts, and the
+		// debits and credits of its postings.
+		want := map[string]finance.KindBalance{}
+		seen, accounts := map[string]bool{}, map[string]bool{}
+		for _, e := range posted {
+			if seen[e.SourceRef] {
+				continue
+			}
+			seen[e.SourceRef] = true
+			for _, p := range e.Postings {
+				k := finance.AccountKind(p.Account)
+				line := want[k]
+				line.AccountKind = k
+				if !accounts[p.Account] {
+					accounts[p.Account] = true
+					line.Accounts++
+				}
+				if p.AmountPaise > 0 {
+					line.DebitsPaise += p.AmountPaise
+				} else {
+					line.CreditsPaise -= p.AmountPaise
+				}
+				line.BalancePaise += p.AmountPaise
+				want[k] = line
+			}
+		}
+		if len(tb.Kinds) != len(want) {
+			t.Fatalf("trial balance has %d kinds, want %d: %+v", len(tb.Kinds), len(want), tb.Kinds)
+		}
+		for i, k := range tb.Kinds {
+			if k != want[k.AccountKind] || (i > 0 && tb.Kinds[i-1].AccountKind >= k.AccountKind) {
+				t.Errorf("trial balance line %d %+v, want %+v (in kind order)", i, k, want[k.AccountKind])
+			}
+		}
 		for _, a := range artisans {
 			st, err := store.ArtisanStatement(ctx, a)
 			if err != nil {

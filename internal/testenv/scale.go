@@ -97,7 +97,12 @@ func GenerateScale(ctx context.Context, db *sql.DB, s Scale) error {
 // (those that back no constraint) are dropped first and built again,
 // exactly as defined, once the rows are in: building an index over all
 // its rows at once is many times faster than growing it row by row. It
-// ends with ANALYZE, so that the planner sees the sizes.
+// ends with ANALYZE, so that the planner sees the sizes. All of it is one
+// run of jobs, each started as soon as what it reads or locks is done (a
+// table's indexes after its rows, say), not in phases that leave a
+// connection idle while another finishes the phase's last job; and an
+// index is sorted in up to 1 GB of memory, which keeps the full size's
+// largest (five million postings) from sorting on disk.
 func GenerateScaleSteps(ctx context.Context, db *sql.DB, s Scale) ([]ScaleStep, error) {
 	now := ScaleTime
 	lines := s.Orders + s.Orders/4
@@ -206,29 +211,17 @@ FROM generate_series(GREATEST(0, :lo), LEAST(%[5]d, :hi)) e, (VALUES (0), (1)) A
 	}); err != nil {
 		return g.steps, err
 	}
-	for _, c := range g.conns {
-		if _, err := c.ExecContext(ctx, `SET session_replication_role = replica`); err != nil {
-			return g.steps, err
-		}
-	}
-	if err := g.run(ctx, g.conns, g.chunks(stmts)); err != nil {
-		return g.steps, err
-	}
+	// One run of every job, each waiting only for what it reads or locks
+	// (see scaleJob): the search documents begin once the catalogue is
+	// in, a table's indexes once its rows are, its ANALYZE once its
+	// indexes are (expression indexes have statistics too), so that no
+	// connection idles at the end of a phase while another finishes it.
+	jobs := g.chunks(stmts)
 	docs, err := searchDocJobs(ctx, g.conns[0], s)
 	if err != nil {
 		return g.steps, err
 	}
-	if err := g.run(ctx, g.conns, docs); err != nil {
-		return g.steps, err
-	}
-	for _, c := range g.conns {
-		if _, err := c.ExecContext(ctx, `SET session_replication_role = DEFAULT`); err != nil {
-			return g.steps, err
-		}
-	}
-	if err := g.step("check search documents", func() error { return checkSearchDocs(ctx, g.conns[0]) }); err != nil {
-		return g.steps, err
-	}
+	jobs = append(jobs, docs...)
 	// The longest builds first, so that no connection is left with one at
 	// the end: the text search indexes, then the postings'.
 	order := func(def string) int {
@@ -241,33 +234,35 @@ FROM generate_series(GREATEST(0, :lo), LEAST(%[5]d, :hi)) e, (VALUES (0), (1)) A
 		return 2
 	}
 	slices.SortStableFunc(indexes, func(a, b string) int { return order(a) - order(b) })
-	var builds []scaleJob
 	for _, def := range indexes {
-		builds = append(builds, scaleJob{step: def, sql: def})
-	}
-	if err := g.run(ctx, g.conns, builds); err != nil {
-		return g.steps, err
+		m := indexOn.FindStringSubmatch(def)
+		if m == nil {
+			return g.steps, fmt.Errorf("testenv: which table does %q index?", def)
+		}
+		jobs = append(jobs, scaleJob{step: def, sql: def, tag: "index:" + m[1], after: []string{"rows:" + m[1]}})
 	}
 	// Every table, filled or empty, so that the planner knows its size.
-	var analyze []scaleJob
-	if err := g.step("ANALYZE (all tables)", func() error {
-		rows, err := g.conns[0].QueryContext(ctx, `SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename`)
-		if err != nil {
-			return err
+	tables, err := scaleAllTables(ctx, g.conns[0])
+	if err != nil {
+		return g.steps, err
+	}
+	for _, t := range tables {
+		jobs = append(jobs, scaleJob{step: "ANALYZE " + t, sql: "ANALYZE " + t, tag: "analyze:" + t, after: []string{"rows:" + t, "index:" + t}})
+	}
+	for _, c := range g.conns {
+		if _, err := c.ExecContext(ctx, `SET session_replication_role = replica`); err != nil {
+			return g.steps, err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var t string
-			if err := rows.Scan(&t); err != nil {
-				return err
-			}
-			analyze = append(analyze, scaleJob{step: "ANALYZE " + t, sql: "ANALYZE " + t})
+	}
+	if err := g.run(ctx, g.conns, jobs); err != nil {
+		return g.steps, err
+	}
+	for _, c := range g.conns {
+		if _, err := c.ExecContext(ctx, `SET session_replication_role = DEFAULT`); err != nil {
+			return g.steps, err
 		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		return g.run(ctx, g.conns, analyze)
-	}); err != nil {
+	}
+	if err := g.step("check search documents", func() error { return checkSearchDocs(ctx, g.conns[0]) }); err != nil {
 		return g.steps, err
 	}
 	return g.steps, nil
@@ -288,8 +283,13 @@ type scaleLoad struct {
 }
 
 // scaleJob is one statement of a step: a whole statement, or one chunk of
-// a generate_series.
-type scaleJob struct{ step, sql string }
+// a generate_series. Its tag says what it does to which table
+// ("rows:products", "index:products", "analyze:products"); it runs only
+// once no job tagged with one of after is left to run or running.
+type scaleJob struct {
+	step, sql, tag string
+	after          []string
+}
 
 func (g *scaleLoad) open(ctx context.Context, n int) error {
 	for range n {
@@ -300,7 +300,7 @@ func (g *scaleLoad) open(ctx context.Context, n int) error {
 		g.conns = append(g.conns, c)
 		for _, q := range []string{
 			`SET synchronous_commit = off`,
-			`SET maintenance_work_mem = '256MB'`,
+			`SET maintenance_work_mem = '1GB'`,
 			`SET max_parallel_maintenance_workers = 0`,
 			`CREATE FUNCTION pg_temp.gid(t int, i bigint) RETURNS text LANGUAGE sql IMMUTABLE AS
 $body$ SELECT lpad(to_hex(t), 8, '0') || '-0000-7000-8000-' || lpad(to_hex(i), 12, '0') $body$`,
@@ -349,62 +349,123 @@ func (g *scaleLoad) chunks(stmts []string) []scaleJob {
 	var out []scaleJob
 	for _, q := range stmts {
 		q = g.params.Replace(q)
-		name := fmt.Sprintf("%.40s", q)
+		name, tag := fmt.Sprintf("%.40s", q), ""
 		if m := insertInto.FindStringSubmatch(q); m != nil {
-			name = "insert " + m[1]
+			name, tag = "insert "+m[1], "rows:"+m[1]
 		}
 		m := seriesEnd.FindStringSubmatch(q)
 		if m == nil {
-			out = append(out, scaleJob{step: name, sql: q})
+			out = append(out, scaleJob{step: name, sql: q, tag: tag})
 			continue
 		}
 		last, _ := strconv.Atoi(m[1])
 		name = fmt.Sprintf("%s (%d rows of the series)", name, last+1)
 		for lo := 0; lo <= last; lo += scaleChunk {
-			out = append(out, scaleJob{step: name, sql: strings.NewReplacer(":lo", strconv.Itoa(lo), ":hi", strconv.Itoa(lo+scaleChunk-1)).Replace(q)})
+			out = append(out, scaleJob{step: name, tag: tag, sql: strings.NewReplacer(":lo", strconv.Itoa(lo), ":hi", strconv.Itoa(lo+scaleChunk-1)).Replace(q)})
 		}
 	}
 	return out
 }
 
-// run runs jobs on conns, each connection taking the next job when done
-// with its last; it stops at the first error.
+// run runs jobs on conns, each connection taking the first job (in the
+// order given) whose tags after are all done, as soon as it is free; it
+// stops at the first error.
 func (g *scaleLoad) run(ctx context.Context, conns []*sql.Conn, jobs []scaleJob) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	next := make(chan scaleJob)
-	errs := make(chan error, len(conns))
+	var (
+		mu       sync.Mutex
+		changed  = sync.NewCond(&mu)
+		left     = map[string]int{}
+		taken    = make([]bool, len(jobs))
+		running  int
+		firstErr error
+	)
+	for _, j := range jobs {
+		left[j.tag]++
+	}
+	// next answers the next job to run, false when there is none (all
+	// taken, or a failure); mu is held.
+	next := func() (scaleJob, bool) {
+		for {
+			if firstErr != nil {
+				return scaleJob{}, false
+			}
+			waiting := false
+			for i, j := range jobs {
+				if taken[i] {
+					continue
+				}
+				waiting = true
+				if !slices.ContainsFunc(j.after, func(t string) bool { return left[t] > 0 }) {
+					taken[i] = true
+					running++
+					return j, true
+				}
+			}
+			if !waiting {
+				return scaleJob{}, false
+			}
+			if running == 0 {
+				firstErr = fmt.Errorf("testenv: generating: jobs wait for one another")
+				changed.Broadcast()
+				return scaleJob{}, false
+			}
+			changed.Wait()
+		}
+	}
 	var wg sync.WaitGroup
 	for _, c := range conns {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for j := range next {
-				t0 := time.Now()
-				if _, err := c.ExecContext(ctx, j.sql); err != nil {
-					errs <- fmt.Errorf("testenv: generating (%s): %w", j.step, err)
-					cancel()
+			for {
+				mu.Lock()
+				j, ok := next()
+				mu.Unlock()
+				if !ok {
 					return
 				}
-				g.record(j.step, time.Since(t0))
+				t0 := time.Now()
+				_, err := c.ExecContext(ctx, j.sql)
+				if err == nil {
+					g.record(j.step, time.Since(t0))
+				}
+				mu.Lock()
+				running--
+				left[j.tag]--
+				if err != nil && firstErr == nil {
+					firstErr = fmt.Errorf("testenv: generating (%s): %w", j.step, err)
+					cancel()
+				}
+				changed.Broadcast()
+				mu.Unlock()
 			}
 		}()
 	}
-feed:
-	for _, j := range jobs {
-		select {
-		case next <- j:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(next)
 	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
-		return err
+	if firstErr != nil {
+		return firstErr
 	}
 	return ctx.Err()
+}
+
+// scaleAllTables answers every table of the schema, quoted.
+func scaleAllTables(ctx context.Context, conn *sql.Conn) ([]string, error) {
+	rows, err := conn.QueryContext(ctx, `SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
 }
 
 // searchDocJobs are the statements that write the search documents of the
@@ -421,6 +482,8 @@ func searchDocJobs(ctx context.Context, conn *sql.Conn, s Scale) ([]scaleJob, er
 		fn, table, alias string
 		id, n            int
 	}{{"artisanbridge_artisans_search", "artisans", "a", ScaleArtisans, s.Artisans}, {"artisanbridge_products_search", "products", "p", ScaleProducts, s.Products}} {
+		// A document reads its product or artisan, the artisan of a
+		// product and the cluster of an artisan: all must be in.
 		var src string
 		if err := conn.QueryRowContext(ctx, `SELECT prosrc FROM pg_proc WHERE proname = $1`, t.fn).Scan(&src); err != nil {
 			return nil, fmt.Errorf("testenv: the search trigger %s: %w", t.fn, err)
@@ -431,9 +494,14 @@ func searchDocJobs(ctx context.Context, conn *sql.Conn, s Scale) ([]scaleJob, er
 			return nil, fmt.Errorf("testenv: the search trigger %s no longer starts with an INSERT ... %s: teach GenerateScale its new form", t.fn, from)
 		}
 		q := src[begin:end]
+		m := insertInto.FindStringSubmatch(q)
+		if m == nil {
+			return nil, fmt.Errorf("testenv: the search trigger %s inserts into no table GenerateScale can name", t.fn)
+		}
 		for lo := 0; lo < t.n; lo += scaleChunk {
 			rows := fmt.Sprintf("FROM (SELECT * FROM %s WHERE id BETWEEN '%s' AND '%s') %s ", t.table, ScaleID(t.id, lo), ScaleID(t.id, min(lo+scaleChunk, t.n)-1), t.alias)
-			out = append(out, scaleJob{step: fmt.Sprintf("search documents of %d %s", t.n, t.table), sql: strings.Replace(q, from, rows, 1)})
+			out = append(out, scaleJob{step: fmt.Sprintf("search documents of %d %s", t.n, t.table), sql: strings.Replace(q, from, rows, 1),
+				tag: "rows:" + m[1], after: []string{"rows:products", "rows:artisans", "rows:clusters"}})
 		}
 	}
 	return out, nil
@@ -456,6 +524,7 @@ func checkSearchDocs(ctx context.Context, conn *sql.Conn) error {
 var (
 	insertInto = regexp.MustCompile(`^INSERT INTO (\w+)`)
 	seriesEnd  = regexp.MustCompile(`LEAST\((\d+), :hi\)`)
+	indexOn    = regexp.MustCompile(` ON (?:\w+\.)?(\w+) USING `)
 )
 
 // dropSecondaryIndexes drops the indexes of the tables GenerateScale fills
