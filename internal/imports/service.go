@@ -33,10 +33,10 @@ const ChunkSize = 1 << 20
 // Options tune the job; zero values take the defaults.
 type Options struct {
 	// ValidateBatch and ApplyBatch are rows per validated stretch and per
-	// applied transaction (defaults 2000 and 1000: every batch pays its
-	// round trips and statements whatever its size, which at a million
-	// rows is minutes on a busy database; the memory a batch holds is a
-	// few MiB).
+	// applied transaction (defaults 1000 and 1000: every applied batch
+	// pays its round trips and statements whatever its size, which at a
+	// million rows is minutes on a busy database; 2,000 rows validated at
+	// once measured no faster and held more memory).
 	ValidateBatch int
 	ApplyBatch    int
 	// Slice is how long one run of the job works before it hands the rest
@@ -53,7 +53,7 @@ type Options struct {
 
 func (o Options) withDefaults() Options {
 	if o.ValidateBatch <= 0 {
-		o.ValidateBatch = 2000
+		o.ValidateBatch = 1000
 	}
 	if o.ApplyBatch <= 0 {
 		o.ApplyBatch = 1000
