@@ -33,7 +33,10 @@ const ChunkSize = 1 << 20
 // Options tune the job; zero values take the defaults.
 type Options struct {
 	// ValidateBatch and ApplyBatch are rows per validated stretch and per
-	// applied transaction (defaults 1000 and 500).
+	// applied transaction (defaults 1000 and 1000: every applied batch
+	// pays its round trips and statements whatever its size, which at a
+	// million rows is minutes on a busy database; 2,000 rows validated at
+	// once measured no faster and held more memory).
 	ValidateBatch int
 	ApplyBatch    int
 	// Slice is how long one run of the job works before it hands the rest
@@ -53,7 +56,7 @@ func (o Options) withDefaults() Options {
 		o.ValidateBatch = 1000
 	}
 	if o.ApplyBatch <= 0 {
-		o.ApplyBatch = 500
+		o.ApplyBatch = 1000
 	}
 	if o.Slice <= 0 {
 		o.Slice = time.Minute
