@@ -27,17 +27,26 @@ type Result struct {
 }
 
 var (
-	benchFunc    = regexp.MustCompile(`(?m)^func (Benchmark\w*)\(b \*testing\.B\)`)
+	benchFunc    = regexp.MustCompile(`(?m)((?:^//.*\n)*)^func (Benchmark\w*)\(b \*testing\.B\)`)
 	resultLine   = regexp.MustCompile(`^(Benchmark\w*?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(.*)$`)
 	failPrefixes = []string{"--- FAIL", "panic:", "FAIL\t", "fatal error:"}
 )
 
+// LeftOut is the phrase a benchmark's doc comment carries when `make
+// bench` should not run it: a tool for working on one part of a figure
+// that another benchmark already reports (running both would measure the
+// same thing twice and lengthen a run that already takes an hour).
+const LeftOut = "make bench leaves it out"
+
 // Benchmarks are the names of the benchmark functions declared in a test
-// file's source, in order.
+// file's source, in order, but those whose doc comment says LeftOut.
 func Benchmarks(src string) []string {
 	var out []string
 	for _, m := range benchFunc.FindAllStringSubmatch(src, -1) {
-		out = append(out, m[1])
+		if strings.Contains(strings.ReplaceAll(m[1], "\n//", ""), LeftOut) {
+			continue
+		}
+		out = append(out, m[2])
 	}
 	return out
 }

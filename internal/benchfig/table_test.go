@@ -8,9 +8,20 @@ import (
 )
 
 func TestBenchmarks(t *testing.T) {
-	src := "package x\n\nfunc BenchmarkA(b *testing.B) {}\nfunc helper(b *testing.B) {}\n// func BenchmarkNot(b *testing.B)\nfunc BenchmarkScale(b *testing.B) {\n}\n"
-	if got := strings.Join(Benchmarks(src), ","); got != "BenchmarkA,BenchmarkScale" {
-		t.Fatalf("got %q", got)
+	cases := []struct{ name, src, want string }{
+		{"declared ones only", "package x\n\nfunc BenchmarkA(b *testing.B) {}\nfunc helper(b *testing.B) {}\n// func BenchmarkNot(b *testing.B)\nfunc BenchmarkScale(b *testing.B) {\n}\n",
+			"BenchmarkA,BenchmarkScale"},
+		{"left out by its doc comment, across a line break", "package x\n\n// BenchmarkPart times one step; make bench\n// leaves it out: BenchmarkWhole reports it.\nfunc BenchmarkPart(b *testing.B) {}\n\n// BenchmarkWhole is the figure.\nfunc BenchmarkWhole(b *testing.B) {}\n",
+			"BenchmarkWhole"},
+		{"the phrase in another function's comment does not count", "package x\n\n// helper: make bench leaves it out\nfunc helper() {}\n\nfunc BenchmarkA(b *testing.B) {}\n",
+			"BenchmarkA"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := strings.Join(Benchmarks(c.src), ","); got != c.want {
+				t.Fatalf("got %q, want %q", got, c.want)
+			}
+		})
 	}
 }
 

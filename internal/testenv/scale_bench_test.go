@@ -14,7 +14,8 @@ import (
 // ARTISANBRIDGE_GENERATE_DIVISOR (20 by default, the quick size; 4 is a
 // quarter, 1 the full size) on a fresh PostgreSQL database and logs how
 // long each step took, to find where GenerateScale spends its time
-// without running the whole of BenchmarkScale.
+// without running the whole of BenchmarkScale (which reports the figure:
+// make bench leaves it out).
 func BenchmarkGenerateScale(b *testing.B) {
 	div := 20
 	if v, err := strconv.Atoi(os.Getenv("ARTISANBRIDGE_GENERATE_DIVISOR")); err == nil && v > 0 {
