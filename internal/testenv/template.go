@@ -224,3 +224,20 @@ func copyFile(from, to string) error {
 	}
 	return out.Close()
 }
+
+// MigratedSQLiteFile writes at path a SQLite database holding the whole
+// schema history (a copy of the template), for a test that opens its
+// database itself, as the application does from its data folder.
+func MigratedSQLiteFile(t testing.TB, path string) {
+	t.Helper()
+	tmpl, err := sqliteTemplateFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := copyFile(tmpl, path); err != nil {
+		t.Fatalf("copy the migrated template: %v", err)
+	}
+}

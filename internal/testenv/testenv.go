@@ -54,14 +54,8 @@ func Quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)
 
 func openSQLite(t testing.TB) *store.DB {
 	t.Helper()
-	tmpl, err := sqliteTemplateFile()
-	if err != nil {
-		t.Fatal(err)
-	}
 	path := filepath.Join(t.TempDir(), "test.db")
-	if err := copyFile(tmpl, path); err != nil {
-		t.Fatalf("copy the migrated template: %v", err)
-	}
+	MigratedSQLiteFile(t, path)
 	return openMigrated(t, store.Options{SQLitePath: path})
 }
 
