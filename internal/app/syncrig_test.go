@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -80,7 +81,7 @@ func backendPairs() []backendPair {
 		}},
 		{"postgres+redis", func(t testing.TB) map[string]string {
 			_, u := r[1].Open(t)
-			return map[string]string{"DATABASE_URL": testenv.NewPostgresDatabase(t), "REDIS_URL": u}
+			return map[string]string{"DATABASE_URL": testenv.NewMigratedPostgresDatabase(t), "REDIS_URL": u}
 		}},
 	}
 }
@@ -106,6 +107,12 @@ func newSyncRig(t testing.TB, bp backendPair, o rigOptions, skus ...string) *syn
 	}
 	for k, v := range extra {
 		env[k] = v
+	}
+	// The rig is about syncing, not migrating (app.Open still migrates,
+	// finding nothing to do): its database starts as a copy of the
+	// migrated template, the embedded default's file in its data folder.
+	if env["DATABASE_URL"] == "" {
+		testenv.MigratedSQLiteFile(t, filepath.Join(env["ARTISANBRIDGE_DATA_DIR"], "artisanbridge.db"))
 	}
 	cfg, _, err := config.Load(flag.NewFlagSet("rig", flag.ContinueOnError), nil, func(k string) string { return env[k] })
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 func TestChannelFilesLatest(t *testing.T) {
 	for _, b := range testenv.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
 			db, _ := b.Open(t)
 			ctx := context.Background()
 			chs := channels.NewService(db.Channels(), mustRing(t), nil)

@@ -21,6 +21,7 @@ func TestPullResume(t *testing.T) {
 	failed.Token, failed.FailedAt = "2:", at(2)
 	for _, b := range testenv.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
 			db, _ := b.Open(t)
 			ctx := context.Background()
 			ch := ids.New()

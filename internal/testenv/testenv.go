@@ -43,7 +43,7 @@ func Backends() []Backend {
 		}},
 		{Name: "postgres", Open: func(t testing.TB) (*store.DB, string) {
 			t.Helper()
-			u := NewPostgresDatabase(t)
+			u := NewMigratedPostgresDatabase(t)
 			return openMigrated(t, store.Options{PostgresURL: u}), u
 		}},
 	}
@@ -54,7 +54,9 @@ func Quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)
 
 func openSQLite(t testing.TB) *store.DB {
 	t.Helper()
-	return openMigrated(t, store.Options{SQLitePath: filepath.Join(t.TempDir(), "test.db")})
+	path := filepath.Join(t.TempDir(), "test.db")
+	MigratedSQLiteFile(t, path)
+	return openMigrated(t, store.Options{SQLitePath: path})
 }
 
 func openMigrated(t testing.TB, o store.Options) *store.DB {
@@ -83,6 +85,13 @@ func PostgresAdminURL() string {
 // afterwards, and returns its URL.
 func NewPostgresDatabase(t testing.TB) string {
 	t.Helper()
+	return newPostgresDatabase(t, "")
+}
+
+// newPostgresDatabase creates a database (CREATE DATABASE name + with),
+// drops it after the test, and returns its URL.
+func newPostgresDatabase(t testing.TB, with string) string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	admin := PostgresAdminURL()
@@ -93,7 +102,7 @@ func NewPostgresDatabase(t testing.TB) string {
 	}
 	defer conn.Close(ctx)
 	name := "ab_test_" + randomHex(6)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name+with); err != nil {
 		t.Fatalf("create database: %v", err)
 	}
 	t.Cleanup(func() {
