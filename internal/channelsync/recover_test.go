@@ -9,6 +9,7 @@ import (
 	"github.com/jkhhc/artisanbridge/adapters"
 	"github.com/jkhhc/artisanbridge/adapters/flipkart/sim"
 	"github.com/jkhhc/artisanbridge/internal/catalog"
+	"github.com/jkhhc/artisanbridge/internal/channels"
 	"github.com/jkhhc/artisanbridge/internal/channelsync"
 	"github.com/jkhhc/artisanbridge/internal/listing"
 	"github.com/jkhhc/artisanbridge/internal/paging"
@@ -181,6 +182,61 @@ func TestPresenceCheck(t *testing.T) {
 			}
 			if got := w.listingsByStatus(); got[listing.StatusLive] != 25 {
 				t.Fatalf("listings: %v", got)
+			}
+		})
+	}
+}
+
+// changeDuringCheck is the store a presence check reads, with a change to
+// one product arriving while its first page is read; each page notes how
+// many stock pushes the marketplace had taken by then.
+type changeDuringCheck struct {
+	channelsync.PresenceStore
+	w       *world
+	product string
+	pushes  []int // stock calls seen at each page
+}
+
+func (c *changeDuringCheck) Page(ctx context.Context, channelID string, locations []channels.LocationMap, afterID string, limit int) ([]listing.SyncItem, error) {
+	c.pushes = append(c.pushes, c.w.calls(adapters.OpUpdateStock).Calls)
+	if len(c.pushes) == 1 {
+		c.w.move(c.product, "intake", 1)
+	}
+	return c.PresenceStore.Page(ctx, channelID, locations, afterID, limit)
+}
+
+// TestPresenceCheckYieldsToPushes: a stock change that arrives while a
+// presence check reads is pushed after the page under way, not after the
+// whole pass (a page is what the read limit answers in half a second:
+// Flipkart's 10 SKUs a call at 5 a second, 20 listings); the pass then
+// goes on in the same sync and ends.
+func TestPresenceCheckYieldsToPushes(t *testing.T) {
+	for _, b := range testenv.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			w := newWorld(t, b)
+			for i := 0; i < 45; i++ {
+				w.product(i, 3, fsn(i))
+			}
+			if rep := w.sync(); rep.Created != 45 { // no presence check yet
+				t.Fatalf("first sync: %+v", rep)
+			}
+			// The first check of the channel is due at once.
+			check := &changeDuringCheck{PresenceStore: w.db.Presence(), w: w, product: w.products["WAL-000"].ID}
+			w.engine.Presence, w.engine.PresenceFloor = check, 10*time.Second
+			rep := w.sync()
+			if rep.Stock != 1 || rep.Missing != 0 {
+				t.Fatalf("the sync with a check due: %+v", rep)
+			}
+			if len(check.pushes) != 3 || check.pushes[1] != check.pushes[0]+1 || check.pushes[2] != check.pushes[1] {
+				t.Fatalf("stock calls seen at each page of the pass: %v (want the change pushed after the first page, the pass in three pages)", check.pushes)
+			}
+			if got := w.sim.Listings(); len(got) != 45 {
+				t.Fatalf("the marketplace holds %d listings", len(got))
+			}
+			for _, h := range w.sim.Listings() {
+				if h.SKU == "WAL-000" && h.Quantity != 4 {
+					t.Fatalf("WAL-000 held with %d, want 4", h.Quantity)
+				}
 			}
 		})
 	}

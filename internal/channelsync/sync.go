@@ -54,8 +54,9 @@ type Engine struct {
 	// a pass (default 2 minutes of reads): the rest waits for the next
 	// sweep.
 	PresenceFloor, PresenceBudget time.Duration
-	// PresencePage is how many listings a check reads from the database
-	// at a time (default 100; the adapter batches its reads by its limit).
+	// PresencePage is how many listings a check reads at a time between
+	// pushes (default listing.PresencePage: what the read limit answers in
+	// half a second; the adapter batches its reads by its limit).
 	PresencePage int
 }
 
@@ -144,55 +145,83 @@ func (e *Engine) SyncChannel(ctx context.Context, channelID string) (Report, err
 		e.failChannel(rctx, ch, err)
 		return total, err
 	}
+	// What changed is pushed first; a presence check reads in the time
+	// left, and what it finds missing is created again in this same sync.
+	if err := e.pushDirty(ctx, rctx, ch, ad, &total); err != nil {
+		return total, err
+	}
 	if e.Presence != nil && ch.Kind != "gem" { // GeM's state is a portal export: nothing to read
-		n, err := e.checkPresence(ctx, ch, ad)
-		total.Missing += n
-		if err != nil && ctx.Err() == nil && e.Log != nil {
-			// What was found is marked; the pass goes on at the next sweep.
-			e.Log.Warn("presence check failed", "channel", ch.Name, "err", err)
+		budget := e.PresenceBudget
+		if budget <= 0 {
+			budget = 2 * time.Minute
 		}
-	}
-	pageSize := e.PageSize
-	if pageSize <= 0 {
-		pageSize = 1000
-	}
-	for round := 0; round < 100; round++ {
-		if err := e.stillHolds(ctx, channelID); err != nil {
-			return total, err
-		}
-		items, err := e.Listings.Dirty(ctx, channelID, ch.Settings.Locations, pageSize)
-		if err != nil {
-			return total, err
-		}
-		if len(items) == 0 {
-			break
-		}
-		rep, err := e.syncItems(ctx, rctx, ch, ad, items)
-		total.add(rep)
-		if errors.Is(err, listing.ErrSuperseded) {
-			return total, err // the run that took over reports the channel's health
-		}
-		if err != nil {
-			e.failChannel(rctx, ch, err)
-			return total, err
-		}
-		if rep.Failed > 0 || len(items) < pageSize {
-			break // what failed waits for the next run, not for this loop
+		deadline := time.Now().Add(budget)
+		for {
+			n, yielded, err := e.checkPresence(ctx, ch, ad, deadline)
+			total.Missing += n
+			if err != nil && ctx.Err() == nil && e.Log != nil {
+				// What was found is marked; the pass goes on at the next sweep.
+				e.Log.Warn("presence check failed", "channel", ch.Name, "err", err)
+			}
+			if err := e.pushDirty(ctx, rctx, ch, ad, &total); err != nil {
+				return total, err
+			}
+			if err != nil || !yielded {
+				break
+			}
 		}
 	}
 	_ = e.ChannelRows.RecordOutcome(rctx, ch.ID, e.now(), "")
 	return total, nil
 }
 
+// pushDirty pushes the channel's changed listings, a page at a time, into
+// total; a failure is recorded on the channel (failChannel) and returned.
+func (e *Engine) pushDirty(ctx, rctx context.Context, ch channels.Channel, ad adapters.Channel, total *Report) error {
+	pageSize := e.PageSize
+	if pageSize <= 0 {
+		pageSize = 1000
+	}
+	for round := 0; round < 100; round++ {
+		if err := e.stillHolds(ctx, ch.ID); err != nil {
+			return err
+		}
+		items, err := e.Listings.Dirty(ctx, ch.ID, ch.Settings.Locations, pageSize)
+		if err != nil {
+			return err
+		}
+		if len(items) == 0 {
+			return nil
+		}
+		rep, err := e.syncItems(ctx, rctx, ch, ad, items)
+		total.add(rep)
+		if errors.Is(err, listing.ErrSuperseded) {
+			return err // the run that took over reports the channel's health
+		}
+		if err != nil {
+			e.failChannel(rctx, ch, err)
+			return err
+		}
+		if rep.Failed > 0 || len(items) < pageSize {
+			return nil // what failed waits for the next run, not for this loop
+		}
+	}
+	return nil
+}
+
 // checkPresence looks for the channel's live listings on the marketplace
-// through its batch read, when a check is due, for at most PresenceBudget,
-// and marks each one it no longer holds to be created again: the dirty
-// rounds after it push them.
-func (e *Engine) checkPresence(ctx context.Context, ch channels.Channel, ad adapters.Channel) (int, error) {
+// through its batch read, when a check is due, and marks each one it no
+// longer holds to be created again. It reads a page at a time (what the
+// read limit answers in listing.PresenceSlice) and yields, answering
+// yielded, as soon as a page re-queued something or something else
+// changed meanwhile, so that pushes never wait behind more than a page;
+// the caller pushes, then calls again until deadline. The pass keeps its
+// checkpoint in the database: what is left goes on at the next sync.
+func (e *Engine) checkPresence(ctx context.Context, ch channels.Channel, ad adapters.Channel, deadline time.Time) (missing int, yielded bool, err error) {
 	limit := ad.Limits()[adapters.OpGetListings]
 	n, err := e.Presence.CountListings(ctx, ch.ID)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	floor := e.PresenceFloor
 	if floor <= 0 {
@@ -201,22 +230,16 @@ func (e *Engine) checkPresence(ctx context.Context, ch channels.Channel, ad adap
 	now := e.now()
 	after, due, err := e.Presence.ClaimPresence(ctx, ch.ID, now, now.Add(-listing.PresencePeriod(n, limit.BatchSize, limit.Rate, floor)))
 	if err != nil || !due {
-		return 0, err
-	}
-	budget := e.PresenceBudget
-	if budget <= 0 {
-		budget = 2 * time.Minute
+		return 0, false, err
 	}
 	presencePage := e.PresencePage
 	if presencePage <= 0 {
-		presencePage = 100
+		presencePage = listing.PresencePage(limit.BatchSize, limit.Rate, listing.PresenceSlice)
 	}
-	start := time.Now()
-	missing := 0
 	for {
 		items, err := e.Presence.Page(ctx, ch.ID, ch.Settings.Locations, after, presencePage)
 		if err != nil {
-			return missing, err
+			return missing, false, err
 		}
 		var skus []string
 		for _, it := range items {
@@ -224,10 +247,11 @@ func (e *Engine) checkPresence(ctx context.Context, ch channels.Channel, ad adap
 				skus = append(skus, it.Product.SKU)
 			}
 		}
+		requeued := 0
 		if len(skus) > 0 {
 			remote, err := ad.FetchListings(ctx, skus)
 			if err != nil {
-				return missing, fmt.Errorf("reading what %s holds: %w", ch.Name, err)
+				return missing, false, fmt.Errorf("reading what %s holds: %w", ch.Name, err)
 			}
 			held := make(map[string]bool, len(remote))
 			for _, r := range remote {
@@ -237,23 +261,31 @@ func (e *Engine) checkPresence(ctx context.Context, ch channels.Channel, ad adap
 				if listing.ShouldBeHeld(it) && !held[it.Product.SKU] {
 					again, err := e.Presence.Repush(ctx, it.Listing.ID, "missing_there")
 					if err != nil {
-						return missing, err
+						return missing, false, err
 					}
 					if again {
-						missing++
+						requeued++
 					}
 				}
 			}
 		}
+		missing += requeued
 		if len(items) < presencePage {
-			return missing, e.Presence.PresenceAfter(ctx, ch.ID, "")
+			return missing, false, e.Presence.PresenceAfter(ctx, ch.ID, "")
 		}
 		after = items[len(items)-1].Listing.ID
 		if err := e.Presence.PresenceAfter(ctx, ch.ID, after); err != nil {
-			return missing, err
+			return missing, false, err
 		}
-		if time.Since(start) > budget {
-			return missing, nil
+		if !time.Now().Before(deadline) {
+			return missing, false, nil
+		}
+		if requeued > 0 {
+			return missing, true, nil
+		}
+		// Something changed while this page was read: its push goes first.
+		if changed, err := e.Listings.Dirty(ctx, ch.ID, ch.Settings.Locations, 1); err != nil || len(changed) > 0 {
+			return missing, err == nil, err
 		}
 	}
 }

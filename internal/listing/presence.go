@@ -31,3 +31,25 @@ func PresencePeriod(listings int64, perCall int, callsPerSecond float64, floor t
 	pass := time.Duration(float64(calls) / callsPerSecond * float64(time.Second))
 	return max(floor, pass*PresenceShare)
 }
+
+// PresenceSlice is how long one page of a presence check may keep a
+// channel's sync from its pushes: a check reads between the pushes, a
+// page at a time, and stops when something changed meanwhile, so a stock
+// change waits at most about this long behind it (a whole page of 100
+// Amazon reads, one SKU a call at 5 a second, held pushes for 20 s).
+const PresenceSlice = 500 * time.Millisecond
+
+// PresencePage is how many listings one page of a presence check looks
+// for: what the marketplace's read limit answers within slice (at least
+// one call's worth), at most 100; with no rate known, 100.
+func PresencePage(perCall int, callsPerSecond float64, slice time.Duration) int {
+	const most = 100
+	if perCall <= 0 {
+		perCall = 1
+	}
+	if callsPerSecond <= 0 {
+		return most
+	}
+	calls := int(callsPerSecond * slice.Seconds())
+	return min(most, max(perCall, calls*perCall))
+}

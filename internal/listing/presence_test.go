@@ -29,6 +29,28 @@ func TestPresencePeriod(t *testing.T) {
 	}
 }
 
+func TestPresencePage(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		perCall int
+		rate    float64
+		want    int
+	}{
+		{"Amazon: one SKU a call, 5 a second: two calls in half a second", 1, 5, 2},
+		{"Flipkart: 10 a call, 5 a second", 10, 5, 20},
+		{"a slow read limit: still one call's worth", 10, 0.1, 10},
+		{"a fast one: at most 100", 20, 100, 100},
+		{"no batch size: one a call", 0, 4, 2},
+		{"no rate known: 100", 10, 0, 100},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := PresencePage(tc.perCall, tc.rate, PresenceSlice); got != tc.want {
+				t.Fatalf("PresencePage(%d, %v) = %d, want %d", tc.perCall, tc.rate, got, tc.want)
+			}
+		})
+	}
+}
+
 func TestShouldBeHeld(t *testing.T) {
 	for _, tc := range []struct {
 		name, status, pushed string
