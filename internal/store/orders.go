@@ -137,8 +137,13 @@ type productRef struct {
 	ArtisanLanguage           string
 }
 
-const productRefSelect = `SELECT p.id, p.sku, p.title, p.artisan_id, p.made_to_order, a.language AS artisan_language
-FROM products p JOIN artisans a ON a.id = p.artisan_id`
+// productRefColumns and productRefFrom read a productRef; productRefSelect
+// is the two together.
+const (
+	productRefColumns = `p.id, p.sku, p.title, p.artisan_id, p.made_to_order, a.language AS artisan_language`
+	productRefFrom    = `FROM products p JOIN artisans a ON a.id = p.artisan_id`
+	productRefSelect  = `SELECT ` + productRefColumns + "\n" + productRefFrom
+)
 
 // loadSnapshot reads what orders.Plan needs: the order's stored lines (none
 // for a new order) and the products of the incoming SKUs, in two queries;
@@ -182,8 +187,8 @@ FROM order_lines l WHERE l.order_id = ?`, reservationHeld, orderID).Scan(&stored
 		ArtisanLanguage           string
 		HomeID                    *string
 	}
-	if err := tx.Raw(`SELECT p.id, p.sku, p.title, p.artisan_id, p.made_to_order, a.language AS artisan_language, h.id AS home_id
-FROM products p JOIN artisans a ON a.id = p.artisan_id LEFT JOIN locations h ON h.kind = ? AND h.artisan_id = p.artisan_id
+	if err := tx.Raw(`SELECT `+productRefColumns+`, h.id AS home_id
+`+productRefFrom+` LEFT JOIN locations h ON h.kind = ? AND h.artisan_id = p.artisan_id
 WHERE p.sku IN ? ORDER BY h.id`, "artisan", skus).Scan(&rows).Error; err != nil {
 		return snap, nil, nil, err
 	}
