@@ -81,6 +81,9 @@ type ListingStore interface {
 	// Dirty returns up to limit listings of a channel changed since their
 	// last settled push, with their product and the channel's stock.
 	Dirty(ctx context.Context, channelID string, locations []channels.LocationMap, limit int) ([]listing.SyncItem, error)
+	// AnyDirty says whether any listing of a channel changed since its
+	// last settled push (Dirty's condition, without reading the items).
+	AnyDirty(ctx context.Context, channelID string) (bool, error)
 	// RecordPush keeps what a push achieved, settling the listing up to
 	// o.Seq when o.Settled.
 	RecordPush(ctx context.Context, o listing.PushOutcome) error
@@ -284,7 +287,7 @@ func (e *Engine) checkPresence(ctx context.Context, ch channels.Channel, ad adap
 			return missing, true, nil
 		}
 		// Something changed while this page was read: its push goes first.
-		if changed, err := e.Listings.Dirty(ctx, ch.ID, ch.Settings.Locations, 1); err != nil || len(changed) > 0 {
+		if changed, err := e.Listings.AnyDirty(ctx, ch.ID); err != nil || changed {
 			return missing, err == nil, err
 		}
 	}

@@ -345,9 +345,20 @@ type SyncItem = listing.SyncItem
 
 // Dirty returns up to limit listings of a channel that changed since their
 // last successful push, with their product and the channel's stock.
+// dirtyListings is the condition of a listing changed since its last
+// settled push.
+const dirtyListings = "channel_id = ? AND dirty_seq > synced_seq"
+
+// AnyDirty says whether a channel has a listing waiting for a push.
+func (s *Listings) AnyDirty(ctx context.Context, channelID string) (bool, error) {
+	var ids []string
+	err := s.db.gorm.WithContext(ctx).Model(&listingRow{}).Where(dirtyListings, channelID).Limit(1).Pluck("id", &ids).Error
+	return len(ids) > 0, err
+}
+
 func (s *Listings) Dirty(ctx context.Context, channelID string, locations []channels.LocationMap, limit int) ([]SyncItem, error) {
 	var rows []listingRow
-	if err := s.db.gorm.WithContext(ctx).Where("channel_id = ? AND dirty_seq > synced_seq", channelID).Order("id").Limit(limit).Find(&rows).Error; err != nil {
+	if err := s.db.gorm.WithContext(ctx).Where(dirtyListings, channelID).Order("id").Limit(limit).Find(&rows).Error; err != nil {
 		return nil, err
 	}
 	return s.syncItems(ctx, rows, locations)
