@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"flag"
@@ -14,6 +15,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"regexp"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -67,6 +69,29 @@ func benchBudget() time.Duration {
 	return 20 * time.Second
 }
 
+// benchEndpoints is ARTISANBRIDGE_BENCH_ENDPOINTS, a regular expression:
+// when set, only the list endpoints whose names it matches are measured,
+// and the finance figures, the 1k-product rig and the RSS comparison are
+// left out. For working on one endpoint; make bench never sets it.
+func benchEndpoints(b *testing.B) *regexp.Regexp {
+	v := os.Getenv("ARTISANBRIDGE_BENCH_ENDPOINTS")
+	if v == "" {
+		return nil
+	}
+	re, err := regexp.Compile(v)
+	if err != nil {
+		b.Fatalf("ARTISANBRIDGE_BENCH_ENDPOINTS: %v", err)
+	}
+	return re
+}
+
+// benchKeptDB is ARTISANBRIDGE_BENCH_KEEP_DB: the name of a database the
+// large size is generated into once and kept, so that runs by hand after
+// the first skip minutes of generating (new migrations are still applied
+// to it). Only with ARTISANBRIDGE_BENCH_ENDPOINTS, whose runs only read.
+// make bench never sets it.
+func benchKeptDB() string { return os.Getenv("ARTISANBRIDGE_BENCH_KEEP_DB") }
+
 // scaleRig is the service (API on PostgreSQL) over a generated business.
 type scaleRig struct {
 	a      *app.App
@@ -88,11 +113,22 @@ type capturedSQL struct {
 	vars []any
 }
 
-func newScaleRig(b *testing.B, s testenv.Scale) (*scaleRig, time.Duration) {
+func newScaleRig(b *testing.B, s testenv.Scale, keep string) (*scaleRig, time.Duration) {
 	b.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	_, redisURL := testenv.RealRedis(b)
-	env := map[string]string{"DATABASE_URL": testenv.NewPostgresDatabase(b), "REDIS_URL": redisURL,
+	dbURL, generate := "", true
+	if keep == "" {
+		dbURL = testenv.NewPostgresDatabase(b)
+	} else {
+		dbURL, _ = testenv.KeptPostgresDatabase(b, keep)
+		generate = !keptIsGenerated(b, dbURL, s)
+		if generate { // new, or a generation that did not finish
+			testenv.DropPostgresDatabase(b, keep)
+			dbURL, _ = testenv.KeptPostgresDatabase(b, keep)
+		}
+	}
+	env := map[string]string{"DATABASE_URL": dbURL, "REDIS_URL": redisURL,
 		"ARTISANBRIDGE_MASTER_KEY": secrets.GenerateMasterKey("k1"), "ARTISANBRIDGE_DATA_DIR": b.TempDir(), "ARTISANBRIDGE_LOG_LEVEL": "error"}
 	cfg, _, err := config.Load(flag.NewFlagSet("bench", flag.ContinueOnError), nil, func(k string) string { return env[k] })
 	if err != nil {
@@ -105,9 +141,16 @@ func newScaleRig(b *testing.B, s testenv.Scale) (*scaleRig, time.Duration) {
 	b.Cleanup(func() { cancel(); a.Close() })
 	cpuOf := testenv.WatchBackendCPU(b, a.DB.SQL())
 	began := time.Now()
-	steps, err := testenv.GenerateScaleSteps(ctx, a.DB.SQL(), s)
-	if err != nil {
-		b.Fatal(err)
+	var steps []testenv.ScaleStep
+	if generate {
+		if steps, err = testenv.GenerateScaleSteps(ctx, a.DB.SQL(), s); err != nil {
+			b.Fatal(err)
+		}
+		if keep != "" {
+			if _, err := a.DB.SQL().Exec(`COMMENT ON DATABASE ` + keep + ` IS '` + keptMark(s) + `'`); err != nil {
+				b.Fatal(err)
+			}
+		}
 	}
 	generated := time.Since(began)
 	r0 := cpuOf()
@@ -118,7 +161,7 @@ func newScaleRig(b *testing.B, s testenv.Scale) (*scaleRig, time.Duration) {
 		}
 	}
 	b.Logf("generated in %v, %v of PostgreSQL backend CPU (steps, each summed over its chunks and connections: %s)", generated.Round(time.Second), r0.Round(time.Second), strings.Join(took, "; "))
-	_, token, err := a.Auth.CreateUser(ctx, auth.NewUser{Name: "bench-admin", Role: auth.RoleAdmin})
+	_, token, err := a.Auth.CreateUser(ctx, auth.NewUser{Name: "bench-admin-" + randomSuffix(), Role: auth.RoleAdmin})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -146,6 +189,27 @@ func newScaleRig(b *testing.B, s testenv.Scale) (*scaleRig, time.Duration) {
 	}
 	r.generatingCPU = r0
 	return r, generated
+}
+
+// keptMark is the comment a kept database carries once s is generated in it.
+func keptMark(s testenv.Scale) string {
+	return fmt.Sprintf("artisanbridge scale %d/%d/%d/%d", s.Artisans, s.Products, s.Orders, s.Postings)
+}
+
+// keptIsGenerated answers whether the kept database at dbURL holds a
+// finished generation of s.
+func keptIsGenerated(b *testing.B, dbURL string, s testenv.Scale) bool {
+	b.Helper()
+	db, err := sql.Open("pgx", dbURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	var mark sql.NullString
+	if err := db.QueryRow(`SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = current_database()`).Scan(&mark); err != nil {
+		b.Fatal(err)
+	}
+	return mark.String == keptMark(s)
 }
 
 // get requests path and reads the whole answer; it fails on anything but want.
@@ -381,13 +445,28 @@ func BenchmarkScale(b *testing.B) {
 	eps := func(s testenv.Scale) []endpoint { return scaleEndpoints(s) }
 	b.ResetTimer()
 	for range b.N {
+		if only := benchEndpoints(b); only != nil {
+			r, _ := newScaleRig(b, size, benchKeptDB())
+			var chosen []endpoint
+			for _, ep := range eps(size) {
+				if only.MatchString(ep.name) {
+					chosen = append(chosen, ep)
+				}
+			}
+			r.measure(b, chosen, n, benchBudget(), func(ep endpoint, got latencies) {
+				api, sql := p99(got.api), p99(got.sql)
+				b.Logf("%s p99, API vs its SQL: %.2fx (API %v, SQL %v; %d samples each)", ep.name, float64(api)/float64(sql),
+					api.Round(10*time.Microsecond), sql.Round(10*time.Microsecond), len(got.api))
+			})
+			continue
+		}
 		small := testenv.Scale{Artisans: 235, Products: 1000, Orders: 1000, Postings: 5000}
-		rs, _ := newScaleRig(b, small)
+		rs, _ := newScaleRig(b, small, "")
 		rs.measure(b, eps(small), max(n/5, 50), benchBudget(), nil)
 		smallRSS := rssMiB(b)
 		rs.srv.Close()
 
-		r, generated := newScaleRig(b, size)
+		r, generated := newScaleRig(b, size, "")
 		benchfig.Report(b, "scale: generating the business on PostgreSQL",
 			fmt.Sprintf("%v (%v of PostgreSQL backend CPU) for %d artisans, %d products, %d orders, %d postings", generated.Round(time.Second), r.generatingCPU.Round(time.Second),
 				size.Artisans, size.Products, size.Orders, size.Postings),
@@ -581,3 +660,6 @@ func (r *scaleRig) benchSettlementImport(b *testing.B, s testenv.Scale, n int, c
 			took.Round(time.Millisecond), float64(n)/took.Seconds(), sum.Settled, sum.ShortPaid, sum.Unmatched, float64(len(data))/(1<<20), peak),
 		"bounded: < 60 s", took < time.Minute, cmd)
 }
+
+// randomSuffix tells apart the users of runs over one kept database.
+func randomSuffix() string { return strconv.FormatInt(time.Now().UnixNano(), 36) }

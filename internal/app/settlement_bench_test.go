@@ -23,7 +23,7 @@ func BenchmarkSettlementImport(b *testing.B) {
 	orders := n*36/10 + 1000
 	s := testenv.Scale{Artisans: max(orders/20, 100), Products: max(orders/5, 100), Orders: orders, Postings: max(orders/2, 1000)}
 	for range b.N {
-		r, _ := newScaleRig(b, s)
+		r, _ := newScaleRig(b, s, "")
 		r.benchSettlementImport(b, s, n, "go test ./internal/app/ -run '^$' -bench BenchmarkSettlementImport")
 	}
 }

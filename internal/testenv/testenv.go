@@ -88,6 +88,49 @@ func NewPostgresDatabase(t testing.TB) string {
 	return newPostgresDatabase(t, "")
 }
 
+// KeptPostgresDatabase is the database called name, created if it does
+// not exist and never dropped, and whether it was created now: for a
+// benchmark run by hand again and again over data that takes minutes to
+// generate (see ARTISANBRIDGE_BENCH_KEEP_DB). Tests never use it.
+func KeptPostgresDatabase(t testing.TB, name string) (string, bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	admin := PostgresAdminURL()
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		t.Fatalf("PostgreSQL is unreachable at %s: %v", redacted(admin), err)
+	}
+	defer conn.Close(ctx)
+	var exists bool
+	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
+		t.Fatal(err)
+	}
+	if !exists {
+		if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+			t.Fatalf("create database: %v", err)
+		}
+	}
+	u, _ := url.Parse(admin)
+	u.Path = "/" + name
+	return u.String(), !exists
+}
+
+// DropPostgresDatabase drops the database called name, if it exists.
+func DropPostgresDatabase(t testing.TB, name string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, PostgresAdminURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // newPostgresDatabase creates a database (CREATE DATABASE name + with),
 // drops it after the test, and returns its URL.
 func newPostgresDatabase(t testing.TB, with string) string {
