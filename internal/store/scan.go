@@ -1,6 +1,7 @@
 package store
 
 import (
+	"slices"
 	"strings"
 
 	"gorm.io/gorm"
@@ -36,15 +37,21 @@ func findRows[R any, P fieldsRow[R]](q *gorm.DB) ([]R, error) {
 	defer rows.Close()
 	// One set of scan targets serves every row: Scan overwrites each field
 	// (a pointer field gets a fresh value or nil), and the row is copied
-	// out. The page is sized for the LIMIT up front: growing it by
-	// doubling, and a []any of targets per row, were most of what a page
-	// of exceptions allocated (BenchmarkScaleRequestCost in internal/app).
-	out := make([]R, 0, pageCapacity(q))
+	// out. The rows grow in two steps: room for a few, then, past them,
+	// for all the LIMIT lets through. Doubling from one, and a []any of
+	// targets per row, were most of what a page of exceptions allocated;
+	// room for the whole LIMIT at once tripled what a list of two rows
+	// did (BenchmarkScaleRequestCost in internal/app).
+	limit := pageCapacity(q)
+	out := make([]R, 0, min(limit, firstRows))
 	var r R
 	targets := P(&r).fields()
 	for rows.Next() {
 		if err := rows.Scan(targets...); err != nil {
 			return nil, err
+		}
+		if len(out) == cap(out) && limit > len(out) {
+			out = slices.Grow(out, limit-len(out))
 		}
 		out = append(out, r)
 	}
@@ -53,6 +60,10 @@ func findRows[R any, P fieldsRow[R]](q *gorm.DB) ([]R, error) {
 	}
 	return out, nil
 }
+
+// firstRows is how many rows a list has room for before it grows to its
+// LIMIT: most lists filtered by a product or a resource have fewer.
+const firstRows = 4
 
 // pageCapacity is how many rows q's LIMIT lets through, for sizing the
 // slice they are scanned into: none without a LIMIT, and never more than
