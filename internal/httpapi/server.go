@@ -8,12 +8,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -378,5 +380,45 @@ func (s *Server) respond(c *gin.Context, status int, v any, err error) {
 			c.Set(replayKey, b)
 		}
 	}
-	c.JSON(status, v)
+	s.writeJSON(c, status, v)
+}
+
+// jsonEncoders encode answers into buffers kept between requests:
+// json.Marshal (what gin's c.JSON does) grows a buffer for every answer
+// and then copies it out, the largest allocations of a list request after
+// its rows (BenchmarkScaleRequestCost in internal/app). An Encoder keeps
+// no state between answers but a failed write, which a bytes.Buffer never
+// has.
+var jsonEncoders = sync.Pool{New: func() any {
+	e := &jsonEncoder{}
+	e.enc = json.NewEncoder(&e.buf)
+	return e
+}}
+
+type jsonEncoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+// maxKeptJSONBuffer bounds a buffer put back for the next answer, so that
+// one large answer does not hold its memory for good.
+const maxKeptJSONBuffer = 1 << 20
+
+// writeJSON answers v as JSON with status: the same bytes as json.Marshal
+// (an Encoder escapes HTML as Marshal does; its newline is left off) and
+// the same Content-Type as gin's c.JSON. An answer that cannot be encoded
+// is a 500 in the API's error shape, not a success with no body.
+func (s *Server) writeJSON(c *gin.Context, status int, v any) {
+	e := jsonEncoders.Get().(*jsonEncoder)
+	e.buf.Reset()
+	defer func() {
+		if e.buf.Cap() <= maxKeptJSONBuffer {
+			jsonEncoders.Put(e)
+		}
+	}()
+	if err := e.enc.Encode(v); err != nil {
+		writeError(c, s.log, fmt.Errorf("encoding the answer: %w", err))
+		return
+	}
+	c.Data(status, "application/json; charset=utf-8", bytes.TrimSuffix(e.buf.Bytes(), []byte("\n")))
 }

@@ -72,7 +72,7 @@ func mustExist(tx *Tx, m inventory.Movement) error {
 }
 
 func (s *Inventory) ListLevels(ctx context.Context, f inventory.LevelFilter, p paging.Request) (paging.Page[inventory.Level], error) {
-	q := s.db.gorm.WithContext(ctx).Model(&stockLevelRow{})
+	q := s.db.gorm.WithContext(ctx)
 	q = whereIf(q, "product_id = ?", f.ProductID)
 	q = whereIf(q, "location_id = ?", f.LocationID)
 	if p.After != "" {
@@ -82,8 +82,8 @@ func (s *Inventory) ListLevels(ctx context.Context, f inventory.LevelFilter, p p
 		}
 		q = q.Where("product_id > ? OR (product_id = ? AND location_id > ?)", parts[0], parts[0], parts[1])
 	}
-	var rows []stockLevelRow
-	if err := q.Order("product_id, location_id").Limit(p.Limit + 1).Find(&rows).Error; err != nil {
+	rows, err := findRows[stockLevelRow](q.Order("product_id, location_id").Limit(p.Limit + 1))
+	if err != nil {
 		return paging.Page[inventory.Level]{}, err
 	}
 	return paging.Build(mapRows(rows, stockLevelRow.domain), p.Limit, func(l inventory.Level) string {

@@ -237,6 +237,14 @@ type stockLevelRow struct {
 
 func (stockLevelRow) TableName() string { return "stock_levels" }
 
+func (*stockLevelRow) columns() []string {
+	return []string{"product_id", "location_id", "on_hand", "reserved", "updated_at"}
+}
+
+func (r *stockLevelRow) fields() []any {
+	return []any{&r.ProductID, &r.LocationID, &r.OnHand, &r.Reserved, &r.UpdatedAt}
+}
+
 func (r stockLevelRow) domain() inventory.Level {
 	return inventory.Level{ProductID: r.ProductID, LocationID: r.LocationID, OnHand: r.OnHand,
 		Reserved: r.Reserved, Available: r.OnHand - r.Reserved, UpdatedAt: r.UpdatedAt.UTC()}

@@ -6,7 +6,11 @@ import (
 	"sync"
 	"testing"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/schema"
+	"gorm.io/gorm/utils/tests"
+
+	"github.com/jkhhc/artisanbridge/internal/paging"
 )
 
 // TestScannedColumns holds each list's column list to its row type: as
@@ -56,4 +60,33 @@ func TestScannedColumns(t *testing.T) {
 	check(t, l, l.columns(), l.fields(), "pushed_content", "pushed_mrp_paise")
 	r := &artisanRow{}
 	check(t, r, r.columns(), r.fields(), "bank_account_sealed")
+	s := &stockLevelRow{}
+	check(t, s, s.columns(), s.fields())
+}
+
+// TestPageCapacity: a list's rows are reserved for as many as its LIMIT
+// lets through, never more than the largest page.
+func TestPageCapacity(t *testing.T) {
+	g, err := gorm.Open(tests.DummyDialector{}, &gorm.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		query func(*gorm.DB) *gorm.DB
+		want  int
+	}{
+		{"no limit", func(q *gorm.DB) *gorm.DB { return q.Where("id > ?", "x") }, 0},
+		{"a page and its proof of the next", func(q *gorm.DB) *gorm.DB { return q.Order("id").Limit(51) }, 51},
+		{"the largest page", func(q *gorm.DB) *gorm.DB { return q.Limit(paging.MaxLimit + 1) }, paging.MaxLimit + 1},
+		{"a limit past any page", func(q *gorm.DB) *gorm.DB { return q.Limit(1_000_000) }, paging.MaxLimit + 1},
+		{"limit cancelled", func(q *gorm.DB) *gorm.DB { return q.Limit(-1) }, 0},
+		{"offset only", func(q *gorm.DB) *gorm.DB { return q.Offset(10) }, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := pageCapacity(tc.query(g.Session(&gorm.Session{}))); got != tc.want {
+				t.Errorf("pageCapacity = %d, want %d", got, tc.want)
+			}
+		})
+	}
 }
