@@ -357,8 +357,11 @@ func (r *Report) add(o Report) {
 
 // plan is what one listing needs.
 type plan struct {
-	item    listing.SyncItem
-	offer   listing.Offer
+	item  listing.SyncItem
+	offer listing.Offer
+	// body is what content hashes (settledContent hashes it again with the
+	// id the marketplace assigned).
+	body    content
 	content string
 	images  []string
 	create  bool
@@ -389,10 +392,11 @@ func (e *Engine) plan(ch channels.Channel, it listing.SyncItem) plan {
 	for i, l := range offer.ByLocation {
 		locs[i] = l.ExternalLocationID
 	}
-	c := listing.ContentHash(content{Title: p.Title, Description: p.Description, Craft: p.Craft, HSN: p.HSNCode, GST: p.GSTRateBP,
+	body := content{Title: p.Title, Description: p.Description, Craft: p.Craft, HSN: p.HSNCode, GST: p.GSTRateBP,
 		GITag: p.GITag, GI: p.GI, GICert: p.GICertificateNo, Images: e.images(ch, p), Dims: [4]int64{p.WeightG, p.LengthMM, p.WidthMM, p.HeightMM},
-		ExternalID: it.Listing.ExternalID, Locations: locs})
-	pl := plan{item: it, offer: offer, content: c, images: e.images(ch, p)}
+		ExternalID: it.Listing.ExternalID, Locations: locs}
+	c := listing.ContentHash(body)
+	pl := plan{item: it, offer: offer, body: body, content: c, images: e.images(ch, p)}
 	l := it.Listing
 	switch {
 	case it.PushedContent != c || l.Status == listing.StatusRejected:
@@ -405,6 +409,23 @@ func (e *Engine) plan(ch channels.Channel, it listing.SyncItem) plan {
 		pl.stock = l.PushedQuantity == nil || *l.PushedQuantity != offer.Quantity
 	}
 	return pl
+}
+
+// settledContent is the content hash a full push leaves on the listing
+// when the marketplace answered with its own id for it (Amazon's ASIN,
+// matched on the put and recorded as the listing's external id): the
+// marketplace holds the listing under that id already, so the hash the
+// next sync compares with is the one naming it. Hashed without it, every
+// listing Amazon just created looked changed at its next stock change and
+// was put again in full instead of patched, one call each at its 5 a
+// second, ahead of every stock push.
+func (pl plan) settledContent(assigned string) string {
+	if assigned == "" || assigned == pl.body.ExternalID {
+		return pl.content
+	}
+	body := pl.body
+	body.ExternalID = assigned
+	return listing.ContentHash(body)
 }
 
 func toListing(ch channels.Channel, pl plan) adapters.Listing {
@@ -583,7 +604,7 @@ func (e *Engine) syncItems(ctx, rctx context.Context, ch channels.Channel, ad ad
 			o.PricePaise, o.MRPPaise = &price, &mrp
 		}
 		if pl.create {
-			o.Content = pl.content
+			o.Content = pl.settledContent(assigned[sku])
 		}
 		if err := e.recordPush(rctx, o); err != nil {
 			return rep, err
