@@ -34,7 +34,7 @@ func TestArtisanReadsLeaveTheSealedAccount(t *testing.T) {
 				mu.Unlock()
 			}
 		}
-		// A list is scanned through gorm's row callbacks (findRows), one
+		// A list is scanned through gorm's row callbacks (findPage), one
 		// artisan through its query callbacks: both are watched.
 		if err := g.Callback().Query().After("gorm:query").Register(name, record); err != nil {
 			t.Fatal(err)

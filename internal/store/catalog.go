@@ -105,12 +105,12 @@ func (c *Catalog) ArtisanIDByCode(ctx context.Context, code string) (string, err
 }
 
 func (c *Catalog) ListArtisans(ctx context.Context, f catalog.ArtisanFilter, p paging.Request) (paging.Page[catalog.Artisan], error) {
-	q := keyset(c.db.gorm.WithContext(ctx), p)
-	q = whereIf(q, "cluster_id = ?", f.ClusterID)
-	q = whereIf(q, "craft = ?", f.Craft)
-	q = whereIf(q, "status = ?", f.Status)
-	q = c.db.matching(q, "artisan", f.Search, p, f.ClusterID == "" && f.Craft == "" && f.Status == "")
-	rows, err := findRows[artisanRow](q)
+	var q pageQuery
+	q.whereIf("cluster_id = ?", f.ClusterID)
+	q.whereIf("craft = ?", f.Craft)
+	q.whereIf("status = ?", f.Status)
+	c.db.matching(&q, "artisan", f.Search, p, f.ClusterID == "" && f.Craft == "" && f.Status == "")
+	rows, err := findPage[artisanRow](c.db.gorm.WithContext(ctx), q, p)
 	if err != nil {
 		return paging.Page[catalog.Artisan]{}, err
 	}
@@ -196,13 +196,13 @@ func (c *Catalog) GetProduct(ctx context.Context, id string) (catalog.Product, e
 }
 
 func (c *Catalog) ListProducts(ctx context.Context, f catalog.ProductFilter, p paging.Request) (paging.Page[catalog.Product], error) {
-	q := keyset(c.db.gorm.WithContext(ctx), p)
-	q = whereIf(q, "artisan_id = ?", f.ArtisanID)
-	q = whereIf(q, "craft = ?", f.Craft)
-	q = whereIf(q, "status = ?", f.Status)
-	q = whereIf(q, "sku = ?", f.SKU)
-	q = c.db.matching(q, "product", f.Search, p, f.ArtisanID == "" && f.Craft == "" && f.Status == "" && f.SKU == "")
-	rows, err := findRows[productRow](q)
+	var q pageQuery
+	q.whereIf("artisan_id = ?", f.ArtisanID)
+	q.whereIf("craft = ?", f.Craft)
+	q.whereIf("status = ?", f.Status)
+	q.whereIf("sku = ?", f.SKU)
+	c.db.matching(&q, "product", f.Search, p, f.ArtisanID == "" && f.Craft == "" && f.Status == "" && f.SKU == "")
+	rows, err := findPage[productRow](c.db.gorm.WithContext(ctx), q, p)
 	if err != nil {
 		return paging.Page[catalog.Product]{}, err
 	}
@@ -254,17 +254,19 @@ func keyset(q *gorm.DB, p paging.Request) *gorm.DB {
 // guesses common enough, and its guess for a combination of words
 // (independent, it assumes) can be a few hundred where there is none:
 // a walk of every document for nothing.
-func (db *DB) matching(q *gorm.DB, kind string, s search.Query, p paging.Request, alone bool) *gorm.DB {
+func (db *DB) matching(q *pageQuery, kind string, s search.Query, p paging.Request, alone bool) {
 	if s.Empty() {
-		return q
+		return
 	}
 	key, table := kind+"_id", kind+"_search"
 	if db.dialect != migrations.Postgres {
-		return q.Where("id IN (SELECT "+key+" FROM "+table+" WHERE rid IN (SELECT rowid FROM "+kind+"_search_fts WHERE "+kind+"_search_fts MATCH ?))", s.FTS5())
+		q.where("id IN (SELECT "+key+" FROM "+table+" WHERE rid IN (SELECT rowid FROM "+kind+"_search_fts WHERE "+kind+"_search_fts MATCH ?))", s.FTS5())
+		return
 	}
 	tsq := s.TSQuery()
 	if !alone {
-		return q.Where("id IN (SELECT "+key+" FROM "+table+" WHERE tsv @@ to_tsquery('simple', ?))", tsq)
+		q.where("id IN (SELECT "+key+" FROM "+table+" WHERE tsv @@ to_tsquery('simple', ?))", tsq)
+		return
 	}
 	window, n := db.window(), p.Limit+1
 	page := `WITH head AS MATERIALIZED (
@@ -276,7 +278,7 @@ SELECT ` + key + ` FROM (SELECT s.` + key + ` FROM ` + table + ` s WHERE s.tsv @
     AND s.` + key + ` > (SELECT ` + key + ` FROM ` + table + ` WHERE ` + key + ` > ? ORDER BY ` + key + ` OFFSET ? LIMIT 1)
     AND (SELECT count(*) FROM head) < ? OFFSET 0) rest
 ORDER BY 1 LIMIT ?`
-	return q.Where("id IN ("+page+")", p.After, window, tsq, n, tsq, p.After, window-1, n, n)
+	q.where("id IN ("+page+")", p.After, window, tsq, n, tsq, p.After, window-1, n, n)
 }
 
 // searchWindow is how many documents a search walks in id order before

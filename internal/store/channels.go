@@ -302,11 +302,11 @@ func (s *Listings) Find(ctx context.Context, productID, channelID string) (listi
 }
 
 func (s *Listings) List(ctx context.Context, f listing.Filter, p paging.Request) (paging.Page[listing.Listing], error) {
-	q := keyset(s.db.gorm.WithContext(ctx), p)
-	q = whereIf(q, "channel_id = ?", f.ChannelID)
-	q = whereIf(q, "product_id = ?", f.ProductID)
-	q = whereIf(q, "status = ?", f.Status)
-	rows, err := findRows[listingRow](q)
+	var q pageQuery
+	q.whereIf("channel_id = ?", f.ChannelID)
+	q.whereIf("product_id = ?", f.ProductID)
+	q.whereIf("status = ?", f.Status)
+	rows, err := findPage[listingRow](s.db.gorm.WithContext(ctx), q, p)
 	if err != nil {
 		return paging.Page[listing.Listing]{}, err
 	}
