@@ -15,7 +15,6 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/notify"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/paging"
-	"github.com/jkhhc/artisanbridge/migrations"
 	"gorm.io/gorm"
 )
 
@@ -90,9 +89,15 @@ func (s *Orders) Ingest(ctx context.Context, in orders.Incoming, now time.Time) 
 			return err
 		}
 		if created {
-			// Every line of a new order was inserted just now, as
-			// flush kept them: nothing to read back.
-			return settleOrderLines(tx, order.ID, r.insertedStates())
+			// Every line of a new order is inserted just now, as
+			// writes has them: nothing to read back, and the order's
+			// status goes with its lines, in one round trip on
+			// PostgreSQL.
+			writes := r.writes()
+			return tx.writeAll(append(writes, settleWrite(tx, order.ID, r.insertedStates())))
+		}
+		if err := r.flush(); err != nil {
+			return err
 		}
 		return settleOrder(tx, order.ID)
 	})
@@ -225,9 +230,15 @@ type lineState struct {
 	MarketplaceUpdatedAt *time.Time
 }
 
-// settleOrderLines sets an order's status from all of its lines, given;
-// on PostgreSQL the UPDATE hands the transaction's id back to inTx.
+// settleOrderLines sets an order's status from all of its lines, given.
 func settleOrderLines(tx *Tx, orderID string, lines []lineState) error {
+	return tx.writeAll([]sqlWrite{settleWrite(tx, orderID, lines)})
+}
+
+// settleWrite is the UPDATE that sets an order's status from all of its
+// lines (orders.OrderStatus) and its marketplace time to the newest of
+// theirs.
+func settleWrite(tx *Tx, orderID string, lines []lineState) sqlWrite {
 	statuses := make([]orders.LineStatus, len(lines))
 	var newest time.Time
 	for i, l := range lines {
@@ -240,24 +251,13 @@ func settleOrderLines(tx *Tx, orderID string, lines []lineState) error {
 	if !newest.IsZero() {
 		set, args = set+", external_updated_at = ?", append(args, newest)
 	}
-	q := "UPDATE orders SET " + set + " WHERE id = ?" + tx.xidReturning()
-	args = append(args, orderID)
-	if tx.dialect != migrations.Postgres {
-		return tx.Exec(q, args...).Error
-	}
-	var xid []int64
-	if err := tx.Raw(q, args...).Scan(&xid).Error; err != nil {
-		return err
-	}
-	if len(xid) == 1 {
-		tx.xid = xid[0]
-	}
-	return nil
+	return sqlWrite{"UPDATE orders SET " + set + " WHERE id = ?", append(args, orderID)}
 }
 
-// apply carries out a plan: new lines are inserted (routed first, so each
-// table gets one INSERT per order), known lines change by conditional
-// UPDATEs from the status the plan was made against.
+// apply carries out a plan: new lines are routed and gathered, for the
+// caller to write (flush, writes: one INSERT per table and order), known
+// lines change by conditional UPDATEs from the status the plan was made
+// against.
 func (r *router) apply(res *orders.Result, order orderRow, in orders.Incoming, plan []orders.LineAction, products map[string]productRef) error {
 	elsewhere := false
 	for _, a := range plan {
@@ -334,9 +334,6 @@ func (r *router) apply(res *orders.Result, order orderRow, in orders.Incoming, p
 				return err
 			}
 		}
-	}
-	if err := r.flush(); err != nil {
-		return err
 	}
 	if elsewhere {
 		return raise(r.tx.DB, exceptions.Exception{Kind: exceptions.MissedOrder, CauseKey: "fulfilled_elsewhere:" + order.ID,

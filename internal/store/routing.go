@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/channels"
 	"github.com/jkhhc/artisanbridge/internal/exceptions"
 	"github.com/jkhhc/artisanbridge/internal/fulfilment"
@@ -196,15 +195,19 @@ func (r *router) addTask(nl *newLine, p productRef, src routing.Source) {
 	r.tx.Emit(outbox.New(r.tx.Now, notify.TopicArtisanNotify, noteID, notify.Event{NotificationID: noteID}))
 }
 
-// flush writes what was gathered, parents before children. A line that
-// exists already (impossible while the order's row is locked) refuses the
-// whole order, which is then taken in again from the start.
-func (r *router) flush() error {
+// flush writes what was gathered (writes).
+func (r *router) flush() error { return r.tx.writeAll(r.writes()) }
+
+// writes is what was gathered, as one statement per table, and forgets it.
+// None reads what another writes, so on PostgreSQL they go in one round
+// trip (Tx.writeAll). A line that exists already (impossible while the
+// order's row is locked) is refused by the unique index on its marketplace
+// key, and with it the whole order, which is then taken in again.
+func (r *router) writes() []sqlWrite {
+	var out []sqlWrite
 	if len(r.sold) > 0 {
-		if err := r.tx.Exec(`UPDATE listings SET pushed_quantity = NULL, dirty_seq = dirty_seq + 1, quantity_unknown_seq = dirty_seq + 1 WHERE channel_id = ? AND product_id IN ?`,
-			r.channelID, r.sold).Error; err != nil {
-			return err
-		}
+		out = append(out, sqlWrite{`UPDATE listings SET pushed_quantity = NULL, dirty_seq = dirty_seq + 1, quantity_unknown_seq = dirty_seq + 1 WHERE channel_id = ? AND product_id IN ?`,
+			[]any{r.channelID, r.sold}})
 		r.sold = nil
 	}
 	if len(r.lines) > 0 {
@@ -215,29 +218,18 @@ func (r *router) flush() error {
 				l.Quantity, l.UnitPricePaise, nl.Status, nl.LocationID, l.ExternalShipmentID, l.ExternalLocationID,
 				l.Status, l.MarketplaceStatus, l.UpdatedAt.UTC(), r.tx.Now, r.tx.Now}
 		}
-		ins := insertRowsResult(r.tx, "order_lines", []string{"id", "order_id", "channel_id", "external_order_id", "external_line_id", "sku", "product_id",
+		out = append(out, insertWrite("order_lines", []string{"id", "order_id", "channel_id", "external_order_id", "external_line_id", "sku", "product_id",
 			"artisan_id", "quantity", "unit_price_paise", "status", "location_id", "external_shipment_id", "external_location_id",
-			"marketplace_status", "marketplace_state", "marketplace_updated_at", "created_at", "updated_at"}, rows,
-			"ON CONFLICT (channel_id, external_order_id, external_line_id) DO NOTHING")
-		if ins.Error != nil {
-			return ins.Error
-		}
-		if int(ins.RowsAffected) != len(rows) {
-			return apperr.New(apperr.Conflict, "a line of order %s was taken in concurrently; take the order in again", r.lines[0].ExternalOrderID)
-		}
+			"marketplace_status", "marketplace_state", "marketplace_updated_at", "created_at", "updated_at"}, rows)...)
 		r.flushed = append(r.flushed, r.lines...)
 		r.lines = nil
 	}
-	if err := r.reserved.flush(r.tx); err != nil {
-		return err
-	}
-	if err := insertRows(r.tx, "fulfilment_tasks", []string{"id", "line_id", "kind", "location_id", "destination_id", "artisan_id", "status", "due_at", "created_at", "updated_at"}, r.tasks); err != nil {
-		return err
-	}
+	out = append(out, r.reserved.writes()...)
+	out = append(out, insertWrite("fulfilment_tasks", []string{"id", "line_id", "kind", "location_id", "destination_id", "artisan_id", "status", "due_at", "created_at", "updated_at"}, r.tasks)...)
 	r.tasks = nil
-	err := insertRows(r.tx, "artisan_notifications", []string{"id", "artisan_id", "task_id", "subject", "notice", "language", "message", "status", "created_at"}, r.notes)
+	out = append(out, insertWrite("artisan_notifications", []string{"id", "artisan_id", "task_id", "subject", "notice", "language", "message", "status", "created_at"}, r.notes)...)
 	r.notes = nil
-	return err
+	return out
 }
 
 // insertedStates is the state of every line flush inserted, as settling
@@ -257,6 +249,14 @@ func insertRows(tx *Tx, table string, cols []string, rows [][]any) error {
 		return nil
 	}
 	return insertRowsResult(tx, table, cols, rows, "").Error
+}
+
+// insertWrite is the multi-row INSERT of rows, none for no rows.
+func insertWrite(table string, cols []string, rows [][]any) []sqlWrite {
+	if len(rows) == 0 {
+		return nil
+	}
+	return []sqlWrite{{insertSQL(table, cols, len(rows), ""), flatten(rows)}}
 }
 
 func insertRowsResult(tx *Tx, table string, cols []string, rows [][]any, suffix string) *gorm.DB {

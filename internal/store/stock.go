@@ -61,12 +61,12 @@ func (r *reservationRows) add(tx *Tx, lineID string, u heldUnits) {
 	*r = append(*r, []any{ids.New(), lineID, u.ProductID, u.LocationID, u.Quantity, reservationHeld, tx.Now, tx.Now})
 }
 
-// flush writes the rows; the unique index on line_id refuses a second
-// reservation for a line.
-func (r *reservationRows) flush(tx *Tx) error {
-	err := insertRows(tx, "reservations", []string{"id", "line_id", "product_id", "location_id", "quantity", "status", "created_at", "updated_at"}, *r)
+// writes is the rows' INSERT, and forgets them; the unique index on
+// line_id refuses a second reservation for a line.
+func (r *reservationRows) writes() []sqlWrite {
+	w := insertWrite("reservations", []string{"id", "line_id", "product_id", "location_id", "quantity", "status", "created_at", "updated_at"}, *r)
 	*r = nil
-	return err
+	return w
 }
 
 // takeReservation moves a line's held reservation to status and returns
