@@ -260,6 +260,9 @@ func settleWrite(tx *Tx, orderID string, lines []lineState) sqlWrite {
 // against.
 func (r *router) apply(res *orders.Result, order orderRow, in orders.Incoming, plan []orders.LineAction, products map[string]productRef) error {
 	elsewhere := false
+	if err := r.tryFirstSources(plan, products, order.DispatchBy); err != nil {
+		return err
+	}
 	for _, a := range plan {
 		l := a.Line
 		switch a.Kind {

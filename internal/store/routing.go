@@ -34,6 +34,7 @@ type router struct {
 	destName    string
 	homes       map[string][]string // the maker's home locations, by artisan
 	sold        []string            // products whose pushed quantity soldThere forgets
+	firstTried  map[string]bool     // by product: whether tryFirstSources held its first source
 	lines       []newLine
 	flushed     []newLine // the lines flush inserted
 	reserved    reservationRows
@@ -132,19 +133,69 @@ func (r *router) soldThere(nl *newLine, p productRef) error {
 	return nil
 }
 
-// pick tries each candidate source in order; nil means none serves.
-func (r *router) pick(p productRef, qty int64, dispatchBy *time.Time) (*routing.Source, error) {
+// candidates lists where a line of p may be served from, in order.
+func (r *router) candidates(p productRef, qty int64, dispatchBy *time.Time) ([]routing.Source, error) {
 	homes, err := r.homesOf(p.ArtisanID)
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range routing.Candidates(routing.Line{Quantity: qty, DispatchBy: dispatchBy}, p.MadeToOrder,
-		routing.Places{Shelves: r.shelves, Homes: homes}, r.tx.Now) {
+	return routing.Candidates(routing.Line{Quantity: qty, DispatchBy: dispatchBy}, p.MadeToOrder,
+		routing.Places{Shelves: r.shelves, Homes: homes}, r.tx.Now), nil
+}
+
+// tryFirstSources tries the first source of the new lines to route at
+// once, one conditional UPDATE for all (reserveEach) instead of one per
+// line; pick then starts from its answer. Only the first line of each
+// product is tried: a later line of the same product waits for pick, so
+// that every line still gets the first source free for it in line order,
+// as if each had been tried in turn.
+func (r *router) tryFirstSources(plan []orders.LineAction, products map[string]productRef, dispatchBy *time.Time) error {
+	var wants []heldUnits
+	seen := map[string]bool{}
+	for _, a := range plan {
+		p, mapped := products[a.Line.SKU]
+		if a.Kind != orders.ActInsertRoute || !mapped || seen[p.ID] {
+			continue
+		}
+		seen[p.ID] = true
+		cs, err := r.candidates(p, a.Line.Quantity, dispatchBy)
+		if err != nil {
+			return err
+		}
+		if len(cs) > 0 && cs[0].Reserve {
+			wants = append(wants, heldUnits{ProductID: p.ID, LocationID: cs[0].LocationID, Quantity: a.Line.Quantity})
+		}
+	}
+	if len(wants) < 2 {
+		return nil // pick's own UPDATE is as many round trips
+	}
+	held, err := reserveEach(r.tx, wants)
+	if err != nil {
+		return err
+	}
+	r.firstTried = map[string]bool{}
+	for i, w := range wants {
+		r.firstTried[w.ProductID] = held[i]
+	}
+	return nil
+}
+
+// pick tries each candidate source in order; nil means none serves. The
+// first was tried already when tryFirstSources did so for this product's
+// line.
+func (r *router) pick(p productRef, qty int64, dispatchBy *time.Time) (*routing.Source, error) {
+	cs, err := r.candidates(p, qty, dispatchBy)
+	if err != nil {
+		return nil, err
+	}
+	for i, c := range cs {
 		if !c.Reserve {
 			return &c, nil
 		}
-		ok, err := reserveUnits(r.tx, p.ID, c.LocationID, qty)
-		if err != nil {
+		ok, tried := r.firstTried[p.ID]
+		if i == 0 && tried {
+			delete(r.firstTried, p.ID) // a later line of the product tries on its own
+		} else if ok, err = reserveUnits(r.tx, p.ID, c.LocationID, qty); err != nil {
 			return nil, err
 		}
 		if ok {

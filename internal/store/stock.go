@@ -11,6 +11,7 @@ package store
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jkhhc/artisanbridge/internal/apperr"
@@ -51,6 +52,32 @@ func reserveUnits(tx *Tx, productID, locationID string, qty int64) (bool, error)
 	res := tx.Exec(`UPDATE stock_levels SET reserved = reserved + ?, updated_at = ?
 WHERE product_id = ? AND location_id = ? AND on_hand - reserved >= ?`, qty, tx.Now, productID, locationID, qty)
 	return res.RowsAffected == 1, res.Error
+}
+
+// reserveEach holds the units of each want at its location if that many
+// are free there, in one conditional UPDATE for all, and answers which it
+// held. The wants must be of distinct products (an UPDATE changes a row
+// once, however many of its VALUES match it).
+func reserveEach(tx *Tx, wants []heldUnits) ([]bool, error) {
+	args := make([]any, 0, 1+3*len(wants))
+	args = append(args, tx.Now)
+	for _, w := range wants {
+		args = append(args, w.ProductID, w.LocationID, w.Quantity)
+	}
+	values := strings.TrimSuffix(strings.Repeat("(?, ?, CAST(? AS BIGINT)), ", len(wants)), ", ")
+	var held []struct{ ProductID, LocationID string }
+	if err := tx.Raw(`UPDATE stock_levels SET reserved = reserved + v.column3, updated_at = ? FROM (VALUES `+values+`) AS v
+WHERE stock_levels.product_id = v.column1 AND stock_levels.location_id = v.column2 AND stock_levels.on_hand - stock_levels.reserved >= v.column3
+RETURNING stock_levels.product_id, stock_levels.location_id`, args...).Scan(&held).Error; err != nil {
+		return nil, err
+	}
+	out := make([]bool, len(wants))
+	for i, w := range wants {
+		out[i] = slices.ContainsFunc(held, func(h struct{ ProductID, LocationID string }) bool {
+			return h.ProductID == w.ProductID && h.LocationID == w.LocationID
+		})
+	}
+	return out, nil
 }
 
 // reservationRows collects reservation rows so that an order's lines get
