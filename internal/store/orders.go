@@ -71,7 +71,7 @@ func (s *Orders) Ingest(ctx context.Context, in orders.Incoming, now time.Time) 
 			return err
 		}
 		res.OrderID, res.Created = order.ID, created
-		snap, products, homes, err := loadSnapshot(tx, order.ID, created, in.Lines)
+		snap, products, homes, shelves, err := loadSnapshot(tx, order.ID, created, in.Lines, shelfIDs(ch))
 		if err != nil {
 			return err
 		}
@@ -80,10 +80,7 @@ func (s *Orders) Ingest(ctx context.Context, in orders.Incoming, now time.Time) 
 			res.Stale = true // an older or repeated report changes nothing
 			return nil
 		}
-		r, err := newRouter(tx, ch)
-		if err != nil {
-			return err
-		}
+		r := newRouterAt(tx, ch, shelves)
 		maps.Copy(r.homes, homes)
 		if err := r.apply(&res, order, in, plan, products); err != nil {
 			return err
@@ -153,8 +150,11 @@ const (
 // loadSnapshot reads what orders.Plan needs: the order's stored lines (none
 // for a new order) and the products of the incoming SKUs, in two queries;
 // the second also returns their makers' home locations (by artisan, in id
-// order, as router.homesOf reads them), which routing needs next.
-func loadSnapshot(tx *Tx, orderID string, created bool, lines []orders.IncomingLine) (orders.Snapshot, map[string]productRef, map[string][]string, error) {
+// order, as router.homesOf reads them) and the channel's shelves (of
+// shelfIDs, those not an artisan's home), which routing needs next. With no
+// new SKU nothing is routed, and neither is read.
+func loadSnapshot(tx *Tx, orderID string, created bool, lines []orders.IncomingLine, shelfIDs []string) (
+	orders.Snapshot, map[string]productRef, map[string][]string, []locationRow, error) {
 	snap := orders.Snapshot{Lines: map[string]orders.StoredLine{}, Mapped: map[string]bool{}}
 	if !created {
 		var stored []struct {
@@ -165,7 +165,7 @@ func loadSnapshot(tx *Tx, orderID string, created bool, lines []orders.IncomingL
 		if err := tx.Raw(`SELECT l.id, l.external_line_id, l.status, l.marketplace_status, l.marketplace_updated_at,
 (SELECT COUNT(*) FROM reservations r WHERE r.line_id = l.id AND r.status = ?) AS held
 FROM order_lines l WHERE l.order_id = ?`, reservationHeld, orderID).Scan(&stored).Error; err != nil {
-			return snap, nil, nil, err
+			return snap, nil, nil, nil, err
 		}
 		for _, l := range stored {
 			st := orders.StoredLine{ID: l.ID, ExternalLineID: l.ExternalLineID, Status: orders.LineStatus(l.Status),
@@ -184,20 +184,30 @@ FROM order_lines l WHERE l.order_id = ?`, reservationHeld, orderID).Scan(&stored
 	}
 	products, homes := map[string]productRef{}, map[string][]string{}
 	if len(skus) == 0 {
-		return snap, products, homes, nil
+		return snap, products, homes, nil, nil
 	}
+	// One query, two kinds of row: a shelf's row carries its name as the
+	// title and nothing else.
 	var rows []struct {
+		RowKind                   string
 		ID, SKU, Title, ArtisanID string
 		MadeToOrder               bool
 		ArtisanLanguage           string
 		HomeID                    *string
 	}
-	if err := tx.Raw(`SELECT `+productRefColumns+`, h.id AS home_id
+	if err := tx.Raw(`SELECT 'product' AS row_kind, `+productRefColumns+`, h.id AS home_id
 `+productRefFrom+` LEFT JOIN locations h ON h.kind = ? AND h.artisan_id = p.artisan_id
-WHERE p.sku IN ? ORDER BY h.id`, "artisan", skus).Scan(&rows).Error; err != nil {
-		return snap, nil, nil, err
+WHERE p.sku IN ?
+UNION ALL SELECT 'shelf', l.id, '', l.name, '', FALSE, '', NULL FROM locations l WHERE l.id IN ? AND l.kind <> ?
+ORDER BY home_id`, "artisan", skus, shelfIDs, "artisan").Scan(&rows).Error; err != nil {
+		return snap, nil, nil, nil, err
 	}
+	var shelves []locationRow
 	for _, row := range rows {
+		if row.RowKind == "shelf" {
+			shelves = append(shelves, locationRow{ID: row.ID, Name: row.Title})
+			continue
+		}
 		p := productRef{ID: row.ID, SKU: row.SKU, Title: row.Title, ArtisanID: row.ArtisanID, MadeToOrder: row.MadeToOrder, ArtisanLanguage: row.ArtisanLanguage}
 		if _, seen := products[p.SKU]; !seen {
 			products[p.SKU] = p
@@ -211,7 +221,7 @@ WHERE p.sku IN ? ORDER BY h.id`, "artisan", skus).Scan(&rows).Error; err != nil 
 			homes[p.ArtisanID] = append(h, *row.HomeID)
 		}
 	}
-	return snap, products, homes, nil
+	return snap, products, homes, shelves, nil
 }
 
 // settleOrder sets an order's status from its lines (orders.OrderStatus)

@@ -248,7 +248,7 @@ func TestIngestStatements(t *testing.T) {
 		}
 		// 16 on SQLite and 17 on PostgreSQL before issue 10, then 13 on
 		// both; PostgreSQL writes the order in one statement (Tx.writeAll).
-		budget := map[string]int{"sqlite": 12, "postgres": 6}[b.Name]
+		budget := map[string]int{"sqlite": 11, "postgres": 5}[b.Name]
 		if len(stmts) > budget {
 			for i, s := range stmts {
 				t.Logf("%2d %s", i+1, s)

@@ -52,25 +52,37 @@ type newLine struct {
 }
 
 func newRouter(tx *Tx, ch channelRow) (*router, error) {
+	ids := shelfIDs(ch)
+	var rows []locationRow
+	if len(ids) > 0 {
+		if err := tx.Select("id", "name").Where("id IN ? AND kind <> ?", ids, "artisan").Find(&rows).Error; err != nil {
+			return nil, err
+		}
+	}
+	return newRouterAt(tx, ch, rows), nil
+}
+
+// shelfIDs are the locations a channel sells from, its dispatch location
+// first, as its settings list them.
+func shelfIDs(ch channelRow) []string {
 	var settings channels.Settings
 	_ = json.Unmarshal([]byte(ch.Settings), &settings) // validated on write; unreadable means none
-	r := &router{tx: tx, channelID: ch.ID, channelKind: ch.Kind, homes: map[string][]string{}}
-	if len(settings.Locations) == 0 {
-		return r, nil
-	}
-	locIDs := make([]string, len(settings.Locations))
+	out := make([]string, len(settings.Locations))
 	for i, l := range settings.Locations {
-		locIDs[i] = l.LocationID
+		out[i] = l.LocationID
 	}
-	var rows []locationRow
-	if err := tx.Select("id", "name").Where("id IN ? AND kind <> ?", locIDs, "artisan").Find(&rows).Error; err != nil {
-		return nil, err
-	}
+	return out
+}
+
+// newRouterAt is the router of a channel whose shelves (of shelfIDs, the
+// ones that are not an artisan's home) were read already.
+func newRouterAt(tx *Tx, ch channelRow, shelves []locationRow) *router {
+	r := &router{tx: tx, channelID: ch.ID, channelKind: ch.Kind, homes: map[string][]string{}}
 	name := map[string]string{}
-	for _, l := range rows {
+	for _, l := range shelves {
 		name[l.ID] = l.Name
 	}
-	for _, id := range locIDs { // the channel's order: its dispatch location first
+	for _, id := range shelfIDs(ch) { // the channel's order: its dispatch location first
 		if n, ok := name[id]; ok {
 			r.shelves = append(r.shelves, id)
 			if r.destName == "" {
@@ -78,7 +90,7 @@ func newRouter(tx *Tx, ch channelRow) (*router, error) {
 			}
 		}
 	}
-	return r, nil
+	return r
 }
 
 // homesOf returns the maker's home locations (stock at an artisan's home
