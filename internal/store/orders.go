@@ -15,6 +15,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/notify"
 	"github.com/jkhhc/artisanbridge/internal/orders"
 	"github.com/jkhhc/artisanbridge/internal/paging"
+	"github.com/jkhhc/artisanbridge/migrations"
 	"gorm.io/gorm"
 )
 
@@ -62,11 +63,7 @@ func (s *Orders) Ingest(ctx context.Context, in orders.Incoming, now time.Time) 
 	var res orders.Result
 	err = s.db.inTx(ctx, now, func(tx *Tx) error {
 		res = orders.Result{} // a transaction run again starts afresh
-		var ch channelRow
-		if err := tx.Select("id", "kind", "settings").Where("id = ?", in.ChannelID).Take(&ch).Error; err != nil {
-			return notFound(err, "channel %s not found", in.ChannelID)
-		}
-		order, created, err := upsertOrder(tx, in)
+		ch, order, created, err := openOrder(tx, in)
 		if err != nil {
 			return err
 		}
@@ -104,32 +101,61 @@ func (s *Orders) Ingest(ctx context.Context, in orders.Incoming, now time.Time) 
 	return res, nil
 }
 
-// upsertOrder inserts a new order, or locks the stored one. The unique key
-// of (channel, external order id) makes a concurrent second insert wait for
-// the first and then find the order.
-func upsertOrder(tx *Tx, in orders.Incoming) (orderRow, bool, error) {
+// openOrder reads the order's channel, and inserts the new order or locks
+// the stored one (the order's row is the lock, see Ingest). The unique key
+// of (channel, external order id) makes a concurrent second insert wait
+// for the first and then find the order. On PostgreSQL the channel's read
+// and the insert are one statement, whose insert takes its channel id from
+// the row it reads: an unknown channel inserts nothing and is not found.
+func openOrder(tx *Tx, in orders.Incoming) (channelRow, orderRow, bool, error) {
 	row := orderRow{ID: ids.New(), ChannelID: in.ChannelID, ExternalOrderID: in.ExternalOrderID, Status: orders.StatusOpen,
 		OrderedAt: in.OrderedAt, ExternalUpdatedAt: in.UpdatedAt, DispatchBy: in.DispatchBy, CreatedAt: tx.Now, UpdatedAt: tx.Now}
-	ins := tx.Exec(`INSERT INTO orders (id, channel_id, external_order_id, status, ordered_at, external_updated_at, dispatch_by, created_at, updated_at)
+	var ch channelRow
+	created := false
+	if tx.dialect == migrations.Postgres {
+		var got []struct {
+			ID, Kind, Settings string
+			Created            bool
+		}
+		if err := tx.Raw(`WITH ins AS (INSERT INTO orders (id, channel_id, external_order_id, status, ordered_at, external_updated_at, dispatch_by, created_at, updated_at)
+SELECT ?, c.id, ?, ?, CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP) FROM channels c WHERE c.id = ?
+ON CONFLICT (channel_id, external_order_id) DO NOTHING RETURNING id)
+SELECT c.id, c.kind, c.settings, EXISTS (SELECT 1 FROM ins) AS created FROM channels c WHERE c.id = ?`,
+			row.ID, row.ExternalOrderID, row.Status, row.OrderedAt, row.ExternalUpdatedAt, row.DispatchBy, tx.Now, tx.Now, in.ChannelID,
+			in.ChannelID).Scan(&got).Error; err != nil {
+			return ch, orderRow{}, false, err
+		}
+		if len(got) == 0 {
+			return ch, orderRow{}, false, notFound(gorm.ErrRecordNotFound, "channel %s not found", in.ChannelID)
+		}
+		ch = channelRow{ID: got[0].ID, Kind: got[0].Kind, Settings: got[0].Settings}
+		created = got[0].Created
+	} else {
+		if err := tx.Select("id", "kind", "settings").Where("id = ?", in.ChannelID).Take(&ch).Error; err != nil {
+			return ch, orderRow{}, false, notFound(err, "channel %s not found", in.ChannelID)
+		}
+		ins := tx.Exec(`INSERT INTO orders (id, channel_id, external_order_id, status, ordered_at, external_updated_at, dispatch_by, created_at, updated_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel_id, external_order_id) DO NOTHING`,
-		row.ID, row.ChannelID, row.ExternalOrderID, row.Status, row.OrderedAt, row.ExternalUpdatedAt, row.DispatchBy, tx.Now, tx.Now)
-	if ins.Error != nil {
-		return orderRow{}, false, ins.Error
+			row.ID, row.ChannelID, row.ExternalOrderID, row.Status, row.OrderedAt, row.ExternalUpdatedAt, row.DispatchBy, tx.Now, tx.Now)
+		if ins.Error != nil {
+			return ch, orderRow{}, false, ins.Error
+		}
+		created = ins.RowsAffected == 1
 	}
-	if ins.RowsAffected == 1 {
-		return row, true, nil
+	if created {
+		return ch, row, true, nil
 	}
 	var stored orderRow
 	if err := tx.Where("channel_id = ? AND external_order_id = ?", in.ChannelID, in.ExternalOrderID).Take(&stored).Error; err != nil {
-		return orderRow{}, false, err
+		return ch, orderRow{}, false, err
 	}
 	if _, err := tx.lock("orders", stored.ID); err != nil {
-		return orderRow{}, false, err
+		return ch, orderRow{}, false, err
 	}
 	if in.DispatchBy != nil && stored.DispatchBy == nil {
 		stored.DispatchBy = in.DispatchBy
 	}
-	return stored, false, nil
+	return ch, stored, false, nil
 }
 
 // productRef is what ingestion needs of a line's product and its maker.
