@@ -17,6 +17,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/paging"
 	"github.com/jkhhc/artisanbridge/migrations"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Orders implements orders.Store.
@@ -145,11 +146,14 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel_id, external_order_id) D
 	if created {
 		return ch, row, true, nil
 	}
-	var stored orderRow
-	if err := tx.Where("channel_id = ? AND external_order_id = ?", in.ChannelID, in.ExternalOrderID).Take(&stored).Error; err != nil {
-		return ch, orderRow{}, false, err
+	// The stored order, read and locked in one statement (SQLite's
+	// immediate transactions serialise every write already, see Tx.lock).
+	q := tx.Where("channel_id = ? AND external_order_id = ?", in.ChannelID, in.ExternalOrderID)
+	if tx.dialect == migrations.Postgres {
+		q = q.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})
 	}
-	if _, err := tx.lock("orders", stored.ID); err != nil {
+	var stored orderRow
+	if err := q.Take(&stored).Error; err != nil {
 		return ch, orderRow{}, false, err
 	}
 	if in.DispatchBy != nil && stored.DispatchBy == nil {
