@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"maps"
 	"slices"
@@ -114,23 +115,21 @@ func openOrder(tx *Tx, in orders.Incoming) (channelRow, orderRow, bool, error) {
 	var ch channelRow
 	created := false
 	if tx.dialect == migrations.Postgres {
-		var got []struct {
-			ID, Kind, Settings string
-			Created            bool
-		}
-		if err := tx.Raw(`WITH ins AS (INSERT INTO orders (id, channel_id, external_order_id, status, ordered_at, external_updated_at, dispatch_by, created_at, updated_at)
+		found := false
+		if err := scanRaw(tx.DB, `WITH ins AS (INSERT INTO orders (id, channel_id, external_order_id, status, ordered_at, external_updated_at, dispatch_by, created_at, updated_at)
 SELECT ?, c.id, ?, ?, CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP) FROM channels c WHERE c.id = ?
 ON CONFLICT (channel_id, external_order_id) DO NOTHING RETURNING id)
 SELECT c.id, c.kind, c.settings, EXISTS (SELECT 1 FROM ins) AS created FROM channels c WHERE c.id = ?`,
-			row.ID, row.ExternalOrderID, row.Status, row.OrderedAt, row.ExternalUpdatedAt, row.DispatchBy, tx.Now, tx.Now, in.ChannelID,
-			in.ChannelID).Scan(&got).Error; err != nil {
+			[]any{row.ID, row.ExternalOrderID, row.Status, row.OrderedAt, row.ExternalUpdatedAt, row.DispatchBy, tx.Now, tx.Now, in.ChannelID, in.ChannelID},
+			func(rows *sql.Rows) error {
+				found = true
+				return rows.Scan(&ch.ID, &ch.Kind, &ch.Settings, &created)
+			}); err != nil {
 			return ch, orderRow{}, false, err
 		}
-		if len(got) == 0 {
+		if !found {
 			return ch, orderRow{}, false, notFound(gorm.ErrRecordNotFound, "channel %s not found", in.ChannelID)
 		}
-		ch = channelRow{ID: got[0].ID, Kind: got[0].Kind, Settings: got[0].Settings}
-		created = got[0].Created
 	} else {
 		if err := tx.Select("id", "kind", "settings").Where("id = ?", in.ChannelID).Take(&ch).Error; err != nil {
 			return ch, orderRow{}, false, notFound(err, "channel %s not found", in.ChannelID)
@@ -218,18 +217,26 @@ FROM order_lines l WHERE l.order_id = ?`, reservationHeld, orderID).Scan(&stored
 	}
 	// One query, two kinds of row: a shelf's row carries its name as the
 	// title and nothing else.
-	var rows []struct {
+	type snapshotRow struct {
 		RowKind                   string
 		ID, SKU, Title, ArtisanID string
 		MadeToOrder               bool
 		ArtisanLanguage           string
 		HomeID                    *string
 	}
-	if err := tx.Raw(`SELECT 'product' AS row_kind, `+productRefColumns+`, h.id AS home_id
+	var rows []snapshotRow
+	if err := scanRaw(tx.DB, `SELECT 'product' AS row_kind, `+productRefColumns+`, h.id AS home_id
 `+productRefFrom+` LEFT JOIN locations h ON h.kind = ? AND h.artisan_id = p.artisan_id
 WHERE p.sku IN ?
 UNION ALL SELECT 'shelf', l.id, '', l.name, '', FALSE, '', NULL FROM locations l WHERE l.id IN ? AND l.kind <> ?
-ORDER BY home_id`, "artisan", skus, shelfIDs, "artisan").Scan(&rows).Error; err != nil {
+ORDER BY home_id`, []any{"artisan", skus, shelfIDs, "artisan"}, func(r *sql.Rows) error {
+		var row snapshotRow
+		if err := r.Scan(&row.RowKind, &row.ID, &row.SKU, &row.Title, &row.ArtisanID, &row.MadeToOrder, &row.ArtisanLanguage, &row.HomeID); err != nil {
+			return err
+		}
+		rows = append(rows, row)
+		return nil
+	}); err != nil {
 		return snap, nil, nil, nil, err
 	}
 	var shelves []locationRow

@@ -10,6 +10,7 @@ package store
 // any other file of the store writes these tables.
 
 import (
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -65,17 +66,23 @@ func reserveEach(tx *Tx, wants []heldUnits) ([]bool, error) {
 		args = append(args, w.ProductID, w.LocationID, w.Quantity)
 	}
 	values := strings.TrimSuffix(strings.Repeat("(?, ?, CAST(? AS BIGINT)), ", len(wants)), ", ")
-	var held []struct{ ProductID, LocationID string }
-	if err := tx.Raw(`UPDATE stock_levels SET reserved = reserved + v.column3, updated_at = ? FROM (VALUES `+values+`) AS v
+	type row struct{ ProductID, LocationID string }
+	var held []row
+	if err := scanRaw(tx.DB, `UPDATE stock_levels SET reserved = reserved + v.column3, updated_at = ? FROM (VALUES `+values+`) AS v
 WHERE stock_levels.product_id = v.column1 AND stock_levels.location_id = v.column2 AND stock_levels.on_hand - stock_levels.reserved >= v.column3
-RETURNING stock_levels.product_id, stock_levels.location_id`, args...).Scan(&held).Error; err != nil {
+RETURNING stock_levels.product_id, stock_levels.location_id`, args, func(rows *sql.Rows) error {
+		var r row
+		if err := rows.Scan(&r.ProductID, &r.LocationID); err != nil {
+			return err
+		}
+		held = append(held, r)
+		return nil
+	}); err != nil {
 		return nil, err
 	}
 	out := make([]bool, len(wants))
 	for i, w := range wants {
-		out[i] = slices.ContainsFunc(held, func(h struct{ ProductID, LocationID string }) bool {
-			return h.ProductID == w.ProductID && h.LocationID == w.LocationID
-		})
+		out[i] = slices.Contains(held, row{w.ProductID, w.LocationID})
 	}
 	return out, nil
 }

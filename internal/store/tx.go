@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -82,14 +83,7 @@ func (t *Tx) writeAll(writes []sqlWrite) error {
 		args = append(args, w.args...)
 	}
 	q.WriteString("\nSELECT txid_current()")
-	var xid []int64
-	if err := t.Raw(q.String(), args...).Scan(&xid).Error; err != nil {
-		return err
-	}
-	if len(xid) == 1 {
-		t.xid = xid[0]
-	}
-	return nil
+	return scanRaw(t.DB, q.String(), args, func(rows *sql.Rows) error { return rows.Scan(&t.xid) })
 }
 
 // Audit records who did what, written with the change.
