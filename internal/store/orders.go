@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"maps"
 	"slices"
@@ -17,6 +18,7 @@ import (
 	"github.com/jkhhc/artisanbridge/internal/paging"
 	"github.com/jkhhc/artisanbridge/migrations"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Orders implements orders.Store.
@@ -63,16 +65,12 @@ func (s *Orders) Ingest(ctx context.Context, in orders.Incoming, now time.Time) 
 	var res orders.Result
 	err = s.db.inTx(ctx, now, func(tx *Tx) error {
 		res = orders.Result{} // a transaction run again starts afresh
-		var ch channelRow
-		if err := tx.Select("id", "kind", "settings").Where("id = ?", in.ChannelID).Take(&ch).Error; err != nil {
-			return notFound(err, "channel %s not found", in.ChannelID)
-		}
-		order, created, err := upsertOrder(tx, in)
+		ch, order, created, err := openOrder(tx, in)
 		if err != nil {
 			return err
 		}
 		res.OrderID, res.Created = order.ID, created
-		snap, products, homes, err := loadSnapshot(tx, order.ID, created, in.Lines)
+		snap, products, homes, shelves, err := loadSnapshot(tx, order.ID, created, in.Lines, shelfIDs(ch))
 		if err != nil {
 			return err
 		}
@@ -81,18 +79,21 @@ func (s *Orders) Ingest(ctx context.Context, in orders.Incoming, now time.Time) 
 			res.Stale = true // an older or repeated report changes nothing
 			return nil
 		}
-		r, err := newRouter(tx, ch)
-		if err != nil {
-			return err
-		}
+		r := newRouterAt(tx, ch, shelves)
 		maps.Copy(r.homes, homes)
 		if err := r.apply(&res, order, in, plan, products); err != nil {
 			return err
 		}
 		if created {
-			// Every line of a new order was inserted just now, as
-			// flush kept them: nothing to read back.
-			return settleOrderLines(tx, order.ID, r.insertedStates())
+			// Every line of a new order is inserted just now, as
+			// writes has them: nothing to read back, and the order's
+			// status goes with its lines, in one round trip on
+			// PostgreSQL.
+			writes := r.writes()
+			return tx.writeAll(append(writes, settleWrite(tx, order.ID, r.insertedStates())))
+		}
+		if err := r.flush(); err != nil {
+			return err
 		}
 		return settleOrder(tx, order.ID)
 	})
@@ -102,32 +103,62 @@ func (s *Orders) Ingest(ctx context.Context, in orders.Incoming, now time.Time) 
 	return res, nil
 }
 
-// upsertOrder inserts a new order, or locks the stored one. The unique key
-// of (channel, external order id) makes a concurrent second insert wait for
-// the first and then find the order.
-func upsertOrder(tx *Tx, in orders.Incoming) (orderRow, bool, error) {
+// openOrder reads the order's channel, and inserts the new order or locks
+// the stored one (the order's row is the lock, see Ingest). The unique key
+// of (channel, external order id) makes a concurrent second insert wait
+// for the first and then find the order. On PostgreSQL the channel's read
+// and the insert are one statement, whose insert takes its channel id from
+// the row it reads: an unknown channel inserts nothing and is not found.
+func openOrder(tx *Tx, in orders.Incoming) (channelRow, orderRow, bool, error) {
 	row := orderRow{ID: ids.New(), ChannelID: in.ChannelID, ExternalOrderID: in.ExternalOrderID, Status: orders.StatusOpen,
 		OrderedAt: in.OrderedAt, ExternalUpdatedAt: in.UpdatedAt, DispatchBy: in.DispatchBy, CreatedAt: tx.Now, UpdatedAt: tx.Now}
-	ins := tx.Exec(`INSERT INTO orders (id, channel_id, external_order_id, status, ordered_at, external_updated_at, dispatch_by, created_at, updated_at)
+	var ch channelRow
+	created := false
+	if tx.dialect == migrations.Postgres {
+		found := false
+		if err := scanRaw(tx.DB, `WITH ins AS (INSERT INTO orders (id, channel_id, external_order_id, status, ordered_at, external_updated_at, dispatch_by, created_at, updated_at)
+SELECT ?, c.id, ?, ?, CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP), CAST(? AS TIMESTAMP) FROM channels c WHERE c.id = ?
+ON CONFLICT (channel_id, external_order_id) DO NOTHING RETURNING id)
+SELECT c.id, c.kind, c.settings, EXISTS (SELECT 1 FROM ins) AS created FROM channels c WHERE c.id = ?`,
+			[]any{row.ID, row.ExternalOrderID, row.Status, row.OrderedAt, row.ExternalUpdatedAt, row.DispatchBy, tx.Now, tx.Now, in.ChannelID, in.ChannelID},
+			func(rows *sql.Rows) error {
+				found = true
+				return rows.Scan(&ch.ID, &ch.Kind, &ch.Settings, &created)
+			}); err != nil {
+			return ch, orderRow{}, false, err
+		}
+		if !found {
+			return ch, orderRow{}, false, notFound(gorm.ErrRecordNotFound, "channel %s not found", in.ChannelID)
+		}
+	} else {
+		if err := tx.Select("id", "kind", "settings").Where("id = ?", in.ChannelID).Take(&ch).Error; err != nil {
+			return ch, orderRow{}, false, notFound(err, "channel %s not found", in.ChannelID)
+		}
+		ins := tx.Exec(`INSERT INTO orders (id, channel_id, external_order_id, status, ordered_at, external_updated_at, dispatch_by, created_at, updated_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel_id, external_order_id) DO NOTHING`,
-		row.ID, row.ChannelID, row.ExternalOrderID, row.Status, row.OrderedAt, row.ExternalUpdatedAt, row.DispatchBy, tx.Now, tx.Now)
-	if ins.Error != nil {
-		return orderRow{}, false, ins.Error
+			row.ID, row.ChannelID, row.ExternalOrderID, row.Status, row.OrderedAt, row.ExternalUpdatedAt, row.DispatchBy, tx.Now, tx.Now)
+		if ins.Error != nil {
+			return ch, orderRow{}, false, ins.Error
+		}
+		created = ins.RowsAffected == 1
 	}
-	if ins.RowsAffected == 1 {
-		return row, true, nil
+	if created {
+		return ch, row, true, nil
+	}
+	// The stored order, read and locked in one statement (SQLite's
+	// immediate transactions serialise every write already, see Tx.lock).
+	q := tx.Where("channel_id = ? AND external_order_id = ?", in.ChannelID, in.ExternalOrderID)
+	if tx.dialect == migrations.Postgres {
+		q = q.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})
 	}
 	var stored orderRow
-	if err := tx.Where("channel_id = ? AND external_order_id = ?", in.ChannelID, in.ExternalOrderID).Take(&stored).Error; err != nil {
-		return orderRow{}, false, err
-	}
-	if _, err := tx.lock("orders", stored.ID); err != nil {
-		return orderRow{}, false, err
+	if err := q.Take(&stored).Error; err != nil {
+		return ch, orderRow{}, false, err
 	}
 	if in.DispatchBy != nil && stored.DispatchBy == nil {
 		stored.DispatchBy = in.DispatchBy
 	}
-	return stored, false, nil
+	return ch, stored, false, nil
 }
 
 // productRef is what ingestion needs of a line's product and its maker.
@@ -148,8 +179,11 @@ const (
 // loadSnapshot reads what orders.Plan needs: the order's stored lines (none
 // for a new order) and the products of the incoming SKUs, in two queries;
 // the second also returns their makers' home locations (by artisan, in id
-// order, as router.homesOf reads them), which routing needs next.
-func loadSnapshot(tx *Tx, orderID string, created bool, lines []orders.IncomingLine) (orders.Snapshot, map[string]productRef, map[string][]string, error) {
+// order, as router.homesOf reads them) and the channel's shelves (of
+// shelfIDs, those not an artisan's home), which routing needs next. With no
+// new SKU nothing is routed, and neither is read.
+func loadSnapshot(tx *Tx, orderID string, created bool, lines []orders.IncomingLine, shelfIDs []string) (
+	orders.Snapshot, map[string]productRef, map[string][]string, []locationRow, error) {
 	snap := orders.Snapshot{Lines: map[string]orders.StoredLine{}, Mapped: map[string]bool{}}
 	if !created {
 		var stored []struct {
@@ -160,7 +194,7 @@ func loadSnapshot(tx *Tx, orderID string, created bool, lines []orders.IncomingL
 		if err := tx.Raw(`SELECT l.id, l.external_line_id, l.status, l.marketplace_status, l.marketplace_updated_at,
 (SELECT COUNT(*) FROM reservations r WHERE r.line_id = l.id AND r.status = ?) AS held
 FROM order_lines l WHERE l.order_id = ?`, reservationHeld, orderID).Scan(&stored).Error; err != nil {
-			return snap, nil, nil, err
+			return snap, nil, nil, nil, err
 		}
 		for _, l := range stored {
 			st := orders.StoredLine{ID: l.ID, ExternalLineID: l.ExternalLineID, Status: orders.LineStatus(l.Status),
@@ -179,20 +213,38 @@ FROM order_lines l WHERE l.order_id = ?`, reservationHeld, orderID).Scan(&stored
 	}
 	products, homes := map[string]productRef{}, map[string][]string{}
 	if len(skus) == 0 {
-		return snap, products, homes, nil
+		return snap, products, homes, nil, nil
 	}
-	var rows []struct {
+	// One query, two kinds of row: a shelf's row carries its name as the
+	// title and nothing else.
+	type snapshotRow struct {
+		RowKind                   string
 		ID, SKU, Title, ArtisanID string
 		MadeToOrder               bool
 		ArtisanLanguage           string
 		HomeID                    *string
 	}
-	if err := tx.Raw(`SELECT `+productRefColumns+`, h.id AS home_id
+	var rows []snapshotRow
+	if err := scanRaw(tx.DB, `SELECT 'product' AS row_kind, `+productRefColumns+`, h.id AS home_id
 `+productRefFrom+` LEFT JOIN locations h ON h.kind = ? AND h.artisan_id = p.artisan_id
-WHERE p.sku IN ? ORDER BY h.id`, "artisan", skus).Scan(&rows).Error; err != nil {
-		return snap, nil, nil, err
+WHERE p.sku IN ?
+UNION ALL SELECT 'shelf', l.id, '', l.name, '', FALSE, '', NULL FROM locations l WHERE l.id IN ? AND l.kind <> ?
+ORDER BY home_id`, []any{"artisan", skus, shelfIDs, "artisan"}, func(r *sql.Rows) error {
+		var row snapshotRow
+		if err := r.Scan(&row.RowKind, &row.ID, &row.SKU, &row.Title, &row.ArtisanID, &row.MadeToOrder, &row.ArtisanLanguage, &row.HomeID); err != nil {
+			return err
+		}
+		rows = append(rows, row)
+		return nil
+	}); err != nil {
+		return snap, nil, nil, nil, err
 	}
+	var shelves []locationRow
 	for _, row := range rows {
+		if row.RowKind == "shelf" {
+			shelves = append(shelves, locationRow{ID: row.ID, Name: row.Title})
+			continue
+		}
 		p := productRef{ID: row.ID, SKU: row.SKU, Title: row.Title, ArtisanID: row.ArtisanID, MadeToOrder: row.MadeToOrder, ArtisanLanguage: row.ArtisanLanguage}
 		if _, seen := products[p.SKU]; !seen {
 			products[p.SKU] = p
@@ -206,7 +258,7 @@ WHERE p.sku IN ? ORDER BY h.id`, "artisan", skus).Scan(&rows).Error; err != nil 
 			homes[p.ArtisanID] = append(h, *row.HomeID)
 		}
 	}
-	return snap, products, homes, nil
+	return snap, products, homes, shelves, nil
 }
 
 // settleOrder sets an order's status from its lines (orders.OrderStatus)
@@ -225,9 +277,15 @@ type lineState struct {
 	MarketplaceUpdatedAt *time.Time
 }
 
-// settleOrderLines sets an order's status from all of its lines, given;
-// on PostgreSQL the UPDATE hands the transaction's id back to inTx.
+// settleOrderLines sets an order's status from all of its lines, given.
 func settleOrderLines(tx *Tx, orderID string, lines []lineState) error {
+	return tx.writeAll([]sqlWrite{settleWrite(tx, orderID, lines)})
+}
+
+// settleWrite is the UPDATE that sets an order's status from all of its
+// lines (orders.OrderStatus) and its marketplace time to the newest of
+// theirs.
+func settleWrite(tx *Tx, orderID string, lines []lineState) sqlWrite {
 	statuses := make([]orders.LineStatus, len(lines))
 	var newest time.Time
 	for i, l := range lines {
@@ -240,26 +298,18 @@ func settleOrderLines(tx *Tx, orderID string, lines []lineState) error {
 	if !newest.IsZero() {
 		set, args = set+", external_updated_at = ?", append(args, newest)
 	}
-	q := "UPDATE orders SET " + set + " WHERE id = ?" + tx.xidReturning()
-	args = append(args, orderID)
-	if tx.dialect != migrations.Postgres {
-		return tx.Exec(q, args...).Error
-	}
-	var xid []int64
-	if err := tx.Raw(q, args...).Scan(&xid).Error; err != nil {
-		return err
-	}
-	if len(xid) == 1 {
-		tx.xid = xid[0]
-	}
-	return nil
+	return sqlWrite{"UPDATE orders SET " + set + " WHERE id = ?", append(args, orderID)}
 }
 
-// apply carries out a plan: new lines are inserted (routed first, so each
-// table gets one INSERT per order), known lines change by conditional
-// UPDATEs from the status the plan was made against.
+// apply carries out a plan: new lines are routed and gathered, for the
+// caller to write (flush, writes: one INSERT per table and order), known
+// lines change by conditional UPDATEs from the status the plan was made
+// against.
 func (r *router) apply(res *orders.Result, order orderRow, in orders.Incoming, plan []orders.LineAction, products map[string]productRef) error {
 	elsewhere := false
+	if err := r.tryFirstSources(plan, products, order.DispatchBy); err != nil {
+		return err
+	}
 	for _, a := range plan {
 		l := a.Line
 		switch a.Kind {
@@ -334,9 +384,6 @@ func (r *router) apply(res *orders.Result, order orderRow, in orders.Incoming, p
 				return err
 			}
 		}
-	}
-	if err := r.flush(); err != nil {
-		return err
 	}
 	if elsewhere {
 		return raise(r.tx.DB, exceptions.Exception{Kind: exceptions.MissedOrder, CauseKey: "fulfilled_elsewhere:" + order.ID,

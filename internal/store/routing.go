@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jkhhc/artisanbridge/internal/apperr"
 	"github.com/jkhhc/artisanbridge/internal/channels"
 	"github.com/jkhhc/artisanbridge/internal/exceptions"
 	"github.com/jkhhc/artisanbridge/internal/fulfilment"
@@ -35,6 +34,7 @@ type router struct {
 	destName    string
 	homes       map[string][]string // the maker's home locations, by artisan
 	sold        []string            // products whose pushed quantity soldThere forgets
+	firstTried  map[string]bool     // by product: whether tryFirstSources held its first source
 	lines       []newLine
 	flushed     []newLine // the lines flush inserted
 	reserved    reservationRows
@@ -52,25 +52,37 @@ type newLine struct {
 }
 
 func newRouter(tx *Tx, ch channelRow) (*router, error) {
+	ids := shelfIDs(ch)
+	var rows []locationRow
+	if len(ids) > 0 {
+		if err := tx.Select("id", "name").Where("id IN ? AND kind <> ?", ids, "artisan").Find(&rows).Error; err != nil {
+			return nil, err
+		}
+	}
+	return newRouterAt(tx, ch, rows), nil
+}
+
+// shelfIDs are the locations a channel sells from, its dispatch location
+// first, as its settings list them.
+func shelfIDs(ch channelRow) []string {
 	var settings channels.Settings
 	_ = json.Unmarshal([]byte(ch.Settings), &settings) // validated on write; unreadable means none
-	r := &router{tx: tx, channelID: ch.ID, channelKind: ch.Kind, homes: map[string][]string{}}
-	if len(settings.Locations) == 0 {
-		return r, nil
-	}
-	locIDs := make([]string, len(settings.Locations))
+	out := make([]string, len(settings.Locations))
 	for i, l := range settings.Locations {
-		locIDs[i] = l.LocationID
+		out[i] = l.LocationID
 	}
-	var rows []locationRow
-	if err := tx.Select("id", "name").Where("id IN ? AND kind <> ?", locIDs, "artisan").Find(&rows).Error; err != nil {
-		return nil, err
-	}
+	return out
+}
+
+// newRouterAt is the router of a channel whose shelves (of shelfIDs, the
+// ones that are not an artisan's home) were read already.
+func newRouterAt(tx *Tx, ch channelRow, shelves []locationRow) *router {
+	r := &router{tx: tx, channelID: ch.ID, channelKind: ch.Kind, homes: map[string][]string{}}
 	name := map[string]string{}
-	for _, l := range rows {
+	for _, l := range shelves {
 		name[l.ID] = l.Name
 	}
-	for _, id := range locIDs { // the channel's order: its dispatch location first
+	for _, id := range shelfIDs(ch) { // the channel's order: its dispatch location first
 		if n, ok := name[id]; ok {
 			r.shelves = append(r.shelves, id)
 			if r.destName == "" {
@@ -78,7 +90,7 @@ func newRouter(tx *Tx, ch channelRow) (*router, error) {
 			}
 		}
 	}
-	return r, nil
+	return r
 }
 
 // homesOf returns the maker's home locations (stock at an artisan's home
@@ -133,19 +145,69 @@ func (r *router) soldThere(nl *newLine, p productRef) error {
 	return nil
 }
 
-// pick tries each candidate source in order; nil means none serves.
-func (r *router) pick(p productRef, qty int64, dispatchBy *time.Time) (*routing.Source, error) {
+// candidates lists where a line of p may be served from, in order.
+func (r *router) candidates(p productRef, qty int64, dispatchBy *time.Time) ([]routing.Source, error) {
 	homes, err := r.homesOf(p.ArtisanID)
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range routing.Candidates(routing.Line{Quantity: qty, DispatchBy: dispatchBy}, p.MadeToOrder,
-		routing.Places{Shelves: r.shelves, Homes: homes}, r.tx.Now) {
+	return routing.Candidates(routing.Line{Quantity: qty, DispatchBy: dispatchBy}, p.MadeToOrder,
+		routing.Places{Shelves: r.shelves, Homes: homes}, r.tx.Now), nil
+}
+
+// tryFirstSources tries the first source of the new lines to route at
+// once, one conditional UPDATE for all (reserveEach) instead of one per
+// line; pick then starts from its answer. Only the first line of each
+// product is tried: a later line of the same product waits for pick, so
+// that every line still gets the first source free for it in line order,
+// as if each had been tried in turn.
+func (r *router) tryFirstSources(plan []orders.LineAction, products map[string]productRef, dispatchBy *time.Time) error {
+	var wants []heldUnits
+	seen := map[string]bool{}
+	for _, a := range plan {
+		p, mapped := products[a.Line.SKU]
+		if a.Kind != orders.ActInsertRoute || !mapped || seen[p.ID] {
+			continue
+		}
+		seen[p.ID] = true
+		cs, err := r.candidates(p, a.Line.Quantity, dispatchBy)
+		if err != nil {
+			return err
+		}
+		if len(cs) > 0 && cs[0].Reserve {
+			wants = append(wants, heldUnits{ProductID: p.ID, LocationID: cs[0].LocationID, Quantity: a.Line.Quantity})
+		}
+	}
+	if len(wants) < 2 {
+		return nil // pick's own UPDATE is as many round trips
+	}
+	held, err := reserveEach(r.tx, wants)
+	if err != nil {
+		return err
+	}
+	r.firstTried = map[string]bool{}
+	for i, w := range wants {
+		r.firstTried[w.ProductID] = held[i]
+	}
+	return nil
+}
+
+// pick tries each candidate source in order; nil means none serves. The
+// first was tried already when tryFirstSources did so for this product's
+// line.
+func (r *router) pick(p productRef, qty int64, dispatchBy *time.Time) (*routing.Source, error) {
+	cs, err := r.candidates(p, qty, dispatchBy)
+	if err != nil {
+		return nil, err
+	}
+	for i, c := range cs {
 		if !c.Reserve {
 			return &c, nil
 		}
-		ok, err := reserveUnits(r.tx, p.ID, c.LocationID, qty)
-		if err != nil {
+		ok, tried := r.firstTried[p.ID]
+		if i == 0 && tried {
+			delete(r.firstTried, p.ID) // a later line of the product tries on its own
+		} else if ok, err = reserveUnits(r.tx, p.ID, c.LocationID, qty); err != nil {
 			return nil, err
 		}
 		if ok {
@@ -196,15 +258,19 @@ func (r *router) addTask(nl *newLine, p productRef, src routing.Source) {
 	r.tx.Emit(outbox.New(r.tx.Now, notify.TopicArtisanNotify, noteID, notify.Event{NotificationID: noteID}))
 }
 
-// flush writes what was gathered, parents before children. A line that
-// exists already (impossible while the order's row is locked) refuses the
-// whole order, which is then taken in again from the start.
-func (r *router) flush() error {
+// flush writes what was gathered (writes).
+func (r *router) flush() error { return r.tx.writeAll(r.writes()) }
+
+// writes is what was gathered, as one statement per table, and forgets it.
+// None reads what another writes, so on PostgreSQL they go in one round
+// trip (Tx.writeAll). A line that exists already (impossible while the
+// order's row is locked) is refused by the unique index on its marketplace
+// key, and with it the whole order, which is then taken in again.
+func (r *router) writes() []sqlWrite {
+	var out []sqlWrite
 	if len(r.sold) > 0 {
-		if err := r.tx.Exec(`UPDATE listings SET pushed_quantity = NULL, dirty_seq = dirty_seq + 1, quantity_unknown_seq = dirty_seq + 1 WHERE channel_id = ? AND product_id IN ?`,
-			r.channelID, r.sold).Error; err != nil {
-			return err
-		}
+		out = append(out, sqlWrite{`UPDATE listings SET pushed_quantity = NULL, dirty_seq = dirty_seq + 1, quantity_unknown_seq = dirty_seq + 1 WHERE channel_id = ? AND product_id IN ?`,
+			[]any{r.channelID, r.sold}})
 		r.sold = nil
 	}
 	if len(r.lines) > 0 {
@@ -215,29 +281,18 @@ func (r *router) flush() error {
 				l.Quantity, l.UnitPricePaise, nl.Status, nl.LocationID, l.ExternalShipmentID, l.ExternalLocationID,
 				l.Status, l.MarketplaceStatus, l.UpdatedAt.UTC(), r.tx.Now, r.tx.Now}
 		}
-		ins := insertRowsResult(r.tx, "order_lines", []string{"id", "order_id", "channel_id", "external_order_id", "external_line_id", "sku", "product_id",
+		out = append(out, insertWrite("order_lines", []string{"id", "order_id", "channel_id", "external_order_id", "external_line_id", "sku", "product_id",
 			"artisan_id", "quantity", "unit_price_paise", "status", "location_id", "external_shipment_id", "external_location_id",
-			"marketplace_status", "marketplace_state", "marketplace_updated_at", "created_at", "updated_at"}, rows,
-			"ON CONFLICT (channel_id, external_order_id, external_line_id) DO NOTHING")
-		if ins.Error != nil {
-			return ins.Error
-		}
-		if int(ins.RowsAffected) != len(rows) {
-			return apperr.New(apperr.Conflict, "a line of order %s was taken in concurrently; take the order in again", r.lines[0].ExternalOrderID)
-		}
+			"marketplace_status", "marketplace_state", "marketplace_updated_at", "created_at", "updated_at"}, rows)...)
 		r.flushed = append(r.flushed, r.lines...)
 		r.lines = nil
 	}
-	if err := r.reserved.flush(r.tx); err != nil {
-		return err
-	}
-	if err := insertRows(r.tx, "fulfilment_tasks", []string{"id", "line_id", "kind", "location_id", "destination_id", "artisan_id", "status", "due_at", "created_at", "updated_at"}, r.tasks); err != nil {
-		return err
-	}
+	out = append(out, r.reserved.writes()...)
+	out = append(out, insertWrite("fulfilment_tasks", []string{"id", "line_id", "kind", "location_id", "destination_id", "artisan_id", "status", "due_at", "created_at", "updated_at"}, r.tasks)...)
 	r.tasks = nil
-	err := insertRows(r.tx, "artisan_notifications", []string{"id", "artisan_id", "task_id", "subject", "notice", "language", "message", "status", "created_at"}, r.notes)
+	out = append(out, insertWrite("artisan_notifications", []string{"id", "artisan_id", "task_id", "subject", "notice", "language", "message", "status", "created_at"}, r.notes)...)
 	r.notes = nil
-	return err
+	return out
 }
 
 // insertedStates is the state of every line flush inserted, as settling
@@ -257,6 +312,14 @@ func insertRows(tx *Tx, table string, cols []string, rows [][]any) error {
 		return nil
 	}
 	return insertRowsResult(tx, table, cols, rows, "").Error
+}
+
+// insertWrite is the multi-row INSERT of rows, none for no rows.
+func insertWrite(table string, cols []string, rows [][]any) []sqlWrite {
+	if len(rows) == 0 {
+		return nil
+	}
+	return []sqlWrite{{insertSQL(table, cols, len(rows), ""), flatten(rows)}}
 }
 
 func insertRowsResult(tx *Tx, table string, cols []string, rows [][]any, suffix string) *gorm.DB {

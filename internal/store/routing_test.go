@@ -388,3 +388,64 @@ func TestFirstSeenShipped(t *testing.T) {
 		}
 	})
 }
+
+// TestOneOrderManyLines: the lines of one order are routed as if each
+// were tried in turn, though their first sources are tried together: a
+// line short at the first shelf goes to the next, a later line of the same
+// product takes what an earlier one left, and a line nowhere in stock is
+// oversold while the others keep their units.
+func TestOneOrderManyLines(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b testenv.Backend, f *fixture) {
+		ctx := context.Background()
+		second := mustLocation(t, f, "SECOND", "showroom")
+		ch := channelsFor(t, f, 1, f.showroom, second)[0]
+		a, c := mustProduct(t, f, "ML-A"), mustProduct(t, f, "ML-B")
+		intake(t, f, a.ID, f.showroom, 1)
+		intake(t, f, a.ID, second, 5)
+		intake(t, f, c.ID, f.showroom, 5)
+		at := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
+		res, err := orders.NewService(f.db.Orders(), nil).Ingest(ctx, order(ch, 1, at, orders.StatusOpen,
+			orders.IncomingLine{ExternalLineID: "1", SKU: a.SKU, Quantity: 2, UnitPricePaise: 100},
+			orders.IncomingLine{ExternalLineID: "2", SKU: c.SKU, Quantity: 1, UnitPricePaise: 100},
+			orders.IncomingLine{ExternalLineID: "3", SKU: a.SKU, Quantity: 1, UnitPricePaise: 100},
+			orders.IncomingLine{ExternalLineID: "4", SKU: c.SKU, Quantity: 5, UnitPricePaise: 100}))
+		if err != nil || res.Reserved != 3 || res.Oversold != 1 {
+			t.Fatalf("ingest: %+v %v", res, err)
+		}
+		o, err := orders.NewService(f.db.Orders(), nil).Get(ctx, res.OrderID)
+		if err != nil || len(o.Lines) != 4 {
+			t.Fatalf("order: %+v %v", o, err)
+		}
+		for i, want := range []struct {
+			status orders.LineStatus
+			at     string
+		}{
+			{orders.LineReserved, second.ID},     // one free on the first shelf, two wanted
+			{orders.LineReserved, f.showroom.ID}, // the first shelf has it
+			{orders.LineReserved, f.showroom.ID}, // the unit line 1 could not use
+			{orders.LineOversold, ""},            // four left on the first shelf, none on the second
+		} {
+			l := o.Lines[i]
+			at := ""
+			if l.LocationID != nil {
+				at = *l.LocationID
+			}
+			if l.Status != want.status || at != want.at {
+				t.Errorf("line %s: %s at %q, want %s at %q", l.ExternalLineID, l.Status, at, want.status, want.at)
+			}
+		}
+		for _, want := range []struct {
+			product string
+			loc     inventory.Location
+			level   [2]int64
+		}{
+			{a.ID, f.showroom, [2]int64{1, 1}},
+			{a.ID, second, [2]int64{5, 2}},
+			{c.ID, f.showroom, [2]int64{5, 1}},
+		} {
+			if got := level(t, f, want.product, want.loc); got != want.level {
+				t.Errorf("level of %s at %s: %v, want %v", want.product, want.loc.Code, got, want.level)
+			}
+		}
+	})
+}

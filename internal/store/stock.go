@@ -10,7 +10,9 @@ package store
 // any other file of the store writes these tables.
 
 import (
+	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jkhhc/artisanbridge/internal/apperr"
@@ -53,6 +55,38 @@ WHERE product_id = ? AND location_id = ? AND on_hand - reserved >= ?`, qty, tx.N
 	return res.RowsAffected == 1, res.Error
 }
 
+// reserveEach holds the units of each want at its location if that many
+// are free there, in one conditional UPDATE for all, and answers which it
+// held. The wants must be of distinct products (an UPDATE changes a row
+// once, however many of its VALUES match it).
+func reserveEach(tx *Tx, wants []heldUnits) ([]bool, error) {
+	args := make([]any, 0, 1+3*len(wants))
+	args = append(args, tx.Now)
+	for _, w := range wants {
+		args = append(args, w.ProductID, w.LocationID, w.Quantity)
+	}
+	values := strings.TrimSuffix(strings.Repeat("(?, ?, CAST(? AS BIGINT)), ", len(wants)), ", ")
+	type row struct{ ProductID, LocationID string }
+	var held []row
+	if err := scanRaw(tx.DB, `UPDATE stock_levels SET reserved = reserved + v.column3, updated_at = ? FROM (VALUES `+values+`) AS v
+WHERE stock_levels.product_id = v.column1 AND stock_levels.location_id = v.column2 AND stock_levels.on_hand - stock_levels.reserved >= v.column3
+RETURNING stock_levels.product_id, stock_levels.location_id`, args, func(rows *sql.Rows) error {
+		var r row
+		if err := rows.Scan(&r.ProductID, &r.LocationID); err != nil {
+			return err
+		}
+		held = append(held, r)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	out := make([]bool, len(wants))
+	for i, w := range wants {
+		out[i] = slices.Contains(held, row{w.ProductID, w.LocationID})
+	}
+	return out, nil
+}
+
 // reservationRows collects reservation rows so that an order's lines get
 // one multi-row INSERT (the units are held already by reserveUnits).
 type reservationRows [][]any
@@ -61,12 +95,12 @@ func (r *reservationRows) add(tx *Tx, lineID string, u heldUnits) {
 	*r = append(*r, []any{ids.New(), lineID, u.ProductID, u.LocationID, u.Quantity, reservationHeld, tx.Now, tx.Now})
 }
 
-// flush writes the rows; the unique index on line_id refuses a second
-// reservation for a line.
-func (r *reservationRows) flush(tx *Tx) error {
-	err := insertRows(tx, "reservations", []string{"id", "line_id", "product_id", "location_id", "quantity", "status", "created_at", "updated_at"}, *r)
+// writes is the rows' INSERT, and forgets them; the unique index on
+// line_id refuses a second reservation for a line.
+func (r *reservationRows) writes() []sqlWrite {
+	w := insertWrite("reservations", []string{"id", "line_id", "product_id", "location_id", "quantity", "status", "created_at", "updated_at"}, *r)
 	*r = nil
-	return err
+	return w
 }
 
 // takeReservation moves a line's held reservation to status and returns
