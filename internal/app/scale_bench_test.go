@@ -125,11 +125,11 @@ func newScaleRig(b *testing.B, s testenv.Scale, keep string) (*scaleRig, time.Du
 	if keep == "" {
 		dbURL = testenv.NewPostgresDatabase(b)
 	} else {
-		dbURL, _ = testenv.KeptPostgresDatabase(b, keep)
+		dbURL = testenv.KeptPostgresDatabase(b, keep)
 		generate = !keptIsGenerated(b, dbURL, s)
 		if generate { // new, or a generation that did not finish
 			testenv.DropPostgresDatabase(b, keep)
-			dbURL, _ = testenv.KeptPostgresDatabase(b, keep)
+			dbURL = testenv.KeptPostgresDatabase(b, keep)
 		}
 	}
 	env := map[string]string{"DATABASE_URL": dbURL, "REDIS_URL": redisURL,

@@ -20,6 +20,7 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/jkhhc/artisanbridge/internal/effects"
+	"github.com/jkhhc/artisanbridge/internal/outbox"
 	"github.com/jkhhc/artisanbridge/migrations"
 )
 
@@ -148,18 +149,27 @@ func writeEffects(tx *gorm.DB, fx effects.Set) error {
 		}
 		audits = append(audits, row)
 	}
-	events := make([]outboxRow, 0, len(fx.Events))
-	for _, m := range fx.Events {
-		events = append(events, outboxRow{ID: m.ID, Topic: m.Topic, EventKey: m.Key, Payload: string(m.Payload), CreatedAt: m.CreatedAt.UTC()})
-	}
 	// One INSERT per table, however many rows.
 	if len(audits) > 0 {
 		if err := tx.Create(&audits).Error; err != nil {
 			return err
 		}
 	}
-	if len(events) > 0 {
-		return tx.Create(&events).Error
+	for _, w := range outboxInsert(fx.Events) {
+		if err := tx.Exec(w.sql, w.args...).Error; err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// outboxInsert is the one INSERT of events into the outbox (the columns
+// it leaves out take their defaults: not sent, no attempt), none for no
+// events: writeEffects runs it, and Tx.writeAll within its statement.
+func outboxInsert(events []outbox.Message) []sqlWrite {
+	rows := make([][]any, len(events))
+	for i, m := range events {
+		rows[i] = []any{m.ID, m.Topic, m.Key, string(m.Payload), m.CreatedAt.UTC()}
+	}
+	return insertWrite("outbox", []string{"id", "topic", "event_key", "payload", "created_at"}, rows)
 }

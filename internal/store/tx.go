@@ -64,11 +64,7 @@ func (t *Tx) writeAll(writes []sqlWrite) error {
 		return nil
 	}
 	if len(t.fx.Events) > 0 {
-		rows := make([][]any, len(t.fx.Events))
-		for i, m := range t.fx.Events {
-			rows[i] = []any{m.ID, m.Topic, m.Key, string(m.Payload), m.CreatedAt.UTC()}
-		}
-		writes = append(writes, sqlWrite{insertSQL("outbox", []string{"id", "topic", "event_key", "payload", "created_at"}, len(rows), ""), flatten(rows)})
+		writes = append(writes, outboxInsert(t.fx.Events)...)
 		t.fx.Events, t.wroteEvents = nil, true
 	}
 	var q strings.Builder

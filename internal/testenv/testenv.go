@@ -88,52 +88,65 @@ func NewPostgresDatabase(t testing.TB) string {
 	return newPostgresDatabase(t, "")
 }
 
-// KeptPostgresDatabase is the database called name, created if it does
-// not exist and never dropped, and whether it was created now: for a
-// benchmark run by hand again and again over data that takes minutes to
-// generate (see ARTISANBRIDGE_BENCH_KEEP_DB). Tests never use it.
-func KeptPostgresDatabase(t testing.TB, name string) (string, bool) {
+// KeptPostgresDatabase is the URL of the database called name, created if
+// it does not exist and never dropped: for a benchmark run by hand again
+// and again over data that takes minutes to generate (see
+// ARTISANBRIDGE_BENCH_KEEP_DB). Tests never use it.
+func KeptPostgresDatabase(t testing.TB, name string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	admin := PostgresAdminURL()
-	conn, err := pgx.Connect(ctx, admin)
-	if err != nil {
-		t.Fatalf("PostgreSQL is unreachable at %s: %v", redacted(admin), err)
-	}
-	defer conn.Close(ctx)
-	var exists bool
-	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
-		t.Fatal(err)
-	}
-	if !exists {
-		if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-			t.Fatalf("create database: %v", err)
+	withAdmin(t, func(ctx context.Context, conn *pgx.Conn) {
+		var exists bool
+		if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
+			t.Fatal(err)
 		}
-	}
-	u, _ := url.Parse(admin)
-	u.Path = "/" + name
-	return u.String(), !exists
+		if !exists {
+			if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+				t.Fatalf("create database: %v", err)
+			}
+		}
+	})
+	return databaseURL(name)
 }
 
 // DropPostgresDatabase drops the database called name, if it exists.
 func DropPostgresDatabase(t testing.TB, name string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, PostgresAdminURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
-		t.Fatal(err)
-	}
+	withAdmin(t, func(ctx context.Context, conn *pgx.Conn) {
+		if err := dropDatabase(ctx, conn, name); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
 
 // newPostgresDatabase creates a database (CREATE DATABASE name + with),
 // drops it after the test, and returns its URL.
 func newPostgresDatabase(t testing.TB, with string) string {
+	t.Helper()
+	name := "ab_test_" + randomHex(6)
+	withAdmin(t, func(ctx context.Context, conn *pgx.Conn) {
+		if _, err := conn.Exec(ctx, "CREATE DATABASE "+name+with); err != nil {
+			t.Fatalf("create database: %v", err)
+		}
+	})
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		c, err := pgx.Connect(ctx, PostgresAdminURL())
+		if err != nil {
+			t.Errorf("drop database %s: %v", name, err)
+			return
+		}
+		defer c.Close(ctx)
+		if err := dropDatabase(ctx, c, name); err != nil {
+			t.Errorf("drop database %s: %v", name, err)
+		}
+	})
+	return databaseURL(name)
+}
+
+// withAdmin runs fn on a connection to the server tests create databases
+// on, within 30 s; an unreachable server fails t.
+func withAdmin(t testing.TB, fn func(ctx context.Context, conn *pgx.Conn)) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -144,24 +157,19 @@ func newPostgresDatabase(t testing.TB, with string) string {
 			"(start it, or run .ci/run which starts or installs it)", redacted(admin), err)
 	}
 	defer conn.Close(ctx)
-	name := "ab_test_" + randomHex(6)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name+with); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		c, err := pgx.Connect(ctx, admin)
-		if err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-			return
-		}
-		defer c.Close(ctx)
-		if _, err := c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
-	u, _ := url.Parse(admin)
+	fn(ctx, conn)
+}
+
+// dropDatabase drops the database called name, if it exists, closing
+// whatever is still connected to it.
+func dropDatabase(ctx context.Context, conn *pgx.Conn, name string) error {
+	_, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+	return err
+}
+
+// databaseURL is the URL of the database called name on the admin server.
+func databaseURL(name string) string {
+	u, _ := url.Parse(PostgresAdminURL())
 	u.Path = "/" + name
 	return u.String()
 }
