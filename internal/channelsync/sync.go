@@ -360,10 +360,9 @@ type plan struct {
 	item  listing.SyncItem
 	offer listing.Offer
 	// body is what content hashes (settledContent hashes it again with the
-	// id the marketplace assigned).
+	// id the marketplace assigned); its images are the ones a full push sends.
 	body    content
 	content string
-	images  []string
 	create  bool
 	price   bool
 	stock   bool
@@ -396,7 +395,7 @@ func (e *Engine) plan(ch channels.Channel, it listing.SyncItem) plan {
 		GITag: p.GITag, GI: p.GI, GICert: p.GICertificateNo, Images: e.images(ch, p), Dims: [4]int64{p.WeightG, p.LengthMM, p.WidthMM, p.HeightMM},
 		ExternalID: it.Listing.ExternalID, Locations: locs}
 	c := listing.ContentHash(body)
-	pl := plan{item: it, offer: offer, body: body, content: c, images: e.images(ch, p)}
+	pl := plan{item: it, offer: offer, body: body, content: c}
 	l := it.Listing
 	switch {
 	case it.PushedContent != c || l.Status == listing.StatusRejected:
@@ -441,7 +440,7 @@ func toListing(ch channels.Channel, pl plan) adapters.Listing {
 	return adapters.Listing{SKU: p.SKU, ExternalID: pl.item.Listing.ExternalID, Existing: pl.item.PushedContent != "", Title: p.Title, Description: desc,
 		Brand: "JKHHC", Craft: p.Craft, HSNCode: p.HSNCode, GSTRateBP: p.GSTRateBP, MRPPaise: pl.offer.MRPPaise,
 		PricePaise: pl.offer.PricePaise, Quantity: pl.offer.Quantity, DispatchDays: ch.Settings.Dispatch(),
-		CountryOfOrigin: "IN", GITag: p.GITag, GICertificateNo: p.GICertificateNo, Images: pl.images, WeightG: p.WeightG,
+		CountryOfOrigin: "IN", GITag: p.GITag, GICertificateNo: p.GICertificateNo, Images: pl.body.Images, WeightG: p.WeightG,
 		LengthMM: p.LengthMM, WidthMM: p.WidthMM, HeightMM: p.HeightMM, Locations: locations(pl.offer)}
 }
 
